@@ -1,0 +1,50 @@
+#pragma once
+/// Every States.* error name once, and the runtime error thrown inside evaluation.
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace cosmicai::asl {
+
+namespace errors {
+inline constexpr std::string_view kAll = "States.ALL";
+inline constexpr std::string_view kHeartbeatTimeout = "States.HeartbeatTimeout";
+inline constexpr std::string_view kTimeout = "States.Timeout";
+inline constexpr std::string_view kTaskFailed = "States.TaskFailed";
+inline constexpr std::string_view kPermissions = "States.Permissions";
+inline constexpr std::string_view kResultPathMatchFailure = "States.ResultPathMatchFailure";
+inline constexpr std::string_view kParameterPathFailure = "States.ParameterPathFailure";
+inline constexpr std::string_view kQueryEvaluationError = "States.QueryEvaluationError";
+inline constexpr std::string_view kBranchFailed = "States.BranchFailed";
+inline constexpr std::string_view kNoChoiceMatched = "States.NoChoiceMatched";
+inline constexpr std::string_view kIntrinsicFailure = "States.IntrinsicFailure";
+inline constexpr std::string_view kExceedToleratedFailureThreshold = "States.ExceedToleratedFailureThreshold";
+inline constexpr std::string_view kItemReaderFailed = "States.ItemReaderFailed";
+inline constexpr std::string_view kResultWriterFailed = "States.ResultWriterFailed";
+inline constexpr std::string_view kRuntime = "States.Runtime";
+inline constexpr std::string_view kDataLimitExceeded = "States.DataLimitExceeded";
+}  // namespace errors
+
+/// An ASL runtime error (tier 3): thrown inside evaluation, caught only by the
+/// state's Retry/Catch loop, and otherwise the execution's Error/Cause.
+class StatesError : public std::runtime_error {
+ public:
+  StatesError(std::string name, std::string cause)
+      : std::runtime_error(name + ": " + cause), name_(std::move(name)), cause_(std::move(cause)) {}
+  StatesError(std::string_view name, std::string cause) : StatesError(std::string(name), std::move(cause)) {}
+  const std::string& name() const { return name_; }
+  const std::string& cause() const { return cause_; }
+
+ private:
+  std::string name_;
+  std::string cause_;
+};
+
+/// A problem found while validating a definition, located by JSON pointer.
+struct ValidationError {
+  std::string pointer;  ///< e.g. "/States/Fetch/Retry/0/MaxAttempts"
+  std::string message;  ///< e.g. "must be a non-negative integer, got -1"
+  std::string to_string() const { return pointer + ": " + message; }
+};
+
+}  // namespace cosmicai::asl

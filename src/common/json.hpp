@@ -1,0 +1,20 @@
+#pragma once
+/// JSON type used everywhere: insertion-ordered like AWS's own serialisation.
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+namespace cosmicai {
+
+using json = nlohmann::ordered_json;
+
+/// Serialise compactly the way AWS prints payloads (no spaces, UTF-8 kept).
+std::string dump_compact(const json& value);
+
+/// Parse text; on failure throw std::runtime_error naming `what`, line and column.
+json parse_json_text(std::string_view text, std::string_view what);
+
+/// Read and parse a whole file; errors name the file, line and column.
+json read_json_file(const std::string& path);
+
+}  // namespace cosmicai
