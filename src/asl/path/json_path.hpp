@@ -1,0 +1,39 @@
+#pragma once
+/// JSONPath as Step Functions evaluates it: paths, reference paths, the context object.
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/json.hpp"
+
+namespace cosmicai::asl {
+
+/// Return an error message if `path` is not a JSONPath AWS accepts ("$", "$.a.b",
+/// "$['a']", "$.a[0]", "$.a[*]", "$.a[1:3]", "$..a", filters "[?(@.x == 1)]"), or
+/// nullopt if it is valid. Paths starting with "$$" address the context object.
+std::optional<std::string> check_path(std::string_view path);
+
+/// Like check_path, for a Reference Path (ResultPath): definite paths only
+/// (no wildcards, slices, filters or recursive descent).
+std::optional<std::string> check_reference_path(std::string_view path);
+
+/// Return whether `path` selects at most one node (no wildcard, slice, filter, "..").
+bool is_definite_path(std::string_view path);
+
+/// Evaluate `path` on `input`, or on `context` when it starts with "$$".
+/// A definite path returns the node; an indefinite one returns an array of the
+/// matches (possibly empty). Throws StatesError(States.Runtime) with AWS's
+/// wording when a definite path matches nothing.
+json query_path(std::string_view path, const json& input, const json& context);
+
+/// Like query_path but returns nullopt instead of throwing when nothing matches
+/// (Choice `Variable`, `IsPresent`).
+std::optional<json> try_query_path(std::string_view path, const json& input, const json& context);
+
+/// Apply a ResultPath: return `input` with `result` placed at `path` ("$" replaces
+/// the whole input). Creates missing intermediate objects. Throws
+/// StatesError(States.ResultPathMatchFailure) when the path cannot be applied
+/// (e.g. it goes through a non-object).
+json apply_result_path(json input, std::string_view path, json result);
+
+}  // namespace cosmicai::asl

@@ -1,0 +1,44 @@
+#pragma once
+/// Inference runner for redshift models; LibTorch stays behind this header.
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace cosmicai::model {
+
+/// Where the model comes from and how it runs.
+struct ModelOptions {
+  /// "builtin" (AstroMAE with deterministic seeded, untrained weights), a
+  /// TorchScript file (`forward(images, magnitudes) -> (B,1)`), or
+  /// "builtin:PATH" (the built-in network with weights loaded by parameter name
+  /// from the TorchScript module or state-dict file at PATH).
+  std::string source = "builtin";
+  std::uint64_t seed = 0;     ///< seed of the built-in weights
+  int threads = 0;            ///< intra-op threads; 0 = all cores
+  std::int64_t batch_size = 512;
+};
+
+/// A loaded model. Load once per worker and reuse; `predict` is thread-safe.
+class ModelRunner {
+ public:
+  virtual ~ModelRunner() = default;
+
+  /// Open a model; errors name the source and what is wrong.
+  static Result<std::shared_ptr<ModelRunner>> open(const ModelOptions& options);
+
+  /// Predict redshift for `n` samples: images n×5×32×32 float32, magnitudes n×5
+  /// float32. Runs in batches of the configured batch size; returns n values.
+  virtual std::vector<float> predict(std::span<const float> images, std::span<const float> magnitudes,
+                                     std::int64_t n) = 0;
+
+  /// Return a one-line description ("AstroMAE built-in, seed 0 (untrained weights), 15,902,889 parameters").
+  virtual std::string description() const = 0;
+  /// Return the number of parameters.
+  virtual std::int64_t parameter_count() const = 0;
+};
+
+}  // namespace cosmicai::model
