@@ -1,0 +1,103 @@
+#include "storage/object_store.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+
+#include "storage/file_store.hpp"
+#include "storage/memory_store.hpp"
+
+namespace cosmicai::storage {
+
+// === Listing ===
+
+Result<std::vector<ObjectInfo>> ObjectStore::list_all(std::string_view bucket, std::string_view prefix,
+                                                      KeyOrder order) const {
+  std::vector<ObjectInfo> all;
+  ListRequest request;
+  request.prefix = std::string(prefix);
+  for (;;) {
+    auto page = list_page(bucket, request);
+    if (!page.ok()) return page.error();
+    for (auto& o : page->objects) all.push_back(std::move(o));
+    if (page->next_token.empty()) break;
+    if (page->next_token == request.continuation_token) {
+      return make_error(ErrorCode::kInternal, uri() + ": bucket " + std::string(bucket) +
+                                                  ": listing did not advance past token '" + page->next_token + "'");
+    }
+    request.continuation_token = page->next_token;
+  }
+  if (order == KeyOrder::kNumeric) {
+    std::stable_sort(all.begin(), all.end(),
+                     [](const ObjectInfo& a, const ObjectInfo& b) { return numeric_key_less(a.key, b.key); });
+  }
+  return all;
+}
+
+namespace {
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+}  // namespace
+
+bool numeric_key_less(std::string_view a, std::string_view b) {
+  std::size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (is_digit(a[i]) && is_digit(b[j])) {
+      std::size_t i_end = i, j_end = j;
+      while (i_end < a.size() && is_digit(a[i_end])) ++i_end;
+      while (j_end < b.size() && is_digit(b[j_end])) ++j_end;
+      std::size_t i_sig = i, j_sig = j;  // skip leading zeros
+      while (i_sig + 1 < i_end && a[i_sig] == '0') ++i_sig;
+      while (j_sig + 1 < j_end && b[j_sig] == '0') ++j_sig;
+      const std::size_t i_len = i_end - i_sig, j_len = j_end - j_sig;
+      if (i_len != j_len) return i_len < j_len;
+      const int c = a.substr(i_sig, i_len).compare(b.substr(j_sig, j_len));
+      if (c != 0) return c < 0;
+      i = i_end;
+      j = j_end;
+      continue;
+    }
+    const auto ca = static_cast<unsigned char>(a[i]), cb = static_cast<unsigned char>(b[j]);
+    if (ca != cb) return ca < cb;
+    ++i;
+    ++j;
+  }
+  if ((a.size() - i) != (b.size() - j)) return (a.size() - i) < (b.size() - j);
+  // Numerically equal ("a01" vs "a1"): fall back to byte order so the order stays strict.
+  return a < b;
+}
+
+// === Opening ===
+
+Result<std::shared_ptr<ObjectStore>> open_object_store(std::string_view uri) {
+  if (uri.empty()) {
+    return make_error(ErrorCode::kInvalidArgument, "object store URI is empty (use file:///ROOT, a directory or mem://)");
+  }
+  const auto sep = uri.find("://");
+  if (sep == std::string_view::npos) {
+    return open_file_store(std::string(uri));  // a plain directory path
+  }
+  std::string scheme(uri.substr(0, sep));
+  std::transform(scheme.begin(), scheme.end(), scheme.begin(), [](unsigned char c) { return std::tolower(c); });
+  const std::string_view rest = uri.substr(sep + 3);
+  if (scheme == "file") {
+    std::string_view path = rest;
+    if (path.substr(0, 9) == "localhost") path.remove_prefix(9);
+    if (path.empty() || path.front() != '/') {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "object store URI '" + std::string(uri) +
+                            "': a file URI needs an absolute path (file:///abs/root); pass a plain directory "
+                            "path for a relative root");
+    }
+    return open_file_store(std::string(path));
+  }
+  if (scheme == "mem") return open_memory_store(std::string(rest));
+  if (scheme == "s3") {
+    return make_error(ErrorCode::kInvalidArgument, "object store URI '" + std::string(uri) +
+                                                       "': scheme s3:// is not supported yet (supported: file://, "
+                                                       "mem://, or a plain directory path)");
+  }
+  return make_error(ErrorCode::kInvalidArgument, "object store URI '" + std::string(uri) + "': unsupported scheme '" +
+                                                     scheme + "' (supported: file://, mem://, or a plain directory path)");
+}
+
+}  // namespace cosmicai::storage

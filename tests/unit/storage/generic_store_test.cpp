@@ -1,0 +1,237 @@
+// One generic suite that every ObjectStore backend passes (CONVENTIONS.md: "one generic
+// suite per interface, instantiated for every implementation").
+#include <gtest/gtest.h>
+
+#include <stdlib.h>
+
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "storage/object_store.hpp"
+
+namespace cosmicai::storage {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct FileBackend {
+  static constexpr const char* kName = "file";
+  std::string dir;
+  std::shared_ptr<ObjectStore> open() {
+    char tmpl[] = "/tmp/cosmicai-store-test-XXXXXX";
+    dir = ::mkdtemp(tmpl);
+    return open_object_store("file://" + dir).value();
+  }
+  ~FileBackend() {
+    std::error_code ec;
+    if (!dir.empty()) fs::remove_all(dir, ec);
+  }
+};
+
+struct MemoryBackend {
+  static constexpr const char* kName = "mem";
+  std::shared_ptr<ObjectStore> open() { return open_object_store("mem://").value(); }
+};
+
+template <class Backend>
+class ObjectStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { store_ = backend_.open(); }
+  ObjectStore& store() { return *store_; }
+  void put_ok(std::string_view bucket, std::string_view key, std::string_view data) {
+    auto st = store_->put(bucket, key, data);
+    ASSERT_TRUE(st.ok()) << st.error().message;
+  }
+
+  Backend backend_;
+  std::shared_ptr<ObjectStore> store_;
+};
+
+using Backends = ::testing::Types<FileBackend, MemoryBackend>;
+struct BackendNames {
+  template <class T>
+  static std::string GetName(int) {
+    return T::kName;
+  }
+};
+TYPED_TEST_SUITE(ObjectStoreTest, Backends, BackendNames);
+
+TYPED_TEST(ObjectStoreTest, PutThenGetReturnsTheBytes) {
+  std::string data("binary\0data\xff", 12);
+  this->put_ok("cosmicai-data", "a.bin", data);
+  auto got = this->store().get("cosmicai-data", "a.bin");
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  EXPECT_EQ(*got, data);
+  this->put_ok("cosmicai-data", "a.bin", "replaced");
+  EXPECT_EQ(this->store().get("cosmicai-data", "a.bin").value(), "replaced");
+  this->put_ok("cosmicai-data", "empty", "");
+  EXPECT_EQ(this->store().get("cosmicai-data", "empty").value(), "");
+}
+
+TYPED_TEST(ObjectStoreTest, NestedKeysAreListedWithSlashes) {
+  this->put_ok("b", "100MB/7.pt", "x");
+  this->put_ok("b", "100MB/sub/deep/8.pt", "yy");
+  this->put_ok("b", "top.json", "{}");
+  auto all = this->store().list_all("b", "");
+  ASSERT_TRUE(all.ok()) << all.error().message;
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[0].key, "100MB/7.pt");
+  EXPECT_EQ((*all)[1].key, "100MB/sub/deep/8.pt");
+  EXPECT_EQ((*all)[1].size, 2u);
+  EXPECT_EQ((*all)[2].key, "top.json");
+  EXPECT_EQ(this->store().get("b", "100MB/sub/deep/8.pt").value(), "yy");
+}
+
+TYPED_TEST(ObjectStoreTest, PrefixSelectsKeysByStringPrefix) {
+  for (const char* k : {"a/1", "a/2", "ab/1", "b/1", "a1"}) this->put_ok("b", k, k);
+  auto a_dir = this->store().list_all("b", "a/").value();
+  ASSERT_EQ(a_dir.size(), 2u);
+  EXPECT_EQ(a_dir[0].key, "a/1");
+  EXPECT_EQ(a_dir[1].key, "a/2");
+  auto a_any = this->store().list_all("b", "a").value();
+  ASSERT_EQ(a_any.size(), 4u);  // a/1, a/2, a1, ab/1 in byte order
+  EXPECT_EQ(a_any[0].key, "a/1");
+  EXPECT_EQ(a_any[2].key, "a1");
+  EXPECT_EQ(a_any[3].key, "ab/1");
+  EXPECT_TRUE(this->store().list_all("b", "zzz/").value().empty());
+}
+
+TYPED_TEST(ObjectStoreTest, PaginatesOverMoreThanAThousandKeys) {
+  constexpr int kKeys = 2345;
+  for (int i = 1; i <= kKeys; ++i) this->put_ok("bulk", "25MB/" + std::to_string(i) + ".pt", "");
+  this->put_ok("bulk", "other/1.pt", "");
+
+  ListRequest req;
+  req.prefix = "25MB/";
+  auto first = this->store().list_page("bulk", req);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_EQ(first->objects.size(), 1000u);
+  EXPECT_FALSE(first->next_token.empty());
+
+  req.max_keys = 5000;  // capped at 1000, as S3 does
+  EXPECT_EQ(this->store().list_page("bulk", req).value().objects.size(), 1000u);
+
+  // Walk by hand with a small page: every key exactly once, in byte order.
+  req.max_keys = 7;
+  std::vector<std::string> seen;
+  int pages = 0;
+  for (;;) {
+    auto page = this->store().list_page("bulk", req).value();
+    EXPECT_LE(page.objects.size(), 7u);
+    ++pages;
+    for (auto& o : page.objects) seen.push_back(o.key);
+    if (page.next_token.empty()) break;
+    req.continuation_token = page.next_token;
+  }
+  ASSERT_EQ(seen.size(), static_cast<std::size_t>(kKeys));
+  EXPECT_EQ(pages, (kKeys + 6) / 7);
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+  EXPECT_EQ(std::adjacent_find(seen.begin(), seen.end()), seen.end());
+
+  auto all = this->store().list_all("bulk", "25MB/", KeyOrder::kLexicographic).value();
+  ASSERT_EQ(all.size(), static_cast<std::size_t>(kKeys));
+  EXPECT_EQ(all[0].key, "25MB/1.pt");
+  EXPECT_EQ(all[1].key, "25MB/10.pt");
+}
+
+TYPED_TEST(ObjectStoreTest, NumericOrderComparesDigitRunsAsNumbers) {
+  for (int i = 1; i <= 1203; ++i) this->put_ok("n", "100MB/" + std::to_string(i) + ".pt", "");
+  auto all = this->store().list_all("n", "100MB/", KeyOrder::kNumeric);
+  ASSERT_TRUE(all.ok()) << all.error().message;
+  ASSERT_EQ(all->size(), 1203u);
+  for (int i = 0; i < 1203; ++i) ASSERT_EQ((*all)[i].key, "100MB/" + std::to_string(i + 1) + ".pt");
+}
+
+TYPED_TEST(ObjectStoreTest, RangedReads) {
+  this->put_ok("r", "k", "0123456789");
+  EXPECT_EQ(this->store().get_range("r", "k", 2, 3).value(), "234");
+  EXPECT_EQ(this->store().get_range("r", "k", 0, 10).value(), "0123456789");
+  EXPECT_EQ(this->store().get_range("r", "k", 7, 100).value(), "789");  // fewer at the end
+  EXPECT_EQ(this->store().get_range("r", "k", 10, 5).value(), "");
+  auto beyond = this->store().get_range("r", "k", 11, 1);
+  ASSERT_FALSE(beyond.ok());
+  EXPECT_EQ(beyond.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(beyond.error().message.find("beyond the object size 10"), std::string::npos) << beyond.error().message;
+}
+
+TYPED_TEST(ObjectStoreTest, MissingObjectErrorNamesStoreBucketAndKey) {
+  this->put_ok("cosmicai-data", "present", "x");
+  auto got = this->store().get("cosmicai-data", "100MB/7.pt");
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(got.error().message, this->store().uri() + ": bucket cosmicai-data: key 100MB/7.pt: not found");
+  auto ranged = this->store().get_range("cosmicai-data", "100MB/7.pt", 0, 1);
+  ASSERT_FALSE(ranged.ok());
+  EXPECT_EQ(ranged.error().code, ErrorCode::kNotFound);
+  EXPECT_FALSE(this->store().exists("cosmicai-data", "100MB/7.pt").value());
+  EXPECT_TRUE(this->store().exists("cosmicai-data", "present").value());
+}
+
+TYPED_TEST(ObjectStoreTest, DeleteRemovesAndIsIdempotent) {
+  this->put_ok("d", "x/1.pt", "1");
+  this->put_ok("d", "x/2.pt", "2");
+  ASSERT_TRUE(this->store().remove("d", "x/1.pt").ok());
+  EXPECT_FALSE(this->store().exists("d", "x/1.pt").value());
+  EXPECT_EQ(this->store().get("d", "x/1.pt").error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE(this->store().remove("d", "x/1.pt").ok());          // deleting a missing object is fine
+  EXPECT_TRUE(this->store().remove("d", "never/there").ok());
+  auto left = this->store().list_all("d", "").value();
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].key, "x/2.pt");
+}
+
+TYPED_TEST(ObjectStoreTest, BucketsAreSeparate) {
+  this->put_ok("one", "k", "1");
+  this->put_ok("two", "k", "2");
+  EXPECT_EQ(this->store().get("one", "k").value(), "1");
+  EXPECT_EQ(this->store().get("two", "k").value(), "2");
+  EXPECT_EQ(this->store().list_all("one", "").value().size(), 1u);
+}
+
+TYPED_TEST(ObjectStoreTest, RejectsBadKeysAndBuckets) {
+  for (const char* key : {"", "../escape", "/abs", "a//b", "a/./b", "dir/", "a/../../b"}) {
+    auto st = this->store().put("b", key, "x");
+    ASSERT_FALSE(st.ok()) << "key '" << key << "'";
+    EXPECT_EQ(st.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_NE(st.error().message.find("invalid key"), std::string::npos) << st.error().message;
+  }
+  for (const char* bucket : {"", "..", "a/b"}) {
+    auto st = this->store().put(bucket, "k", "x");
+    ASSERT_FALSE(st.ok()) << "bucket '" << bucket << "'";
+    EXPECT_NE(st.error().message.find("invalid bucket name"), std::string::npos) << st.error().message;
+  }
+}
+
+// A reader running beside a writer that keeps replacing the object sees one
+// whole version each time: all bytes equal, full length.
+TYPED_TEST(ObjectStoreTest, AtomicPutUnderConcurrentReader) {
+  constexpr std::size_t kSize = 256 * 1024;
+  const std::string a(kSize, 'A'), b(kSize, 'B');
+  this->put_ok("atomic", "obj", a);
+  std::atomic<bool> done{false};
+  std::atomic<int> bad{0}, reads{0};
+  std::thread reader([&] {
+    while (!done.load()) {
+      auto got = this->store().get("atomic", "obj");
+      if (!got.ok() || got->size() != kSize || (got->find_first_not_of((*got)[0]) != std::string::npos)) ++bad;
+      ++reads;
+    }
+  });
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_TRUE(this->store().put("atomic", "obj", (i % 2) ? a : b).ok());
+  }
+  // Let the reader overlap at least a few reads with the writes' tail.
+  while (reads.load() < 5) std::this_thread::yield();
+  done = true;
+  reader.join();
+  EXPECT_EQ(bad.load(), 0);
+  auto listed = this->store().list_all("atomic", "").value();
+  ASSERT_EQ(listed.size(), 1u);  // no temporary files show up
+  EXPECT_EQ(listed[0].key, "obj");
+}
+
+}  // namespace
+}  // namespace cosmicai::storage
