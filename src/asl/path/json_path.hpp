@@ -13,8 +13,9 @@ namespace cosmicai::asl {
 /// nullopt if it is valid. Paths starting with "$$" address the context object.
 std::optional<std::string> check_path(std::string_view path);
 
-/// Like check_path, for a Reference Path (ResultPath): definite paths only
-/// (no wildcards, slices, filters or recursive descent).
+/// Like check_path, for a Reference Path (ResultPath, Choice `Variable`): definite
+/// paths only (no wildcards, slices, filters, functions or recursive descent).
+/// "$$..." context paths are accepted; ResultPath callers must reject them.
 std::optional<std::string> check_reference_path(std::string_view path);
 
 /// Return whether `path` selects at most one node (no wildcard, slice, filter, "..").
@@ -29,6 +30,12 @@ json query_path(std::string_view path, const json& input, const json& context);
 /// Like query_path but returns nullopt instead of throwing when nothing matches
 /// (Choice `Variable`, `IsPresent`).
 std::optional<json> try_query_path(std::string_view path, const json& input, const json& context);
+
+/// Like query_path for a path written in a named field ("value.$", "CausePath",
+/// "ItemsPath"): when nothing matches, throws StatesError(States.Runtime) with AWS's
+/// wording "The JSONPath '$.x' specified for the field 'value.$' could not be found in
+/// the input '<input>'". Other path errors keep query_path's wording.
+json query_field_path(std::string_view path, std::string_view field, const json& input, const json& context);
 
 /// Apply a ResultPath: return `input` with `result` placed at `path` ("$" replaces
 /// the whole input). Creates missing intermediate objects. Throws

@@ -1,0 +1,154 @@
+#include "asl/path/json_path.hpp"
+
+#include <fmt/format.h>
+
+#include "asl/errors.hpp"
+#include "asl/path/compiled_path.hpp"
+
+namespace cosmicai::asl {
+
+using detail::CompiledPath;
+using detail::PathSegment;
+
+namespace {
+
+// Spec: "A Reference Path is a Path with syntax limited in such a way that it can only
+// identify a single node in a JSON structure."
+std::optional<std::string> reference_problem(const CompiledPath& path) {
+  for (const PathSegment& seg : path.segments) {
+    if (seg.deep) return "recursive descent ('..') is not allowed";
+    switch (seg.kind) {
+      case PathSegment::Kind::kProperty:
+        if (seg.names.size() != 1) return "only one property name may be selected at a time";
+        break;
+      case PathSegment::Kind::kIndex:
+        if (seg.indices.size() != 1) return "only one array index may be selected at a time";
+        break;
+      case PathSegment::Kind::kWildcard: return "wildcards ('*') are not allowed";
+      case PathSegment::Kind::kSlice: return "array slices are not allowed";
+      case PathSegment::Kind::kFilter: return "filter expressions are not allowed";
+      case PathSegment::Kind::kFunction: return "function calls are not allowed";
+    }
+  }
+  return std::nullopt;
+}
+
+// Evaluate; on failure return nullopt and fill `error` with Jayway's message.
+std::optional<json> run(std::string_view path_text, const json& input, const json& context, std::string& error) {
+  const auto path = detail::compile_path_cached(path_text);
+  auto matches = detail::evaluate_path(*path, input, context, &error);
+  if (!error.empty()) return std::nullopt;
+  if (path->definite || (!path->segments.empty() && path->segments.back().kind == PathSegment::Kind::kFunction))
+    return std::move(matches.front());
+  return json(std::move(matches));
+}
+
+}  // namespace
+
+std::optional<std::string> check_path(std::string_view path) {
+  auto parsed = detail::parse_path(path);
+  if (!parsed.path) return parsed.error;
+  return std::nullopt;
+}
+
+std::optional<std::string> check_reference_path(std::string_view path) {
+  auto parsed = detail::parse_path(path);
+  if (!parsed.path) return parsed.error;
+  if (auto problem = reference_problem(*parsed.path))
+    return *problem + " in a reference path";
+  return std::nullopt;
+}
+
+bool is_definite_path(std::string_view path) {
+  auto parsed = detail::parse_path(path);
+  return parsed.path && parsed.path->definite;
+}
+
+json query_path(std::string_view path, const json& input, const json& context) {
+  std::string error;
+  auto value = run(path, input, context, error);
+  if (!value) throw StatesError(errors::kRuntime, fmt::format("Invalid path '{}' : {}", path, error));
+  return std::move(*value);
+}
+
+std::optional<json> try_query_path(std::string_view path, const json& input, const json& context) {
+  std::string error;
+  return run(path, input, context, error);
+}
+
+json query_field_path(std::string_view path, std::string_view field, const json& input, const json& context) {
+  std::string error;
+  auto value = run(path, input, context, error);
+  if (value) return std::move(*value);
+  if (error.rfind("No results for path", 0) == 0 || error.rfind("Missing property", 0) == 0)
+    throw StatesError(errors::kRuntime,
+                      fmt::format("The JSONPath '{}' specified for the field '{}' could not be found in the input '{}'",
+                                  path, field, dump_compact(input)));
+  throw StatesError(errors::kRuntime, fmt::format("Invalid path '{}' : {}", path, error));
+}
+
+json apply_result_path(json input, std::string_view path_text, json result) {
+  auto parsed = detail::parse_path(path_text);
+  if (!parsed.path)
+    throw StatesError(errors::kRuntime, fmt::format("Invalid ResultPath '{}' : {}", path_text, parsed.error));
+  const CompiledPath& path = *parsed.path;
+  if (path.context)
+    throw StatesError(errors::kRuntime, fmt::format("ResultPath '{}' must not address the context object", path_text));
+  if (auto problem = reference_problem(path))
+    throw StatesError(errors::kRuntime, fmt::format("ResultPath '{}' is not a reference path: {}", path_text, *problem));
+  if (path.segments.empty()) return result;
+
+  auto failure = [&](const std::string& why) {
+    return StatesError(errors::kResultPathMatchFailure,
+                       fmt::format("Unable to apply ResultPath '{}' to input '{}': {}", path_text,
+                                   dump_compact(input), why));
+  };
+  // First check without touching the input, so a failure reports the input unchanged.
+  const json* cur = &input;
+  bool creating = false;
+  for (std::size_t i = 0; i < path.segments.size(); ++i) {
+    const PathSegment& seg = path.segments[i];
+    const bool last = i + 1 == path.segments.size();
+    if (seg.kind == PathSegment::Kind::kProperty) {
+      if (creating) continue;
+      if (!cur->is_object())
+        throw failure(fmt::format("{} is {}, not an object", path.normalized_prefix(i),
+                                  cur->is_null() ? "null" : std::string("a ") + cur->type_name()));
+      auto it = cur->find(seg.names[0]);
+      if (it == cur->end()) creating = true;
+      else if (!last) cur = &*it;
+    } else {  // kIndex
+      if (creating) throw failure(fmt::format("{} does not exist", path.normalized_prefix(i)));
+      if (!cur->is_array())
+        throw failure(fmt::format("{} is {}, not an array", path.normalized_prefix(i),
+                                  cur->is_null() ? "null" : std::string("a ") + cur->type_name()));
+      const long long size = static_cast<long long>(cur->size());
+      const long long idx = seg.indices[0] < 0 ? size + seg.indices[0] : seg.indices[0];
+      if (idx < 0 || idx >= size)
+        throw failure(fmt::format("index {} is out of range for {} of {} elements", seg.indices[0],
+                                  path.normalized_prefix(i), size));
+      if (!last) cur = &(*cur)[static_cast<std::size_t>(idx)];
+    }
+  }
+  // Then write, creating missing objects on the way.
+  json* node = &input;
+  for (std::size_t i = 0; i < path.segments.size(); ++i) {
+    const PathSegment& seg = path.segments[i];
+    const bool last = i + 1 == path.segments.size();
+    json* next = nullptr;
+    if (seg.kind == PathSegment::Kind::kProperty) {
+      auto it = node->find(seg.names[0]);
+      if (it == node->end()) it = node->emplace(seg.names[0], json::object()).first;
+      next = &*it;
+    } else {
+      const long long size = static_cast<long long>(node->size());
+      const long long idx = seg.indices[0] < 0 ? size + seg.indices[0] : seg.indices[0];
+      next = &(*node)[static_cast<std::size_t>(idx)];
+    }
+    if (last) *next = std::move(result);
+    node = next;
+  }
+  return input;
+}
+
+}  // namespace cosmicai::asl
