@@ -1,0 +1,78 @@
+// Function provider: binds the Cosmic AI handlers (data-parallel-init, cosmic-executor,
+// resultSummary) for `cosmicai run`, with their options.
+#include "cli/cosmic_functions.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+#include "cli/command.hpp"
+#include "cosmic/handlers.hpp"
+
+namespace cosmicai::cli {
+
+void add_cosmic_options(CLI::App& app, CosmicOptions& o) {
+  app.add_option("--store", o.store, "Object store for data, code folders and results (file:///ROOT, DIR or mem://)")
+      ->default_str("file://<cwd>/data");
+  app.add_option("--model", o.model,
+                 "Model for every rank unless the payload names one: builtin, builtin:WEIGHTS or a TorchScript file "
+                 "(default: a model file in the code folder S3_BUCKET/S3_OBJECT_NAME, else builtin)");
+  app.add_option("--threads", o.threads, "Intra-op threads per inference (0 = every core); concurrent ranks are "
+                                         "limited so that ranks × threads ≤ cores")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--model-seed", o.seed, "Seed of the built-in model's (untrained) weights")->capture_default_str();
+  app.add_option("--lambda-memory-mb", o.lambda_memory_mb, "Configured Lambda memory for the cost model")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--lambda-gb-second-usd", o.usd_per_gb_second, "Lambda price per GB-second for the cost model")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+}
+
+std::string default_store_uri() { return "file://" + (std::filesystem::current_path() / "data").string(); }
+
+cosmic::CosmicConfig make_cosmic_config(const CosmicOptions& o, std::shared_ptr<cosmic::Progress> progress) {
+  const std::string uri = o.store.empty() ? default_store_uri() : o.store;
+  auto store = storage::open_object_store(uri);
+  if (!store) throw std::runtime_error(fmt::format("--store {}: {}", uri, store.error().message));
+  cosmic::CosmicConfig c;
+  c.store = *store;
+  c.model = o.model;
+  c.threads = o.threads;
+  c.seed = o.seed;
+  c.pricing.memory_mb = o.lambda_memory_mb;
+  c.pricing.usd_per_gb_second = o.usd_per_gb_second;
+  c.progress = std::move(progress);
+  return c;
+}
+
+json read_json_input(const std::string& path) {
+  if (path == "-") {
+    std::ostringstream ss;
+    ss << std::cin.rdbuf();
+    return parse_json_text(ss.str(), "<stdin>");
+  }
+  return read_json_file(path);
+}
+
+namespace {
+
+CosmicOptions& provider_options() {
+  static CosmicOptions options;
+  return options;
+}
+
+const bool kRegistered = register_function_provider(FunctionProvider{
+    "cosmic",
+    [](CLI::App& sub) { add_cosmic_options(sub, provider_options()); },
+    [](functions::Registry& registry) {
+      auto progress = std::make_shared<cosmic::Progress>(cosmic::stderr_is_terminal());
+      auto runtime = std::make_shared<cosmic::CosmicRuntime>(make_cosmic_config(provider_options(), progress));
+      cosmic::register_cosmic_handlers(registry, std::move(runtime));
+    }});
+
+}  // namespace
+}  // namespace cosmicai::cli

@@ -1,0 +1,35 @@
+#pragma once
+/// Options shared by `run` (through the function provider), `infer` and `summarize`.
+#include <CLI/CLI.hpp>
+
+#include <memory>
+#include <string>
+
+#include "cosmic/runtime.hpp"
+
+namespace cosmicai::cli {
+
+/// The Cosmic AI handlers' settings as given on the command line.
+struct CosmicOptions {
+  std::string store;            ///< --store URI; empty = file://<cwd>/data
+  std::string model;            ///< --model source; empty = payload/code folder/builtin
+  int threads = 0;              ///< --threads per inference (0 = every core)
+  std::uint64_t seed = 0;       ///< --model-seed
+  double lambda_memory_mb = 10240;        ///< --lambda-memory-mb
+  double usd_per_gb_second = 0.0000166667;  ///< --lambda-gb-second-usd
+};
+
+/// Add --store, --model, --threads, --model-seed, --lambda-memory-mb, --lambda-gb-second-usd to `app`.
+void add_cosmic_options(CLI::App& app, CosmicOptions& options);
+
+/// Open the store and build the handlers' configuration; `progress` may be null.
+/// Throws std::runtime_error naming the store URI if it cannot be opened.
+cosmic::CosmicConfig make_cosmic_config(const CosmicOptions& options, std::shared_ptr<cosmic::Progress> progress);
+
+/// Return the default store URI: file://<current directory>/data.
+std::string default_store_uri();
+
+/// Read a JSON document from a file, or from stdin when `path` is "-".
+json read_json_input(const std::string& path);
+
+}  // namespace cosmicai::cli

@@ -1,0 +1,254 @@
+#include "cosmic/infer.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <optional>
+#include <vector>
+
+#include "data/partition.hpp"
+
+namespace cosmicai::cosmic {
+
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+double seconds_since(SteadyClock::time_point t) {
+  return std::chrono::duration<double>(SteadyClock::now() - t).count();
+}
+
+double unix_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+Result<data::Partition> load_partition(const storage::ObjectStore& store, const std::string& bucket,
+                                       const std::string& key) {
+  if (auto path = store.local_path(bucket, key)) {
+    if (std::filesystem::exists(*path)) return data::read_partition_file(*path);
+  }
+  auto bytes = store.get(bucket, key);
+  if (!bytes) return bytes.error();
+  return data::parse_partition(*bytes, fmt::format("{}/{}", bucket, key));
+}
+
+// Quote a CSV field if it holds a comma, quote or newline.
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+// Fetch a non-local model object to a local file once per process (keyed by bucket/key/size).
+Result<std::string> localize_model(const storage::ObjectStore& store, const std::string& bucket,
+                                   const storage::ObjectInfo& obj) {
+  if (auto path = store.local_path(bucket, obj.key); path && std::filesystem::exists(*path)) return *path;
+  static std::mutex mu;
+  std::lock_guard lock(mu);
+  const auto dir = std::filesystem::temp_directory_path() / "cosmicai-models";
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  const auto name = fmt::format("{:016x}-{}.pt", std::hash<std::string>{}(bucket + "/" + obj.key), obj.size);
+  const auto path = dir / name;
+  if (std::filesystem::exists(path) && std::filesystem::file_size(path, ec) == obj.size) return path.string();
+  auto bytes = store.get(bucket, obj.key);
+  if (!bytes) return bytes.error();
+  const auto tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    out.write(bytes->data(), static_cast<std::streamsize>(bytes->size()));
+    if (!out) return make_error(ErrorCode::kIo, fmt::format("cannot write model cache file {}", tmp));
+  }
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return make_error(ErrorCode::kIo, fmt::format("cannot rename {}: {}", tmp, ec.message()));
+  return path.string();
+}
+
+}  // namespace
+
+Result<std::string> resolve_model_source(const CosmicConfig& config, const RankTask& task) {
+  if (task.model) return *task.model;
+  if (!config.model.empty()) return config.model;
+  if (!task.code_bucket.empty() && !task.object_name.empty()) {
+    std::string folder = task.object_name;
+    if (folder.back() != '/') folder += '/';
+    auto listed = config.store->list_all(task.code_bucket, folder, storage::KeyOrder::kNumeric);
+    if (listed) {
+      for (const auto& o : *listed) {
+        const bool is_model = o.key == folder + "model.pt" || o.key.ends_with(".ts.pt");
+        if (is_model) return localize_model(*config.store, task.code_bucket, o);
+      }
+    } else if (listed.error().code != ErrorCode::kNotFound) {
+      return make_error(listed.error().code, fmt::format("code folder {}/{}: {}", task.code_bucket, folder,
+                                                         listed.error().message));
+    }
+  }
+  return std::string("builtin");
+}
+
+Result<json> infer_rank(const CosmicConfig& config, ComputeGate& gate, const json& rank_dict) {
+  const auto t0 = SteadyClock::now();
+  const double start_unix = unix_now();
+  auto parsed = parse_rank_task(rank_dict);
+  if (!parsed) return parsed.error();
+  const RankTask& task = *parsed;
+  auto& store = *config.store;
+
+  // Record the failure for Summarize, then return it.
+  auto fail = [&](const Error& e) -> Result<json> {
+    json record{{"rank", task.rank}, {"world_size", task.world_size}, {"error", e.message}, {"run_id", task.run_id}};
+    (void)store.put(task.data_bucket, rank_error_key(task.result_path, task.rank), record.dump(2));
+    if (config.progress) config.progress->rank_done(false);
+    return e;
+  };
+
+  auto source = resolve_model_source(config, task);
+  if (!source) return fail(make_error(source.error().code, fmt::format("rank {}: {}", task.rank, source.error().message)));
+  model::ModelOptions mo;
+  mo.source = *source;
+  mo.seed = config.seed;
+  mo.threads = config.threads;
+  mo.batch_size = 1 << 20;  // batching is done here, per BATCH_SIZE
+  auto runner = cached_model(mo);
+  if (!runner) {
+    return fail(make_error(runner.error().code,
+                           fmt::format("rank {}: model {}: {}", task.rank, *source, runner.error().message)));
+  }
+  model::ModelRunner& model = **runner;
+
+  // === Load (next partition read while the current one computes) ===
+  auto load = [&](std::size_t i) { return load_partition(store, task.data_bucket, task.data_paths[i]); };
+  double load_s = 0, compute_s = 0, wait_s = 0;
+  std::int64_t samples = 0, batches = 0;
+  std::string csv = "sample,file,redshift,prediction\n";
+  json files = json::array();
+  std::future<Result<data::Partition>> next;
+  std::optional<Result<data::Partition>> current;
+  {
+    const auto tl = SteadyClock::now();
+    current.emplace(load(0));
+    load_s += seconds_since(tl);
+  }
+  for (std::size_t i = 0; i < task.data_paths.size(); ++i) {
+    const std::string& key = task.data_paths[i];
+    if (!current->ok()) {
+      return fail(make_error(current->error().code,
+                             fmt::format("rank {}: partition {}/{}: {}", task.rank, task.data_bucket, key,
+                                         current->error().message)));
+    }
+    data::Partition part = std::move(*current).value();
+    current.reset();
+    if (i + 1 < task.data_paths.size()) next = std::async(std::launch::async, load, i + 1);
+
+    // === Compute ===
+    std::vector<float> mags(part.magnitudes.begin(), part.magnitudes.end());
+    std::vector<float> predictions;
+    predictions.reserve(static_cast<std::size_t>(part.samples));
+    {
+      const auto tw = SteadyClock::now();
+      auto slot = gate.acquire();
+      wait_s += seconds_since(tw);
+      const auto tc = SteadyClock::now();
+      try {
+        for (std::int64_t b = 0; b < part.samples; b += task.batch_size) {
+          const std::int64_t n = std::min(task.batch_size, part.samples - b);
+          const std::span<const float> images(part.images.data() + b * data::kImageElements,
+                                              static_cast<std::size_t>(n * data::kImageElements));
+          const std::span<const float> m(mags.data() + b * data::kMagnitudes,
+                                         static_cast<std::size_t>(n * data::kMagnitudes));
+          auto out = model.predict(images, m, n);
+          if (static_cast<std::int64_t>(out.size()) != n) {
+            throw std::runtime_error(fmt::format("model returned {} values for {} samples", out.size(), n));
+          }
+          predictions.insert(predictions.end(), out.begin(), out.end());
+          ++batches;
+          if (config.progress) config.progress->add_samples(n);
+        }
+      } catch (const std::exception& e) {
+        if (next.valid()) next.wait();
+        return fail(make_error(ErrorCode::kInternal, fmt::format("rank {}: partition {}/{}: inference failed: {}",
+                                                                 task.rank, task.data_bucket, key, e.what())));
+      }
+      compute_s += seconds_since(tc);
+    }
+    const std::string file = csv_field(key);
+    for (std::int64_t s = 0; s < part.samples; ++s) {
+      csv += fmt::format("{},{},{:.9g},{:.9g}\n", s, file, part.redshift[s], predictions[s]);
+    }
+    samples += part.samples;
+    files.push_back({{"key", key}, {"samples", part.samples}});
+    if (next.valid()) {
+      const auto tl = SteadyClock::now();
+      current.emplace(next.get());
+      load_s += seconds_since(tl);
+    }
+  }
+
+  // === Write ===
+  const auto tw = SteadyClock::now();
+  const std::string pred_key = rank_predictions_key(task.result_path, task.rank);
+  if (auto s = store.put(task.data_bucket, pred_key, csv); !s) {
+    return fail(make_error(s.error().code, fmt::format("rank {}: writing {}/{}: {}", task.rank, task.data_bucket,
+                                                       pred_key, s.error().message)));
+  }
+  const double write_s = seconds_since(tw);
+  const double wall_s = seconds_since(t0);
+  const double busy_s = std::max(1e-9, wall_s - wait_s);
+  const double bits = static_cast<double>(samples) * kInputBitsPerSample;
+  const double rss = peak_rss_mb();
+
+  json result;
+  result["total_cpu_time (seconds)"] = busy_s;
+  result["total_cpu_memory (MB)"] = rss;
+  result["execution_time (seconds/batch)"] = batches ? compute_s / static_cast<double>(batches) : 0.0;
+  result["num_batches"] = batches;
+  result["batch_size"] = task.batch_size;
+  result["device"] = "cpu";
+  result["throughput_bps"] = bits / busy_s;
+  result["sample_persec"] = static_cast<double>(samples) / busy_s;
+  result["result_path"] = task.result_path;
+  result["data_path"] = rank_dict.at("DATA_PATH");
+  result["rank"] = task.rank;
+  result["world_size"] = task.world_size;
+  result["samples"] = samples;
+  result["wall_seconds"] = wall_s;
+  result["gate_wait_seconds"] = wait_s;
+  result["load_seconds"] = load_s;
+  result["compute_seconds"] = compute_s;
+  result["write_seconds"] = write_s;
+  result["peak_rss_mb"] = rss;
+  result["input_bits"] = bits;
+  result["start_time"] = start_unix;
+  result["end_time"] = unix_now();
+  result["model"] = model.description();
+  result["model_source"] = *source;
+  result["threads"] = config.threads;
+  result["files"] = files;
+  result["predictions"] = pred_key;
+  result["run_id"] = task.run_id;
+  const std::string result_key = rank_result_key(task.result_path, task.rank);
+  if (auto s = store.put(task.data_bucket, result_key, result.dump(2)); !s) {
+    return fail(make_error(s.error().code, fmt::format("rank {}: writing {}/{}: {}", task.rank, task.data_bucket,
+                                                       result_key, s.error().message)));
+  }
+  // A success replaces an earlier failure record of the same rank (a retried rank).
+  (void)store.remove(task.data_bucket, rank_error_key(task.result_path, task.rank));
+  if (config.progress) config.progress->rank_done(true);
+  return json{{"statusCode", 200},
+              {"body",
+               {{"rank", task.rank},
+                {"samples", samples},
+                {"result", result_key},
+                {"predictions", pred_key},
+                {"sample_persec", result["sample_persec"]}}}};
+}
+
+}  // namespace cosmicai::cosmic
