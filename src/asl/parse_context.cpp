@@ -1,0 +1,110 @@
+#include "asl/parse_context.hpp"
+
+#include <cmath>
+
+#include "asl/path/json_path.hpp"
+
+namespace cosmicai::asl {
+
+void ParseContext::error(const std::string& pointer, std::string message) {
+  errors_.push_back(ValidationError{pointer.empty() ? std::string("/") : pointer, std::move(message)});
+}
+
+void ParseContext::check_fields(const json& obj, const std::string& pointer,
+                                std::initializer_list<std::string_view> allowed) {
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    const std::string& key = it.key();
+    bool ok = false;
+    for (auto a : allowed) ok = ok || a == key;
+    if (ok) continue;
+    const std::string where = pointer + "/" + pointer_escape(key);
+    if (key == "Assign") {
+      error(where, "variables (Assign) are not supported by this engine");
+    } else if (key == "Arguments" || key == "Output" || key == "Items" || key == "Condition") {
+      error(where, "'" + key + "' belongs to the JSONata query language, which is not supported yet");
+    } else {
+      error(where, "unknown field '" + key + "'");
+    }
+  }
+}
+
+std::optional<std::string> ParseContext::get_string(const json& obj, const std::string& pointer, const char* key) {
+  auto it = obj.find(key);
+  if (it == obj.end()) return std::nullopt;
+  if (!it->is_string()) {
+    error(pointer + "/" + key, "must be a string, got " + describe(*it));
+    return std::nullopt;
+  }
+  return it->get<std::string>();
+}
+
+std::optional<std::string> ParseContext::get_path(const json& obj, const std::string& pointer, const char* key) {
+  auto s = get_string(obj, pointer, key);
+  if (!s) return std::nullopt;
+  if (auto problem = check_path(*s)) {
+    error(pointer + "/" + key, "invalid JSONPath '" + *s + "': " + *problem);
+    return std::nullopt;
+  }
+  return s;
+}
+
+std::optional<std::int64_t> ParseContext::get_int(const json& obj, const std::string& pointer, const char* key,
+                                                  bool positive, std::int64_t max) {
+  auto it = obj.find(key);
+  if (it == obj.end()) return std::nullopt;
+  std::int64_t v = 0;
+  if (!as_integer(*it, v) || v < (positive ? 1 : 0) || v > max) {
+    std::string msg = std::string("must be a ") + (positive ? "positive" : "non-negative") + " integer";
+    if (max != INT64_MAX) msg += " no larger than " + std::to_string(max);
+    error(pointer + "/" + key, msg + ", got " + describe(*it));
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::optional<double> ParseContext::get_number(const json& obj, const std::string& pointer, const char* key,
+                                               double min) {
+  auto it = obj.find(key);
+  if (it == obj.end()) return std::nullopt;
+  if (!it->is_number() || it->get<double>() < min) {
+    error(pointer + "/" + key, "must be a number >= " + dump_compact(json(min)) + ", got " + describe(*it));
+    return std::nullopt;
+  }
+  return it->get<double>();
+}
+
+std::string pointer_escape(std::string_view key) {
+  std::string out;
+  for (char c : key) {
+    if (c == '~') out += "~0";
+    else if (c == '/') out += "~1";
+    else out += c;
+  }
+  return out;
+}
+
+std::string describe(const json& value) {
+  if (value.is_object()) return "an object";
+  if (value.is_array()) return "an array";
+  std::string text = dump_compact(value);
+  if (text.size() > 80) text = text.substr(0, 77) + "...";
+  return text;
+}
+
+bool as_integer(const json& value, std::int64_t& out) {
+  if (value.is_number_integer()) {
+    if (value.is_number_unsigned() && value.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) return false;
+    out = value.get<std::int64_t>();
+    return true;
+  }
+  if (value.is_number_float()) {
+    const double d = value.get<double>();
+    if (std::isfinite(d) && std::floor(d) == d && std::fabs(d) < 9.0e18) {
+      out = static_cast<std::int64_t>(d);
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace cosmicai::asl

@@ -1,0 +1,71 @@
+#pragma once
+/// Runs executions of parsed state machines: the public face of the engine.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "asl/state_machine.hpp"
+#include "common/clock.hpp"
+#include "common/json.hpp"
+#include "functions/registry.hpp"
+
+namespace cosmicai::engine {
+
+class Scheduler;
+
+/// AWS's payload quota: 256 KiB for execution input, state input/output and task results.
+inline constexpr std::size_t kPayloadLimitBytes = 262144;
+
+/// How an engine runs: how many workers, and how fast time goes.
+struct EngineOptions {
+  std::size_t workers = 4;   ///< worker threads for states, Map iterations and Parallel branches
+  double time_scale = 1.0;   ///< 1 = real time; 0 = no sleeping (logical time still advances)
+};
+
+/// Per-execution settings.
+struct ExecutionOptions {
+  std::string name = "local-execution";          ///< $$.Execution.Name
+  std::string state_machine_name = "StateMachine";
+  std::string role_arn = "arn:aws:iam::123456789012:role/cosmicai-local";
+  bool record_history = false;                     ///< keep the events for ExecutionResult::history
+};
+
+/// The end of an execution.
+struct ExecutionResult {
+  std::string status;                   ///< "SUCCEEDED", "FAILED" or "TIMED_OUT"
+  json output;                          ///< SUCCEEDED only
+  std::optional<std::string> error;     ///< FAILED/TIMED_OUT; nullopt when the failure named none
+  std::optional<std::string> cause;
+  json history;                         ///< {"events":[...]} when recorded, else null
+  std::int64_t transitions = 0;         ///< states entered (all branches and iterations)
+
+  /// Return {"status":…,"output":…} or {"status":…,"error":…,"cause":…}.
+  json to_json() const;
+};
+
+/// Runs executions on a shared worker pool. Executions may run concurrently:
+/// run() is thread-safe. The state machine and registry must outlive each run.
+class Engine {
+ public:
+  Engine(std::shared_ptr<const functions::Registry> registry, EngineOptions options = {});
+  ~Engine();
+
+  /// Run `machine` on `input` and block until it ends. Never throws for anything an
+  /// execution can do: failures come back as FAILED results.
+  ExecutionResult run(std::shared_ptr<const asl::StateMachine> machine, const json& input,
+                      const ExecutionOptions& options = {});
+
+  /// The engine's clock (logical time of all its executions).
+  Clock& clock() { return clock_; }
+  const EngineOptions& options() const { return options_; }
+
+ private:
+  EngineOptions options_;
+  Clock clock_;
+  std::shared_ptr<const functions::Registry> registry_;
+  std::unique_ptr<Scheduler> scheduler_;
+};
+
+}  // namespace cosmicai::engine

@@ -1,0 +1,51 @@
+#include "engine/history.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace cosmicai::engine {
+
+namespace {
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+}  // namespace
+
+std::string details_key(std::string_view type) {
+  if (ends_with(type, "StateEntered")) return "stateEnteredEventDetails";
+  if (ends_with(type, "StateExited")) return "stateExitedEventDetails";
+  std::string key(type);
+  if (!key.empty()) key[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(key[0])));
+  return key + "EventDetails";
+}
+
+std::int64_t History::add(std::string_view type, std::int64_t previous_id, json details) {
+  if (!enabled_) return next_id_.fetch_add(1);
+  const auto ts = clock_.now();
+  std::lock_guard lock(mu_);
+  const auto id = next_id_.fetch_add(1);
+  events_.push_back(Event{id, previous_id, ts, std::string(type), std::move(details)});
+  return id;
+}
+
+json History::to_json() const {
+  std::vector<const Event*> sorted;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& e : events_) sorted.push_back(&e);
+  }
+  std::sort(sorted.begin(), sorted.end(), [](const Event* a, const Event* b) { return a->id < b->id; });
+  json events = json::array();
+  for (const Event* e : sorted) {
+    json j = json::object();
+    j["timestamp"] = format_iso8601(e->timestamp);
+    j["type"] = e->type;
+    j["id"] = e->id;
+    j["previousEventId"] = e->previous_id;
+    if (!e->details.is_null()) j[details_key(e->type)] = e->details;
+    events.push_back(std::move(j));
+  }
+  return json{{"events", std::move(events)}};
+}
+
+}  // namespace cosmicai::engine

@@ -1,0 +1,299 @@
+#include "asl/path/json_path.hpp"
+#include "asl/path/payload_template.hpp"
+#include "engine/runtime.hpp"
+
+namespace cosmicai::engine {
+
+using asl::State;
+using asl::StateType;
+using asl::StatesError;
+
+namespace {
+constexpr std::string_view kRuntimePrefix = "An error occurred while executing the state '";
+}
+
+// === StateCall ===
+
+Execution& StateCall::exec() const { return run->exec(); }
+
+json StateCall::context() const {
+  if (!state->uses_context) return nullptr;
+  auto& e = exec();
+  json ctx = json::object();
+  ctx["Execution"] = e.execution_context;
+  ctx["State"] = json{{"EnteredTime", format_iso8601(entered_time)}, {"Name", state->name}, {"RetryCount", retry_count}};
+  ctx["StateMachine"] = e.state_machine_context;
+  return ctx;
+}
+
+std::int64_t StateCall::record(std::string_view type, json details) const {
+  const auto id = exec().history.add(type, run->last_event_id(), std::move(details));
+  run->set_last_event_id(id);
+  return id;
+}
+
+Failure StateCall::failure_from(const StatesError& e) const {
+  std::string cause = e.cause();
+  if ((e.name() == asl::errors::kRuntime || e.name() == asl::errors::kQueryEvaluationError ||
+       e.name() == asl::errors::kIntrinsicFailure) &&
+      cause.rfind(kRuntimePrefix, 0) != 0) {
+    cause = std::string(kRuntimePrefix) + state->name + "' (entered at the event id #" + std::to_string(entered_id) +
+            "). " + cause;
+  }
+  return Failure{e.name(), cause};
+}
+
+// === Data flow ===
+
+json apply_input_path(const State& s, const json& raw, const json& context) {
+  if (s.input_path.is_null) return json::object();
+  if (s.input_path.path == "$") return raw;
+  return asl::query_path(s.input_path.path, raw, context);
+}
+
+json apply_output_path(const State& s, const json& value, const json& context) {
+  if (s.output_path.is_null) return json::object();
+  if (s.output_path.path == "$") return value;
+  return asl::query_path(s.output_path.path, value, context);
+}
+
+json apply_result(const asl::PathField& result_path, const json& raw, json result) {
+  if (result_path.is_null) return raw;
+  if (result_path.path == "$") return result;
+  return asl::apply_result_path(raw, result_path.path, std::move(result));
+}
+
+void check_payload_size(const json& value, const std::string& state_name) {
+  if (value.is_primitive() && !value.is_string()) return;
+  if (dump_compact(value).size() > kPayloadLimitBytes) {
+    throw StatesError(asl::errors::kDataLimitExceeded,
+                      "The state/task '" + state_name +
+                          "' returned a result with a size exceeding the maximum number of bytes service limit.");
+  }
+}
+
+// === Retry / Catch ===
+
+namespace {
+
+void attempt(const CallPtr& call, const Body& body);
+
+void handle_failure(const CallPtr& call, const Body& body, Failure failure) {
+  const State& s = *call->state;
+  if (call->run->cancelled()) return;
+  for (std::size_t i = 0; i < s.retry.size(); ++i) {
+    const auto& r = s.retry[i];
+    if (!r.matches(failure.error)) continue;
+    if (call->retrier_attempts[i] < r.max_attempts()) {
+      const auto delay = r.delay(static_cast<int>(call->retrier_attempts[i]), call->exec().random_unit());
+      call->retrier_attempts[i]++;
+      call->retry_count++;
+      call->exec().scheduler.post_after(delay, [call, body] { attempt(call, body); });
+      return;
+    }
+    break;  // "the first retrier whose ErrorEquals matches" decides; exhausted means no retry
+  }
+  for (const auto& c : s.catchers) {
+    if (!c.matches(failure.error)) continue;
+    json error_output = json::object();
+    if (failure.error) error_output["Error"] = *failure.error;
+    if (failure.cause) error_output["Cause"] = *failure.cause;
+    try {
+      json out = c.result_path() ? (*c.result_path() == "$" ? error_output
+                                                              : asl::apply_result_path(call->input, *c.result_path(),
+                                                                                       std::move(error_output)))
+                                 : call->input;
+      call->done(StepResult{StepResult::Kind::kNext, std::move(out), c.next(), {}});
+    } catch (const StatesError& e) {
+      call->done(StepResult::fail(call->failure_from(e)));
+    }
+    return;
+  }
+  call->done(StepResult::fail(std::move(failure)));
+}
+
+void attempt(const CallPtr& call, const Body& body) {
+  const State& s = *call->state;
+  if (call->run->cancelled()) return;
+  json context, effective;
+  try {
+    context = call->context();
+    effective = apply_input_path(s, call->input, context);
+    if (s.parameters && s.type != StateType::kMap) {
+      effective = asl::evaluate_payload_template(*s.parameters, effective, context);
+    }
+  } catch (const StatesError& e) {
+    handle_failure(call, body, call->failure_from(e));
+    return;
+  }
+  auto settled = std::make_shared<std::atomic<bool>>(false);
+  BodyDone on_done = [call, body, context, settled](bool ok, json result, Failure failure) {
+    if (settled->exchange(true)) return;
+    if (!ok) {
+      handle_failure(call, body, std::move(failure));
+      return;
+    }
+    const State& st = *call->state;
+    try {
+      if (st.result_selector) result = asl::evaluate_payload_template(*st.result_selector, result, context);
+      json out = apply_result(st.result_path, call->input, std::move(result));
+      out = apply_output_path(st, out, context);
+      const auto kind = st.end ? StepResult::Kind::kEnd : StepResult::Kind::kNext;
+      call->done(StepResult{kind, std::move(out), st.next, {}});
+    } catch (const StatesError& e) {
+      handle_failure(call, body, call->failure_from(e));
+    }
+  };
+  try {
+    body(call, effective, context, on_done);
+  } catch (const StatesError& e) {
+    if (!settled->exchange(true)) handle_failure(call, body, call->failure_from(e));
+  } catch (const std::exception& e) {
+    if (!settled->exchange(true)) {
+      handle_failure(call, body, Failure{std::string(asl::errors::kRuntime), e.what()});
+    }
+  }
+}
+
+}  // namespace
+
+void run_with_policy(const CallPtr& call, Body body) {
+  call->retrier_attempts.assign(call->state->retry.size(), 0);
+  attempt(call, body);
+}
+
+// === MachineRun ===
+
+MachineRun::MachineRun(std::shared_ptr<Execution> exec, const asl::StateMachine& machine, json input,
+                       std::int64_t previous_event_id, std::vector<CancelFlag> cancel,
+                       std::function<void(RunOutcome)> done)
+    : exec_(std::move(exec)),
+      machine_(machine),
+      current_(machine.start()),
+      input_(std::move(input)),
+      last_event_id_(previous_event_id),
+      cancel_(std::move(cancel)),
+      done_(std::move(done)) {}
+
+bool MachineRun::cancelled() const {
+  for (const auto& c : cancel_) {
+    if (c->load(std::memory_order_relaxed)) return true;
+  }
+  return false;
+}
+
+void MachineRun::start() {
+  auto self = shared_from_this();
+  exec_->scheduler.post([self] { self->resume(); });
+}
+
+void MachineRun::resume() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    if (cancelled()) return;
+    if (exec_->deadline && exec_->scheduler.clock().now() > *exec_->deadline) {
+      ExecutionResult r;
+      r.status = "TIMED_OUT";
+      r.error = std::string(asl::errors::kTimeout);
+      r.cause = "The execution timed out (TimeoutSeconds)";
+      exec_->finish(std::move(r));
+      return;
+    }
+    auto call = std::make_shared<StateCall>();
+    call->run = shared_from_this();
+    call->state = current_;
+    call->input = std::move(input_);
+    call->entered_time = exec_->scheduler.clock().now();
+    call->done = [self = call->run](StepResult r) { self->complete(std::move(r)); };
+    exec_->transitions.fetch_add(1, std::memory_order_relaxed);
+    if (exec_->history.enabled()) {
+      call->entered_id = call->record(std::string(asl::to_string(current_->type)) + "StateEntered",
+                                      json{{"name", current_->name},
+                                           {"input", dump_compact(call->input)},
+                                           {"inputDetails", {{"truncated", false}}}});
+    } else {
+      call->entered_id = call->record("");
+    }
+    pending_.reset();
+    in_step_ = true;
+    lock.unlock();
+    dispatch(call);
+    call.reset();
+    lock.lock();
+    in_step_ = false;
+    if (!pending_) return;  // the state waits; complete() resumes the loop
+    auto result = std::move(*pending_);
+    pending_.reset();
+    lock.unlock();
+    const bool more = advance(std::move(result));
+    lock.lock();
+    if (!more) return;
+  }
+}
+
+void MachineRun::complete(StepResult result) {
+  {
+    std::lock_guard lock(mu_);
+    if (in_step_) {
+      pending_ = std::move(result);
+      return;
+    }
+  }
+  if (advance(std::move(result))) start();
+}
+
+bool MachineRun::advance(StepResult r) {
+  if (cancelled()) return false;
+  const asl::State& s = *current_;
+  if (r.kind != StepResult::Kind::kFail) {
+    try {
+      check_payload_size(r.output, s.name);
+    } catch (const StatesError& e) {
+      r = StepResult::fail(Failure{e.name(), e.cause()});
+    }
+  }
+  if (r.kind == StepResult::Kind::kFail) {
+    done_(RunOutcome{false, nullptr, std::move(r.failure)});
+    return false;
+  }
+  if (exec_->history.enabled() && s.type != StateType::kFail) {
+    last_event_id_ = exec_->history.add(std::string(asl::to_string(s.type)) + "StateExited", last_event_id_,
+                                        json{{"name", s.name},
+                                             {"output", dump_compact(r.output)},
+                                             {"outputDetails", {{"truncated", false}}}});
+  }
+  if (r.kind == StepResult::Kind::kEnd) {
+    done_(RunOutcome{true, std::move(r.output), {}});
+    return false;
+  }
+  const asl::State* next = machine_.find(r.next);
+  if (!next) {  // unreachable for a validated machine
+    done_(RunOutcome{false, nullptr, Failure{std::string(asl::errors::kRuntime), "no state named '" + r.next + "'"}});
+    return false;
+  }
+  current_ = next;
+  input_ = std::move(r.output);
+  return true;
+}
+
+void MachineRun::dispatch(const CallPtr& call) {
+  try {
+    switch (call->state->type) {
+      case StateType::kPass: run_pass(call); break;
+      case StateType::kChoice: run_choice(call); break;
+      case StateType::kWait: run_wait(call); break;
+      case StateType::kSucceed: run_succeed(call); break;
+      case StateType::kFail: run_fail(call); break;
+      case StateType::kTask: run_with_policy(call, task_body); break;
+      case StateType::kMap: run_with_policy(call, map_body); break;
+      case StateType::kParallel: run_with_policy(call, parallel_body); break;
+    }
+  } catch (const StatesError& e) {
+    call->done(StepResult::fail(call->failure_from(e)));
+  } catch (const std::exception& e) {
+    call->done(StepResult::fail(Failure{std::string(asl::errors::kRuntime),
+                                        "internal error in state '" + call->state->name + "': " + e.what()}));
+  }
+}
+
+}  // namespace cosmicai::engine

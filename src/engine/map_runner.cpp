@@ -1,0 +1,254 @@
+// Map states (INLINE and DISTRIBUTED with inline items) and Parallel states: child runs
+// on the worker pool, results in item/branch order.
+#include <cmath>
+
+#include "asl/path/json_path.hpp"
+#include "asl/path/payload_template.hpp"
+#include "engine/runtime.hpp"
+
+namespace cosmicai::engine {
+
+using asl::StatesError;
+
+namespace {
+
+/// Resolve an optional integer field given literally or through a path.
+std::optional<std::int64_t> resolve_int(const std::optional<std::int64_t>& literal,
+                                        const std::optional<std::string>& path, const char* field,
+                                        const json& input, const json& context) {
+  if (literal) return literal;
+  if (!path) return std::nullopt;
+  return asl::resolve_seconds_path(*path, field, input, context, false);
+}
+
+std::optional<double> resolve_percentage(const asl::MapState& m, const json& input, const json& context) {
+  if (m.tolerated_failure_percentage) return m.tolerated_failure_percentage;
+  if (!m.tolerated_failure_percentage_path) return std::nullopt;
+  auto v = asl::try_query_path(*m.tolerated_failure_percentage_path, input, context);
+  if (!v || !v->is_number() || v->get<double>() < 0 || v->get<double>() > 100) {
+    throw StatesError(asl::errors::kRuntime, "The ToleratedFailurePercentagePath '" +
+                                                 *m.tolerated_failure_percentage_path +
+                                                 "' must select a number between 0 and 100" +
+                                                 (v ? ", got " + asl::describe(*v) : std::string(", found nothing")));
+  }
+  return v->get<double>();
+}
+
+/// Shared bookkeeping of one Map or Parallel run. Guarded by `mu`.
+struct Fanout {
+  std::mutex mu;
+  std::vector<json> results;
+  std::vector<char> succeeded;
+  std::size_t next = 0;
+  std::size_t running = 0;
+  std::size_t finished = 0;
+  std::size_t failed = 0;
+  bool closed = false;
+  CancelFlag cancel = std::make_shared<std::atomic<bool>>(false);
+};
+
+}  // namespace
+
+void map_body(const CallPtr& call, const json& effective, const json& context, BodyDone done) {
+  const auto& m = static_cast<const asl::MapState&>(*call->state);
+  auto& exec = call->exec();
+  const bool distributed = m.mode == asl::MapMode::kDistributed;
+  json items_value = m.items_path == "$" ? effective : asl::query_path(m.items_path, effective, context);
+  if (!items_value.is_array()) {
+    throw StatesError(asl::errors::kRuntime, "Map state input must be an array but was: " + dump_compact(items_value) +
+                                                 (m.items_path == "$" ? "" : " (ItemsPath '" + m.items_path + "')"));
+  }
+  auto max_conc = resolve_int(m.max_concurrency, m.max_concurrency_path, "MaxConcurrencyPath", effective, context);
+  std::optional<std::int64_t> tol_count =
+      resolve_int(m.tolerated_failure_count, m.tolerated_failure_count_path, "ToleratedFailureCountPath", effective,
+                  context);
+  std::optional<double> tol_pct = resolve_percentage(m, effective, context);
+
+  // Item inputs: ItemSelector (or legacy Parameters) sees the Map's effective input and $$.Map.Item.
+  auto items = std::make_shared<std::vector<json>>();
+  items->reserve(items_value.size());
+  for (std::size_t i = 0; i < items_value.size(); ++i) {
+    if (m.item_selector) {
+      json ctx = context.is_null() ? json::object() : context;
+      ctx["Map"] = json{{"Item", {{"Index", i}, {"Value", items_value[i]}}}};
+      items->push_back(asl::evaluate_payload_template(*m.item_selector, effective, ctx));
+    } else {
+      items->push_back(std::move(items_value[i]));
+    }
+  }
+  if (m.item_batcher) {
+    const auto& b = *m.item_batcher;
+    auto max_items = resolve_int(b.max_items_per_batch, b.max_items_per_batch_path, "MaxItemsPerBatchPath", effective,
+                                 context);
+    auto max_bytes = resolve_int(b.max_input_bytes_per_batch, b.max_input_bytes_per_batch_path,
+                                 "MaxInputBytesPerBatchPath", effective, context);
+    json batch_input = b.batch_input ? asl::evaluate_payload_template(*b.batch_input, effective, context) : json();
+    auto batches = std::make_shared<std::vector<json>>();
+    json current = json::array();
+    std::size_t bytes = 0;
+    auto flush = [&] {
+      if (current.empty()) return;
+      json batch = json::object();
+      if (b.batch_input) batch["BatchInput"] = batch_input;
+      batch["Items"] = std::move(current);
+      batches->push_back(std::move(batch));
+      current = json::array();
+      bytes = 0;
+    };
+    for (auto& item : *items) {
+      const std::size_t size = max_bytes ? dump_compact(item).size() : 0;
+      if (!current.empty() && ((max_items && static_cast<std::int64_t>(current.size()) >= *max_items) ||
+                               (max_bytes && static_cast<std::int64_t>(bytes + size) > *max_bytes))) {
+        flush();
+      }
+      bytes += size;
+      current.push_back(std::move(item));
+    }
+    flush();
+    items = batches;
+  }
+
+  const std::size_t n = items->size();
+  const auto started_id = exec.history.enabled() ? call->record("MapStateStarted", json{{"length", n}}) : call->record("");
+  if (distributed && exec.history.enabled()) {
+    call->record("MapRunStarted",
+                 json{{"mapRunArn", exec.execution_arn + "/" + (m.label.empty() ? m.name : m.label)}});
+  }
+  auto fan = std::make_shared<Fanout>();
+  fan->results.resize(n);
+  fan->succeeded.assign(n, 0);
+  const std::size_t limit = max_conc && *max_conc > 0 ? static_cast<std::size_t>(*max_conc) : n;
+  const bool tolerant = distributed && (tol_count || tol_pct);
+
+  auto finish_ok = [call, fan, distributed, done] {
+    json out = json::array();
+    for (std::size_t i = 0; i < fan->results.size(); ++i) {
+      if (fan->succeeded[i]) out.push_back(std::move(fan->results[i]));
+    }
+    if (call->exec().history.enabled()) {
+      if (distributed) call->record("MapRunSucceeded");
+      call->record("MapStateSucceeded");
+    }
+    done(true, std::move(out), {});
+  };
+  auto finish_fail = [call, distributed, done](Failure f) {
+    if (call->exec().history.enabled()) {
+      if (distributed) call->record("MapRunFailed", json{{"error", f.error.value_or("")}, {"cause", f.cause.value_or("")}});
+      call->record("MapStateFailed");
+    }
+    done(false, nullptr, std::move(f));
+  };
+  if (n == 0) {
+    finish_ok();
+    return;
+  }
+
+  // launch() starts children while under the concurrency limit. Called with fan->mu held.
+  auto launch = std::make_shared<std::function<void()>>();
+  *launch = [call, fan, items, limit, started_id, launch_weak = std::weak_ptr<std::function<void()>>(launch), n,
+             tolerant, tol_count, tol_pct, finish_ok, finish_fail]() {
+    const auto& ms = static_cast<const asl::MapState&>(*call->state);
+    while (!fan->closed && fan->running < limit && fan->next < n) {
+      const std::size_t index = fan->next++;
+      fan->running++;
+      auto& ex = call->exec();
+      std::int64_t iter_id = started_id;
+      if (ex.history.enabled()) {
+        iter_id = ex.history.add("MapIterationStarted", started_id, json{{"name", ms.name}, {"index", index}});
+      }
+      auto cancel = call->run->cancel_flags();
+      cancel.push_back(fan->cancel);
+      auto launch_ref = launch_weak.lock();
+      auto child = std::make_shared<MachineRun>(
+          call->run->exec_ptr(), *ms.processor, std::move((*items)[index]), iter_id, std::move(cancel),
+          [call, fan, index, launch_ref, n, tolerant, tol_count, tol_pct, finish_ok, finish_fail](RunOutcome o) {
+            std::unique_lock lock(fan->mu);
+            if (fan->closed) return;
+            fan->running--;
+            fan->finished++;
+            auto& ex = call->exec();
+            const auto& st = static_cast<const asl::MapState&>(*call->state);
+            if (o.ok) {
+              fan->results[index] = std::move(o.output);
+              fan->succeeded[index] = 1;
+              if (ex.history.enabled()) {
+                ex.history.add("MapIterationSucceeded", call->run->last_event_id(), json{{"name", st.name}, {"index", index}});
+              }
+            } else {
+              fan->failed++;
+              if (ex.history.enabled()) {
+                ex.history.add("MapIterationFailed", call->run->last_event_id(), json{{"name", st.name}, {"index", index}});
+              }
+              bool exceeded = true;
+              if (tolerant) {
+                const bool count_ok = !tol_count || static_cast<std::int64_t>(fan->failed) <= *tol_count;
+                const bool pct_ok = !tol_pct || 100.0 * static_cast<double>(fan->failed) / static_cast<double>(n) <= *tol_pct;
+                exceeded = !(count_ok && pct_ok);
+              }
+              if (exceeded) {
+                fan->closed = true;
+                fan->cancel->store(true);
+                lock.unlock();
+                if (st.mode == asl::MapMode::kDistributed) {
+                  finish_fail(Failure{std::string(asl::errors::kExceedToleratedFailureThreshold),
+                                      "The specified tolerated failure threshold was exceeded"});
+                } else {
+                  finish_fail(std::move(o.failure));
+                }
+                return;
+              }
+            }
+            if (fan->finished == n) {
+              fan->closed = true;
+              lock.unlock();
+              finish_ok();
+              return;
+            }
+            (*launch_ref)();
+          });
+      child->start();
+    }
+  };
+  std::lock_guard lock(fan->mu);
+  (*launch)();
+}
+
+void parallel_body(const CallPtr& call, const json& effective, const json&, BodyDone done) {
+  const auto& p = static_cast<const asl::ParallelState&>(*call->state);
+  auto& exec = call->exec();
+  const auto started_id = exec.history.enabled() ? call->record("ParallelStateStarted") : call->record("");
+  const std::size_t n = p.branches.size();
+  auto fan = std::make_shared<Fanout>();
+  fan->results.resize(n);
+  std::lock_guard lock(fan->mu);
+  for (std::size_t i = 0; i < n; ++i) {
+    auto cancel = call->run->cancel_flags();
+    cancel.push_back(fan->cancel);
+    auto child = std::make_shared<MachineRun>(
+        call->run->exec_ptr(), *p.branches[i], effective, started_id, std::move(cancel),
+        [call, fan, i, n, done](RunOutcome o) {
+          std::unique_lock lk(fan->mu);
+          if (fan->closed) return;
+          if (!o.ok) {
+            fan->closed = true;
+            fan->cancel->store(true);
+            lk.unlock();
+            if (call->exec().history.enabled()) call->record("ParallelStateFailed");
+            done(false, nullptr, std::move(o.failure));
+            return;
+          }
+          fan->results[i] = std::move(o.output);
+          if (++fan->finished == n) {
+            fan->closed = true;
+            json out = json::array();
+            for (auto& r : fan->results) out.push_back(std::move(r));
+            lk.unlock();
+            if (call->exec().history.enabled()) call->record("ParallelStateSucceeded");
+            done(true, std::move(out), {});
+          }
+        });
+    child->start();
+  }
+}
+
+}  // namespace cosmicai::engine

@@ -1,0 +1,169 @@
+#pragma once
+/// Engine internals shared by the state runners (not part of the public API).
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "asl/state_machine.hpp"
+#include "engine/engine.hpp"
+#include "engine/history.hpp"
+#include "engine/scheduler.hpp"
+
+namespace cosmicai::engine {
+
+/// An error of a state, branch or iteration: Error and Cause, each possibly absent.
+struct Failure {
+  std::optional<std::string> error;
+  std::optional<std::string> cause;
+};
+
+/// Shared state of one execution. Thread-safe.
+struct Execution {
+  Execution(Scheduler& s, const functions::Registry& r, bool record)
+      : scheduler(s), registry(r), history(s.clock(), record) {}
+
+  Scheduler& scheduler;
+  const functions::Registry& registry;
+  History history;
+  std::string execution_arn;
+  json execution_context;     ///< $$.Execution
+  json state_machine_context; ///< $$.StateMachine
+  std::optional<Clock::time_point> deadline;  ///< execution TimeoutSeconds
+  std::atomic<std::int64_t> transitions{0};
+  std::shared_ptr<std::atomic<bool>> cancelled = std::make_shared<std::atomic<bool>>(false);
+
+  /// End the execution (first call wins) and wake the waiter.
+  void finish(ExecutionResult result);
+  /// Block until finish() was called; return the result.
+  ExecutionResult wait();
+  /// Return a uniform random number in [0, 1) (retry jitter).
+  double random_unit();
+  /// Return a random UUID (request ids).
+  std::string uuid();
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  ExecutionResult result_;
+  std::mt19937_64 rng_{std::random_device{}()};
+};
+
+using CancelFlag = std::shared_ptr<std::atomic<bool>>;
+
+/// How a state ended: go to `next`, end the (sub-)machine, or fail.
+struct StepResult {
+  enum class Kind { kNext, kEnd, kFail };
+  Kind kind = Kind::kEnd;
+  json output;
+  std::string next;
+  Failure failure;
+
+  static StepResult fail(Failure f) { return StepResult{Kind::kFail, nullptr, {}, std::move(f)}; }
+};
+
+/// How a (sub-)machine run ended.
+struct RunOutcome {
+  bool ok = false;
+  json output;
+  Failure failure;
+};
+
+class MachineRun;
+
+/// One visit of one state: what the state runners work on.
+struct StateCall {
+  std::shared_ptr<MachineRun> run;
+  const asl::State* state = nullptr;
+  json input;                      ///< raw state input
+  std::int64_t entered_id = 0;     ///< id of the <Type>StateEntered event
+  Clock::time_point entered_time;
+  int retry_count = 0;             ///< $$.State.RetryCount
+  std::vector<std::int64_t> retrier_attempts;
+  std::function<void(StepResult)> done;
+
+  Execution& exec() const;
+  /// Return the context object `$$` for this state (null when the state never uses it).
+  json context() const;
+  /// Record an event after the latest event of this run; returns its id.
+  std::int64_t record(std::string_view type, json details = nullptr) const;
+  /// Turn an exception into a Failure, adding AWS's "An error occurred while
+  /// executing the state ..." prefix to runtime errors.
+  Failure failure_from(const asl::StatesError& e) const;
+};
+using CallPtr = std::shared_ptr<StateCall>;
+
+/// Runs the states of one machine (the execution, a Parallel branch or a Map
+/// iteration) one after another. Synchronous states run in a loop; a state that
+/// waits (timer, child runs) resumes the loop from a worker when it completes.
+class MachineRun : public std::enable_shared_from_this<MachineRun> {
+ public:
+  MachineRun(std::shared_ptr<Execution> exec, const asl::StateMachine& machine, json input,
+             std::int64_t previous_event_id, std::vector<CancelFlag> cancel, std::function<void(RunOutcome)> done);
+
+  /// Queue the run on the worker pool.
+  void start();
+  /// Run it on the calling thread until it first waits.
+  void resume();
+
+  Execution& exec() { return *exec_; }
+  const std::shared_ptr<Execution>& exec_ptr() const { return exec_; }
+  const std::vector<CancelFlag>& cancel_flags() const { return cancel_; }
+  bool cancelled() const;
+  std::int64_t last_event_id() const { return last_event_id_.load(); }
+  void set_last_event_id(std::int64_t id) { last_event_id_.store(id); }
+
+ private:
+  void complete(StepResult result);
+  bool advance(StepResult result);  // false when the run ended
+  void dispatch(const CallPtr& call);
+
+  std::shared_ptr<Execution> exec_;
+  const asl::StateMachine& machine_;
+  const asl::State* current_;
+  json input_;
+  std::atomic<std::int64_t> last_event_id_;
+  std::vector<CancelFlag> cancel_;
+  std::function<void(RunOutcome)> done_;
+  std::mutex mu_;
+  bool in_step_ = false;
+  std::optional<StepResult> pending_;
+};
+
+// === State runners (one per file) ===
+void run_pass(const CallPtr& call);
+void run_choice(const CallPtr& call);
+void run_wait(const CallPtr& call);
+void run_succeed(const CallPtr& call);
+void run_fail(const CallPtr& call);
+
+/// The part of a Task/Map/Parallel that Retry repeats: given the effective input,
+/// produce the raw result (before ResultSelector) or a failure through `done`.
+using BodyDone = std::function<void(bool ok, json result, Failure failure)>;
+using Body = std::function<void(const CallPtr& call, const json& effective_input, const json& context, BodyDone done)>;
+
+/// Run a Task, Map or Parallel body with InputPath/Parameters before it, ResultSelector/
+/// ResultPath/OutputPath after it, and Retry/Catch around it.
+void run_with_policy(const CallPtr& call, Body body);
+
+void task_body(const CallPtr& call, const json& effective_input, const json& context, BodyDone done);
+void map_body(const CallPtr& call, const json& effective_input, const json& context, BodyDone done);
+void parallel_body(const CallPtr& call, const json& effective_input, const json& context, BodyDone done);
+
+// === Data flow helpers ===
+/// Apply InputPath (null → {}).
+json apply_input_path(const asl::State& s, const json& raw, const json& context);
+/// Apply OutputPath (null → {}).
+json apply_output_path(const asl::State& s, const json& value, const json& context);
+/// Apply ResultPath: null keeps `raw`; otherwise places `result` into `raw`.
+json apply_result(const asl::PathField& result_path, const json& raw, json result);
+/// Throw States.DataLimitExceeded if `value` serialises to more than the payload limit.
+void check_payload_size(const json& value, const std::string& state_name);
+
+}  // namespace cosmicai::engine

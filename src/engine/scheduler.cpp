@@ -1,0 +1,86 @@
+#include "engine/scheduler.hpp"
+
+namespace cosmicai::engine {
+
+Scheduler::Scheduler(std::size_t workers, Clock& clock) : clock_(clock) {
+  if (workers == 0) workers = 1;
+  for (std::size_t i = 0; i < workers; ++i) threads_.emplace_back([this] { worker_loop(); });
+  timer_thread_ = std::thread([this] { timer_loop(); });
+}
+
+Scheduler::~Scheduler() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  timer_cv_.notify_all();
+  for (auto& t : threads_) t.join();
+  timer_thread_.join();
+}
+
+void Scheduler::post(std::function<void()> task) {
+  {
+    std::lock_guard lock(mu_);
+    queue_.push_back(std::move(task));
+  }
+  cv_.notify_one();
+}
+
+void Scheduler::post_after(Clock::duration delay, std::function<void()> task) {
+  const auto real = clock_.real_delay(delay);
+  if (real <= Clock::duration::zero()) {
+    clock_.advance(delay);
+    post(std::move(task));
+    return;
+  }
+  add_timer(std::chrono::duration_cast<std::chrono::steady_clock::duration>(real), std::move(task));
+}
+
+void Scheduler::post_deadline(Clock::duration delay, std::function<void()> task) {
+  auto real = clock_.scale() > 0 ? clock_.real_delay(delay) : delay;
+  add_timer(std::chrono::duration_cast<std::chrono::steady_clock::duration>(real), std::move(task));
+}
+
+void Scheduler::add_timer(std::chrono::steady_clock::duration real, std::function<void()> task) {
+  {
+    std::lock_guard lock(mu_);
+    timers_.push(Timer{std::chrono::steady_clock::now() + real, timer_seq_++, std::move(task)});
+  }
+  timer_cv_.notify_one();
+}
+
+void Scheduler::worker_loop() {
+  while (true) {
+    std::function<void()> task;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      task = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    task();
+  }
+}
+
+void Scheduler::timer_loop() {
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    if (timers_.empty()) {
+      timer_cv_.wait(lock);
+      continue;
+    }
+    const auto due = timers_.top().due;
+    if (std::chrono::steady_clock::now() < due) {
+      timer_cv_.wait_until(lock, due);
+      continue;
+    }
+    auto task = std::move(const_cast<Timer&>(timers_.top()).task);
+    timers_.pop();
+    queue_.push_back(std::move(task));
+    cv_.notify_one();
+  }
+}
+
+}  // namespace cosmicai::engine
