@@ -20,6 +20,13 @@ struct ModelOptions {
   std::uint64_t seed = 0;     ///< seed of the built-in weights
   int threads = 0;            ///< intra-op threads; 0 = all cores
   std::int64_t batch_size = 512;
+  /// Number format of the built-in network's dense layers: "fp32" (default, matches the
+  /// reference within 1e-5) or "bf16" (opt-in: bfloat16 inputs/weights with float32
+  /// accumulation; faster on CPUs with AVX-512 BF16, less exact).
+  std::string precision = "fp32";
+  /// GEMM implementation of the built-in network: "auto" (oneDNN when present, else ATen),
+  /// "onednn" or "aten" (the BLAS that LibTorch links, e.g. OpenBLAS).
+  std::string gemm = "auto";
 };
 
 /// A loaded model. Load once per worker and reuse; `predict` is thread-safe.
@@ -37,7 +44,7 @@ class ModelRunner {
 
   /// Return a one-line description ("AstroMAE built-in, seed 0 (untrained weights), 15,902,889 parameters").
   virtual std::string description() const = 0;
-  /// Return the number of parameters.
+  /// Return the number of parameters (a tensor shared under two names counts once).
   virtual std::int64_t parameter_count() const = 0;
 };
 

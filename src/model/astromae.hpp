@@ -1,0 +1,120 @@
+#pragma once
+/// The pcm-AstroMAE network (`ViT_Astro`) built into the binary: its named weights and a
+/// fast inference forward written with ATen ops and direct GEMM calls.
+///
+/// Internal to src/model (includes ATen); other subsystems use model_runner.hpp.
+#include <ATen/ATen.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+#include "model/gemm.hpp"
+
+namespace cosmicai::model {
+
+/// How a named tensor is initialised when the weights are seeded (untrained).
+enum class InitRule {
+  kFanInUniform,   ///< PyTorch's default Linear/Conv init: U(-1/sqrt(fan_in), 1/sqrt(fan_in))
+  kNormal,         ///< N(0, a)
+  kOnePlusNormal,  ///< 1 + N(0, a)
+  kUniform,        ///< U(a, b)
+  kSinCos,         ///< MAE's fixed 2-D sin-cos position table with a zero cls row
+  kZero,           ///< all zeros
+  kCount,          ///< BatchNorm num_batches_tracked (int64, 1000)
+};
+
+/// One tensor of the state dict: name, shape and seeded-init rule.
+struct TensorSpec {
+  std::string name;
+  std::vector<std::int64_t> shape;
+  bool parameter = true;  ///< false for BatchNorm buffers
+  InitRule rule = InitRule::kZero;
+  double a = 0;           ///< rule argument (std, fan_in or lower bound)
+  double b = 0;           ///< rule argument (upper bound)
+  std::string alias_of;   ///< non-empty: the same tensor as `alias_of` (the shared stem conv)
+};
+
+/// Return every tensor of AstroMAE's state dict (508 names including the
+/// `inception_model.vis_inception.0.*` aliases of `inception_model.conv2d_init.*`).
+const std::vector<TensorSpec>& astromae_specs();
+
+/// Named weights of AstroMAE, validated against `astromae_specs()`. Immutable after construction.
+class AstroMaeWeights {
+ public:
+  /// Return deterministic seeded (untrained) weights; the same seed gives bitwise equal weights.
+  static AstroMaeWeights seeded(std::uint64_t seed);
+
+  /// Take weights by name from `named` (a TorchScript module's parameters and buffers, or a
+  /// state dict). Every name must be known, every non-alias tensor present with its exact shape;
+  /// aliases, when present, must equal their original; `num_batches_tracked` may be absent.
+  /// Errors name `source` and list the missing, unexpected or mis-shaped tensors.
+  static Result<AstroMaeWeights> from_named(const std::map<std::string, at::Tensor>& named,
+                                            std::string_view source);
+
+  /// Return the tensor called `name` (an alias resolves to its original). Asserts the name exists.
+  const at::Tensor& get(const std::string& name) const;
+  /// Return the number of unique parameter values (buffers and aliases excluded): 15,902,889.
+  std::int64_t parameter_count() const;
+  /// Return all tensors by name, aliases excluded.
+  const std::map<std::string, at::Tensor>& tensors() const { return tensors_; }
+
+ private:
+  std::map<std::string, at::Tensor> tensors_;
+};
+
+/// AstroMAE prepared for inference: BatchNorm folded into the convolutions, the attention scale
+/// folded into q, sibling 1×1 convolutions merged, weights laid out for the GEMM backend.
+/// `forward` is re-entrant (weights are read-only); callers serialise it if they want one
+/// batch at a time on all threads.
+class AstroMaeNet {
+ public:
+  /// Prepare `weights` for inference with the given GEMM backend and precision.
+  AstroMaeNet(const AstroMaeWeights& weights, GemmBackend backend, Precision precision);
+
+  /// Run images (B,5,32,32) float32 and magnitudes (B,5) float32/float64; return (B,1) float32.
+  at::Tensor forward(const at::Tensor& images, const at::Tensor& magnitudes) const;
+
+  GemmBackend backend() const { return backend_; }
+  Precision precision() const { return precision_; }
+
+ private:
+  struct Block {
+    at::Tensor norm1_w, norm1_b, norm2_w, norm2_b;
+    Linear qkv, proj, fc1, fc2;
+    at::Tensor pcm1_w, pcm1_b, pcm2_w, pcm2_b;  // (48,4,16) (48,1,16) (48,16,4) (48,1,4)
+  };
+  struct ConvBn {  // a convolution with its BatchNorm folded in
+    at::Tensor w, b;
+    std::int64_t padding = 0;
+  };
+  struct Inception {
+    ConvBn reduce;               // branch1 | branch2.0 | branch3.0 1×1 convs merged (branch3 only if run)
+    std::int64_t c1 = 0, c3 = 0, c5 = 0;  // channel split of `reduce`
+    ConvBn conv3, conv5, pool_proj;
+    bool custom = false;         // branch3 (5×5) skipped
+  };
+
+  at::Tensor linear(const at::Tensor& x, const Linear& l, Epilogue e) const;
+  at::Tensor encoder(const at::Tensor& images) const;
+  at::Tensor inception(const at::Tensor& images) const;
+  at::Tensor inception_block(const at::Tensor& x, const Inception& blk) const;
+
+  GemmBackend backend_;
+  Precision precision_;
+  Linear patch_;
+  at::Tensor cls_pos0_, pos_rest_;  // cls_token + pos_embed[0]; pos_embed[1:]
+  std::vector<Block> blocks_;
+  at::Tensor fc_norm_w_, fc_norm_b_;
+  Linear head_, vit0_, vit2_;
+  ConvBn stem_;
+  std::vector<Inception> inc_;
+  Linear inc_fc10_, inc_fc12_;
+  std::vector<Linear> mag_;
+  Linear concat0_, concat2_;
+};
+
+}  // namespace cosmicai::model

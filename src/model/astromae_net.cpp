@@ -1,0 +1,212 @@
+// AstroMAE's inference forward: folded weights, GEMMs into preallocated buffers, ATen for the rest.
+#include <cmath>
+
+#include "model/astromae.hpp"
+
+namespace cosmicai::model {
+namespace {
+
+constexpr std::int64_t kEmbed = 192;
+constexpr std::int64_t kTokens = 17;   // cls + 4×4 patches
+constexpr std::int64_t kPatches = 16;
+constexpr std::int64_t kPcmGroups = 48;
+constexpr double kLnEps = 1e-6;
+constexpr double kBnEps = 1e-5;
+constexpr std::int64_t kVitOut = 1096;
+constexpr std::int64_t kIncOut = 1096;
+constexpr std::int64_t kMagOut = 1024;
+constexpr std::int64_t kConcat = kVitOut + kIncOut + kMagOut;  // 3216
+
+// BatchNorm(eval) after a convolution, folded into the convolution's weight and bias (in float64).
+std::pair<at::Tensor, at::Tensor> fold_bn(const AstroMaeWeights& w, const std::string& conv, const std::string& bn) {
+  at::Tensor cw = w.get(conv + ".weight").to(at::kDouble);
+  at::Tensor cb = w.get(conv + ".bias").to(at::kDouble);
+  at::Tensor scale = w.get(bn + ".weight").to(at::kDouble) / (w.get(bn + ".running_var").to(at::kDouble) + kBnEps).sqrt();
+  at::Tensor shift = w.get(bn + ".bias").to(at::kDouble) - w.get(bn + ".running_mean").to(at::kDouble) * scale;
+  std::vector<std::int64_t> bshape(cw.dim(), 1);
+  bshape[0] = -1;
+  return {(cw * scale.view(bshape)).to(at::kFloat).contiguous(), (cb * scale + shift).to(at::kFloat).contiguous()};
+}
+
+}  // namespace
+
+AstroMaeNet::AstroMaeNet(const AstroMaeWeights& w, GemmBackend backend, Precision precision)
+    : backend_(resolve_backend(backend)), precision_(precision) {
+  auto lin = [&](const std::string& p, bool bias = true) {
+    return make_linear(w.get(p + ".weight"), bias ? w.get(p + ".bias") : at::Tensor(), precision_);
+  };
+  // Patch embedding: the 8×8 stride-8 convolution is a GEMM over (c, ky, kx) patches.
+  patch_ = make_linear(w.get("patch_embed.proj.weight").reshape({kEmbed, -1}), w.get("patch_embed.proj.bias"),
+                       precision_);
+  const at::Tensor pos = w.get("pos_embed").reshape({kTokens, kEmbed});
+  cls_pos0_ = (w.get("cls_token").reshape({kEmbed}) + pos[0]).contiguous();
+  pos_rest_ = pos.slice(0, 1).contiguous();
+
+  const double scale = 1.0 / std::sqrt(static_cast<double>(kEmbed / 3));  // head_dim 64: 1/8, exact in float
+  for (std::int64_t i = 0; i < 12; ++i) {
+    const std::string p = "blocks." + std::to_string(i);
+    Block b;
+    b.norm1_w = w.get(p + ".norm1.weight");
+    b.norm1_b = w.get(p + ".norm1.bias");
+    b.norm2_w = w.get(p + ".norm2.weight");
+    b.norm2_b = w.get(p + ".norm2.bias");
+    at::Tensor qkv_w = w.get(p + ".attn.qkv.weight").clone();
+    qkv_w.slice(0, 0, kEmbed).mul_(scale);
+    at::Tensor qkv_b = at::cat({w.get(p + ".attn.q_bias") * scale, at::zeros({kEmbed}), w.get(p + ".attn.v_bias")});
+    b.qkv = make_linear(qkv_w, qkv_b, precision_);
+    b.proj = lin(p + ".attn.proj");
+    b.fc1 = lin(p + ".mlp.fc1");
+    b.fc2 = lin(p + ".mlp.fc2");
+    // PCM: grouped 1×1 convolutions (48 groups: 4 -> 16 -> 4 channels) as batched matmuls,
+    // group-major: W1[g,i,o] = conv0[16g+o, i], W2[g,i,o] = conv3[4g+o, i].
+    auto [w1, b1] = fold_bn(w, p + ".PCM.0", p + ".PCM.1");
+    b.pcm1_w = w1.reshape({kPcmGroups, 16, 4}).transpose(1, 2).contiguous();
+    b.pcm1_b = b1.reshape({kPcmGroups, 1, 16}).contiguous();
+    b.pcm2_w = w.get(p + ".PCM.3.weight").reshape({kPcmGroups, 4, 16}).transpose(1, 2).contiguous();
+    b.pcm2_b = w.get(p + ".PCM.3.bias").reshape({kPcmGroups, 1, 4}).contiguous();
+    blocks_.push_back(std::move(b));
+  }
+  fc_norm_w_ = w.get("fc_norm.weight");
+  fc_norm_b_ = w.get("fc_norm.bias");
+  head_ = lin("head");
+  vit0_ = lin("vit_block.0");
+  vit2_ = lin("vit_block.2");
+
+  stem_.w = w.get("inception_model.conv2d_init.weight");
+  stem_.b = w.get("inception_model.conv2d_init.bias");
+  for (int idx : {2, 3, 5, 6, 8}) {
+    const std::string p = "inception_model.vis_inception." + std::to_string(idx);
+    Inception blk;
+    blk.custom = idx == 8;
+    auto [w1, b1] = fold_bn(w, p + ".branch1.conv", p + ".branch1.bn");
+    auto [w3r, b3r] = fold_bn(w, p + ".branch2.0.conv", p + ".branch2.0.bn");
+    std::vector<at::Tensor> rw{w1, w3r}, rb{b1, b3r};
+    blk.c1 = w1.size(0);
+    blk.c3 = w3r.size(0);
+    if (!blk.custom) {
+      auto [w5r, b5r] = fold_bn(w, p + ".branch3.0.conv", p + ".branch3.0.bn");
+      rw.push_back(w5r);
+      rb.push_back(b5r);
+      blk.c5 = w5r.size(0);
+      auto [w5, b5] = fold_bn(w, p + ".branch3.1.conv", p + ".branch3.1.bn");
+      blk.conv5 = {w5, b5, 2};
+    }
+    blk.reduce = {at::cat(rw).contiguous(), at::cat(rb).contiguous(), 0};
+    auto [w3, b3] = fold_bn(w, p + ".branch2.1.conv", p + ".branch2.1.bn");
+    blk.conv3 = {w3, b3, 1};
+    auto [w4, b4] = fold_bn(w, p + ".branch4.1.conv", p + ".branch4.1.bn");
+    blk.pool_proj = {w4, b4, 0};
+    inc_.push_back(std::move(blk));
+  }
+  inc_fc10_ = lin("inception_model.vis_inception.10");
+  inc_fc12_ = lin("inception_model.vis_inception.12");
+  for (int i = 0; i <= 8; i += 2) mag_.push_back(lin("inception_model.magnitude_block." + std::to_string(i)));
+  concat0_ = lin("concat_block.0");
+  concat2_ = lin("concat_block.2");
+}
+
+at::Tensor AstroMaeNet::linear(const at::Tensor& x, const Linear& l, Epilogue e) const {
+  at::Tensor in = x.stride(-1) == 1 ? x : x.contiguous();
+  at::Tensor out = at::empty({in.size(0), l.w.size(0)}, in.options());
+  linear_into(backend_, precision_, in, l, out, /*accumulate=*/false);
+  if (e == Epilogue::kRelu) out.relu_();
+  if (e == Epilogue::kGelu) out = at::gelu(out);
+  return out;
+}
+
+// === ViT encoder (12 NormalCells) ===
+
+at::Tensor AstroMaeNet::encoder(const at::Tensor& images) const {
+  const std::int64_t batch = images.size(0);
+  const std::int64_t rows = batch * kTokens;
+  at::Tensor x = at::empty({batch, kTokens, kEmbed}, images.options());
+  {
+    at::Tensor patches = images.reshape({batch, 5, 4, 8, 4, 8}).permute({0, 2, 4, 1, 3, 5}).reshape({batch * kPatches, 320});
+    at::Tensor tok = linear(patches, patch_, Epilogue::kNone).view({batch, kPatches, kEmbed});
+    x.slice(1, 1).copy_(tok + pos_rest_);
+    x.select(1, 0).copy_(cls_pos0_.expand({batch, kEmbed}));
+  }
+  at::Tensor x2d = x.view({rows, kEmbed});
+  for (const Block& b : blocks_) {
+    // PCM on the raw patch tokens of the block input.
+    at::Tensor grp = x.slice(1, 1).reshape({batch, kPatches, kPcmGroups, 4}).permute({2, 0, 1, 3})
+                         .reshape({kPcmGroups, batch * kPatches, 4});
+    at::Tensor mid = at::baddbmm(b.pcm1_b, grp, b.pcm1_w);
+    mid = at::silu(mid);
+    at::Tensor conv_x = at::baddbmm(b.pcm2_b, mid, b.pcm2_w);  // (48, B*16, 4)
+
+    // Attention: x += proj(softmax(q kᵀ) v), scale folded into q.
+    at::Tensor h = at::layer_norm(x2d, {kEmbed}, b.norm1_w, b.norm1_b, kLnEps);
+    at::Tensor qkv = linear(h, b.qkv, Epilogue::kNone).view({batch, kTokens, 3, 3, 64}).permute({2, 0, 3, 1, 4});
+    at::Tensor q = qkv[0].reshape({batch * 3, kTokens, 64});
+    at::Tensor k = qkv[1].reshape({batch * 3, kTokens, 64});
+    at::Tensor v = qkv[2].reshape({batch * 3, kTokens, 64});
+    at::Tensor attn = at::bmm(q, k.transpose(1, 2));
+    attn = at::_softmax(attn, -1, false);
+    at::Tensor o = at::bmm(attn, v).view({batch, 3, kTokens, 64}).transpose(1, 2).reshape({rows, kEmbed});
+    linear_into(backend_, precision_, o, b.proj, x2d, /*accumulate=*/true);
+    x.slice(1, 1).view({batch, kPatches, kPcmGroups, 4})
+        .add_(conv_x.view({kPcmGroups, batch, kPatches, 4}).permute({1, 2, 0, 3}));
+
+    // MLP: x += fc2(gelu(fc1(norm2(x)))).
+    at::Tensor h2 = at::layer_norm(x2d, {kEmbed}, b.norm2_w, b.norm2_b, kLnEps);
+    at::Tensor m = linear(h2, b.fc1, Epilogue::kGelu);
+    linear_into(backend_, precision_, m, b.fc2, x2d, /*accumulate=*/true);
+  }
+  at::Tensor pooled = x.slice(1, 1).mean(1);
+  pooled = at::layer_norm(pooled, {kEmbed}, fc_norm_w_, fc_norm_b_, kLnEps);
+  at::Tensor head = linear(pooled, head_, Epilogue::kNone);
+  return linear(head, vit0_, Epilogue::kRelu);
+}
+
+// === Inception image branch ===
+
+at::Tensor AstroMaeNet::inception_block(const at::Tensor& x, const Inception& blk) const {
+  at::Tensor r = at::conv2d(x, blk.reduce.w, blk.reduce.b).relu_();
+  std::vector<at::Tensor> parts;
+  parts.push_back(r.slice(1, 0, blk.c1));
+  parts.push_back(at::conv2d(r.slice(1, blk.c1, blk.c1 + blk.c3), blk.conv3.w, blk.conv3.b, 1, 1).relu_());
+  if (!blk.custom) {
+    parts.push_back(
+        at::conv2d(r.slice(1, blk.c1 + blk.c3, blk.c1 + blk.c3 + blk.c5), blk.conv5.w, blk.conv5.b, 1, 2).relu_());
+  }
+  at::Tensor pooled = at::max_pool2d(x, {3, 3}, {1, 1}, {1, 1});
+  parts.push_back(at::conv2d(pooled, blk.pool_proj.w, blk.pool_proj.b).relu_());
+  return at::cat(parts, 1);
+}
+
+at::Tensor AstroMaeNet::inception(const at::Tensor& images) const {
+  // The stem 1×1 conv and the 2×2 average pool commute (both linear): pool first, 4× fewer MACs.
+  at::Tensor y = at::conv2d(at::avg_pool2d(images, {2, 2}), stem_.w, stem_.b);  // (B,32,16,16)
+  y = inception_block(y, inc_[0]);
+  y = inception_block(y, inc_[1]);
+  y = at::avg_pool2d(y, {2, 2});  // (B,64,8,8)
+  y = inception_block(y, inc_[2]);
+  y = inception_block(y, inc_[3]);
+  y = at::avg_pool2d(y, {2, 2});  // (B,32,4,4)
+  y = inception_block(y, inc_[4]);  // (B,12,4,4)
+  return linear(y.reshape({y.size(0), -1}), inc_fc10_, Epilogue::kRelu);
+}
+
+// === Whole network ===
+
+at::Tensor AstroMaeNet::forward(const at::Tensor& images, const at::Tensor& magnitudes) const {
+  const std::int64_t batch = images.size(0);
+  at::Tensor img = images.to(at::kFloat).contiguous();
+  at::Tensor cat = at::empty({batch, kConcat}, img.options());
+
+  at::Tensor vit_out = cat.slice(1, 0, kVitOut);
+  linear_into(backend_, precision_, encoder(img), vit2_, vit_out, false);
+  at::Tensor inc_out = cat.slice(1, kVitOut, kVitOut + kIncOut);
+  linear_into(backend_, precision_, inception(img), inc_fc12_, inc_out, false);
+
+  at::Tensor m = magnitudes.to(at::kFloat).contiguous();
+  for (std::size_t i = 0; i + 1 < mag_.size(); ++i) m = linear(m, mag_[i], Epilogue::kRelu);
+  at::Tensor mag_out = cat.slice(1, kVitOut + kIncOut, kConcat);
+  linear_into(backend_, precision_, m, mag_.back(), mag_out, false);
+
+  at::Tensor hidden = linear(cat, concat0_, Epilogue::kRelu);
+  return linear(hidden, concat2_, Epilogue::kNone);
+}
+
+}  // namespace cosmicai::model

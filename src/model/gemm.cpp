@@ -1,0 +1,107 @@
+#include "model/gemm.hpp"
+
+#include <dlfcn.h>
+
+#include <cassert>
+#include <stdexcept>
+
+namespace cosmicai::model {
+namespace {
+
+// Row-major GEMMs exported by libdnnl.so.2 (oneDNN 2.x C API), which libtorch_cpu loads.
+// Resolved at run time so that no oneDNN headers are needed and ATen remains a fallback.
+using SgemmFn = int (*)(char, char, std::int64_t, std::int64_t, std::int64_t, float, const float*, std::int64_t,
+                        const float*, std::int64_t, float, float*, std::int64_t);
+using Bf16GemmFn = int (*)(char, char, std::int64_t, std::int64_t, std::int64_t, float, const void*,
+                           std::int64_t, const void*, std::int64_t, float, float*, std::int64_t);
+
+struct OneDnn {
+  SgemmFn sgemm = nullptr;
+  Bf16GemmFn gemm_bf16 = nullptr;
+};
+
+const OneDnn& onednn() {
+  static const OneDnn fns = [] {
+    OneDnn f;
+    void* handle = dlopen("libdnnl.so.2", RTLD_NOW | RTLD_NOLOAD);
+    if (handle == nullptr) handle = dlopen("libdnnl.so.2", RTLD_NOW);
+    if (handle != nullptr) {
+      f.sgemm = reinterpret_cast<SgemmFn>(dlsym(handle, "dnnl_sgemm"));
+      f.gemm_bf16 = reinterpret_cast<Bf16GemmFn>(dlsym(handle, "dnnl_gemm_bf16bf16f32"));
+    }
+    return f;
+  }();
+  return fns;
+}
+
+}  // namespace
+
+Linear make_linear(const at::Tensor& w, const at::Tensor& b, Precision precision) {
+  Linear l;
+  l.w = w.to(at::kFloat).contiguous().clone();
+  if (b.defined()) l.b = b.to(at::kFloat).contiguous().clone();
+  if (precision == Precision::kBFloat16) l.w_bf16 = l.w.to(at::kBFloat16).contiguous();
+  return l;
+}
+
+GemmBackend resolve_backend(GemmBackend backend) {
+  if (backend != GemmBackend::kAuto) return backend;
+  return onednn().sgemm != nullptr ? GemmBackend::kOneDnn : GemmBackend::kAten;
+}
+
+std::string to_string(GemmBackend backend) {
+  switch (backend) {
+    case GemmBackend::kAuto: return "auto";
+    case GemmBackend::kOneDnn: return "onednn";
+    case GemmBackend::kAten: return "aten";
+  }
+  return "?";
+}
+
+bool onednn_bf16_available() { return onednn().gemm_bf16 != nullptr; }
+
+void linear_into(GemmBackend backend, Precision precision, const at::Tensor& x, const Linear& l,
+                 at::Tensor& out, bool accumulate) {
+  assert(x.dim() == 2 && out.dim() == 2 && x.stride(1) == 1 && out.stride(1) == 1);
+  const std::int64_t m = x.size(0);
+  const std::int64_t k = x.size(1);
+  const std::int64_t n = l.w.size(0);
+  assert(l.w.size(1) == k && out.size(0) == m && out.size(1) == n);
+  if (m == 0) return;
+  backend = resolve_backend(backend);
+  if (backend == GemmBackend::kAten) {
+    if (precision == Precision::kBFloat16) {
+      at::Tensor y = at::matmul(x.to(at::kBFloat16), l.w_bf16.t()).to(at::kFloat);
+      if (l.b.defined()) y.add_(l.b);
+      if (accumulate) out.add_(y); else out.copy_(y);
+      return;
+    }
+    if (accumulate) {
+      out.addmm_(x, l.w.t());
+      if (l.b.defined()) out.add_(l.b);
+    } else if (l.b.defined()) {
+      at::addmm_out(out, l.b, x, l.w.t());
+    } else {
+      at::mm_out(out, x, l.w.t());
+    }
+    return;
+  }
+  float beta = accumulate ? 1.0F : 0.0F;
+  if (l.b.defined()) {
+    if (accumulate) out.add_(l.b); else out.copy_(l.b.expand({m, n}));
+    beta = 1.0F;
+  }
+  int status = 0;
+  if (precision == Precision::kBFloat16) {
+    if (onednn().gemm_bf16 == nullptr) throw std::runtime_error("oneDNN bfloat16 GEMM is not available");
+    at::Tensor xb = x.to(at::kBFloat16).contiguous();
+    status = onednn().gemm_bf16('N', 'T', m, n, k, 1.0F, xb.data_ptr(), k, l.w_bf16.data_ptr(), k, beta,
+                                out.data_ptr<float>(), out.stride(0));
+  } else {
+    status = onednn().sgemm('N', 'T', m, n, k, 1.0F, x.data_ptr<float>(), x.stride(0), l.w.data_ptr<float>(), k,
+                            beta, out.data_ptr<float>(), out.stride(0));
+  }
+  if (status != 0) throw std::runtime_error("oneDNN GEMM failed with status " + std::to_string(status));
+}
+
+}  // namespace cosmicai::model

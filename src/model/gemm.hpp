@@ -1,0 +1,52 @@
+#pragma once
+/// Dense layers for the built-in network: `y = x·Wᵀ + b` through oneDNN's GEMM (AVX-512
+/// where the CPU has it, independent of the BLAS that ATen was linked with) or ATen's addmm.
+///
+/// Internal to src/model (includes ATen).
+#include <ATen/ATen.h>
+
+#include <cstdint>
+#include <string>
+
+namespace cosmicai::model {
+
+/// Which GEMM implementation runs the dense layers.
+enum class GemmBackend {
+  kAuto,    ///< oneDNN when its GEMM is present in the process, else ATen
+  kOneDnn,  ///< dnnl_sgemm / dnnl_gemm_bf16bf16f32 (resolved at run time from libdnnl)
+  kAten,    ///< at::addmm (the BLAS ATen was built against, OpenBLAS here)
+};
+
+/// Numeric format of the dense layers' inputs and weights (accumulation is always float32).
+enum class Precision { kFloat32, kBFloat16 };
+
+/// Activation applied to a dense layer's output.
+enum class Epilogue { kNone, kRelu, kGelu };
+
+/// A dense layer's weights: `w` (N,K) float32 contiguous, `b` (N) float32 or undefined,
+/// `w_bf16` the bfloat16 copy used by Precision::kBFloat16 (undefined otherwise).
+struct Linear {
+  at::Tensor w;
+  at::Tensor b;
+  at::Tensor w_bf16;
+};
+
+/// Build a Linear from weight (N,K) and optional bias (N); copies into contiguous float32.
+Linear make_linear(const at::Tensor& w, const at::Tensor& b, Precision precision);
+
+/// Return `backend` with kAuto resolved to what this process can run.
+GemmBackend resolve_backend(GemmBackend backend);
+
+/// Return "onednn", "aten" or "auto".
+std::string to_string(GemmBackend backend);
+
+/// Return true when libdnnl's bfloat16 GEMM is available in this process.
+bool onednn_bf16_available();
+
+/// Compute `out = x·Wᵀ + b` (or `out += x·Wᵀ + b` when `accumulate`). `x` is (M,K) and `out`
+/// (M,N), both float32 with unit column stride (row strides may exceed the width, so `out`
+/// can be a column slice of a wider buffer). Runs on ATen's intra-op threads. Thread-safe.
+void linear_into(GemmBackend backend, Precision precision, const at::Tensor& x, const Linear& l,
+                 at::Tensor& out, bool accumulate);
+
+}  // namespace cosmicai::model

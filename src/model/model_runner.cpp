@@ -1,0 +1,233 @@
+// ModelRunner::open and the two runners: the built-in AstroMAE and TorchScript modules.
+#include "model/model_runner.hpp"
+
+#include <ATen/Parallel.h>
+#include <dlfcn.h>
+#include <fmt/format.h>
+#include <torch/script.h>
+
+#include <filesystem>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <thread>
+
+#include "model/astromae.hpp"
+#include "model/weights_file.hpp"
+
+namespace cosmicai::model {
+namespace {
+
+constexpr std::int64_t kImageElements = 5 * 32 * 32;
+constexpr std::int64_t kMagnitudes = 5;
+
+std::string thousands(std::int64_t v) {
+  std::string s = std::to_string(v);
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
+  return s;
+}
+
+// OpenBLAS keeps its own thread pool; size it like ATen's so the two never oversubscribe the cores.
+void set_blas_threads(int threads) {
+  using SetFn = void (*)(int);
+  static const auto fn = reinterpret_cast<SetFn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  if (fn != nullptr) fn(threads);
+}
+
+/// Batching, threading and locking shared by both runners; subclasses implement `run_batch`.
+class BatchedRunner : public ModelRunner {
+ public:
+  explicit BatchedRunner(ModelOptions options) : options_(std::move(options)) {}
+
+  std::vector<float> predict(std::span<const float> images, std::span<const float> magnitudes,
+                             std::int64_t n) override {
+    if (n < 0 || static_cast<std::int64_t>(images.size()) < n * kImageElements ||
+        static_cast<std::int64_t>(magnitudes.size()) < n * kMagnitudes) {
+      throw std::invalid_argument(fmt::format("predict: {} samples need {} image and {} magnitude values, got {} and {}",
+                                              n, n * kImageElements, n * kMagnitudes, images.size(),
+                                              magnitudes.size()));
+    }
+    std::vector<float> out(static_cast<std::size_t>(n));
+    std::lock_guard<std::mutex> lock(mutex_);
+    // ATen's OpenMP thread count is per calling thread: set it on every call.
+    at::set_num_threads(options_.threads);
+    set_blas_threads(options_.threads);
+    c10::InferenceMode guard;
+    for (std::int64_t begin = 0; begin < n; begin += options_.batch_size) {
+      const std::int64_t count = std::min(options_.batch_size, n - begin);
+      // Views of the caller's buffers, no copy.
+      at::Tensor img = at::from_blob(const_cast<float*>(images.data()) + begin * kImageElements,
+                                     {count, 5, 32, 32}, at::kFloat);
+      at::Tensor mag = at::from_blob(const_cast<float*>(magnitudes.data()) + begin * kMagnitudes,
+                                     {count, kMagnitudes}, at::kFloat);
+      at::Tensor y = run_batch(img, mag).to(at::kFloat).contiguous();
+      if (y.numel() != count) {
+        throw std::runtime_error(fmt::format("{}: returned {} values for a batch of {}", description(), y.numel(),
+                                             count));
+      }
+      std::copy_n(y.data_ptr<float>(), count, out.begin() + begin);
+    }
+    return out;
+  }
+
+ protected:
+  virtual at::Tensor run_batch(const at::Tensor& images, const at::Tensor& magnitudes) = 0;
+  ModelOptions options_;
+
+ private:
+  std::mutex mutex_;
+};
+
+class BuiltinRunner final : public BatchedRunner {
+ public:
+  BuiltinRunner(ModelOptions options, const AstroMaeWeights& weights, std::string origin, Precision precision,
+                GemmBackend backend)
+      : BatchedRunner(std::move(options)),
+        net_(weights, backend, precision),
+        params_(weights.parameter_count()),
+        origin_(std::move(origin)) {}
+
+  std::string description() const override {
+    return fmt::format("AstroMAE built-in, {}, {} parameters, {} {} GEMM, {} thread(s)", origin_, thousands(params_),
+                       options_.precision, to_string(net_.backend()), options_.threads);
+  }
+  std::int64_t parameter_count() const override { return params_; }
+
+ protected:
+  at::Tensor run_batch(const at::Tensor& images, const at::Tensor& magnitudes) override {
+    return net_.forward(images, magnitudes);
+  }
+
+ private:
+  AstroMaeNet net_;
+  std::int64_t params_;
+  std::string origin_;
+};
+
+class TorchScriptRunner final : public BatchedRunner {
+ public:
+  TorchScriptRunner(ModelOptions options, torch::jit::Module module)
+      : BatchedRunner(std::move(options)), module_(std::move(module)) {
+    std::set<const void*> seen;  // a module registered twice lists its parameters twice
+    for (const auto& p : module_.named_parameters(true)) {
+      if (seen.insert(p.value.unsafeGetTensorImpl()).second) params_ += p.value.numel();
+    }
+  }
+
+  std::string description() const override {
+    return fmt::format("TorchScript {}, {} parameters, {} thread(s)", options_.source, thousands(params_),
+                       options_.threads);
+  }
+  std::int64_t parameter_count() const override { return params_; }
+
+  at::Tensor run_batch(const at::Tensor& images, const at::Tensor& magnitudes) override {
+    c10::IValue out = module_.forward({images, magnitudes});
+    if (!out.isTensor()) {
+      throw std::runtime_error(fmt::format("TorchScript {}: forward returned a {}, expected a (B,1) tensor",
+                                           options_.source, out.tagKind()));
+    }
+    return out.toTensor();
+  }
+
+ private:
+  torch::jit::Module module_;
+  std::int64_t params_ = 0;
+};
+
+Result<std::shared_ptr<ModelRunner>> open_torchscript(const ModelOptions& options) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(options.source, ec)) {
+    return make_error(ErrorCode::kNotFound,
+                      fmt::format("model {}: no such file (model sources: \"builtin\", \"builtin:PATH\" or a "
+                                  "TorchScript file)",
+                                  options.source));
+  }
+  torch::jit::Module module;
+  try {
+    module = torch::jit::load(options.source, torch::kCPU);
+    module.eval();
+  } catch (const std::exception& e) {
+    std::string what = e.what();
+    what = what.substr(0, what.find('\n'));
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("model {}: not a loadable TorchScript module: {}", options.source, what));
+  }
+  auto runner = std::make_shared<TorchScriptRunner>(options, std::move(module));
+  // Check the calling convention once, on one zero sample, so a wrong module fails at open.
+  try {
+    std::vector<float> img(kImageElements, 0.0F), mag(kMagnitudes, 20.0F);
+    runner->predict(img, mag, 1);
+  } catch (const std::exception& e) {
+    std::string what = e.what();
+    what = what.substr(0, what.find('\n'));
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("model {}: forward(images (B,5,32,32), magnitudes (B,5)) -> (B,1) failed: {}",
+                                  options.source, what));
+  }
+  return std::shared_ptr<ModelRunner>(std::move(runner));
+}
+
+}  // namespace
+
+Result<std::shared_ptr<ModelRunner>> ModelRunner::open(const ModelOptions& requested) {
+  ModelOptions options = requested;
+  if (options.batch_size < 1) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("model options: batch_size must be at least 1, got {}", options.batch_size));
+  }
+  if (options.threads < 0) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("model options: threads must be 0 (all cores) or positive, got {}", options.threads));
+  }
+  if (options.threads == 0) options.threads = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+
+  const std::string builtin = "builtin";
+  const bool is_builtin = options.source == builtin || options.source.rfind(builtin + ":", 0) == 0;
+  if (!is_builtin) return open_torchscript(options);
+
+  Precision precision = Precision::kFloat32;
+  if (options.precision == "bf16") {
+    precision = Precision::kBFloat16;
+  } else if (options.precision != "fp32") {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("model options: precision must be \"fp32\" or \"bf16\", got \"{}\"",
+                                  options.precision));
+  }
+  GemmBackend backend = GemmBackend::kAuto;
+  if (options.gemm == "onednn") {
+    backend = GemmBackend::kOneDnn;
+  } else if (options.gemm == "aten") {
+    backend = GemmBackend::kAten;
+  } else if (options.gemm != "auto") {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("model options: gemm must be \"auto\", \"onednn\" or \"aten\", got \"{}\"",
+                                  options.gemm));
+  }
+  if (backend == GemmBackend::kOneDnn && resolve_backend(GemmBackend::kAuto) != GemmBackend::kOneDnn) {
+    return make_error(ErrorCode::kUnavailable, "model options: gemm \"onednn\": libdnnl's GEMM is not available");
+  }
+  if (precision == Precision::kBFloat16 && resolve_backend(backend) == GemmBackend::kOneDnn &&
+      !onednn_bf16_available()) {
+    return make_error(ErrorCode::kUnavailable, "model options: precision \"bf16\": oneDNN's bf16 GEMM is missing");
+  }
+
+  try {
+    if (options.source == builtin) {
+      AstroMaeWeights weights = AstroMaeWeights::seeded(options.seed);
+      std::string origin = fmt::format("seed {} (untrained weights)", options.seed);
+      return std::shared_ptr<ModelRunner>(
+          std::make_shared<BuiltinRunner>(options, weights, std::move(origin), precision, backend));
+    }
+    const std::string path = options.source.substr(builtin.size() + 1);
+    auto named = read_named_tensors(path);
+    if (!named.ok()) return named.error();
+    auto weights = AstroMaeWeights::from_named(*named, path);
+    if (!weights.ok()) return weights.error();
+    return std::shared_ptr<ModelRunner>(
+        std::make_shared<BuiltinRunner>(options, *weights, "weights from " + path, precision, backend));
+  } catch (const std::exception& e) {
+    return make_error(ErrorCode::kInternal, fmt::format("model {}: {}", options.source, e.what()));
+  }
+}
+
+}  // namespace cosmicai::model

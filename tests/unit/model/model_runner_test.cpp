@@ -1,0 +1,226 @@
+// ModelRunner through its public interface: parity with the PyTorch reference outputs,
+// batching, TorchScript modules, seeded weights and errors.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "common/json.hpp"
+#include "model/model_runner.hpp"
+
+namespace cosmicai::model {
+namespace {
+
+const std::string kRefDir = std::string(COSMICAI_SHARED_DIR) + "/reference/astromae";
+const std::string kTorchScript = kRefDir + "/astromae_seed0.ts.pt";
+constexpr std::int64_t kParams = 15'902'889;
+
+struct ReferenceIo {
+  std::int64_t n = 0;
+  std::vector<float> images, magnitudes, outputs;
+};
+
+std::vector<float> floats(const json& arr) {
+  std::vector<float> v;
+  v.reserve(arr.size());
+  for (const auto& x : arr) v.push_back(x.get<float>());
+  return v;
+}
+
+const ReferenceIo& reference() {
+  static const ReferenceIo ref = [] {
+    json j = read_json_file(kRefDir + "/reference_io.json");
+    ReferenceIo r;
+    r.n = j["outputs_shape"][0].get<std::int64_t>();
+    r.images = floats(j["images"]);
+    r.magnitudes = floats(j["magnitudes"]);
+    r.outputs = floats(j["outputs"]);
+    return r;
+  }();
+  return ref;
+}
+
+double max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
+  EXPECT_EQ(a.size(), b.size());
+  double worst = 0;
+  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i)
+    worst = std::max(worst, std::abs(static_cast<double>(a[i]) - static_cast<double>(b[i])));
+  return worst;
+}
+
+std::shared_ptr<ModelRunner> open_ok(const ModelOptions& options) {
+  auto r = ModelRunner::open(options);
+  EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
+  return r.ok() ? *r : nullptr;
+}
+
+std::shared_ptr<ModelRunner> reference_builtin(const std::string& gemm = "auto", std::int64_t batch = 512) {
+  static std::map<std::pair<std::string, std::int64_t>, std::shared_ptr<ModelRunner>> cache;
+  auto& slot = cache[{gemm, batch}];
+  if (!slot) {
+    ModelOptions o;
+    o.source = "builtin:" + kTorchScript;
+    o.gemm = gemm;
+    o.batch_size = batch;
+    o.threads = 2;
+    slot = open_ok(o);
+  }
+  return slot;
+}
+
+std::vector<float> predict_ref(ModelRunner& m) {
+  const auto& ref = reference();
+  return m.predict(ref.images, ref.magnitudes, ref.n);
+}
+
+TEST(ModelRunner, BuiltinWithReferenceWeightsMatchesPyTorchWithin1e6) {
+  auto m = reference_builtin();
+  ASSERT_TRUE(m);
+  const double diff = max_abs_diff(predict_ref(*m), reference().outputs);
+  std::printf("built-in (%s) vs reference_io: max |diff| = %.3e\n", m->description().c_str(), diff);
+  RecordProperty("max_abs_diff", std::to_string(diff));
+  EXPECT_LE(diff, 1e-6);
+}
+
+TEST(ModelRunner, AtenGemmBackendMatchesReferenceWithin1e6) {
+  auto m = reference_builtin("aten");
+  ASSERT_TRUE(m);
+  const double diff = max_abs_diff(predict_ref(*m), reference().outputs);
+  std::printf("built-in (aten GEMM) vs reference_io: max |diff| = %.3e\n", diff);
+  EXPECT_LE(diff, 1e-6);
+}
+
+TEST(ModelRunner, BatchOfOneAgreesWithWholeBatch) {
+  auto whole = reference_builtin("auto", 512);
+  auto single = reference_builtin("auto", 1);
+  auto odd = reference_builtin("auto", 5);  // 16 = 5 + 5 + 5 + 1: a short last batch
+  ASSERT_TRUE(whole && single && odd);
+  const auto a = predict_ref(*whole);
+  EXPECT_LE(max_abs_diff(predict_ref(*single), a), 1e-6);
+  EXPECT_LE(max_abs_diff(predict_ref(*odd), a), 1e-6);
+  EXPECT_LE(max_abs_diff(predict_ref(*single), reference().outputs), 1e-6);
+}
+
+TEST(ModelRunner, FirstPredictionsOfPartitionOneMatchExpectedJson) {
+  json expected = read_json_file(kRefDir + "/partitions/tiny/expected.json");
+  const auto first4 = floats(expected["predictions_file1_first4"]);
+  auto m = reference_builtin();
+  ASSERT_TRUE(m);
+  const auto& ref = reference();
+  const auto got = m->predict(ref.images, ref.magnitudes, 4);
+  EXPECT_LE(max_abs_diff(got, first4), 1e-6);
+}
+
+TEST(ModelRunner, TorchScriptRunnerMatchesReference) {
+  ModelOptions o;
+  o.source = kTorchScript;
+  o.threads = 2;
+  auto m = open_ok(o);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->parameter_count(), kParams);
+  EXPECT_NE(m->description().find("TorchScript"), std::string::npos);
+  EXPECT_LE(max_abs_diff(predict_ref(*m), reference().outputs), 1e-6);
+}
+
+TEST(ModelRunner, ParameterCountIsTheFactSheetFigure) {
+  auto loaded = reference_builtin();
+  ASSERT_TRUE(loaded);
+  EXPECT_EQ(loaded->parameter_count(), kParams);
+  auto seeded = open_ok(ModelOptions{});
+  ASSERT_TRUE(seeded);
+  EXPECT_EQ(seeded->parameter_count(), kParams);
+  EXPECT_NE(seeded->description().find("15,902,889"), std::string::npos) << seeded->description();
+}
+
+TEST(ModelRunner, SeededWeightsAreDeterministicAndSaySoInDescription) {
+  ModelOptions o;
+  o.threads = 1;
+  auto a = open_ok(o);
+  auto b = open_ok(o);
+  o.seed = 1;
+  auto c = open_ok(o);
+  ASSERT_TRUE(a && b && c);
+  EXPECT_NE(a->description().find("untrained"), std::string::npos) << a->description();
+  const auto ya = predict_ref(*a);
+  const auto yb = predict_ref(*b);
+  EXPECT_EQ(ya, yb);  // bitwise: same seed, same weights, same thread count
+  EXPECT_GT(max_abs_diff(ya, predict_ref(*c)), 1e-4);
+  for (float v : ya) EXPECT_TRUE(std::isfinite(v));
+}
+
+TEST(ModelRunner, Bf16IsOptInAndStaysClose) {
+  ModelOptions o;
+  o.source = "builtin:" + kTorchScript;
+  o.precision = "bf16";
+  o.threads = 2;
+  auto m = open_ok(o);
+  ASSERT_TRUE(m);
+  const double diff = max_abs_diff(predict_ref(*m), reference().outputs);
+  std::printf("built-in bf16 vs reference_io: max |diff| = %.3e\n", diff);
+  EXPECT_GT(diff, 0.0);   // really a different number format
+  EXPECT_LE(diff, 5e-3);  // outputs are ~ -0.04 with a spread of 0.005
+}
+
+TEST(ModelRunner, MissingModelFileIsNamed) {
+  ModelOptions o;
+  o.source = "/nonexistent/model.pt";
+  auto r = ModelRunner::open(o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kNotFound);
+  EXPECT_NE(r.error().message.find("/nonexistent/model.pt"), std::string::npos) << r.error().message;
+
+  o.source = "builtin:/nonexistent/weights.pt";
+  r = ModelRunner::open(o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("/nonexistent/weights.pt"), std::string::npos) << r.error().message;
+}
+
+TEST(ModelRunner, GarbageModelFileGivesClearError) {
+  const auto path = std::filesystem::temp_directory_path() / "cosmicai_model_garbage.pt";
+  {
+    std::ofstream f(path, std::ios::binary);
+    f << "this is not a model";
+  }
+  for (const std::string& source : {path.string(), "builtin:" + path.string()}) {
+    ModelOptions o;
+    o.source = source;
+    auto r = ModelRunner::open(o);
+    ASSERT_FALSE(r.ok()) << source;
+    EXPECT_NE(r.error().message.find(path.string()), std::string::npos) << r.error().message;
+  }
+  std::filesystem::remove(path);
+}
+
+TEST(ModelRunner, BadOptionsAreRejectedByName) {
+  ModelOptions o;
+  o.precision = "fp16";
+  auto r = ModelRunner::open(o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("precision"), std::string::npos);
+  o = {};
+  o.batch_size = 0;
+  r = ModelRunner::open(o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("batch_size"), std::string::npos);
+  o = {};
+  o.gemm = "cublas";
+  r = ModelRunner::open(o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("gemm"), std::string::npos);
+}
+
+TEST(ModelRunner, ShortInputBuffersAreRejected) {
+  auto m = open_ok(ModelOptions{});
+  ASSERT_TRUE(m);
+  std::vector<float> img(5 * 32 * 32), mag(5);
+  EXPECT_THROW(m->predict(img, mag, 2), std::invalid_argument);
+  EXPECT_TRUE(m->predict(img, mag, 0).empty());
+}
+
+}  // namespace
+}  // namespace cosmicai::model
