@@ -256,11 +256,13 @@ bool MachineRun::advance(StepResult r) {
     done_(RunOutcome{false, nullptr, std::move(r.failure)});
     return false;
   }
-  if (exec_->history.enabled() && s.type != StateType::kFail) {
+  if (exec_->history.enabled()) {
     last_event_id_ = exec_->history.add(std::string(asl::to_string(s.type)) + "StateExited", last_event_id_,
                                         json{{"name", s.name},
                                              {"output", dump_compact(r.output)},
                                              {"outputDetails", {{"truncated", false}}}});
+  } else {
+    last_event_id_ = exec_->history.add("", last_event_id_);  // keeps event ids as AWS numbers them
   }
   if (r.kind == StepResult::Kind::kEnd) {
     done_(RunOutcome{true, std::move(r.output), {}});

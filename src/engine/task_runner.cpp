@@ -32,12 +32,12 @@ void task_body(const CallPtr& call, const json& effective, const json& context, 
   const auto& t = static_cast<const asl::TaskState&>(*call->state);
   auto& exec = call->exec();
   const bool service = t.resource_kind == asl::ResourceKind::kLambdaInvoke;
-  if (t.resource_kind == asl::ResourceKind::kUnsupported) {
-    throw StatesError(asl::errors::kRuntime, "the resource '" + t.resource + "' is not supported by this engine");
-  }
   // Timeouts resolve against the effective input, before anything is scheduled.
   std::optional<std::int64_t> timeout = t.timeouts.timeout(effective, context);
   std::optional<std::int64_t> heartbeat = t.timeouts.heartbeat(effective, context);
+  if (t.resource_kind == asl::ResourceKind::kUnsupported) {
+    throw StatesError(asl::errors::kRuntime, "the resource '" + t.resource + "' is not supported by this engine");
+  }
 
   std::string function;
   json event;
