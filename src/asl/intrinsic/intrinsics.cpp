@@ -293,7 +293,7 @@ class JavaRandom {
     do {
       bits = next(31);
       val = bits % bound;
-    } while (bits - val + (bound - 1) < 0);
+    } while (static_cast<long long>(bits) - val + (bound - 1) > std::numeric_limits<int>::max());  // Java's int overflow test
     return val;
   }
 

@@ -343,7 +343,9 @@ class Evaluator {
 
   void apply(std::size_t i, const json& node) {
     const PathSegment& seg = path_.segments[i];
-    const bool definite_here = !seg.deep && path_prefix_definite(i);
+    // Only a path that selects at most one node reports why it found nothing; the
+    // service answers [] for an indefinite path over missing input ("$.items[*]" on {}).
+    const bool definite_here = path_.definite && !seg.deep && path_prefix_definite(i);
     switch (seg.kind) {
       case PathSegment::Kind::kProperty: {
         if (!node.is_object()) {
