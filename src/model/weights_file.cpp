@@ -4,9 +4,11 @@
 #include <torch/serialize.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <string_view>
 
 namespace cosmicai::model {
 namespace {
@@ -78,6 +80,15 @@ Result<std::map<std::string, at::Tensor>> read_named_tensors(const std::string& 
   try {
     return from_ivalue(torch::pickle_load(bytes), path);
   } catch (const std::exception& e) {
+    // model.state_dict() is a collections.OrderedDict, which LibTorch's unpickler turns into None.
+    const std::string_view head(bytes.data(), std::min<std::size_t>(bytes.size(), 4096));
+    if (head.find("collections\nOrderedDict") != std::string_view::npos) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        fmt::format("model weights {}: a pickled OrderedDict (model.state_dict()) cannot be read by "
+                                    "LibTorch; save a plain dict, torch.save(dict(model.state_dict()), PATH), or a "
+                                    "TorchScript module",
+                                    path));
+    }
     return make_error(ErrorCode::kInvalidArgument,
                       fmt::format("model weights {}: neither a TorchScript module ({}) nor a torch.save state "
                                   "dict ({})",
