@@ -117,7 +117,9 @@ Result<json> infer_rank(const CosmicConfig& config, ComputeGate& gate, const jso
   mo.seed = config.seed;
   mo.threads = config.threads;
   mo.batch_size = 1 << 20;  // batching is done here, per BATCH_SIZE
+  const auto tm = SteadyClock::now();
   auto runner = cached_model(mo);
+  const double model_s = seconds_since(tm);
   if (!runner) {
     return fail(make_error(runner.error().code,
                            fmt::format("rank {}: model {}: {}", task.rank, *source, runner.error().message)));
@@ -221,6 +223,7 @@ Result<json> infer_rank(const CosmicConfig& config, ComputeGate& gate, const jso
   result["samples"] = samples;
   result["wall_seconds"] = wall_s;
   result["gate_wait_seconds"] = wait_s;
+  result["model_seconds"] = model_s;
   result["load_seconds"] = load_s;
   result["compute_seconds"] = compute_s;
   result["write_seconds"] = write_s;

@@ -24,7 +24,8 @@ Result<std::string> resolve_model_source(const CosmicConfig& config, const RankT
 ///    `total_cpu_time (seconds)` = the rank's wall time without waiting for a compute slot,
 ///    `total_cpu_memory (MB)` = peak RSS of the process, `execution_time (seconds/batch)` =
 ///    compute time / batches, `throughput_bps` and `sample_persec` over `total_cpu_time`;
-///    plus rank, world_size, samples, wall/gate-wait/load/compute/write seconds, start/end times,
+///    plus rank, world_size, samples, wall/gate-wait/model (getting the cached model; the first
+///    call in a process loads it)/load/compute/write seconds, start/end times,
 ///    the model and the files read.
 /// Returns {"statusCode":200,"body":{rank, samples, result, predictions, sample_persec}}.
 /// On failure writes `RESULT_PATH/errors/<rank>.json` ({rank, error}) and returns an error whose

@@ -1,0 +1,170 @@
+#include "cosmic/infer.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "cosmic/handlers.hpp"
+#include "cosmic/summarize.hpp"
+#include "storage/object_store.hpp"
+
+namespace cosmicai::cosmic {
+namespace {
+
+const std::filesystem::path kTiny = std::filesystem::path(COSMICAI_SHARED_DIR) / "reference/astromae/partitions";
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class InferTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    config_.store = storage::open_object_store("mem://").value();  // not local: exercises get + parse
+    config_.threads = 1;
+    for (int i = 1; i <= 3; ++i) {
+      ASSERT_TRUE(config_.store->put("d", fmt::format("tiny/{}.pt", i), slurp(kTiny / fmt::format("tiny/{}.pt", i))).ok());
+    }
+    ASSERT_TRUE(config_.store->put("d", "tiny/9.pt", slurp(kTiny / "corrupt/truncated_zip.pt")).ok());
+  }
+  json dict(std::int64_t rank, json paths, std::int64_t batch = 10) const {
+    return {{"S3_BUCKET", "code"},  {"S3_OBJECT_NAME", "Anomaly Detection"},
+            {"WORLD_SIZE", "4"},    {"RANK", std::to_string(rank)},
+            {"DATA_BUCKET", "d"},   {"DATA_PREFIX", "tiny"},
+            {"DATA_PATH", paths},   {"RESULT_PATH", "res/"},
+            {"BATCH_SIZE", batch},  {"RUN_ID", "r1"}};
+  }
+  CosmicConfig config_;
+};
+
+TEST_F(InferTest, RankWritesResultAndPredictionsAndReusesTheModel) {
+  ComputeGate gate(1);
+  auto a = infer_rank(config_, gate, dict(0, json::array({"tiny/1.pt", "tiny/2.pt"})));
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  const auto loaded = models_loaded();
+  auto b = infer_rank(config_, gate, dict(1, "tiny/3.pt"));
+  ASSERT_TRUE(b.ok()) << b.error().message;
+  EXPECT_EQ(models_loaded(), loaded) << "the second invocation must reuse the cached model";
+
+  const json r = json::parse(config_.store->get("d", "res/0.json").value());
+  EXPECT_EQ(r["rank"], 0);
+  EXPECT_EQ(r["samples"], 64);
+  EXPECT_EQ(r["num_batches"], 8);  // 32 samples in batches of 10 → 4 per file
+  EXPECT_EQ(r["batch_size"], 10);
+  EXPECT_EQ(r["device"], "cpu");
+  EXPECT_EQ(r["data_path"], json::array({"tiny/1.pt", "tiny/2.pt"}));
+  EXPECT_EQ(r["run_id"], "r1");
+  EXPECT_EQ(r["model_source"], "builtin");  // no model in the code folder
+  EXPECT_GT(r["total_cpu_memory (MB)"].get<double>(), 0);
+  EXPECT_NEAR(r["sample_persec"].get<double>(), 64 / r["total_cpu_time (seconds)"].get<double>(), 1e-6);
+  EXPECT_NEAR(r["throughput_bps"].get<double>(), 64 * kInputBitsPerSample / r["total_cpu_time (seconds)"].get<double>(),
+              1e-3);
+  EXPECT_LE(r["total_cpu_time (seconds)"].get<double>(), r["wall_seconds"].get<double>());
+
+  auto rows = parse_predictions_csv(config_.store->get("d", "res/predictions/0.csv").value(), "0.csv");
+  ASSERT_TRUE(rows.ok()) << rows.error().message;
+  ASSERT_EQ(rows->size(), 64u);
+  EXPECT_EQ((*rows)[0].file, "tiny/1.pt");
+  EXPECT_EQ((*rows)[32].file, "tiny/2.pt");
+  EXPECT_EQ((*rows)[32].sample, 0);
+  EXPECT_NEAR((*rows)[0].redshift, 0.11903, 1e-6);  // expected.json redshift_first of 1.pt
+  for (const auto& row : *rows) EXPECT_TRUE(std::isfinite(row.prediction));
+}
+
+TEST_F(InferTest, BatchSizeDoesNotChangePredictions) {
+  ComputeGate gate(1);
+  ASSERT_TRUE(infer_rank(config_, gate, dict(0, "tiny/1.pt", 32)).ok());
+  const auto whole = parse_predictions_csv(config_.store->get("d", "res/predictions/0.csv").value(), "a").value();
+  ASSERT_TRUE(infer_rank(config_, gate, dict(0, "tiny/1.pt", 7)).ok());
+  const auto split = parse_predictions_csv(config_.store->get("d", "res/predictions/0.csv").value(), "b").value();
+  ASSERT_EQ(whole.size(), split.size());
+  for (std::size_t i = 0; i < whole.size(); ++i) EXPECT_NEAR(whole[i].prediction, split[i].prediction, 1e-5);
+}
+
+TEST_F(InferTest, CorruptPartitionFailsTheRankWithANamedError) {
+  ComputeGate gate(1);
+  auto r = infer_rank(config_, gate, dict(2, json::array({"tiny/1.pt", "tiny/9.pt"})));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("rank 2: partition d/tiny/9.pt: "), std::string::npos) << r.error().message;
+  EXPECT_EQ(error_type_for(r.error()), "CorruptPartition") << r.error().message;
+  EXPECT_FALSE(config_.store->exists("d", "res/2.json").value());
+  const json rec = json::parse(config_.store->get("d", "res/errors/2.json").value());
+  EXPECT_EQ(rec["rank"], 2);
+  EXPECT_NE(rec["error"].get<std::string>().find("tiny/9.pt"), std::string::npos);
+  // A retried rank that succeeds removes its failure record.
+  ASSERT_TRUE(infer_rank(config_, gate, dict(2, "tiny/1.pt")).ok());
+  EXPECT_FALSE(config_.store->exists("d", "res/errors/2.json").value());
+}
+
+TEST_F(InferTest, MissingPartitionAndBadModelAreNamed) {
+  ComputeGate gate(1);
+  auto missing = infer_rank(config_, gate, dict(1, "tiny/77.pt"));
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find("rank 1: partition d/tiny/77.pt"), std::string::npos);
+  json d = dict(1, "tiny/1.pt");
+  d["MODEL"] = "/no/such/model.pt";
+  auto bad = infer_rank(config_, gate, d);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("rank 1: model /no/such/model.pt"), std::string::npos) << bad.error().message;
+}
+
+TEST(ComputeGate, SlotsBoundConcurrency) {
+  EXPECT_EQ(compute_slots(0, 2), 1);  // every core per model → one at a time
+  EXPECT_EQ(compute_slots(1, 2), 2);
+  EXPECT_EQ(compute_slots(2, 16), 8);
+  EXPECT_EQ(compute_slots(32, 16), 1);
+  for (int slots : {1, 2, 4}) {
+    ComputeGate gate(slots);
+    std::atomic<int> inside{0}, most{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t) {
+      threads.emplace_back([&] {
+        for (int i = 0; i < 50; ++i) {
+          auto slot = gate.acquire();
+          const int now = ++inside;
+          int seen = most.load();
+          while (now > seen && !most.compare_exchange_weak(seen, now)) {
+          }
+          std::this_thread::yield();
+          --inside;
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_LE(most.load(), slots) << "slots " << slots;
+    EXPECT_GE(most.load(), 1);
+  }
+}
+
+TEST(Handlers, BoundToTheSeedsFunctionNames) {
+  CosmicConfig c;
+  c.store = storage::open_object_store("mem://").value();
+  functions::Registry registry;
+  register_cosmic_handlers(registry, std::make_shared<CosmicRuntime>(c));
+  for (const char* arn : {"arn:aws:lambda:us-east-1:123456789012:function:data-parallel-init:$LATEST",
+                          "arn:aws:lambda:us-east-1:123456789012:function:cosmic-executor:$LATEST",
+                          "arn:aws:lambda:us-east-1:123456789012:function:resultSummary:$LATEST"}) {
+    EXPECT_NE(registry.find(arn), nullptr) << arn;
+  }
+  const auto init = registry.find("data-parallel-init");
+  try {
+    (*init)(json{{"data_bucket", "b"}, {"data_prefix", "x"}, {"result_path", "r"}, {"batch_size", 1}},
+            functions::InvokeContext{});
+    FAIL() << "expected a FunctionError";
+  } catch (const functions::FunctionError& e) {
+    EXPECT_EQ(e.error_type(), "NotFound");
+    EXPECT_NE(e.error_message().find("b/x/"), std::string::npos) << e.error_message();
+  }
+}
+
+}  // namespace
+}  // namespace cosmicai::cosmic
