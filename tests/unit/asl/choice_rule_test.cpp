@@ -231,7 +231,7 @@ TEST(ChoiceRuleParse, ReportsEachProblemWithItsPointer) {
   EXPECT_NE(e[0].message.find("must be an object"), std::string::npos);
 }
 
-TEST(Timestamp, ParsesRfc3339AsAslRestrictsIt) {
+TEST(ChoiceTimestampParse, ParsesRfc3339AsAslRestrictsIt) {
   auto t = parse_timestamp("1970-01-01T00:00:00Z");
   ASSERT_TRUE(t);
   EXPECT_EQ(t->seconds, 0);
