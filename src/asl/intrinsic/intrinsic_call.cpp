@@ -107,14 +107,16 @@ class CallParser {
       while (pos_ < s_.size() && s_[pos_] != '\'') {
         if (s_[pos_] == '\\' && pos_ + 1 < s_.size()) {
           const char next = s_[pos_ + 1];
+          // Spec: "If an open escape backslash \ is found in the intrinsic invocation
+          // string, the interpreter will throw a runtime error."
+          if (next != '\'' && next != '{' && next != '}' && next != '\\')
+            return fail(fmt::format("unescaped backslash at offset {}: only \\', \\{{, \\}} and \\\\ are escapes "
+                                    "inside a string literal",
+                                    pos_)),
+                   false;
           raw += s_[pos_];
           raw += next;
-          if (next == '\'' || next == '{' || next == '}' || next == '\\') {
-            value += next;
-          } else {
-            value += '\\';
-            value += next;
-          }
+          value += next;
           pos_ += 2;
           continue;
         }

@@ -88,10 +88,8 @@ json query_field_path(std::string_view path, std::string_view field, const json&
 }
 
 json apply_result_path(json input, std::string_view path_text, json result) {
-  auto parsed = detail::parse_path(path_text);
-  if (!parsed.path)
-    throw StatesError(errors::kRuntime, fmt::format("Invalid ResultPath '{}' : {}", path_text, parsed.error));
-  const CompiledPath& path = *parsed.path;
+  const auto compiled = detail::compile_path_cached(path_text);
+  const CompiledPath& path = *compiled;
   if (path.context)
     throw StatesError(errors::kRuntime, fmt::format("ResultPath '{}' must not address the context object", path_text));
   if (auto problem = reference_problem(path))

@@ -66,6 +66,10 @@ TEST(IntrinsicSyntax, ChecksNamesArityAndQuoting) {
   EXPECT_NE(check_intrinsic("States.Array($.a[)")->find("invalid JSONPath"), std::string::npos);
   EXPECT_NE(check_intrinsic("States.Array($myVar)")->find("variable"), std::string::npos);
   EXPECT_TRUE(check_intrinsic("States.Array(1,").has_value());
+  // Spec: an open escape backslash is an error; only \' \{ \} \\ are escapes.
+  EXPECT_NE(check_intrinsic(R"(States.Format('a \n b'))")->find("unescaped backslash"), std::string::npos);
+  EXPECT_EQ(check_intrinsic(R"(States.Format('a \\n b'))"), std::nullopt);
+  EXPECT_EQ(failure(R"(States.StringSplit('a\"b', ','))").name(), "States.IntrinsicFailure");
 }
 
 TEST(IntrinsicEvaluation, MalformedCallsFailAsIntrinsicFailure) {
