@@ -53,10 +53,13 @@ std::optional<std::int64_t> ParseContext::get_int(const json& obj, const std::st
   auto it = obj.find(key);
   if (it == obj.end()) return std::nullopt;
   std::int64_t v = 0;
-  if (!as_integer(*it, v) || v < (positive ? 1 : 0) || v > max) {
-    std::string msg = std::string("must be a ") + (positive ? "positive" : "non-negative") + " integer";
-    if (max != INT64_MAX) msg += " no larger than " + std::to_string(max);
-    error(pointer + "/" + key, msg + ", got " + describe(*it));
+  if (!as_integer(*it, v) || v < (positive ? 1 : 0)) {
+    error(pointer + "/" + key,
+          std::string("must be a ") + (positive ? "positive" : "non-negative") + " integer, got " + describe(*it));
+    return std::nullopt;
+  }
+  if (v > max) {
+    error(pointer + "/" + key, "must be at most " + std::to_string(max) + ", got " + describe(*it));
     return std::nullopt;
   }
   return v;

@@ -142,9 +142,12 @@ Handler make_process_handler(std::string command) {
                                                             : dump_compact(parsed["errorType"]),
                             parsed.value("errorMessage", std::string()), extra);
       }
-      throw FunctionError("Runtime.ExitError", "command '" + command + "' exited with status " +
-                                                   std::to_string(code) +
-                                                   (out.err.empty() ? "" : ": " + tail(out.err)));
+      std::string how = "exited with status " + std::to_string(code);
+      if (code > 128 && code < 128 + NSIG) {  // the shell reports a child killed by a signal as 128+N
+        how += " (killed by signal " + std::to_string(code - 128) + " (" + strsignal(code - 128) + "))";
+      }
+      throw FunctionError("Runtime.ExitError",
+                          "command '" + command + "' " + how + (out.err.empty() ? "" : ": " + tail(out.err)));
     }
     if (!is_json) {
       throw FunctionError("Runtime.MarshalError", "command '" + command + "' printed output that is not JSON (" +

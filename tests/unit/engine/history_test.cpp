@@ -1,0 +1,71 @@
+// Execution history in GetExecutionHistory shape.
+#include "engine_test_util.hpp"
+
+namespace cosmicai::engine {
+namespace {
+
+std::vector<std::string> types(const json& history) {
+  std::vector<std::string> out;
+  for (const auto& e : history["events"]) out.push_back(e["type"].get<std::string>());
+  return out;
+}
+
+TEST(History, TaskWithLambdaInvokeRecordsAwsEventTypes) {
+  auto r = testing::run(R"({"StartAt":"P","States":{"P":{"Type":"Pass","Next":"T"},
+      "T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+           "Parameters":{"FunctionName":"sfn_stub_identity","Payload.$":"$"},"End":true}}})",
+                        json{{"a", 1}}, testing::stub_registry(), 2, true);
+  ASSERT_EQ(r.status, "SUCCEEDED");
+  EXPECT_EQ(types(r.history),
+            (std::vector<std::string>{"ExecutionStarted", "PassStateEntered", "PassStateExited", "TaskStateEntered",
+                                      "TaskScheduled", "TaskStarted", "TaskSucceeded", "TaskStateExited",
+                                      "ExecutionSucceeded"}));
+  const auto& events = r.history["events"];
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    EXPECT_EQ(events[i]["id"], static_cast<int>(i + 1));
+    EXPECT_EQ(events[i]["previousEventId"], static_cast<int>(i));
+    EXPECT_TRUE(events[i].contains("timestamp"));
+  }
+  EXPECT_EQ(events[1]["stateEnteredEventDetails"]["name"], "P");
+  EXPECT_EQ(events[1]["stateEnteredEventDetails"]["input"], R"({"a":1})");
+  EXPECT_EQ(events[4]["taskScheduledEventDetails"]["resourceType"], "lambda");
+  EXPECT_EQ(events[4]["taskScheduledEventDetails"]["resource"], "invoke");
+  EXPECT_EQ(json::parse(events[8]["executionSucceededEventDetails"]["output"].get<std::string>())["Payload"],
+            (json{{"a", 1}}));
+}
+
+TEST(History, PlainLambdaArnFailureRecordsLambdaFunctionEvents) {
+  auto r = testing::run(R"({"StartAt":"T","States":{"T":{"Type":"Task",
+      "Resource":"arn:aws:lambda:us-east-1:000000000000:function:sfn_stub_raise","End":true}}})",
+                        json::object(), testing::stub_registry(), 2, true);
+  ASSERT_EQ(r.status, "FAILED");
+  EXPECT_EQ(types(r.history),
+            (std::vector<std::string>{"ExecutionStarted", "TaskStateEntered", "LambdaFunctionScheduled",
+                                      "LambdaFunctionStarted", "LambdaFunctionFailed", "ExecutionFailed"}));
+  EXPECT_EQ(r.history["events"][4]["lambdaFunctionFailedEventDetails"]["error"], "Exception");
+  EXPECT_EQ(r.history["events"][5]["executionFailedEventDetails"]["error"], "Exception");
+}
+
+TEST(History, MapAndWaitEvents) {
+  auto r = testing::run(R"({"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,"Next":"M"},
+      "M":{"Type":"Map","ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}},"End":true}}})",
+                        json::parse("[1,2]"), testing::stub_registry(), 2, true);
+  ASSERT_EQ(r.status, "SUCCEEDED");
+  auto t = types(r.history);
+  auto count = [&](const std::string& s) { return std::count(t.begin(), t.end(), s); };
+  EXPECT_EQ(count("WaitStateEntered"), 1);
+  EXPECT_EQ(count("MapStateStarted"), 1);
+  EXPECT_EQ(count("MapIterationStarted"), 2);
+  EXPECT_EQ(count("MapIterationSucceeded"), 2);
+  EXPECT_EQ(count("MapStateSucceeded"), 1);
+  EXPECT_EQ(count("MapStateExited"), 1);
+}
+
+TEST(History, DisabledHistoryKeepsNothing) {
+  auto r = testing::run(R"({"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}})", json::object());
+  EXPECT_TRUE(r.history.is_null());
+  EXPECT_EQ(r.transitions, 1);
+}
+
+}  // namespace
+}  // namespace cosmicai::engine
