@@ -55,6 +55,17 @@ long long need_integer(const IntrinsicCall& call, const json& v, int index) {
   fail(call, fmt::format("argument {} must be an integer, got {}", index + 1, describe(v)));
 }
 
+// MathAdd and MathRandom accept any number and round it as Java's Math.round does
+// (floor(x + 0.5)): recorded on AWS, MathAdd(-1.5, -1.51) is -3 and MathAdd(2.5, 0) is 3.
+long long need_rounded_integer(const IntrinsicCall& call, const json& v, int index) {
+  if (v.is_number_integer()) return v.get<long long>();
+  if (v.is_number_float()) {
+    const double d = v.get<double>();
+    if (std::isfinite(d) && std::fabs(d) < 9.0e15) return static_cast<long long>(std::floor(d + 0.5));
+  }
+  fail(call, fmt::format("argument {} must be a number, got {}", index + 1, describe(v)));
+}
+
 std::size_t utf8_length(const std::string& s) {
   std::size_t n = 0;
   for (unsigned char c : s)
@@ -129,6 +140,8 @@ json fn_format(const IntrinsicCall& call, const std::vector<json>& args) {
 
 json fn_string_to_json(const IntrinsicCall& call, const std::vector<json>& args) {
   const std::string& text = need_string(call, args[0], 0);
+  // Recorded on AWS: an empty or blank string gives null.
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) return nullptr;
   try {
     return json::parse(text);
   } catch (const json::parse_error& e) {
@@ -312,15 +325,15 @@ std::mt19937_64& thread_rng() {
 }
 
 json fn_math_random(const IntrinsicCall& call, const std::vector<json>& args) {
-  const long long start = need_integer(call, args[0], 0);
-  const long long end = need_integer(call, args[1], 1);
+  const long long start = need_rounded_integer(call, args[0], 0);
+  const long long end = need_rounded_integer(call, args[1], 1);
   constexpr long long kMin = std::numeric_limits<int>::min(), kMax = std::numeric_limits<int>::max();
   if (start < kMin || start > kMax || end < kMin || end > kMax)
     fail(call, "start and end must be between -2147483648 and 2147483647");
   if (end <= start) fail(call, fmt::format("the end ({}) must be greater than the start ({})", end, start));
   // Start inclusive, end exclusive.
   if (args.size() == 3) {
-    JavaRandom rng(need_integer(call, args[2], 2));
+    JavaRandom rng(need_rounded_integer(call, args[2], 2));
     const long long span = end - start;
     if (span > kMax) fail(call, "the range between start and end is too large for a seeded call");
     return start + rng.next_int(static_cast<int>(span));
@@ -333,7 +346,7 @@ json fn_math_add(const IntrinsicCall& call, const std::vector<json>& args) {
   constexpr long long kMin = std::numeric_limits<int>::min(), kMax = std::numeric_limits<int>::max();
   long long sum = 0;
   for (int i = 0; i < 2; ++i) {
-    const long long v = need_integer(call, args[static_cast<std::size_t>(i)], i);
+    const long long v = need_rounded_integer(call, args[static_cast<std::size_t>(i)], i);
     if (v < kMin || v > kMax)
       fail(call, fmt::format("argument {} ({}) is outside -2147483648..2147483647", i + 1, v));
     sum += v;

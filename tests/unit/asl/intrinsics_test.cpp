@@ -108,6 +108,11 @@ TEST(StatesJson, StringToJsonAndBack) {
   EXPECT_EQ(eval(R"(States.StringToJson('{"number": 20}'))"), json({{"number", 20}}));
   EXPECT_EQ(eval("States.StringToJson('[1, 2]')"), json({1, 2}));
   EXPECT_EQ(failure("States.StringToJson('{nope')").name(), "States.IntrinsicFailure");
+  // Recorded on AWS: empty and blank text give null; "-0" gives 0.
+  EXPECT_EQ(eval("States.StringToJson('')"), json(nullptr));
+  EXPECT_EQ(eval("States.StringToJson(' ')"), json(nullptr));
+  EXPECT_EQ(eval("States.StringToJson('-0')").dump(), "0");
+  EXPECT_EQ(eval("States.StringToJson('\"HelloWorld\"')"), "HelloWorld");
   EXPECT_EQ(failure("States.StringToJson(5)").name(), "States.IntrinsicFailure");
   // Recorded on AWS: compact text, strings quoted.
   EXPECT_EQ(eval("States.JsonToString($.obj)"), R"({"Arg1":1,"Arg2":[]})");
@@ -198,7 +203,17 @@ TEST(StatesMath, Add) {
   EXPECT_EQ(eval("States.MathAdd(111, -1)"), 110);
   EXPECT_EQ(eval("States.MathAdd($.start, $.end)"), 1000);
   EXPECT_EQ(eval("States.MathAdd(2147483647, 1)"), 2147483648LL);
-  EXPECT_EQ(failure("States.MathAdd(1.5, 1)").name(), "States.IntrinsicFailure");
+  // Recorded on AWS: each argument is rounded as Java's Math.round does (half up).
+  EXPECT_EQ(eval("States.MathAdd(1.49, 1.5)"), 3);
+  EXPECT_EQ(eval("States.MathAdd(1.5, 1.51)"), 4);
+  EXPECT_EQ(eval("States.MathAdd(-1.49, -1.5)"), -2);
+  EXPECT_EQ(eval("States.MathAdd(-1.5, -1.51)"), -3);
+  EXPECT_EQ(eval("States.MathAdd(0.5, 0)"), 1);
+  EXPECT_EQ(eval("States.MathAdd(2.5, 0)"), 3);
+  EXPECT_EQ(eval("States.MathAdd(-0.5, 0)"), 0);
+  EXPECT_EQ(eval("States.MathAdd(-2.5, 0)"), -2);
+  EXPECT_EQ(eval("States.MathAdd(-0.5, 0.5)"), 1);
+  EXPECT_EQ(eval("States.MathAdd(-9, 3)"), -6);
   EXPECT_EQ(failure("States.MathAdd(2147483648, 1)").name(), "States.IntrinsicFailure");
   EXPECT_EQ(failure("States.MathAdd('1', 1)").name(), "States.IntrinsicFailure");
 }
@@ -217,6 +232,12 @@ TEST(StatesMath, RandomStaysInRangeAndSeedsRepeat) {
   EXPECT_EQ(eval("States.MathRandom(0, 16, 7)"), 11);
   EXPECT_EQ(eval("States.MathRandom(10, 110, -5)"), 21);
   EXPECT_EQ(failure("States.MathRandom(5, 5)").name(), "States.IntrinsicFailure");
+  // Recorded on AWS: decimal bounds are accepted (rounded).
+  for (int i = 0; i < 50; ++i) {
+    const long long v = eval("States.MathRandom(12.5, 44.51)").get<long long>();
+    EXPECT_GE(v, 13);
+    EXPECT_LT(v, 45);
+  }
   EXPECT_EQ(failure("States.MathRandom(1, 'x')").name(), "States.IntrinsicFailure");
 }
 
