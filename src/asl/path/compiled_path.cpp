@@ -82,8 +82,8 @@ class PathParser {
         return fail("a function call must be the last step of a path");
       path->segments.push_back(std::move(seg));
     }
-    path->definite = std::all_of(path->segments.begin(), path->segments.end(),
-                                 [](const PathSegment& s) { return s.definite(); });
+    path->definite = true;
+    for (std::size_t i = 0; i < path->segments.size(); ++i) path->definite = path->definite && path->step_definite(i);
     return ParseResult{std::move(path), {}};
   }
 
@@ -285,7 +285,7 @@ class Evaluator {
       return {};
     }
     bool prefix_definite = true;
-    for (std::size_t i = 0; i < end_; ++i) prefix_definite = prefix_definite && path_.segments[i].definite();
+    for (std::size_t i = 0; i < end_; ++i) prefix_definite = prefix_definite && path_.step_definite(i);
     if (prefix_definite && out_.empty()) {
       if (error) *error = "No results for path: " + path_.normalized_prefix(end_);
       return {};

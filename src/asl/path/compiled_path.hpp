@@ -25,7 +25,9 @@ struct PathSegment {
   std::shared_ptr<const FilterExpr> filter;  ///< kFilter
   std::string function;                    ///< kFunction: "length", "min", ...
 
-  /// Return whether this step selects at most one node from one node.
+  /// Return whether this step selects at most one node from one node. A multi-name
+  /// step ("['a','b']") is definite only as the last step, where Jayway merges the
+  /// names into one object (see CompiledPath::step_definite).
   bool definite() const {
     if (deep) return false;
     switch (kind) {
@@ -46,6 +48,12 @@ struct CompiledPath {
   bool relative = false;             ///< starts with "@" (inside filters only)
   std::vector<PathSegment> segments;
   bool definite = true;              ///< every segment definite
+
+  /// Return whether step `i` selects at most one node, in its position.
+  bool step_definite(std::size_t i) const {
+    const PathSegment& s = segments[i];
+    return s.definite() || (i + 1 == segments.size() && !s.deep && s.kind == PathSegment::Kind::kProperty);
+  }
 
   /// Normalised form, e.g. "$['a'][0]" (what Jayway's messages show).
   std::string normalized() const;

@@ -77,6 +77,8 @@ TEST(IsDefinitePath, DistinguishesSingleFromMultipleSelections) {
   EXPECT_FALSE(is_definite_path("$..a"));
   EXPECT_FALSE(is_definite_path("$.a[0:1]"));
   EXPECT_FALSE(is_definite_path("$.a[0,1]"));
+  EXPECT_TRUE(is_definite_path("$.a['b','c']"));  // Jayway merges a multi-name leaf into one object
+  EXPECT_FALSE(is_definite_path("$['b','c'].d"));
   EXPECT_FALSE(is_definite_path("$.a[?(@.b)]"));
   EXPECT_FALSE(is_definite_path("$.a b"));
 }
@@ -90,6 +92,8 @@ TEST(QueryPath, SelectsDefiniteNodes) {
   EXPECT_EQ(query_path("$['with space']", kStore, kContext), 1);
   EXPECT_EQ(query_path("$.input-value", kStore, kContext), 0);
   EXPECT_EQ(query_path("$.store.book.length()", kStore, kContext), 4);
+  EXPECT_EQ(query_path("$.store.bicycle['color','price','nope']", kStore, kContext),
+            json::parse(R"({"color": "red", "price": 19.95})"));
 }
 
 TEST(QueryPath, IndefinitePathsReturnArraysOfMatches) {
