@@ -85,6 +85,9 @@ Result<PartitionInfo> describe_partition_file(const std::string& path, const Rea
 /// Partitions must be smaller than 4 GiB (no zip64 extra fields are written).
 std::string serialize_partition(const Partition& partition, std::string_view root);
 
+/// Same, into `out` (resized to fit, its capacity reused: cheaper when writing many files).
+void serialize_partition_into(const Partition& partition, std::string_view root, std::string& out);
+
 /// Return the exact size serialize_partition gives for `samples` samples and this root.
 std::uint64_t serialized_partition_size(std::int64_t samples, std::string_view root);
 

@@ -233,6 +233,12 @@ std::vector<ZipRecord> records_for(const Partition& p, std::string_view root, co
 }  // namespace
 
 std::string serialize_partition(const Partition& partition, std::string_view root) {
+  std::string out;
+  serialize_partition_into(partition, root, out);
+  return out;
+}
+
+void serialize_partition_into(const Partition& partition, std::string_view root, std::string& out) {
   const auto n = partition.samples;
   if (n < 0 || partition.images.size() != static_cast<std::size_t>(n * kImageElements) ||
       partition.magnitudes.size() != static_cast<std::size_t>(n * kMagnitudes) ||
@@ -244,7 +250,7 @@ std::string serialize_partition(const Partition& partition, std::string_view roo
   auto records = records_for(partition, root, pkl, version);
   const std::uint64_t total = plan(records);
   if (total >= 0xFFFFFFFFull) throw std::invalid_argument("serialize_partition: partitions of 4 GiB or more are not supported");
-  std::string out(total, '\0');
+  out.resize(total);
   Writer w(out);
   for (auto& r : records) {
     r.crc = crc32_update(0, r.data, r.size);
@@ -314,7 +320,6 @@ std::string serialize_partition(const Partition& partition, std::string_view roo
   w.u32(static_cast<std::uint32_t>(cd_size));
   w.u32(static_cast<std::uint32_t>(cd_offset));
   w.u16(0);
-  return out;
 }
 
 std::uint64_t serialized_partition_size(std::int64_t samples, std::string_view root) {

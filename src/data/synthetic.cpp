@@ -121,6 +121,11 @@ void make_sample(std::uint64_t seed, std::int64_t index, float* image, double* m
 
 Partition synthesize_partition(std::int64_t samples, std::uint64_t seed, std::int64_t first_sample) {
   Partition p;
+  synthesize_partition_into(p, samples, seed, first_sample);
+  return p;
+}
+
+void synthesize_partition_into(Partition& p, std::int64_t samples, std::uint64_t seed, std::int64_t first_sample) {
   p.samples = samples;
   p.images.resize(static_cast<std::size_t>(samples * kImageElements));
   p.magnitudes.resize(static_cast<std::size_t>(samples * kMagnitudes));
@@ -129,7 +134,6 @@ Partition synthesize_partition(std::int64_t samples, std::uint64_t seed, std::in
     make_sample(seed, first_sample + k, p.images.data() + k * kImageElements, p.magnitudes.data() + k * kMagnitudes,
                 p.redshift.data() + k);
   }
-  return p;
 }
 
 // === Writing a data set ===
@@ -151,12 +155,14 @@ Result<SynthResult> write_synthetic_dataset(storage::ObjectStore& store, const S
   SynthResult result;
   std::optional<Error> first_error;
   auto work = [&] {
+    Partition part;     // reused across files: fresh memory costs a page fault per page
+    std::string bytes;
     for (;;) {
       const std::size_t k = next.fetch_add(1);
       if (k >= files || failed.load()) return;
       const std::string stem = std::to_string(k + 1);
-      const Partition part = synthesize_partition(plan->samples[k], options.seed, firsts[k]);
-      const std::string bytes = serialize_partition(part, stem);
+      synthesize_partition_into(part, plan->samples[k], options.seed, firsts[k]);
+      serialize_partition_into(part, stem, bytes);
       const std::string key = prefix + stem + ".pt";
       auto st = store.put(options.bucket, key, bytes);
       std::lock_guard lock(mutex);

@@ -36,6 +36,9 @@ Result<DatasetPlan> plan_dataset(int partition_mb, int total_mb);
 /// flux follows the magnitude, on a sky of 0.05 with noise. Thread-safe.
 Partition synthesize_partition(std::int64_t samples, std::uint64_t seed, std::int64_t first_sample = 0);
 
+/// Same, into `out` (its buffers' capacity reused).
+void synthesize_partition_into(Partition& out, std::int64_t samples, std::uint64_t seed, std::int64_t first_sample = 0);
+
 /// Settings of write_synthetic_dataset.
 struct SynthOptions {
   std::string bucket = "cosmicai-data";
