@@ -201,7 +201,8 @@ class FilterParser {
         ++pos_;
       }
       try {
-        std::regex(pattern, out.icase ? std::regex::ECMAScript | std::regex::icase : std::regex::ECMAScript);
+        out.compiled = std::make_shared<const std::regex>(
+            pattern, out.icase ? std::regex::ECMAScript | std::regex::icase : std::regex::ECMAScript);
       } catch (const std::regex_error& e) {
         return fail(fmt::format("bad regular expression /{}/: {}", pattern, e.what())), false;
       }
@@ -310,8 +311,7 @@ bool FilterExpr::evaluate(const json& current, const json& root, const json& con
   if (!left) return false;
   if (op == "=~") {
     if (!left->is_string()) return false;
-    const std::regex re(rhs.regex, rhs.icase ? std::regex::ECMAScript | std::regex::icase : std::regex::ECMAScript);
-    return std::regex_match(left->get_ref<const std::string&>(), re);
+    return std::regex_match(left->get_ref<const std::string&>(), *rhs.compiled);
   }
   const auto right = resolve(rhs, current, root, context);
   if (!right) return false;

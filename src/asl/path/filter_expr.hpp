@@ -3,6 +3,7 @@
 /// comparisons (==, !=, <, <=, >, >=), =~ /regex/flags, in, nin, subsetof, anyof,
 /// noneof, size, empty, existence tests, !, &&, || and parentheses. Internal to asl/path.
 #include <memory>
+#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,7 @@ struct FilterExpr {
     std::shared_ptr<const CompiledPath> path;
     std::string regex;
     bool icase = false;
+    std::shared_ptr<const std::regex> compiled;  ///< kRegex, compiled once at parse time
   };
   Kind kind = Kind::kExists;
   std::vector<std::shared_ptr<const FilterExpr>> children;  ///< kOr, kAnd, kNot
