@@ -182,6 +182,16 @@ bool MachineRun::cancelled() const {
   return false;
 }
 
+bool MachineRun::timed_out() {
+  if (!exec_->deadline || exec_->scheduler.clock().now() <= *exec_->deadline) return false;
+  ExecutionResult r;
+  r.status = "TIMED_OUT";
+  r.error = std::string(asl::errors::kTimeout);
+  r.cause = "The execution timed out (TimeoutSeconds)";
+  exec_->finish(std::move(r));
+  return true;
+}
+
 void MachineRun::start() {
   auto self = shared_from_this();
   exec_->scheduler.post([self] { self->resume(); });
@@ -190,15 +200,7 @@ void MachineRun::start() {
 void MachineRun::resume() {
   std::unique_lock lock(mu_);
   while (true) {
-    if (cancelled()) return;
-    if (exec_->deadline && exec_->scheduler.clock().now() > *exec_->deadline) {
-      ExecutionResult r;
-      r.status = "TIMED_OUT";
-      r.error = std::string(asl::errors::kTimeout);
-      r.cause = "The execution timed out (TimeoutSeconds)";
-      exec_->finish(std::move(r));
-      return;
-    }
+    if (cancelled() || timed_out()) return;
     auto call = std::make_shared<StateCall>();
     call->run = shared_from_this();
     call->state = current_;
@@ -244,6 +246,7 @@ void MachineRun::complete(StepResult result) {
 
 bool MachineRun::advance(StepResult r) {
   if (cancelled()) return false;
+  if (timed_out()) return false;
   const asl::State& s = *current_;
   if (r.kind != StepResult::Kind::kFail) {
     try {

@@ -121,6 +121,7 @@ class MachineRun : public std::enable_shared_from_this<MachineRun> {
 
  private:
   void complete(StepResult result);
+  bool timed_out();  // ends the execution as TIMED_OUT once its deadline has passed
   bool advance(StepResult result);  // false when the run ended
   void dispatch(const CallPtr& call);
 

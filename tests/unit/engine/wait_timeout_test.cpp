@@ -53,6 +53,15 @@ TEST(Timeout, ExecutionTimeoutSecondsEndsAsTimedOut) {
   EXPECT_EQ(r.error, "States.Timeout");
 }
 
+TEST(Timeout, WaitPastTheDeadlineInTheLastStateTimesOutToo) {
+  auto r = run(R"({"TimeoutSeconds":5,"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":10,"End":true}}})",
+               json::object());
+  EXPECT_EQ(r.status, "TIMED_OUT");
+  auto ok = run(R"({"TimeoutSeconds":15,"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":10,"End":true}}})",
+                json::object());
+  EXPECT_EQ(ok.status, "SUCCEEDED");
+}
+
 TEST(Timeout, TaskTimeoutSecondsFailsTheTaskWithStatesTimeoutAndCanBeCaught) {
   auto registry = testing::stub_registry();
   registry->add("slow", [](const json& e, const functions::InvokeContext&) -> json {
