@@ -1,5 +1,8 @@
 #pragma once
-/// JSONPath as Step Functions evaluates it: paths, reference paths, the context object.
+/// JSONPath as Step Functions evaluates it (Jayway JsonPath's dialect): paths,
+/// reference paths, the context object. All functions are thread-safe; parsed paths
+/// are cached process-wide. A path that does not parse makes the evaluating
+/// functions throw StatesError(States.Runtime); validate definitions with check_path.
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,8 +30,8 @@ bool is_definite_path(std::string_view path);
 /// wording when a definite path matches nothing.
 json query_path(std::string_view path, const json& input, const json& context);
 
-/// Like query_path but returns nullopt instead of throwing when nothing matches
-/// (Choice `Variable`, `IsPresent`).
+/// Like query_path but returns nullopt instead of throwing when a definite path
+/// matches nothing (Choice `Variable`, `IsPresent`); an indefinite path gives [].
 std::optional<json> try_query_path(std::string_view path, const json& input, const json& context);
 
 /// Like query_path for a path written in a named field ("value.$", "CausePath",
