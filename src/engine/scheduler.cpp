@@ -1,5 +1,8 @@
 #include "engine/scheduler.hpp"
 
+#include <cstdio>
+#include <exception>
+
 namespace cosmicai::engine {
 
 Scheduler::Scheduler(std::size_t workers, Clock& clock) : clock_(clock) {
@@ -60,7 +63,12 @@ void Scheduler::worker_loop() {
       task = std::move(queue_.front());
       queue_.pop_front();
     }
-    task();
+    try {
+      task();
+    } catch (const std::exception& e) {
+      // State runners turn every error into a failure; reaching this is a bug, not a crash.
+      std::fprintf(stderr, "cosmicai: internal error in a worker task: %s\n", e.what());
+    }
   }
 }
 
