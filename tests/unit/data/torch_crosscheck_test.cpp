@@ -31,44 +31,38 @@ std::pair<int, std::string> run_python(const std::string& dir, const std::string
 
 std::string raw(const void* p, std::size_t n) { return std::string(static_cast<const char*>(p), n); }
 
-// torch.load reads a synthesized file; its tensors equal ours bit for bit, and
-// torch.save of what it loaded gives back our exact bytes.
-TEST(TorchCrossCheck, TorchLoadsSynthesizedFilesWithEqualTensors) {
-  if (!python_has_torch()) GTEST_SKIP() << "/usr/bin/python3 cannot import torch";
-  TempDir dir;
-  const Partition p = synthesize_partition(37, 99, 5);
-  write_bytes(dir.path() + "/7.pt", serialize_partition(p, "7"));
-  write_bytes(dir.path() + "/images.raw", raw(p.images.data(), p.images.size() * 4));
-  write_bytes(dir.path() + "/magnitudes.raw", raw(p.magnitudes.data(), p.magnitudes.size() * 8));
-  write_bytes(dir.path() + "/redshift.raw", raw(p.redshift.data(), p.redshift.size() * 4));
-  auto [rc, out] = run_python(dir.path(), R"(
+/// One python run (importing torch costs seconds) prepares everything both tests check.
+class TorchCrossCheck : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (!python_has_torch()) return;
+    dir_ = new TempDir;
+    const std::string d = dir_->path();
+    partition_ = new Partition(synthesize_partition(37, 99, 5));
+    const Partition& p = *partition_;
+    write_bytes(d + "/7.pt", serialize_partition(p, "7"));
+    write_bytes(d + "/ours_images.raw", raw(p.images.data(), p.images.size() * 4));
+    write_bytes(d + "/ours_magnitudes.raw", raw(p.magnitudes.data(), p.magnitudes.size() * 8));
+    write_bytes(d + "/ours_redshift.raw", raw(p.redshift.data(), p.redshift.size() * 4));
+    result_ = new std::pair<int, std::string>(run_python(d, R"(
 import os, torch
 from torch.utils.data import TensorDataset
+
+# 1. torch.load reads our file; tensors equal ours bit for bit; torch.save gives back our bytes.
 ds = torch.load('7.pt')
 assert isinstance(ds, TensorDataset), type(ds)
 im, mg, z = ds.tensors
 assert im.shape == (37, 5, 32, 32) and im.dtype == torch.float32, (im.shape, im.dtype)
 assert mg.shape == (37, 5) and mg.dtype == torch.float64, (mg.shape, mg.dtype)
 assert z.shape == (37,) and z.dtype == torch.float32, (z.shape, z.dtype)
-for t, f in ((im, 'images.raw'), (mg, 'magnitudes.raw'), (z, 'redshift.raw')):
+for t, f in ((im, 'ours_images.raw'), (mg, 'ours_magnitudes.raw'), (z, 'ours_redshift.raw')):
     assert t.numpy().tobytes() == open(f, 'rb').read(), f
 os.mkdir('again')
 torch.save(ds, 'again/7.pt')
 assert open('again/7.pt', 'rb').read() == open('7.pt', 'rb').read(), 'torch.save bytes differ'
-print('ok')
-)");
-  EXPECT_EQ(rc, 0) << out;
-  EXPECT_NE(out.find("ok"), std::string::npos) << out;
-}
+print('load ok')
 
-// Files torch writes in shapes our writer never produces: shared and sliced
-// storages (offset and strides honoured), tuple/dict layouts, larger counts.
-TEST(TorchCrossCheck, ReadsTorchFilesWithViewsAndPlainLayouts) {
-  if (!python_has_torch()) GTEST_SKIP() << "/usr/bin/python3 cannot import torch";
-  TempDir dir;
-  auto [rc, out] = run_python(dir.path(), R"(
-import torch
-from torch.utils.data import TensorDataset
+# 2. Files in shapes our writer never makes: sliced/shared storages, tuple and dict layouts.
 g = torch.Generator().manual_seed(3)
 big = torch.rand(9, 6, 32, 40, generator=g)
 images = big[1:8, 1:, :, 4:36]                       # offset and non-contiguous strides
@@ -81,23 +75,54 @@ torch.save((images.contiguous(), mags.contiguous(), z.contiguous()), 'tuple.pt')
 torch.save({'images': images, 'magnitudes': mags, 'redshift': z}, 'dict.pt')
 for name, t in (('images', images), ('magnitudes', mags), ('redshift', z)):
     open(name + '.raw', 'wb').write(t.contiguous().numpy().tobytes())
-print('ok')
-)");
-  ASSERT_EQ(rc, 0) << out;
-  const std::string images = read_bytes(dir.path() + "/images.raw");
-  const std::string mags = read_bytes(dir.path() + "/magnitudes.raw");
-  const std::string z = read_bytes(dir.path() + "/redshift.raw");
+print('views ok')
+)"));
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    delete partition_;
+    delete result_;
+    dir_ = nullptr;
+    partition_ = nullptr;
+    result_ = nullptr;
+  }
+  void SetUp() override {
+    if (!python_has_torch()) GTEST_SKIP() << "/usr/bin/python3 cannot import torch";
+  }
+
+  static TempDir* dir_;
+  static Partition* partition_;
+  static std::pair<int, std::string>* result_;
+};
+TempDir* TorchCrossCheck::dir_ = nullptr;
+Partition* TorchCrossCheck::partition_ = nullptr;
+std::pair<int, std::string>* TorchCrossCheck::result_ = nullptr;
+
+// torch.load reads a synthesized file; its tensors equal ours bit for bit, and
+// torch.save of what it loaded gives back our exact bytes.
+TEST_F(TorchCrossCheck, TorchLoadsSynthesizedFilesWithEqualTensors) {
+  EXPECT_NE(result_->second.find("load ok"), std::string::npos) << result_->second;
+}
+
+// Files torch writes in shapes our writer never produces: shared and sliced
+// storages (offset and strides honoured), tuple/dict layouts.
+TEST_F(TorchCrossCheck, ReadsTorchFilesWithViewsAndPlainLayouts) {
+  ASSERT_EQ(result_->first, 0) << result_->second;
+  const std::string d = dir_->path();
+  const std::string images = read_bytes(d + "/images.raw");
+  const std::string mags = read_bytes(d + "/magnitudes.raw");
+  const std::string z = read_bytes(d + "/redshift.raw");
   ReadOptions plain;
   plain.allow_plain_layouts = true;
   for (const char* file : {"views.pt", "tuple.pt", "dict.pt"}) {
-    auto p = read_partition_file(dir.path() + "/" + file, plain);
+    auto p = read_partition_file(d + "/" + file, plain);
     ASSERT_TRUE(p.ok()) << file << ": " << p.error().message;
     EXPECT_EQ(p->samples, 7) << file;
     EXPECT_TRUE(raw(p->images.data(), p->images.size() * 4) == images) << file;
     EXPECT_TRUE(raw(p->magnitudes.data(), p->magnitudes.size() * 8) == mags) << file;
     EXPECT_TRUE(raw(p->redshift.data(), p->redshift.size() * 4) == z) << file;
   }
-  auto strict = read_partition_file(dir.path() + "/tuple.pt");
+  auto strict = read_partition_file(d + "/tuple.pt");
   ASSERT_FALSE(strict.ok());
   EXPECT_NE(strict.error().message.find("top-level object is a tuple of 3, not a TensorDataset"), std::string::npos)
       << strict.error().message;

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "storage/object_store.hpp"
 
@@ -205,29 +206,32 @@ TYPED_TEST(ObjectStoreTest, RejectsBadKeysAndBuckets) {
   }
 }
 
-// A reader running beside a writer that keeps replacing the object sees one
-// whole version each time: all bytes equal, full length.
-TYPED_TEST(ObjectStoreTest, AtomicPutUnderConcurrentReader) {
+// Readers running beside a writer that keeps replacing the object see one whole
+// version each time: all bytes equal, full length. Swept over 1, 2, 4, 8 readers.
+TYPED_TEST(ObjectStoreTest, AtomicPutUnderConcurrentReaders) {
   constexpr std::size_t kSize = 256 * 1024;
   const std::string a(kSize, 'A'), b(kSize, 'B');
-  this->put_ok("atomic", "obj", a);
-  std::atomic<bool> done{false};
-  std::atomic<int> bad{0}, reads{0};
-  std::thread reader([&] {
-    while (!done.load()) {
-      auto got = this->store().get("atomic", "obj");
-      if (!got.ok() || got->size() != kSize || (got->find_first_not_of((*got)[0]) != std::string::npos)) ++bad;
-      ++reads;
+  for (int readers : {1, 2, 4, 8}) {
+    SCOPED_TRACE(std::to_string(readers) + " readers");
+    this->put_ok("atomic", "obj", a);
+    std::atomic<bool> done{false};
+    std::atomic<int> bad{0}, reads{0};
+    std::vector<std::thread> pool;
+    for (int r = 0; r < readers; ++r) {
+      pool.emplace_back([&] {
+        while (!done.load()) {
+          auto got = this->store().get("atomic", "obj");
+          if (!got.ok() || got->size() != kSize || got->find_first_not_of((*got)[0]) != std::string::npos) ++bad;
+          ++reads;
+        }
+      });
     }
-  });
-  for (int i = 0; i < 200; ++i) {
-    ASSERT_TRUE(this->store().put("atomic", "obj", (i % 2) ? a : b).ok());
+    while (reads.load() < readers) std::this_thread::yield();  // readers are running before the writes start
+    for (int i = 0; i < 100; ++i) ASSERT_TRUE(this->store().put("atomic", "obj", (i % 2) ? a : b).ok());
+    done = true;
+    for (auto& t : pool) t.join();
+    EXPECT_EQ(bad.load(), 0);
   }
-  // Let the reader overlap at least a few reads with the writes' tail.
-  while (reads.load() < 5) std::this_thread::yield();
-  done = true;
-  reader.join();
-  EXPECT_EQ(bad.load(), 0);
   auto listed = this->store().list_all("atomic", "").value();
   ASSERT_EQ(listed.size(), 1u);  // no temporary files show up
   EXPECT_EQ(listed[0].key, "obj");
