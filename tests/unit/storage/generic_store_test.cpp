@@ -227,7 +227,13 @@ TYPED_TEST(ObjectStoreTest, AtomicPutUnderConcurrentReaders) {
       });
     }
     while (reads.load() < readers) std::this_thread::yield();  // readers are running before the writes start
-    for (int i = 0; i < 100; ++i) ASSERT_TRUE(this->store().put("atomic", "obj", (i % 2) ? a : b).ok());
+    for (int i = 0; i < 100; ++i) {
+      auto st = this->store().put("atomic", "obj", (i % 2) ? a : b);
+      if (!st.ok()) {  // no ASSERT here: the readers must be joined first
+        ADD_FAILURE() << st.error().message;
+        break;
+      }
+    }
     done = true;
     for (auto& t : pool) t.join();
     EXPECT_EQ(bad.load(), 0);
