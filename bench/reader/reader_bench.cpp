@@ -71,8 +71,10 @@ int main(int argc, char** argv) {
   std::string dir;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--reps" && i + 1 < argc) reps = std::max(1, std::atoi(argv[++i]));
-    else if (a == "--dir" && i + 1 < argc) dir = argv[++i];
+    if (a == "--reps" && i + 1 < argc)
+      reps = std::max(1, std::atoi(argv[++i]));
+    else if (a == "--dir" && i + 1 < argc)
+      dir = argv[++i];
     else {
       std::fprintf(stderr, "usage: bench_reader [--reps N] [--dir DIR]\n");
       return 2;
@@ -94,7 +96,8 @@ int main(int argc, char** argv) {
     const Timing fast = time_runs(5, [&] { sink ^= cosmicai::data::crc32_update(0, buf.data(), buf.size()); });
     const Timing zlib = time_runs(5, [&] { sink ^= static_cast<std::uint32_t>(::crc32(0, buf.data(), buf.size())); });
     std::printf("CRC-32 of 64 MiB in memory (best run): cosmicai %.0f MB/s (%s), zlib %.0f MB/s  [%08x]\n",
-                buf.size() / fast.best / 1e6, cosmicai::data::crc32_is_accelerated() ? "carry-less multiply" : "zlib fallback",
+                buf.size() / fast.best / 1e6,
+                cosmicai::data::crc32_is_accelerated() ? "carry-less multiply" : "zlib fallback",
                 buf.size() / zlib.best / 1e6, sink);
   }
 
@@ -103,8 +106,8 @@ int main(int argc, char** argv) {
     const std::int64_t samples = cosmicai::data::samples_per_partition(mb);
     const std::string path = dir + "/" + std::to_string(mb) + "MB.pt";
     {
-      const std::string bytes =
-          cosmicai::data::serialize_partition(cosmicai::data::synthesize_partition(samples, 1), std::to_string(mb) + "MB");
+      const std::string bytes = cosmicai::data::serialize_partition(cosmicai::data::synthesize_partition(samples, 1),
+                                                                    std::to_string(mb) + "MB");
       std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     }
     const double size = static_cast<double>(std::filesystem::file_size(path));
@@ -115,9 +118,11 @@ int main(int argc, char** argv) {
     std::string cat_cmd = "cat";
     for (int k = 0; k < kCatCopies; ++k) cat_cmd += " '" + path + "'";
     cat_cmd += " > /dev/null";
-    const Timing cat_s = time_runs(reps, [&] {
-      if (std::system(cat_cmd.c_str()) != 0) die("cat failed");
-    }) / kCatCopies;
+    const Timing cat_s = time_runs(reps,
+                                   [&] {
+                                     if (std::system(cat_cmd.c_str()) != 0) die("cat failed");
+                                   }) /
+                         kCatCopies;
     const std::string label = std::to_string(mb) + " MB";
     auto report = [&](const char* method, Timing secs) {
       const double median = size / secs.median / 1e6, best = size / secs.best / 1e6;

@@ -53,13 +53,18 @@ void run_synth(const SynthCli& cli) {
     std::cerr << "cosmicai dataset synth: " << res.error().message << "\n";
     throw CLI::RuntimeError(1);
   }
-  const std::string prefix =
-      options.prefix.empty() ? std::to_string(options.partition_mb) + "MB/" : options.prefix;
+  const std::string prefix = options.prefix.empty() ? std::to_string(options.partition_mb) + "MB/" : options.prefix;
   if (cli.json_output) {
-    json out = {{"store", (*store)->uri()},       {"bucket", options.bucket}, {"prefix", prefix},
-                {"files", res->files},            {"samples", res->samples},  {"bytes", res->bytes},
-                {"samples_per_file", plan->samples.front()}, {"last_file_samples", plan->samples.back()},
-                {"seed", options.seed},           {"seconds", secs}};
+    json out = {{"store", (*store)->uri()},
+                {"bucket", options.bucket},
+                {"prefix", prefix},
+                {"files", res->files},
+                {"samples", res->samples},
+                {"bytes", res->bytes},
+                {"samples_per_file", plan->samples.front()},
+                {"last_file_samples", plan->samples.back()},
+                {"seed", options.seed},
+                {"seconds", secs}};
     std::cout << out.dump(1) << "\n";
     return;
   }
@@ -156,53 +161,55 @@ void run_inspect(const InspectCli& cli) {
   if (!ok) throw CLI::RuntimeError(1);
 }
 
-const bool kRegistered = register_command(Command{"dataset", [](CLI::App& app) {
-  auto* ds = app.add_subcommand("dataset", "Make synthetic partition data sets and inspect partition files");
-  ds->require_subcommand(1);
+const bool kRegistered = register_command(Command{
+    "dataset", [](CLI::App& app) {
+      auto* ds = app.add_subcommand("dataset", "Make synthetic partition data sets and inspect partition files");
+      ds->require_subcommand(1);
 
-  auto synth = std::make_shared<SynthCli>();
-  auto* s = ds->add_subcommand("synth", "Write a deterministic synthetic data set in the original partition format");
-  s->add_option("--root", synth->root, "Object store root: a directory, file:///DIR or mem://")->required();
-  s->add_option("--bucket", synth->options.bucket, "Bucket (a directory under the root)")->capture_default_str();
-  s->add_option("--partition-mb", synth->options.partition_mb,
-                "Partition size in MB; sets the samples per file (25: 1278, 50: 2556, 75: 3834, 100: 5113, "
-                "else round(MB × 51.13))")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  s->add_option("--total-mb", synth->options.total_mb,
-                "Data set size in MB: ceil(total / partition) files, the last holding the remainder")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  s->add_option("--seed", synth->options.seed, "Seed; the same seed always gives the same bytes")
-      ->capture_default_str();
-  s->add_option("--prefix", synth->options.prefix, "Key prefix (default: <partition-mb>MB/)");
-  s->add_option("--threads", synth->options.threads, "Files generated in parallel (0: up to 4)")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  s->add_flag("--json", synth->json_output, "Print a JSON summary instead of text");
-  s->footer(
-      "Exit status: 0 written, 1 a write failed, 2 bad arguments.\n\n"
-      "Example:\n"
-      "  cosmicai dataset synth --root ./data --bucket cosmicai-data --partition-mb 25 --total-mb 1024\n"
-      "  # writes data/cosmicai-data/25MB/1.pt … 41.pt (40 × 1278 samples + 1227), readable by torch.load");
-  s->callback([synth] { run_synth(*synth); });
+      auto synth = std::make_shared<SynthCli>();
+      auto* s =
+          ds->add_subcommand("synth", "Write a deterministic synthetic data set in the original partition format");
+      s->add_option("--root", synth->root, "Object store root: a directory, file:///DIR or mem://")->required();
+      s->add_option("--bucket", synth->options.bucket, "Bucket (a directory under the root)")->capture_default_str();
+      s->add_option("--partition-mb", synth->options.partition_mb,
+                    "Partition size in MB; sets the samples per file (25: 1278, 50: 2556, 75: 3834, 100: 5113, "
+                    "else round(MB × 51.13))")
+          ->check(CLI::PositiveNumber)
+          ->capture_default_str();
+      s->add_option("--total-mb", synth->options.total_mb,
+                    "Data set size in MB: ceil(total / partition) files, the last holding the remainder")
+          ->check(CLI::PositiveNumber)
+          ->capture_default_str();
+      s->add_option("--seed", synth->options.seed, "Seed; the same seed always gives the same bytes")
+          ->capture_default_str();
+      s->add_option("--prefix", synth->options.prefix, "Key prefix (default: <partition-mb>MB/)");
+      s->add_option("--threads", synth->options.threads, "Files generated in parallel (0: up to 4)")
+          ->check(CLI::NonNegativeNumber)
+          ->capture_default_str();
+      s->add_flag("--json", synth->json_output, "Print a JSON summary instead of text");
+      s->footer(
+          "Exit status: 0 written, 1 a write failed, 2 bad arguments.\n\n"
+          "Example:\n"
+          "  cosmicai dataset synth --root ./data --bucket cosmicai-data --partition-mb 25 --total-mb 1024\n"
+          "  # writes data/cosmicai-data/25MB/1.pt … 41.pt (40 × 1278 samples + 1227), readable by torch.load");
+      s->callback([synth] { run_synth(*synth); });
 
-  auto inspect = std::make_shared<InspectCli>();
-  auto* i = ds->add_subcommand("inspect", "Read partition files and print samples, shapes, dtypes and sums");
-  i->add_option("files", inspect->files, "partition files (.pt)")->required();
-  i->add_flag("--no-crc", inspect->no_crc, "Do not verify the CRC-32 of zip records");
-  i->add_flag("--allow-plain-layouts", inspect->allow_plain,
-              "Also accept a tuple or dict {images, magnitudes, redshift} instead of a TensorDataset");
-  i->add_flag("--json", inspect->json_output, "Print JSON (one object per file)");
-  i->footer(
-      "Exit status: 0 every file valid, 1 some file invalid (the reason goes to stderr), 2 bad arguments.\n\n"
-      "Example:\n"
-      "  cosmicai dataset inspect data/cosmicai-data/25MB/1.pt\n"
-      "  # data/cosmicai-data/25MB/1.pt: zip TensorDataset, 26231549 bytes, CRC-32 ok\n"
-      "  #   samples     1278\n"
-      "  #   images      float32 [1278,5,32,32] sum … first …");
-  i->callback([inspect] { run_inspect(*inspect); });
-}});
+      auto inspect = std::make_shared<InspectCli>();
+      auto* i = ds->add_subcommand("inspect", "Read partition files and print samples, shapes, dtypes and sums");
+      i->add_option("files", inspect->files, "partition files (.pt)")->required();
+      i->add_flag("--no-crc", inspect->no_crc, "Do not verify the CRC-32 of zip records");
+      i->add_flag("--allow-plain-layouts", inspect->allow_plain,
+                  "Also accept a tuple or dict {images, magnitudes, redshift} instead of a TensorDataset");
+      i->add_flag("--json", inspect->json_output, "Print JSON (one object per file)");
+      i->footer(
+          "Exit status: 0 every file valid, 1 some file invalid (the reason goes to stderr), 2 bad arguments.\n\n"
+          "Example:\n"
+          "  cosmicai dataset inspect data/cosmicai-data/25MB/1.pt\n"
+          "  # data/cosmicai-data/25MB/1.pt: zip TensorDataset, 26231549 bytes, CRC-32 ok\n"
+          "  #   samples     1278\n"
+          "  #   images      float32 [1278,5,32,32] sum … first …");
+      i->callback([inspect] { run_inspect(*inspect); });
+    }});
 
 }  // namespace
 }  // namespace cosmicai::cli

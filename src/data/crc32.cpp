@@ -43,7 +43,7 @@ constexpr std::uint64_t kK2048Lo = 0x011542778a, kK2048Hi = 0x01322d1430;  // d 
 
 /// Fold four 128-bit lanes (x1 earliest) over the remaining `len` bytes (a multiple of 16) and reduce.
 __attribute__((target("pclmul,sse4.1"))) std::uint32_t crc32_fold_lanes(__m128i x1, __m128i x2, __m128i x3, __m128i x4,
-                                                                          const unsigned char* buf, std::size_t len) {
+                                                                        const unsigned char* buf, std::size_t len) {
   __m128i x0, x5, x6, x7, x8, y5, y6, y7, y8;
   x0 = _mm_load_si128(reinterpret_cast<const __m128i*>(k1k2));
 
@@ -112,7 +112,7 @@ __attribute__((target("pclmul,sse4.1"))) std::uint32_t crc32_fold_lanes(__m128i 
 
 /// 4×128-bit folding. `len` >= 64 and a multiple of 16; `crc` is pre-inverted.
 __attribute__((target("pclmul,sse4.1"))) std::uint32_t crc32_fold(const unsigned char* buf, std::size_t len,
-                                                                    std::uint32_t crc) {
+                                                                  std::uint32_t crc) {
   __m128i x1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(buf + 0x00));
   const __m128i x2 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(buf + 0x10));
   const __m128i x3 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(buf + 0x20));
@@ -130,10 +130,9 @@ COSMICAI_AVX512_CLMUL inline __m512i fold(__m512i a, __m512i k, __m512i b) {
 
 /// The same with VPCLMULQDQ: four 512-bit accumulators (256 bytes per step), folded
 /// into one and handed to the 128-bit code. `len` >= 256 and a multiple of 16.
-COSMICAI_AVX512_CLMUL std::uint32_t crc32_fold_avx512(
-    const unsigned char* buf, std::size_t len, std::uint32_t crc) {
-  const __m512i k2048 = _mm512_broadcast_i32x4(_mm_set_epi64x(static_cast<long long>(kK2048Hi),
-                                                              static_cast<long long>(kK2048Lo)));
+COSMICAI_AVX512_CLMUL std::uint32_t crc32_fold_avx512(const unsigned char* buf, std::size_t len, std::uint32_t crc) {
+  const __m512i k2048 =
+      _mm512_broadcast_i32x4(_mm_set_epi64x(static_cast<long long>(kK2048Hi), static_cast<long long>(kK2048Lo)));
   const __m512i k512 = _mm512_broadcast_i32x4(_mm_load_si128(reinterpret_cast<const __m128i*>(k1k2)));
   __m512i a0 = _mm512_loadu_si512(buf), a1 = _mm512_loadu_si512(buf + 64), a2 = _mm512_loadu_si512(buf + 128),
           a3 = _mm512_loadu_si512(buf + 192);

@@ -26,7 +26,7 @@ constexpr char kLegacyMagic[] = "\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19";
 
 /// Where a storage's bytes are.
 struct Record {
-  std::string name;                 ///< for messages: zip record name or "legacy storage KEY"
+  std::string name;  ///< for messages: zip record name or "legacy storage KEY"
   std::uint64_t offset = 0;
   std::uint64_t size = 0;
   const ZipEntry* entry = nullptr;  ///< zip only: read through read_zip_entry (CRC)
@@ -38,8 +38,8 @@ struct Layout {
   std::array<ValuePtr, 3> tensors;
   std::array<Record, 3> records;
   std::int64_t samples = 0;
-  ZipDirectory zip;                 ///< zip only
-  std::set<std::string> read_names; ///< zip records already CRC-checked
+  ZipDirectory zip;                  ///< zip only
+  std::set<std::string> read_names;  ///< zip records already CRC-checked
 };
 
 Error fail(std::string_view name, ErrorCode code, const std::string& what) {
@@ -50,7 +50,10 @@ Error rewrap(std::string_view name, const Error& e) { return fail(name, e.code, 
 
 std::string shape_text(const std::vector<std::int64_t>& shape) {
   std::string s = "[";
-  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + std::to_string(shape[i]);
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (i) s += ',';
+    s += std::to_string(shape[i]);
+  }
   return s + "]";
 }
 
@@ -101,8 +104,9 @@ Status find_tensors(const ValuePtr& top, const ReadOptions& options, std::string
   } else {
     std::string what = "top-level object is a " + top->describe() + ", not a TensorDataset";
     if (top->kind == Kind::kDict || top->kind == Kind::kTuple || top->kind == Kind::kList) {
-      what += " (plain tuple/dict layouts are accepted only with ReadOptions::allow_plain_layouts, "
-              "cosmicai dataset inspect --allow-plain-layouts)";
+      what +=
+          " (plain tuple/dict layouts are accepted only with ReadOptions::allow_plain_layouts, "
+          "cosmicai dataset inspect --allow-plain-layouts)";
     }
     return corrupt(name, what + ": not a CAI partition");
   }
@@ -128,8 +132,8 @@ Status validate(Layout& layout, std::string_view name) {
     const auto dt = pickle::storage_dtype(storage.storage_type);
     layout.info.tensors.push_back({kTensorNames[i], dt.dtype, t.shape});
     if (dt.dtype != kTensorDtypes[i]) {
-      return corrupt(name, std::string(kTensorNames[i]) + " tensor has dtype " + dt.dtype + ", expected " +
-                               kTensorDtypes[i]);
+      return corrupt(name,
+                     std::string(kTensorNames[i]) + " tensor has dtype " + dt.dtype + ", expected " + kTensorDtypes[i]);
     }
     bool shape_ok = t.shape.size() == kShapes[i].size() && t.shape[0] >= 0;
     for (std::size_t d = 1; shape_ok && d < t.shape.size(); ++d) shape_ok = t.shape[d] == kShapes[i][d];
@@ -139,13 +143,16 @@ Status validate(Layout& layout, std::string_view name) {
     }
     counts[i] = t.shape[0];
     // Every element addressed by offset + Σ index·stride must lie in the storage.
-    if (t.storage_offset < 0) return corrupt(name, std::string(kTensorNames[i]) + " tensor has a negative storage offset");
+    if (t.storage_offset < 0)
+      return corrupt(name, std::string(kTensorNames[i]) + " tensor has a negative storage offset");
     std::int64_t last = t.storage_offset;
     bool empty = false;
     for (std::size_t d = 0; d < t.shape.size(); ++d) {
       if (t.stride[d] < 0) return corrupt(name, std::string(kTensorNames[i]) + " tensor has a negative stride");
-      if (t.shape[d] == 0) empty = true;
-      else last += (t.shape[d] - 1) * t.stride[d];
+      if (t.shape[d] == 0)
+        empty = true;
+      else
+        last += (t.shape[d] - 1) * t.stride[d];
     }
     if (!empty && last >= storage.storage_numel) {
       return corrupt(name, std::string(kTensorNames[i]) + " tensor (offset " + std::to_string(t.storage_offset) +
@@ -201,7 +208,8 @@ Status open_zip(const ByteSource& src, std::string_view name, const ReadOptions&
   if (const ZipEntry* order = layout.zip.find(root + "byteorder")) {
     auto text = read_small(*order);
     if (!text.ok()) return text.error();
-    if (*text == "big") return corrupt(name, "tensors are stored big-endian (record " + order->name + "); not supported");
+    if (*text == "big")
+      return corrupt(name, "tensors are stored big-endian (record " + order->name + "); not supported");
     if (*text != "little") return corrupt(name, "record " + order->name + " holds '" + *text + "', expected 'little'");
   }
   auto pkl_bytes = read_small(*pkl);
@@ -271,8 +279,8 @@ Status open_legacy(std::string_view bytes, std::string_view name, const ReadOpti
     std::int64_t count = 0;
     std::memcpy(&count, bytes.data() + pos, 8);
     if (count < 0 || static_cast<std::uint64_t>(count) > (bytes.size() - pos - 8) / it->second) {
-      return corrupt(name, "legacy storage " + k->text + ": " + std::to_string(count) +
-                               " elements run past the end of the file");
+      return corrupt(
+          name, "legacy storage " + k->text + ": " + std::to_string(count) + " elements run past the end of the file");
     }
     const std::uint64_t len = static_cast<std::uint64_t>(count) * it->second;
     records[k->text] = {"legacy storage " + k->text, pos + 8, len, nullptr};
@@ -377,7 +385,8 @@ Status parse_source(const ByteSource& src, std::string_view name, Partition& out
   out.images.resize(static_cast<std::size_t>(n * kImageElements));
   out.magnitudes.resize(static_cast<std::size_t>(n * kMagnitudes));
   out.redshift.resize(static_cast<std::size_t>(n));
-  std::array<char*, 3> dst = {reinterpret_cast<char*>(out.images.data()), reinterpret_cast<char*>(out.magnitudes.data()),
+  std::array<char*, 3> dst = {reinterpret_cast<char*>(out.images.data()),
+                              reinterpret_cast<char*>(out.magnitudes.data()),
                               reinterpret_cast<char*>(out.redshift.data())};
   for (std::size_t i = 0; i < 3; ++i) {
     if (auto st = load_tensor(*data_source, name, layout, i, dst[i], options.verify_crc); !st.ok()) return st;

@@ -64,15 +64,15 @@ Status parse_partition_into(std::string_view bytes, std::string_view name, Parti
 
 /// Shape and dtype of one tensor as stored.
 struct TensorInfo {
-  std::string name;                ///< images, magnitudes or redshift
-  std::string dtype;               ///< e.g. float32
+  std::string name;   ///< images, magnitudes or redshift
+  std::string dtype;  ///< e.g. float32
   std::vector<std::int64_t> shape;
 };
 /// What a partition file holds, from its directory and pickle only (no tensor data read).
 struct PartitionInfo {
-  std::string format;              ///< "zip" or "legacy"
-  std::string layout;              ///< "TensorDataset", "tuple" or "dict"
-  std::uint64_t bytes = 0;         ///< file size
+  std::string format;       ///< "zip" or "legacy"
+  std::string layout;       ///< "TensorDataset", "tuple" or "dict"
+  std::uint64_t bytes = 0;  ///< file size
   std::vector<TensorInfo> tensors;
 };
 /// Describe a partition file without reading its tensor data (validated like a read,

@@ -122,7 +122,10 @@ struct TensorSpec {
 };
 
 std::array<TensorSpec, 3> specs(std::int64_t n) {
-  return {TensorSpec{"FloatStorage", {n, kChannels, kImageSize, kImageSize}, {kImageElements, kImageSize * kImageSize, kImageSize, 1}, n * kImageElements},
+  return {TensorSpec{"FloatStorage",
+                     {n, kChannels, kImageSize, kImageSize},
+                     {kImageElements, kImageSize * kImageSize, kImageSize, 1},
+                     n * kImageElements},
           TensorSpec{"DoubleStorage", {n, kMagnitudes}, {kMagnitudes, 1}, n * kMagnitudes},
           TensorSpec{"FloatStorage", {n}, {1}, n}};
 }
@@ -150,7 +153,7 @@ std::string dataset_pickle(std::int64_t n) {
     p.integer(t.numel);
     p.op('t');
     p.put_anonymous();
-    p.op('Q');  // BINPERSID
+    p.op('Q');     // BINPERSID
     p.integer(0);  // storage offset
     p.int_tuple(t.shape);
     p.int_tuple(t.stride);
@@ -249,7 +252,8 @@ void serialize_partition_into(const Partition& partition, std::string_view root,
   const std::string version = "3\n";
   auto records = records_for(partition, root, pkl, version);
   const std::uint64_t total = plan(records);
-  if (total >= 0xFFFFFFFFull) throw std::invalid_argument("serialize_partition: partitions of 4 GiB or more are not supported");
+  if (total >= 0xFFFFFFFFull)
+    throw std::invalid_argument("serialize_partition: partitions of 4 GiB or more are not supported");
   out.resize(total);
   Writer w(out);
   for (auto& r : records) {

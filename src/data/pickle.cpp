@@ -232,7 +232,8 @@ Status Unpickler::step(unsigned char op) {
       pos_ += n;
       if (n <= 8) {
         std::uint64_t u = 0;
-        for (std::size_t k = 0; k < n; ++k) u |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[k])) << (8 * k);
+        for (std::size_t k = 0; k < n; ++k)
+          u |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[k])) << (8 * k);
         if (n > 0 && n < 8 && (static_cast<unsigned char>(bytes[n - 1]) & 0x80)) u |= ~std::uint64_t{0} << (8 * n);
         auto i = make(Kind::kInt);
         i->integer = static_cast<std::int64_t>(u);
@@ -376,7 +377,8 @@ Status Unpickler::persistent_load(const ValuePtr& pid) {
     return fail("persistent id is a " + pid->describe() + ", expected ('storage', type, key, location, numel)");
   }
   const auto& a = pid->items;
-  if (a[0]->kind != Kind::kString || a[0]->text != "storage") return fail("persistent id does not start with 'storage'");
+  if (a[0]->kind != Kind::kString || a[0]->text != "storage")
+    return fail("persistent id does not start with 'storage'");
   if (a[1]->kind != Kind::kGlobal) return fail("persistent id storage type is a " + a[1]->describe());
   if (a[2]->kind != Kind::kString) return fail("persistent id key is a " + a[2]->describe());
   if (a[4]->kind != Kind::kInt || a[4]->integer < 0) return fail("persistent id element count is not a count");
@@ -395,15 +397,23 @@ static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the pickle and tensor 
 
 std::string Value::describe() const {
   switch (kind) {
-    case Kind::kNone: return "None";
-    case Kind::kBool: return "bool";
+    case Kind::kNone:
+      return "None";
+    case Kind::kBool:
+      return "bool";
     case Kind::kInt:
-    case Kind::kBigInt: return "int";
-    case Kind::kFloat: return "float";
-    case Kind::kString: return "str '" + text + "'";
-    case Kind::kBytes: return "bytes";
-    case Kind::kTuple: return "tuple of " + std::to_string(items.size());
-    case Kind::kList: return "list of " + std::to_string(items.size());
+    case Kind::kBigInt:
+      return "int";
+    case Kind::kFloat:
+      return "float";
+    case Kind::kString:
+      return "str '" + text + "'";
+    case Kind::kBytes:
+      return "bytes";
+    case Kind::kTuple:
+      return "tuple of " + std::to_string(items.size());
+    case Kind::kList:
+      return "list of " + std::to_string(items.size());
     case Kind::kDict: {
       std::string keys;
       for (std::size_t k = 0; k + 1 < items.size(); k += 2) {
@@ -412,9 +422,12 @@ std::string Value::describe() const {
       }
       return "dict {" + keys + "}";
     }
-    case Kind::kGlobal: return "global " + text;
-    case Kind::kStorage: return "storage " + storage_type;
-    case Kind::kTensor: return "tensor";
+    case Kind::kGlobal:
+      return "global " + text;
+    case Kind::kStorage:
+      return "storage " + storage_type;
+    case Kind::kTensor:
+      return "tensor";
     case Kind::kObject: {
       const auto sp = text.rfind(' ');
       return sp == std::string::npos ? text : text.substr(sp + 1);

@@ -22,7 +22,7 @@ struct Value {
     kNone,
     kBool,
     kInt,
-    kBigInt,   ///< LONG1 wider than 64 bits: little-endian two's complement bytes in `text`
+    kBigInt,  ///< LONG1 wider than 64 bits: little-endian two's complement bytes in `text`
     kFloat,
     kString,   ///< str (UTF-8) in `text`
     kBytes,    ///< bytes in `text`

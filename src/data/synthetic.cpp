@@ -13,11 +13,16 @@ namespace cosmicai::data {
 
 std::int64_t samples_per_partition(int partition_mb) {
   switch (partition_mb) {
-    case 25: return 1278;
-    case 50: return 2556;
-    case 75: return 3834;
-    case 100: return 5113;
-    default: return std::max<std::int64_t>(1, std::llround(partition_mb * 5113.0 / 100.0));
+    case 25:
+      return 1278;
+    case 50:
+      return 2556;
+    case 75:
+      return 3834;
+    case 100:
+      return 5113;
+    default:
+      return std::max<std::int64_t>(1, std::llround(partition_mb * 5113.0 / 100.0));
   }
 }
 
@@ -31,12 +36,12 @@ std::int64_t DatasetPlan::total_samples() const { return first_sample(samples.si
 
 Result<DatasetPlan> plan_dataset(int partition_mb, int total_mb) {
   if (partition_mb <= 0) {
-    return make_error(ErrorCode::kInvalidArgument, "partition size must be a positive number of MB, got " +
-                                                       std::to_string(partition_mb));
+    return make_error(ErrorCode::kInvalidArgument,
+                      "partition size must be a positive number of MB, got " + std::to_string(partition_mb));
   }
   if (total_mb <= 0) {
-    return make_error(ErrorCode::kInvalidArgument, "total size must be a positive number of MB, got " +
-                                                       std::to_string(total_mb));
+    return make_error(ErrorCode::kInvalidArgument,
+                      "total size must be a positive number of MB, got " + std::to_string(total_mb));
   }
   DatasetPlan plan;
   plan.partition_mb = partition_mb;
@@ -81,7 +86,8 @@ struct Rng {
 double round_to(double v, double scale) { return std::round(v * scale) / scale; }
 
 void make_sample(std::uint64_t seed, std::int64_t index, float* image, double* mags, float* z_out) {
-  Rng rng{seed * 0x2545F4914F6CDD1Dull ^ (static_cast<std::uint64_t>(index) * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull)};
+  Rng rng{seed * 0x2545F4914F6CDD1Dull ^
+          (static_cast<std::uint64_t>(index) * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull)};
   rng.next();
   const double z = 0.01 + 0.59 * std::pow(rng.uniform(), 1.7);
   const double r = std::clamp(16.0 + 7.0 * z + 0.8 * rng.normal(), 15.0, 21.0);
@@ -155,7 +161,7 @@ Result<SynthResult> write_synthetic_dataset(storage::ObjectStore& store, const S
   SynthResult result;
   std::optional<Error> first_error;
   auto work = [&] {
-    Partition part;     // reused across files: fresh memory costs a page fault per page
+    Partition part;  // reused across files: fresh memory costs a page fault per page
     std::string bytes;
     for (;;) {
       const std::size_t k = next.fetch_add(1);

@@ -42,11 +42,11 @@ void synthesize_partition_into(Partition& out, std::int64_t samples, std::uint64
 /// Settings of write_synthetic_dataset.
 struct SynthOptions {
   std::string bucket = "cosmicai-data";
-  std::string prefix;        ///< key prefix; empty means "<partition_mb>MB/"
+  std::string prefix;  ///< key prefix; empty means "<partition_mb>MB/"
   int partition_mb = 25;
   int total_mb = 1024;
   std::uint64_t seed = 2025;
-  int threads = 0;           ///< 0: min(hardware threads, 4)
+  int threads = 0;  ///< 0: min(hardware threads, 4)
   /// Called after each file is stored (from worker threads, serialised): key, bytes.
   std::function<void(const std::string& key, std::uint64_t bytes)> on_file;
 };

@@ -58,8 +58,8 @@ Status FileSource::read(std::uint64_t offset, std::size_t length, void* dst) con
     const ssize_t n = ::pread(fd_, p + done, length - done, static_cast<off_t>(offset + done));
     if (n < 0) {
       if (errno == EINTR) continue;
-      return make_error(ErrorCode::kIo, "read failed at offset " + std::to_string(offset + done) + ": " +
-                                            std::strerror(errno));
+      return make_error(ErrorCode::kIo,
+                        "read failed at offset " + std::to_string(offset + done) + ": " + std::strerror(errno));
     }
     if (n == 0) return range_error(offset, length, offset + done);  // shrank under us
     done += static_cast<std::size_t>(n);
@@ -119,7 +119,8 @@ Result<ZipDirectory> read_zip_directory(const ByteSource& source) {
     if (eocd_pos < 20) return corrupt("zip64 end-of-central-directory locator missing");
     auto loc = source.read_string(eocd_pos - 20, 20);
     if (!loc.ok()) return loc.error();
-    if (std::memcmp(loc->data(), "PK\x06\x07", 4) != 0) return corrupt("zip64 end-of-central-directory locator missing");
+    if (std::memcmp(loc->data(), "PK\x06\x07", 4) != 0)
+      return corrupt("zip64 end-of-central-directory locator missing");
     const std::uint64_t rec_pos = u64(loc->data() + 8);
     auto rec = source.read_string(rec_pos, 56);
     if (!rec.ok() || std::memcmp(rec->data(), "PK\x06\x06", 4) != 0) {

@@ -47,7 +47,8 @@ long long pread_full(int fd, char* dst, std::uint64_t length, std::uint64_t offs
 std::string unique_suffix() {
   static std::atomic<std::uint64_t> counter{0};
   thread_local std::mt19937_64 rng{std::random_device{}()};
-  return std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1)) + "-" + std::to_string(rng() % 1000000007);
+  return std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1)) + "-" +
+         std::to_string(rng() % 1000000007);
 }
 
 }  // namespace
@@ -75,8 +76,8 @@ Result<ListPage> FileObjectStore::list_page(std::string_view bucket, const ListR
   const fs::path bucket_dir = root_ / fs::path(std::string(bucket));
   std::error_code ec;
   if (!fs::is_directory(bucket_dir, ec)) {
-    return make_error(ErrorCode::kNotFound,
-                      uri() + ": bucket " + std::string(bucket) + ": not found (no directory " + bucket_dir.string() + ")");
+    return make_error(ErrorCode::kNotFound, uri() + ": bucket " + std::string(bucket) + ": not found (no directory " +
+                                                bucket_dir.string() + ")");
   }
   if (max_keys == 0) return page;
   // Walk only the deepest directory the prefix names ("100MB/" -> bucket/100MB).
@@ -151,7 +152,8 @@ Result<std::string> FileObjectStore::get_range(std::string_view bucket, std::str
   std::string out(want, '\0');
   const long long n = pread_full(f.fd, out.data(), want, offset);
   if (n < 0) {
-    return make_error(ErrorCode::kIo, object_where(uri(), bucket, key) + "read failed: " + errno_text(static_cast<int>(-n)));
+    return make_error(ErrorCode::kIo,
+                      object_where(uri(), bucket, key) + "read failed: " + errno_text(static_cast<int>(-n)));
   }
   out.resize(static_cast<std::size_t>(n));  // the file shrank meanwhile: return what is there
   return out;
@@ -207,7 +209,8 @@ Status FileObjectStore::put(std::string_view bucket, std::string_view key, std::
   if (::rename(tmp.c_str(), path->c_str()) != 0) {
     const int err = errno;
     ::unlink(tmp.c_str());
-    return make_error(ErrorCode::kIo, object_where(uri(), bucket, key) + "cannot rename into place: " + errno_text(err));
+    return make_error(ErrorCode::kIo,
+                      object_where(uri(), bucket, key) + "cannot rename into place: " + errno_text(err));
   }
   return {};
 }
@@ -229,8 +232,8 @@ Result<std::shared_ptr<ObjectStore>> open_file_store(const std::string& path) {
   root = root.lexically_normal();
   if (root.has_filename() == false && root != root.root_path()) root = root.parent_path();  // drop trailing '/'
   if (fs::exists(root, ec) && !fs::is_directory(root, ec)) {
-    return make_error(ErrorCode::kInvalidArgument, "file object store '" + path + "': " + root.string() +
-                                                       " exists and is not a directory");
+    return make_error(ErrorCode::kInvalidArgument,
+                      "file object store '" + path + "': " + root.string() + " exists and is not a directory");
   }
   return std::shared_ptr<ObjectStore>(std::make_shared<FileObjectStore>(std::move(root)));
 }

@@ -20,9 +20,8 @@ Status check_bucket(std::string_view store, std::string_view bucket) {
 
 Status check_key(std::string_view store, std::string_view bucket, std::string_view key) {
   auto bad = [&](const std::string& why) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      std::string(store) + ": bucket " + std::string(bucket) + ": key '" + std::string(key) +
-                          "': invalid key: " + why);
+    return make_error(ErrorCode::kInvalidArgument, std::string(store) + ": bucket " + std::string(bucket) + ": key '" +
+                                                       std::string(key) + "': invalid key: " + why);
   };
   if (key.empty()) return bad("empty");
   if (key.find('\0') != std::string_view::npos) return bad("contains a NUL byte");

@@ -33,7 +33,7 @@ Result<ListPage> MemoryObjectStore::list_page(std::string_view bucket, const Lis
 }
 
 Result<std::shared_ptr<const std::string>> MemoryObjectStore::find(std::string_view bucket,
-                                                                  std::string_view key) const {
+                                                                   std::string_view key) const {
   if (auto st = check_bucket(uri(), bucket); !st.ok()) return st.error();
   if (auto st = check_key(uri(), bucket, key); !st.ok()) return st.error();
   std::shared_lock lock(mutex_);

@@ -70,7 +70,8 @@ bool numeric_key_less(std::string_view a, std::string_view b) {
 
 Result<std::shared_ptr<ObjectStore>> open_object_store(std::string_view uri) {
   if (uri.empty()) {
-    return make_error(ErrorCode::kInvalidArgument, "object store URI is empty (use file:///ROOT, a directory or mem://)");
+    return make_error(ErrorCode::kInvalidArgument,
+                      "object store URI is empty (use file:///ROOT, a directory or mem://)");
   }
   const auto sep = uri.find("://");
   if (sep == std::string_view::npos) {
@@ -97,7 +98,8 @@ Result<std::shared_ptr<ObjectStore>> open_object_store(std::string_view uri) {
                                                        "mem://, or a plain directory path)");
   }
   return make_error(ErrorCode::kInvalidArgument, "object store URI '" + std::string(uri) + "': unsupported scheme '" +
-                                                     scheme + "' (supported: file://, mem://, or a plain directory path)");
+                                                     scheme +
+                                                     "' (supported: file://, mem://, or a plain directory path)");
 }
 
 }  // namespace cosmicai::storage

@@ -38,13 +38,14 @@ class DatasetCli : public ::testing::Test {
 
 TEST_F(DatasetCli, SynthWritesTheDataSetAndInspectReadsIt) {
   const std::string root = dir_.path() + "/store";
-  auto r = cosmicai(dir_.path(), "dataset synth --root " + root + " --bucket cosmicai-data --partition-mb 2 "
-                                 "--total-mb 5 --seed 9 --json");
+  auto r = cosmicai(dir_.path(), "dataset synth --root " + root +
+                                     " --bucket cosmicai-data --partition-mb 2 "
+                                     "--total-mb 5 --seed 9 --json");
   ASSERT_EQ(r.status, 0) << r.err;
   const json summary = parse_json_text(r.out, "synth output");
-  EXPECT_EQ(summary["files"], 3);                   // ceil(5 / 2)
-  EXPECT_EQ(summary["samples_per_file"], 102);      // round(2 × 51.13)
-  EXPECT_EQ(summary["last_file_samples"], 51);      // 1 MB left
+  EXPECT_EQ(summary["files"], 3);               // ceil(5 / 2)
+  EXPECT_EQ(summary["samples_per_file"], 102);  // round(2 × 51.13)
+  EXPECT_EQ(summary["last_file_samples"], 51);  // 1 MB left
   EXPECT_EQ(summary["samples"], 102 + 102 + 51);
   const std::string file = root + "/cosmicai-data/2MB/3.pt";
   ASSERT_TRUE(std::filesystem::exists(file));
@@ -57,12 +58,12 @@ TEST_F(DatasetCli, SynthWritesTheDataSetAndInspectReadsIt) {
   EXPECT_NE(r.out.find("CRC-32 ok"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("samples     51"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("float32 [51,5,32,32]"), std::string::npos) << r.out;
-
 }
 
 TEST_F(DatasetCli, InspectMatchesTheReferenceAndRejectsCorruptFiles) {
   const std::string parts = testing::partitions_dir();
-  auto r = cosmicai(dir_.path(), "dataset inspect --json " + parts + "/tiny/1.pt " + parts + "/corrupt/crc_mismatch.pt");
+  auto r =
+      cosmicai(dir_.path(), "dataset inspect --json " + parts + "/tiny/1.pt " + parts + "/corrupt/crc_mismatch.pt");
   EXPECT_EQ(r.status, 1);
   const json out = parse_json_text(r.out, "inspect output");
   const json exp = read_json_file(parts + "/tiny/expected.json")["files"][0];

@@ -24,7 +24,8 @@ void expect_matches(const Partition& p, const json& f) {
   EXPECT_NEAR(sum_f64(p.images), f["images_sum_f64"].get<double>(), 1e-9 * f["images_sum_f64"].get<double>()) << file;
   EXPECT_NEAR(sum_f64(p.magnitudes), f["magnitudes_sum_f64"].get<double>(), 1e-9) << file;
   EXPECT_NEAR(sum_f64(p.redshift), f["redshift_sum_f64"].get<double>(), 1e-12) << file;
-  for (int k = 0; k < 4; ++k) EXPECT_EQ(static_cast<double>(p.images[k]), f["images_first4_flat"][k].get<double>()) << file;
+  for (int k = 0; k < 4; ++k)
+    EXPECT_EQ(static_cast<double>(p.images[k]), f["images_first4_flat"][k].get<double>()) << file;
   EXPECT_EQ(static_cast<double>(p.images.back()), f["images_last_flat"].get<double>()) << file;
   for (int k = 0; k < 5; ++k) EXPECT_EQ(p.magnitudes[k], f["magnitudes_first_row"][k].get<double>()) << file;
   EXPECT_EQ(static_cast<double>(p.redshift[0]), f["redshift_first"].get<double>()) << file;

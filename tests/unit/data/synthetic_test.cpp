@@ -14,7 +14,7 @@ TEST(Synthetic, SamplesPerPartitionFollowTheOriginal) {
   EXPECT_EQ(samples_per_partition(50), 2556);
   EXPECT_EQ(samples_per_partition(75), 3834);
   EXPECT_EQ(samples_per_partition(100), 5113);
-  EXPECT_EQ(samples_per_partition(10), 511);   // round(511.3)
+  EXPECT_EQ(samples_per_partition(10), 511);  // round(511.3)
   EXPECT_EQ(samples_per_partition(1), 51);
   EXPECT_EQ(samples_per_partition(200), 10226);
 }
@@ -25,7 +25,7 @@ TEST(Synthetic, PlanSplitsTheTotalWithARemainderFile) {
   ASSERT_EQ(plan->samples.size(), 41u);  // ceil(1024 / 25)
   EXPECT_EQ(plan->samples[0], 1278);
   EXPECT_EQ(plan->samples[39], 1278);
-  EXPECT_EQ(plan->samples[40], 1227);    // 24 MB left: round(1278 * 24 / 25)
+  EXPECT_EQ(plan->samples[40], 1227);  // 24 MB left: round(1278 * 24 / 25)
   EXPECT_EQ(plan->total_samples(), 40 * 1278 + 1227);
   EXPECT_EQ(plan->first_sample(2), 2 * 1278);
   auto even = plan_dataset(100, 1000);

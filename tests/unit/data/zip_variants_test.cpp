@@ -81,8 +81,8 @@ rewrite('deflated.pt', deflate=('1/data/1',))
 rewrite('noversion.pt', drop=('1/version',))
 rewrite('nodata.pt', drop=('1/data/2',))
 )");
-    const std::string cmd = "cd '" + dir_.path() + "' && /usr/bin/python3 make.py '" + partitions_dir() +
-                            "/tiny/1.pt' > log.txt 2>&1";
+    const std::string cmd =
+        "cd '" + dir_.path() + "' && /usr/bin/python3 make.py '" + partitions_dir() + "/tiny/1.pt' > log.txt 2>&1";
     ASSERT_EQ(std::system(cmd.c_str()), 0) << read_bytes(dir_.path() + "/log.txt");
   }
   Result<Partition> read(const std::string& name) { return read_partition_file(dir_.path() + "/" + name); }

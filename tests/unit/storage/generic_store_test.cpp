@@ -177,7 +177,7 @@ TYPED_TEST(ObjectStoreTest, DeleteRemovesAndIsIdempotent) {
   ASSERT_TRUE(this->store().remove("d", "x/1.pt").ok());
   EXPECT_FALSE(this->store().exists("d", "x/1.pt").value());
   EXPECT_EQ(this->store().get("d", "x/1.pt").error().code, ErrorCode::kNotFound);
-  EXPECT_TRUE(this->store().remove("d", "x/1.pt").ok());          // deleting a missing object is fine
+  EXPECT_TRUE(this->store().remove("d", "x/1.pt").ok());  // deleting a missing object is fine
   EXPECT_TRUE(this->store().remove("d", "never/there").ok());
   auto left = this->store().list_all("d", "").value();
   ASSERT_EQ(left.size(), 1u);
