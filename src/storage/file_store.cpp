@@ -90,7 +90,10 @@ Result<ListPage> FileObjectStore::list_page(std::string_view bucket, const ListR
   }
   std::vector<ObjectInfo> found;
   const std::string base = dir_part.empty() ? std::string() : dir_part + "/";
-  fs::recursive_directory_iterator it(start, fs::directory_options::skip_permission_denied, ec);
+  // Symlinked folders are followed (a bucket may link to shared data); depth is capped against link cycles.
+  constexpr int kMaxDepth = 32;
+  fs::recursive_directory_iterator it(
+      start, fs::directory_options::skip_permission_denied | fs::directory_options::follow_directory_symlink, ec);
   if (ec) {
     return make_error(ErrorCode::kIo, uri() + ": bucket " + std::string(bucket) + ": cannot list " + start.string() +
                                           ": " + ec.message());
@@ -105,6 +108,7 @@ Result<ListPage> FileObjectStore::list_page(std::string_view bucket, const ListR
       if (it->is_directory(ec)) it.disable_recursion_pending();
       continue;
     }
+    if (it.depth() >= kMaxDepth) it.disable_recursion_pending();
     if (!it->is_regular_file(ec)) continue;
     std::string key = base + it->path().lexically_relative(start).generic_string();
     if (key.compare(0, request.prefix.size(), request.prefix) != 0) continue;

@@ -13,6 +13,8 @@ namespace cosmicai::storage {
 /// concurrent reader sees the old or the new object, never a mix. Temporary
 /// files are never listed. Listing walks the bucket directory, sorts the keys in
 /// byte order and pages with the last returned key as continuation token.
+/// Symbolic links to folders are followed, so a bucket may link to data kept
+/// elsewhere (e.g. `cosmicai-data/tiny -> .../partitions/tiny`).
 /// Unlike S3, a key cannot be both an object and a folder of objects ("a" and
 /// "a/1"): the second put fails with an error naming the key.
 /// All members are thread-safe (they share no mutable state).

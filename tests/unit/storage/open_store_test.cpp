@@ -132,6 +132,27 @@ TEST(FileObjectStore, ErrorsNameStoreBucketAndKeyForEveryOperation) {
   EXPECT_FALSE(s->exists("cosmicai-data", "100MB/7.pt").value());
 }
 
+TEST(FileObjectStore, SymlinkedFoldersAreListedAndRead) {
+  TempDir dir, elsewhere;
+  fs::create_directories(elsewhere.path() + "/parts");
+  std::ofstream(elsewhere.path() + "/parts/1.pt") << "one";
+  std::ofstream(elsewhere.path() + "/parts/2.pt") << "two";
+  fs::create_directories(dir.path() + "/b");
+  fs::create_directory_symlink(elsewhere.path() + "/parts", dir.path() + "/b/tiny");
+  auto s = open_object_store(dir.path()).value();
+  auto all = s->list_all("b", "", KeyOrder::kNumeric).value();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].key, "tiny/1.pt");
+  EXPECT_EQ(all[1].key, "tiny/2.pt");
+  EXPECT_EQ(s->list_all("b", "tiny/").value().size(), 2u);
+  EXPECT_EQ(s->get("b", "tiny/2.pt").value(), "two");
+  // A link cycle does not hang the listing.
+  fs::create_directory_symlink(dir.path() + "/b", elsewhere.path() + "/parts/loop");
+  auto looped = s->list_all("b", "");
+  ASSERT_TRUE(looped.ok()) << looped.error().message;
+  EXPECT_GE(looped->size(), 2u);
+}
+
 TEST(FileObjectStore, KeyThatIsAlsoAFolderGivesAClearError) {
   // Known limit of a filesystem: "a" cannot be an object and a folder of objects at once.
   TempDir dir;
