@@ -28,6 +28,9 @@ std::optional<Catcher> Catcher::from_json(const json& value, const std::string& 
       ctx.error(pointer + "/ResultPath", "must be a reference path or null, got " + describe(*it));
     } else if (auto problem = check_reference_path(it->get<std::string>())) {
       ctx.error(pointer + "/ResultPath", "invalid reference path '" + it->get<std::string>() + "': " + *problem);
+    } else if (it->get_ref<const std::string&>().starts_with("$$")) {
+      ctx.error(pointer + "/ResultPath", "invalid reference path '" + it->get<std::string>() +
+                                             "': ResultPath cannot write to the context object ($$)");
     } else {
       c.result_path_ = it->get<std::string>();
     }

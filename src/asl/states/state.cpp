@@ -44,6 +44,9 @@ void parse_path_field(const json& obj, const std::string& pointer, const char* k
   }
   const auto text = it->get<std::string>();
   auto problem = reference ? check_reference_path(text) : check_path(text);
+  if (!problem && std::string_view(key) == "ResultPath" && text.starts_with("$$")) {
+    problem = "ResultPath cannot write to the context object ($$)";
+  }
   if (problem) {
     ctx.error(where, std::string("invalid ") + (reference ? "reference path '" : "JSONPath '") + text + "': " + *problem);
     return;

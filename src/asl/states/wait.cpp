@@ -1,7 +1,6 @@
 #include "asl/states/wait.hpp"
 
-#include <cctype>
-#include <ctime>
+#include "asl/choice/timestamp.hpp"
 
 namespace cosmicai::asl {
 
@@ -30,59 +29,11 @@ std::unique_ptr<State> parse_wait(const json& obj, const std::string& pointer, P
   return s;
 }
 
-std::optional<std::int64_t> parse_timestamp_ns(std::string_view t) {
-  // YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)
-  auto digits = [&](std::size_t pos, std::size_t n, int& out) {
-    if (pos + n > t.size()) return false;
-    out = 0;
-    for (std::size_t i = pos; i < pos + n; ++i) {
-      if (!std::isdigit(static_cast<unsigned char>(t[i]))) return false;
-      out = out * 10 + (t[i] - '0');
-    }
-    return true;
-  };
-  int y, mo, d, h, mi, s;
-  if (t.size() < 20 || !digits(0, 4, y) || t[4] != '-' || !digits(5, 2, mo) || t[7] != '-' || !digits(8, 2, d) ||
-      t[10] != 'T' || !digits(11, 2, h) || t[13] != ':' || !digits(14, 2, mi) || t[16] != ':' || !digits(17, 2, s)) {
-    return std::nullopt;
-  }
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return std::nullopt;
-  std::size_t pos = 19;
-  std::int64_t frac_ns = 0;
-  if (pos < t.size() && t[pos] == '.') {
-    ++pos;
-    std::int64_t scale = 100000000;
-    const std::size_t start = pos;
-    while (pos < t.size() && std::isdigit(static_cast<unsigned char>(t[pos]))) {
-      frac_ns += (t[pos] - '0') * scale;
-      scale /= 10;
-      ++pos;
-    }
-    if (pos == start) return std::nullopt;
-  }
-  std::int64_t offset_s = 0;
-  if (pos < t.size() && t[pos] == 'Z') {
-    ++pos;
-  } else if (pos < t.size() && (t[pos] == '+' || t[pos] == '-')) {
-    int oh, om;
-    if (!digits(pos + 1, 2, oh) || pos + 3 >= t.size() || t[pos + 3] != ':' || !digits(pos + 4, 2, om)) {
-      return std::nullopt;
-    }
-    offset_s = (oh * 3600 + om * 60) * (t[pos] == '-' ? -1 : 1);
-    pos += 6;
-  } else {
-    return std::nullopt;
-  }
-  if (pos != t.size()) return std::nullopt;
-  std::tm tm{};
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = s;
-  const std::int64_t secs = static_cast<std::int64_t>(timegm(&tm)) - offset_s;
-  return secs * 1000000000 + frac_ns;
+std::optional<std::int64_t> parse_timestamp_ns(std::string_view text) {
+  // One grammar for Choice rules and Wait: asl/choice/timestamp.hpp.
+  auto t = parse_timestamp(text);
+  if (!t) return std::nullopt;
+  return t->seconds * 1000000000 + t->nanos;
 }
 
 }  // namespace cosmicai::asl

@@ -1,0 +1,43 @@
+// Differences from AWS found while hardening the engine against recorded behaviour.
+#include "asl/states/wait.hpp"
+#include "engine_test_util.hpp"
+
+namespace cosmicai::engine {
+namespace {
+
+using testing::contains;
+using testing::messages;
+
+TEST(Hardening, ResultPathCannotWriteToTheContextObject) {
+  auto m = messages(R"({"StartAt":"A","States":{
+    "A":{"Type":"Pass","ResultPath":"$$.Execution.Input","Next":"B"},
+    "B":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:1:function:f","End":true,
+         "Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$$.State","Next":"C"}]},
+    "C":{"Type":"Succeed"}}})");
+  EXPECT_TRUE(contains(m, "/States/A/ResultPath: invalid reference path '$$.Execution.Input'")) << m.size();
+  EXPECT_TRUE(contains(m, "/States/B/Catch/0/ResultPath: invalid reference path '$$.State'"));
+  // Reading the context object stays legal.
+  EXPECT_TRUE(messages(R"({"StartAt":"A","States":{"A":{"Type":"Pass","InputPath":"$$.Execution.Input",
+    "ResultPath":"$.x","End":true}}})").empty());
+}
+
+TEST(Hardening, WaitTimestampUsesTheChoiceTimestampGrammar) {
+  // A day that does not exist and a lowercase zone letter are not timestamps, as in Choice rules.
+  EXPECT_TRUE(contains(messages(R"({"StartAt":"W","States":{
+    "W":{"Type":"Wait","Timestamp":"2016-02-30T00:00:00Z","End":true}}})"), "/States/W/Timestamp"));
+  EXPECT_TRUE(contains(messages(R"({"StartAt":"W","States":{
+    "W":{"Type":"Wait","Timestamp":"2016-03-14T01:59:00z","End":true}}})"), "/States/W/Timestamp"));
+  EXPECT_EQ(asl::parse_timestamp_ns("1970-01-01T00:00:01.5+00:00"), 1500000000);
+  EXPECT_EQ(asl::parse_timestamp_ns("1970-01-01T01:00:00+01:00"), 0);
+  // A timestamp in the past ends the wait at once; a bad TimestampPath value fails the run.
+  auto ok = testing::run(R"({"StartAt":"W","States":{"W":{"Type":"Wait","TimestampPath":"$.t","End":true}}})",
+                         json{{"t", "2012-10-09T19:00:55.123456789Z"}});
+  EXPECT_EQ(ok.status, "SUCCEEDED");
+  auto bad = testing::run(R"({"StartAt":"W","States":{"W":{"Type":"Wait","TimestampPath":"$.t","End":true}}})",
+                          json{{"t", "2012-10-09 19:00:55Z"}});
+  EXPECT_EQ(bad.status, "FAILED");
+  EXPECT_EQ(bad.error, "States.Runtime");
+}
+
+}  // namespace
+}  // namespace cosmicai::engine
