@@ -32,7 +32,7 @@ struct ReadOptions {
   /// corrupt/CASES.json requires dict_not_dataset.pt to be rejected); turn it on
   /// for data sets saved by other tools (issue 4's "tuple/dict layouts").
   bool allow_plain_layouts = false;
-  /// read_partition_file only: map the file and parse the mapping instead of
+  /// read_partition_file(_into) only: map the file and parse the mapping instead of
   /// reading it with pread(2) straight into the tensors. Reading is the default
   /// because it measured faster (bench_reader): mapped pages cost a fault on
   /// first touch, and pread copies once either way.
