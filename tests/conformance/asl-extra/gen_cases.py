@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""Writes the hand-transcribed asl-extra cases (base/, ...): one LocalStack template, the test's
+input and the result recorded in the snapshot's execution history."""
+import json
+import os
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+T = "tests/aws/services/stepfunctions/templates/"
+V2 = "tests/aws/services/stepfunctions/v2/"
+
+CASES = []
+
+
+def case(area, name, template, snapshot, key, entry, definition, inp, expect, stubs=()):
+    CASES.append((area, name, {
+        "name": f"{area}/{name}",
+        "source": {"template": T + template, "snapshot": V2 + snapshot, "key": V2 + key, "entry": entry},
+        "definition": definition, "input": inp, "expect": expect, "stubs": list(stubs)}))
+
+
+def fail(error, cause):
+    return {"status": "FAILED", "error": error, "cause": cause}
+
+
+def ok(output):
+    return {"status": "SUCCEEDED", "output": output}
+
+
+BASE = ("base/test_base.snapshot.json", "base/test_base.py::TestSnfBase::")
+case("base", "state_fail", "base/statemachines/raise_failure.json5", BASE[0], BASE[1] + "test_state_fail",
+     "get_execution_history",
+     {"Comment": "BASE_RAISE_FAILURE", "StartAt": "FailState", "States": {"FailState": {
+         "Type": "Fail", "Error": "SomeFailure", "Cause": "This state machines raises a 'SomeFailure' failure."}}},
+     {}, fail("SomeFailure", "This state machines raises a 'SomeFailure' failure."))
+case("base", "state_fail_path", "base/statemachines/raise_failure_path.json5", BASE[0],
+     BASE[1] + "test_state_fail_path", "get_execution_history",
+     {"Comment": "RAISE_FAILURE_PATH", "StartAt": "FailState", "States": {"FailState": {
+         "Type": "Fail", "ErrorPath": "$.Error", "CausePath": "$.Cause"}}},
+     {"Error": "error string", "Cause": "cause string"}, fail("error string", "cause string"))
+case("base", "state_fail_intrinsic", "base/statemachines/raise_failure_path_intrinsic.json5", BASE[0],
+     BASE[1] + "test_state_fail_intrinsic", "get_execution_history",
+     {"Comment": "RAISE_FAILURE_PATH_INTRINSIC", "StartAt": "FailState", "States": {"FailState": {
+         "Type": "Fail", "ErrorPath": "States.Format('{}', $.Error)",
+         "CausePath": "States.Format('This is a custom error message for {}, caused by {}.', $.Error, $.Cause)"}}},
+     {"Error": "error string", "Cause": "cause string"},
+     fail("error string", "This is a custom error message for error string, caused by cause string."))
+case("base", "state_fail_empty", "base/statemachines/raise_empty_failure.json5", BASE[0],
+     BASE[1] + "test_state_fail_empty", "get_execution_history",
+     {"Comment": "RAISE_EMPTY_FAILURE", "StartAt": "FailState", "States": {"FailState": {"Type": "Fail"}}},
+     {}, fail(None, None))
+case("base", "state_pass_result_null_input_output_paths", "base/statemachines/pass_result_null_input_output_paths.json5",
+     BASE[0], BASE[1] + "test_state_pass_result_null_input_output_paths", "get_execution_history",
+     {"Comment": "BASE_PASS_RESULT_NULL_INPUT_OUTPUT_PATHS", "StartAt": "State0", "States": {
+         "State0": {"Type": "Pass", "Parameters": {"Arg1": "argument1", "FromInput.$": "$"}, "Next": "State1"},
+         "State1": {"Type": "Pass", "InputPath": None, "Parameters": {"Arg2": "argument2", "FromInput.$": "$"},
+                    "Next": "State2"},
+         "State2": {"Type": "Pass", "OutputPath": None, "End": True}}},
+     {"InputValue": 0}, ok({}))
+case("base", "state_pass_regex_json_path_base", "base/statemachines/pass_result_regex_json_path_base.json5",
+     BASE[0], BASE[1] + "test_state_pass_regex_json_path_base", "get_execution_history",
+     {"Comment": "BASE_PASS_RESULT_REGEX_JSON_PATH_BASE", "StartAt": "State0", "States": {"State0": {
+         "Type": "Pass", "Parameters": {"FromInput.$": "$.users[?(@.status == 0)]"}, "End": True}}},
+     {"users": [{"year": 1997, "status": 0}, {"year": 1998, "status": 1}]},
+     ok({"FromInput": [{"year": 1997, "status": 0}]}))
+
+
+def main():
+    for area, name, c in CASES:
+        os.makedirs(os.path.join(HERE, area), exist_ok=True)
+        with open(os.path.join(HERE, area, name + ".json"), "w") as f:
+            json.dump(c, f, indent=1)
+            f.write("\n")
+    print(f"{len(CASES)} hand-transcribed cases")
+
+
+if __name__ == "__main__":
+    main()
