@@ -85,7 +85,7 @@ class AstroMaeNet {
   struct Block {
     at::Tensor norm1_w, norm1_b, norm2_w, norm2_b;
     Linear qkv, proj, fc1, fc2;
-    at::Tensor pcm1_w, pcm1_b, pcm2_w, pcm2_b;  // (48,4,16) (48,1,16) (48,16,4) (48,1,4)
+    at::Tensor pcm1_w, pcm1_b, pcm2_w, pcm2_b;  // (4,16,48) (16,48) (16,4,48) (4,48): see kernels.hpp
   };
   struct ConvBn {  // a convolution with its BatchNorm folded in
     at::Tensor w, b;

@@ -1,7 +1,9 @@
 // AstroMAE's inference forward: folded weights, GEMMs into preallocated buffers, ATen for the rest.
 #include <cmath>
+#include <limits>
 
 #include "model/astromae.hpp"
+#include "model/kernels.hpp"
 
 namespace cosmicai::model {
 namespace {
@@ -26,6 +28,15 @@ std::pair<at::Tensor, at::Tensor> fold_bn(const AstroMaeWeights& w, const std::s
   std::vector<std::int64_t> bshape(cw.dim(), 1);
   bshape[0] = -1;
   return {(cw * scale.view(bshape)).to(at::kFloat).contiguous(), (cb * scale + shift).to(at::kFloat).contiguous()};
+}
+
+// 3×3 max pooling, stride 1, padding 1 (ATen's max_pool2d is ~10× slower at these shapes).
+at::Tensor max_pool3x3(const at::Tensor& x) {
+  at::Tensor in = x.contiguous();
+  at::Tensor out = at::empty_like(in);
+  kernels::max_pool_3x3(in.data_ptr<float>(), out.data_ptr<float>(), in.size(0) * in.size(1),
+                        static_cast<int>(in.size(2)), static_cast<int>(in.size(3)));
+  return out;
 }
 
 }  // namespace
@@ -57,13 +68,13 @@ AstroMaeNet::AstroMaeNet(const AstroMaeWeights& w, GemmBackend backend, Precisio
     b.proj = lin(p + ".attn.proj");
     b.fc1 = lin(p + ".mlp.fc1");
     b.fc2 = lin(p + ".mlp.fc2");
-    // PCM: grouped 1×1 convolutions (48 groups: 4 -> 16 -> 4 channels) as batched matmuls,
-    // group-major: W1[g,i,o] = conv0[16g+o, i], W2[g,i,o] = conv3[4g+o, i].
+    // PCM: grouped 1×1 convolutions (48 groups: 4 -> 16 -> 4 channels), BatchNorm folded,
+    // laid out group-last for kernels::pcm_expand / pcm_project_add.
     auto [w1, b1] = fold_bn(w, p + ".PCM.0", p + ".PCM.1");
-    b.pcm1_w = w1.reshape({kPcmGroups, 16, 4}).transpose(1, 2).contiguous();
-    b.pcm1_b = b1.reshape({kPcmGroups, 1, 16}).contiguous();
-    b.pcm2_w = w.get(p + ".PCM.3.weight").reshape({kPcmGroups, 4, 16}).transpose(1, 2).contiguous();
-    b.pcm2_b = w.get(p + ".PCM.3.bias").reshape({kPcmGroups, 1, 4}).contiguous();
+    b.pcm1_w = w1.reshape({kPcmGroups, 16, 4}).permute({2, 1, 0}).contiguous();           // [i][o][g]
+    b.pcm1_b = b1.reshape({kPcmGroups, 16}).t().contiguous();                              // [o][g]
+    b.pcm2_w = w.get(p + ".PCM.3.weight").reshape({kPcmGroups, 4, 16}).permute({2, 1, 0}).contiguous();  // [m][o][g]
+    b.pcm2_b = w.get(p + ".PCM.3.bias").reshape({kPcmGroups, 4}).t().contiguous();         // [o][g]
     blocks_.push_back(std::move(b));
   }
   fc_norm_w_ = w.get("fc_norm.weight");
@@ -128,25 +139,20 @@ at::Tensor AstroMaeNet::encoder(const at::Tensor& images) const {
   }
   at::Tensor x2d = x.view({rows, kEmbed});
   for (const Block& b : blocks_) {
-    // PCM on the raw patch tokens of the block input.
-    at::Tensor grp = x.slice(1, 1).reshape({batch, kPatches, kPcmGroups, 4}).permute({2, 0, 1, 3})
-                         .reshape({kPcmGroups, batch * kPatches, 4});
-    at::Tensor mid = at::baddbmm(b.pcm1_b, grp, b.pcm1_w);
-    mid = at::silu(mid);
-    at::Tensor conv_x = at::baddbmm(b.pcm2_b, mid, b.pcm2_w);  // (48, B*16, 4)
+    // Attention input from the block input, then the PCM of the raw patch tokens added in place.
+    at::Tensor h = at::layer_norm(x2d, {kEmbed}, b.norm1_w, b.norm1_b, kLnEps);
+    at::Tensor mid = at::empty({batch * kPatches, 16, kPcmGroups}, x.options());
+    kernels::pcm_expand(x.data_ptr<float>(), b.pcm1_w.data_ptr<float>(), b.pcm1_b.data_ptr<float>(),
+                        mid.data_ptr<float>(), batch);
+    at::silu_(mid);
+    kernels::pcm_project_add(mid.data_ptr<float>(), b.pcm2_w.data_ptr<float>(), b.pcm2_b.data_ptr<float>(),
+                             x.data_ptr<float>(), batch);
 
     // Attention: x += proj(softmax(q kᵀ) v), scale folded into q.
-    at::Tensor h = at::layer_norm(x2d, {kEmbed}, b.norm1_w, b.norm1_b, kLnEps);
-    at::Tensor qkv = linear(h, b.qkv, Epilogue::kNone).view({batch, kTokens, 3, 3, 64}).permute({2, 0, 3, 1, 4});
-    at::Tensor q = qkv[0].reshape({batch * 3, kTokens, 64});
-    at::Tensor k = qkv[1].reshape({batch * 3, kTokens, 64});
-    at::Tensor v = qkv[2].reshape({batch * 3, kTokens, 64});
-    at::Tensor attn = at::bmm(q, k.transpose(1, 2));
-    attn = at::_softmax(attn, -1, false);
-    at::Tensor o = at::bmm(attn, v).view({batch, 3, kTokens, 64}).transpose(1, 2).reshape({rows, kEmbed});
+    at::Tensor qkv = linear(h, b.qkv, Epilogue::kNone);
+    at::Tensor o = at::empty({rows, kEmbed}, x.options());
+    kernels::attention_17x3x64(qkv.data_ptr<float>(), o.data_ptr<float>(), batch);
     linear_into(backend_, precision_, o, b.proj, x2d, /*accumulate=*/true);
-    x.slice(1, 1).view({batch, kPatches, kPcmGroups, 4})
-        .add_(conv_x.view({kPcmGroups, batch, kPatches, 4}).permute({1, 2, 0, 3}));
 
     // MLP: x += fc2(gelu(fc1(norm2(x)))).
     at::Tensor h2 = at::layer_norm(x2d, {kEmbed}, b.norm2_w, b.norm2_b, kLnEps);
@@ -170,7 +176,7 @@ at::Tensor AstroMaeNet::inception_block(const at::Tensor& x, const Inception& bl
     parts.push_back(
         at::conv2d(r.slice(1, blk.c1 + blk.c3, blk.c1 + blk.c3 + blk.c5), blk.conv5.w, blk.conv5.b, 1, 2).relu_());
   }
-  at::Tensor pooled = at::max_pool2d(x, {3, 3}, {1, 1}, {1, 1});
+  at::Tensor pooled = max_pool3x3(x);
   parts.push_back(at::conv2d(pooled, blk.pool_proj.w, blk.pool_proj.b).relu_());
   return at::cat(parts, 1);
 }

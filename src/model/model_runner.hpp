@@ -34,11 +34,17 @@ class ModelRunner {
  public:
   virtual ~ModelRunner() = default;
 
-  /// Open a model; errors name the source and what is wrong.
+  /// Open a model; errors name the source and what is wrong. The first call also keeps glibc
+  /// from returning large freed blocks to the kernel (M_MMAP_THRESHOLD 32 MiB, M_TRIM_THRESHOLD
+  /// 512 MiB) so activations are not page-faulted in again every batch; setting
+  /// MALLOC_MMAP_THRESHOLD_ / MALLOC_TRIM_THRESHOLD_ in the environment overrides this.
   static Result<std::shared_ptr<ModelRunner>> open(const ModelOptions& options);
 
   /// Predict redshift for `n` samples: images n×5×32×32 float32, magnitudes n×5
-  /// float32. Runs in batches of the configured batch size; returns n values.
+  /// float32, read in place (no copy). Runs in batches of the configured batch size on
+  /// `threads` intra-op threads (set on the calling thread each call); returns n values.
+  /// Thread-safe: concurrent calls run one after the other. Throws std::invalid_argument
+  /// when the spans hold fewer than n samples.
   virtual std::vector<float> predict(std::span<const float> images, std::span<const float> magnitudes,
                                      std::int64_t n) = 0;
 

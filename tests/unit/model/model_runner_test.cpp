@@ -67,7 +67,7 @@ std::shared_ptr<ModelRunner> reference_builtin(const std::string& gemm = "auto",
     o.source = "builtin:" + kTorchScript;
     o.gemm = gemm;
     o.batch_size = batch;
-    o.threads = 2;
+    o.threads = 1;
     slot = open_ok(o);
   }
   return slot;
@@ -119,7 +119,7 @@ TEST(ModelRunner, FirstPredictionsOfPartitionOneMatchExpectedJson) {
 TEST(ModelRunner, TorchScriptRunnerMatchesReference) {
   ModelOptions o;
   o.source = kTorchScript;
-  o.threads = 2;
+  o.threads = 1;
   auto m = open_ok(o);
   ASSERT_TRUE(m);
   EXPECT_EQ(m->parameter_count(), kParams);
@@ -157,7 +157,7 @@ TEST(ModelRunner, Bf16IsOptInAndStaysClose) {
   ModelOptions o;
   o.source = "builtin:" + kTorchScript;
   o.precision = "bf16";
-  o.threads = 2;
+  o.threads = 1;
   auto m = open_ok(o);
   ASSERT_TRUE(m);
   const double diff = max_abs_diff(predict_ref(*m), reference().outputs);

@@ -1,0 +1,237 @@
+// bench_inference: AstroMAE throughput of cosmicai's inference path against PyTorch eager
+// (Python) and the machine's fp32 GEMM rate, all measured in this one run. See bench/README.md.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/json.hpp"
+#include "model/gemm_probe.hpp"
+#include "model/model_runner.hpp"
+
+namespace {
+
+using cosmicai::json;
+namespace model = cosmicai::model;
+
+constexpr double kGflopPerSample = 2.0 * 110'768'000 / 1e9;  // 0.221536 (reference README MAC count)
+
+struct Args {
+  std::vector<int> threads{1, 2};
+  std::vector<std::int64_t> batches{1, 32, 128, 512};
+  double min_time = 1.5;
+  int repeats = 3;
+  std::string python = "/usr/bin/python3";
+  std::string python_coretype;  // extra PyTorch run with this OPENBLAS_CORETYPE
+  std::vector<std::string> variants{"default"};
+  std::int64_t gemm_n = 2048;
+  std::string json_out;
+};
+
+template <class T>
+std::vector<T> parse_list(const std::string& s) {
+  std::vector<T> out;
+  std::stringstream ss(s);
+  for (std::string item; std::getline(ss, item, ',');) {
+    if constexpr (std::is_same_v<T, std::string>) out.push_back(item);
+    else out.push_back(static_cast<T>(std::stoll(item)));
+  }
+  return out;
+}
+
+Args parse_args(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    const std::string k = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) throw std::invalid_argument(k + " needs a value");
+      return argv[++i];
+    };
+    if (k == "--threads") a.threads = parse_list<int>(next());
+    else if (k == "--batches") a.batches = parse_list<std::int64_t>(next());
+    else if (k == "--min-time") a.min_time = std::stod(next());
+    else if (k == "--repeats") a.repeats = std::stoi(next());
+    else if (k == "--python") a.python = next();
+    else if (k == "--no-python") a.python.clear();
+    else if (k == "--python-coretype") a.python_coretype = next();
+    else if (k == "--variants") a.variants = parse_list<std::string>(next());
+    else if (k == "--gemm-n") a.gemm_n = std::stoll(next());
+    else if (k == "--json") a.json_out = next();
+    else if (k == "--help" || k == "-h") {
+      std::puts(
+          "bench_inference [--threads 1,2] [--batches 1,32,128,512] [--min-time S] [--repeats N]\n"
+          "                [--variants default,aten,bf16,torchscript] [--python PATH | --no-python]\n"
+          "                [--python-coretype SkylakeX] [--gemm-n 2048] [--json FILE]\n"
+          "Example: bench_inference --threads 2 --batches 128,512 --python-coretype SkylakeX");
+      std::exit(0);
+    } else {
+      throw std::invalid_argument("unknown argument " + k + " (see --help)");
+    }
+  }
+  return a;
+}
+
+std::string ref_dir() { return std::string(COSMICAI_SHARED_DIR) + "/reference/astromae"; }
+
+std::string cpu_model() {
+  std::ifstream f("/proc/cpuinfo");
+  for (std::string line; std::getline(f, line);) {
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  }
+  return "unknown CPU";
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : (v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]));
+}
+
+model::ModelOptions variant_options(const std::string& variant, int threads, std::int64_t batch) {
+  model::ModelOptions o;
+  o.source = "builtin:" + ref_dir() + "/astromae_seed0.ts.pt";
+  o.threads = threads;
+  o.batch_size = batch;
+  if (variant == "aten") o.gemm = "aten";
+  else if (variant == "bf16") o.precision = "bf16";
+  else if (variant == "torchscript") o.source = ref_dir() + "/astromae_seed0.ts.pt";
+  else if (variant != "default") throw std::invalid_argument("unknown variant " + variant);
+  return o;
+}
+
+// Median samples/s over `repeats` runs of at least `min_time` seconds each, after a warm-up.
+double time_runner(model::ModelRunner& runner, std::int64_t batch, double min_time, int repeats) {
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> pix(0.0F, 1.0F), mag(14.0F, 24.0F);
+  std::vector<float> images(static_cast<std::size_t>(batch) * 5 * 32 * 32), mags(static_cast<std::size_t>(batch) * 5);
+  for (auto& v : images) v = pix(rng);
+  for (auto& v : mags) v = mag(rng);
+  (void)runner.predict(images, mags, batch);
+  std::vector<double> runs;
+  for (int r = 0; r < repeats; ++r) {
+    std::int64_t n = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    double dt = 0;
+    do {
+      (void)runner.predict(images, mags, batch);
+      n += batch;
+      dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    } while (dt < min_time);
+    runs.push_back(static_cast<double>(n) / dt);
+  }
+  return median(runs);
+}
+
+// Run the Python baseline; returns (threads, batch) -> samples/s.
+std::map<std::pair<int, std::int64_t>, double> run_python(const Args& a, const std::string& coretype) {
+  std::map<std::pair<int, std::int64_t>, double> out;
+  std::string threads, batches;
+  for (int t : a.threads) threads += (threads.empty() ? "" : ",") + std::to_string(t);
+  for (auto b : a.batches) batches += (batches.empty() ? "" : ",") + std::to_string(b);
+  const std::string env = coretype.empty() ? "" : "OPENBLAS_CORETYPE=" + coretype + " ";
+  const std::string cmd = fmt::format("{}{} {}/bench/inference/pytorch_eager.py --ref {} --threads {} --batches {} "
+                                      "--min-time {} --repeats {}",
+                                      env, a.python, COSMICAI_SOURCE_DIR, ref_dir(), threads, batches, a.min_time,
+                                      a.repeats);
+  std::fprintf(stderr, "running: %s\n", cmd.c_str());
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) throw std::runtime_error("cannot run " + cmd);
+  char buf[4096];
+  while (std::fgets(buf, sizeof buf, p) != nullptr) {
+    json j = json::parse(buf, nullptr, false);
+    if (j.is_discarded() || !j.contains("samples_per_s")) continue;
+    out[{j["threads"].get<int>(), j["batch"].get<std::int64_t>()}] = j["samples_per_s"].get<double>();
+  }
+  const int rc = pclose(p);
+  if (rc != 0) throw std::runtime_error(fmt::format("PyTorch baseline failed (status {}): {}", rc, cmd));
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+  const Args a = parse_args(argc, argv);
+  json report;
+  report["machine"] = {{"cpu", cpu_model()},
+                       {"logical_cpus", std::thread::hardware_concurrency()},
+                       {"blas", model::blas_description()}};
+  std::printf("machine: %s, %u logical CPUs; %s\n", cpu_model().c_str(), std::thread::hardware_concurrency(),
+              model::blas_description().c_str());
+
+  // 1. Hardware reference: the best fp32 GEMM rate per thread count.
+  std::map<int, double> peak;
+  for (int t : a.threads) {
+    for (const char* backend : {"onednn", "blas"}) {
+      auto g = model::measure_sgemm_gflops(backend, a.gemm_n, t, 5);
+      if (!g.ok()) continue;
+      std::printf("sgemm %dx%d, %d thread(s), %-6s: %7.1f GFLOP/s\n", static_cast<int>(a.gemm_n),
+                  static_cast<int>(a.gemm_n), t, backend, *g);
+      report["gemm"].push_back({{"threads", t}, {"backend", backend}, {"gflops", *g}});
+      peak[t] = std::max(peak[t], *g);
+    }
+  }
+
+  // 2. cosmicai.
+  std::map<std::string, std::map<std::pair<int, std::int64_t>, double>> ours;
+  for (const auto& variant : a.variants) {
+    for (int t : a.threads) {
+      for (auto b : a.batches) {
+        auto runner = model::ModelRunner::open(variant_options(variant, t, b));
+        if (!runner.ok()) throw std::runtime_error(runner.error().message);
+        const double sps = time_runner(**runner, b, a.min_time, a.repeats);
+        ours[variant][{t, b}] = sps;
+        std::fprintf(stderr, "cosmicai %-11s threads %d batch %4ld: %8.1f samples/s\n", variant.c_str(), t,
+                     static_cast<long>(b), sps);
+        report["cosmicai"].push_back({{"variant", variant}, {"threads", t}, {"batch", b}, {"samples_per_s", sps}});
+      }
+    }
+  }
+
+  // 3. PyTorch eager baseline(s).
+  std::map<std::pair<int, std::int64_t>, double> torch_env, torch_core;
+  if (!a.python.empty()) {
+    torch_env = run_python(a, "");
+    if (!a.python_coretype.empty()) torch_core = run_python(a, a.python_coretype);
+  }
+  for (const auto& [k, v] : torch_env)
+    report["pytorch_eager"].push_back({{"threads", k.first}, {"batch", k.second}, {"samples_per_s", v}});
+  for (const auto& [k, v] : torch_core)
+    report["pytorch_eager_coretype"].push_back(
+        {{"coretype", a.python_coretype}, {"threads", k.first}, {"batch", k.second}, {"samples_per_s", v}});
+
+  // 4. Table.
+  std::printf("\n%-11s %7s %5s %10s %8s %7s %12s %7s", "variant", "threads", "batch", "samples/s", "GFLOP/s", "%GEMM",
+              "PyTorch s/s", "ratio");
+  if (!torch_core.empty()) std::printf(" %14s %7s", ("PyTorch " + a.python_coretype).c_str(), "ratio");
+  std::printf("\n");
+  for (const auto& variant : a.variants) {
+    for (int t : a.threads) {
+      for (auto b : a.batches) {
+        const double sps = ours[variant][{t, b}];
+        const double gf = sps * kGflopPerSample;
+        std::printf("%-11s %7d %5ld %10.1f %8.1f %6.1f%%", variant.c_str(), t, static_cast<long>(b), sps, gf,
+                    peak[t] > 0 ? 100.0 * gf / peak[t] : 0.0);
+        if (torch_env.count({t, b})) {
+          std::printf(" %12.1f %6.2fx", torch_env[{t, b}], sps / torch_env[{t, b}]);
+        }
+        if (torch_core.count({t, b})) std::printf(" %14.1f %6.2fx", torch_core[{t, b}], sps / torch_core[{t, b}]);
+        std::printf("\n");
+      }
+    }
+  }
+  std::printf("GFLOP per sample %.6f; %%GEMM = achieved GFLOP/s / best sgemm GFLOP/s at the same thread count\n",
+              kGflopPerSample);
+  if (!a.json_out.empty()) std::ofstream(a.json_out) << report.dump(2) << "\n";
+  return 0;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "bench_inference: %s\n", e.what());
+  return 1;
+}

@@ -1,0 +1,28 @@
+#pragma once
+/// Hand-written CPU kernels for the shapes of AstroMAE's encoder where ATen's generic kernels
+/// spend more time in dispatch and copies than in arithmetic. Compiled for AVX-512, AVX2 and
+/// baseline x86-64 and chosen at load time. Torch-free header.
+#include <cstdint>
+
+namespace cosmicai::model::kernels {
+
+/// Multi-head self-attention core for 17 tokens, 3 heads of 64: for every sample b and head h,
+/// `out[b,i,h*64:(h+1)*64] = softmax_j(q_i · k_j) v_j`, with q, k, v read from `qkv` rows
+/// `[q(192) | k(192) | v(192)]` (the 1/8 scale already folded into q). `qkv` is (batch·17, 576)
+/// and `out` (batch·17, 192), both row-major. Runs on ATen's intra-op threads.
+void attention_17x3x64(const float* qkv, float* out, std::int64_t batch);
+
+/// 3×3 max pooling with stride 1 and padding 1 over `planes` contiguous h×w planes (NCHW).
+void max_pool_3x3(const float* in, float* out, std::int64_t planes, int h, int w);
+
+/// First half of the PCM for the patch tokens of `x` (batch, 17, 192), tokens 1..16: the grouped
+/// 1×1 convolution 192 -> 768 (48 groups of 4 -> 16, BatchNorm folded in). Writes `mid`
+/// (batch·16, 16, 48), i.e. channel 16g+o at [o][g]. `w1t` is (4,16,48) = [i][o][g], `b1t` (16,48).
+void pcm_expand(const float* x, const float* w1t, const float* b1t, float* mid, std::int64_t batch);
+
+/// Second half of the PCM: the grouped 1×1 convolution 768 -> 192 (48 groups of 16 -> 4) of
+/// `mid` (after the activation), added into the patch tokens of `x` (batch, 17, 192).
+/// `w2t` is (16,4,48) = [m][o][g], `b2t` (4,48).
+void pcm_project_add(const float* mid, const float* w2t, const float* b2t, float* x, std::int64_t batch);
+
+}  // namespace cosmicai::model::kernels
