@@ -64,6 +64,30 @@ case("base", "state_pass_regex_json_path_base", "base/statemachines/pass_result_
      ok({"FromInput": [{"year": 1997, "status": 0}]}))
 
 
+# AWS documentation examples (docs.aws.amazon.com/step-functions/latest/dg/input-output-resultpath.html):
+# the page's "Task result" is produced here by a Pass state's Result, which ResultPath treats alike.
+DOC_INPUT = {"comment": "This is a test", "details": "Default example", "who": "Step Functions"}
+DOC_SOURCE = "docs.aws.amazon.com/step-functions/latest/dg/input-output-resultpath.html"
+
+
+def doc_case(name, anchor, result_path, expect):
+    state = {"Type": "Pass", "Result": "Hello, Step Functions!", "End": True}
+    if result_path != "omit":
+        state["ResultPath"] = result_path
+    CASES.append(("docs", name, {
+        "name": f"docs/{name}",
+        "source": {"template": DOC_SOURCE + "#" + anchor, "snapshot": None, "key": None, "entry": None},
+        "definition": {"StartAt": "Hello", "States": {"Hello": state}},
+        "input": DOC_INPUT, "expect": expect, "stubs": []}))
+
+
+doc_case("resultpath_default", "input-output-resultpath-default", "omit", ok("Hello, Step Functions!"))
+doc_case("resultpath_dollar", "input-output-resultpath-default", "$", ok("Hello, Step Functions!"))
+doc_case("resultpath_null", "input-output-resultpath-null", None, ok(DOC_INPUT))
+doc_case("resultpath_append", "input-output-resultpath-append", "$.taskresult",
+         ok(dict(DOC_INPUT, taskresult="Hello, Step Functions!")))
+
+
 def main():
     for area, name, c in CASES:
         os.makedirs(os.path.join(HERE, area), exist_ok=True)
