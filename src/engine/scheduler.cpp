@@ -33,8 +33,12 @@ void Scheduler::post(std::function<void()> task) {
 void Scheduler::post_after(Clock::duration delay, std::function<void()> task) {
   const auto real = clock_.real_delay(delay);
   if (real <= Clock::duration::zero()) {
-    clock_.advance(delay);
-    post(std::move(task));
+    {
+      std::lock_guard lock(mu_);
+      sleepers_.push(Sleeper{clock_.now() + delay, timer_seq_++, std::move(task)});
+      release_sleepers_if_idle();
+    }
+    cv_.notify_all();
     return;
   }
   add_timer(std::chrono::duration_cast<std::chrono::steady_clock::duration>(real), std::move(task));
@@ -53,22 +57,40 @@ void Scheduler::add_timer(std::chrono::steady_clock::duration real, std::functio
   timer_cv_.notify_one();
 }
 
+void Scheduler::release_sleepers_if_idle() {
+  if (busy_ != 0 || !queue_.empty() || sleepers_.empty()) return;
+  // Nothing can run before the earliest sleeper wakes: jump logical time to it and
+  // wake every sleeper that is due by then.
+  const auto due = sleepers_.top().due;
+  const auto now = clock_.now();
+  if (due > now) clock_.advance(due - now);
+  while (!sleepers_.empty() && sleepers_.top().due <= due) {
+    queue_.push_back(std::move(const_cast<Sleeper&>(sleepers_.top()).task));
+    sleepers_.pop();
+  }
+}
+
 void Scheduler::worker_loop() {
+  std::unique_lock lock(mu_);
   while (true) {
-    std::function<void()> task;
-    {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping and drained
-      task = std::move(queue_.front());
-      queue_.pop_front();
-    }
+    cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping and drained
+    auto task = std::move(queue_.front());
+    queue_.pop_front();
+    ++busy_;
+    lock.unlock();
     try {
       task();
     } catch (const std::exception& e) {
       // State runners turn every error into a failure; reaching this is a bug, not a crash.
       std::fprintf(stderr, "cosmicai: internal error in a worker task: %s\n", e.what());
     }
+    task = nullptr;
+    lock.lock();
+    --busy_;
+    const bool had = !queue_.empty();
+    release_sleepers_if_idle();
+    if (!had && !queue_.empty()) cv_.notify_all();
   }
 }
 

@@ -30,7 +30,9 @@ class Scheduler {
   void post(std::function<void()> task);
 
   /// Run `task` after a logical sleep of `delay` (Wait, back-off). With time scale 0
-  /// the clock's logical time is advanced by `delay` and the task is queued at once.
+  /// time is simulated: sleepers wait in logical-time order until no worker is busy and
+  /// no task is queued, then the clock jumps to the earliest wake-up time. Sleeps that
+  /// overlap therefore advance logical time once (two parallel 10 s waits take 10 s).
   void post_after(Clock::duration delay, std::function<void()> task);
 
   /// Run `task` once `delay` of logical time has elapsed while work goes on
@@ -52,6 +54,16 @@ class Scheduler {
   void worker_loop();
   void timer_loop();
   void add_timer(std::chrono::steady_clock::duration real, std::function<void()> task);
+  void release_sleepers_if_idle();  // requires mu_
+
+  struct Sleeper {
+    Clock::time_point due;
+    std::uint64_t seq;
+    std::function<void()> task;
+    bool operator>(const Sleeper& o) const { return due != o.due ? due > o.due : seq > o.seq; }
+  };
+  std::priority_queue<Sleeper, std::vector<Sleeper>, std::greater<>> sleepers_;  // time scale 0 only
+  std::size_t busy_ = 0;
 
   Clock& clock_;
   std::mutex mu_;
