@@ -119,7 +119,8 @@ void task_body(const CallPtr& call, const json& effective, const json& context, 
   if (settled->exchange(true)) return;  // timed out meanwhile
   if (service) result = invoke_response(std::move(result), ictx.request_id);
   try {
-    check_payload_size(result, t.name);
+    // AWS names the integration ('lambda') or the function ARN in this cause, not the state.
+    check_payload_size(result, service ? std::string("lambda") : t.resource);
   } catch (const StatesError& e) {
     done(false, nullptr, Failure{e.name(), e.cause()});
     return;

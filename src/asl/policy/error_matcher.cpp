@@ -5,11 +5,15 @@ namespace cosmicai::asl {
 bool error_matches(const std::vector<std::string>& error_equals, const std::optional<std::string>& error) {
   const bool is_runtime = error && *error == errors::kRuntime;
   if (is_runtime) return false;
-  const bool is_terminal = error && *error == errors::kDataLimitExceeded;
+  // A task result over the payload limit fails the task with States.DataLimitExceeded, which
+  // States.ALL catches (recorded on AWS: LocalStack test_states_errors, "catch_state_all_data_limit_
+  // exceeded"); States.TaskFailed does not match it. A state *output* over the limit never gets here:
+  // it ends the execution.
+  const bool is_data_limit = error && *error == errors::kDataLimitExceeded;
   for (const auto& name : error_equals) {
     if (error && name == *error) return true;
-    if (is_terminal) continue;
     if (name == errors::kAll) return true;
+    if (is_data_limit) continue;
     if (name == errors::kTaskFailed && !(error && *error == errors::kTimeout)) return true;
   }
   return false;

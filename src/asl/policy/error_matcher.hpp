@@ -11,10 +11,11 @@ namespace cosmicai::asl {
 /// Return whether an error named `error` (nullopt: a Fail state without Error)
 /// matches one of `error_equals`.
 ///
-/// "States.ALL: A wildcard that matches any known error name" – except the
-/// terminal States.DataLimitExceeded and States.Runtime. "States.TaskFailed"
-/// matches any error except States.Timeout (and the terminal ones).
-/// States.Runtime is never retried or caught; States.DataLimitExceeded only when named.
+/// "States.ALL: A wildcard that matches any known error name" – except States.Runtime,
+/// which is never retried or caught. "States.TaskFailed" matches any error except
+/// States.Timeout, States.Runtime and States.DataLimitExceeded. A task whose result is
+/// over the payload limit fails with States.DataLimitExceeded, and AWS catches that with
+/// States.ALL as well as by name (a state output over the limit ends the run instead).
 bool error_matches(const std::vector<std::string>& error_equals, const std::optional<std::string>& error);
 
 /// Parse an ErrorEquals array at `pointer` (the array's pointer). `last` tells whether

@@ -7,13 +7,15 @@ namespace {
 
 using testing::run;
 
-TEST(ErrorMatching, StatesAllMatchesEverythingButTerminalErrors) {
+TEST(ErrorMatching, StatesAllMatchesEverythingButRuntimeErrors) {
   const std::vector<std::string> all = {"States.ALL"};
   EXPECT_TRUE(asl::error_matches(all, std::string("Exception")));
   EXPECT_TRUE(asl::error_matches(all, std::string("States.Timeout")));
   EXPECT_TRUE(asl::error_matches(all, std::nullopt));
   EXPECT_FALSE(asl::error_matches(all, std::string("States.Runtime")));
-  EXPECT_FALSE(asl::error_matches(all, std::string("States.DataLimitExceeded")));
+  // Recorded on AWS: a Catch on States.ALL catches a task result over the payload limit.
+  EXPECT_TRUE(asl::error_matches(all, std::string("States.DataLimitExceeded")));
+  EXPECT_FALSE(asl::error_matches({"States.TaskFailed"}, std::string("States.DataLimitExceeded")));
   EXPECT_TRUE(asl::error_matches({"States.DataLimitExceeded"}, std::string("States.DataLimitExceeded")));
   EXPECT_FALSE(asl::error_matches({"States.Runtime"}, std::string("States.Runtime")));
 }

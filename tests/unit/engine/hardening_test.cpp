@@ -41,3 +41,44 @@ TEST(Hardening, WaitTimestampUsesTheChoiceTimestampGrammar) {
 
 }  // namespace
 }  // namespace cosmicai::engine
+
+namespace cosmicai::engine {
+namespace {
+
+/// A Lambda handler returning a string of `n` bytes (the recorded AWS test used a Lambda with a large reply).
+std::shared_ptr<functions::Registry> registry_with_big_reply(std::size_t n) {
+  auto r = testing::stub_registry();
+  r->add("big_reply", [n](const json&, const functions::InvokeContext&) { return json(std::string(n, 'x')); });
+  return r;
+}
+
+TEST(Hardening, StatesAllCatchesATaskResultOverThePayloadLimit) {
+  // As recorded on AWS (LocalStack test_states_errors, *_catch_state_all_data_limit_exceeded_*): the task
+  // fails with States.DataLimitExceeded, the States.ALL catcher takes it, the error output is the new input.
+  const auto def = [](const std::string& resource, const std::string& params) {
+    return R"({"StartAt":"InvokeLambda","States":{"InvokeLambda":{"Type":"Task","Resource":")" + resource +
+           R"(",)" + params + R"("Next":"ProcessResult","Catch":[{"ErrorEquals":["States.ALL"],"Next":"HandleGeneralError"}]},
+      "ProcessResult":{"Type":"Pass","End":true},"HandleGeneralError":{"Type":"Pass","End":true}}})";
+  };
+  auto service = testing::run(def("arn:aws:states:::lambda:invoke",
+                                  R"("Parameters":{"FunctionName.$":"$.FunctionName","Payload.$":"$.Payload"},)"),
+                              json{{"FunctionName", "big_reply"}, {"Payload", nullptr}}, registry_with_big_reply(300000));
+  ASSERT_EQ(service.status, "SUCCEEDED");
+  EXPECT_EQ(service.output["Error"], "States.DataLimitExceeded");
+  EXPECT_EQ(service.output["Cause"],
+            "The state/task 'lambda' returned a result with a size exceeding the maximum number of bytes service limit.");
+  const std::string arn = "arn:aws:lambda:us-east-1:000000000000:function:big_reply";
+  auto legacy = testing::run(def(arn, ""), json::object(), registry_with_big_reply(300000));
+  ASSERT_EQ(legacy.status, "SUCCEEDED");
+  EXPECT_EQ(legacy.output["Cause"], "The state/task '" + arn +
+                                        "' returned a result with a size exceeding the maximum number of bytes service "
+                                        "limit.");
+  // Without a catcher the execution fails with that error.
+  auto uncaught = testing::run(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":")" + arn + R"(","End":true}}})",
+                               json::object(), registry_with_big_reply(300000));
+  EXPECT_EQ(uncaught.status, "FAILED");
+  EXPECT_EQ(uncaught.error, "States.DataLimitExceeded");
+}
+
+}  // namespace
+}  // namespace cosmicai::engine
