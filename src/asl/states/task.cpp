@@ -7,6 +7,9 @@ ResourceKind classify_resource(std::string_view r) {
   if (r.rfind("arn:aws:lambda:", 0) == 0 && r.find(":function:") != std::string_view::npos) {
     return ResourceKind::kLambdaFunction;
   }
+  if (r.rfind("arn:aws:states:", 0) == 0 && r.find(":activity:") != std::string_view::npos) {
+    return ResourceKind::kActivity;
+  }
   return ResourceKind::kUnsupported;
 }
 
@@ -29,6 +32,15 @@ std::unique_ptr<State> parse_task(const json& obj, const std::string& pointer, P
     s->resource_kind = classify_resource(*r);
   } else if (!obj.contains("Resource")) {
     ctx.error(pointer, "missing required field 'Resource'");
+  }
+  if (s->resource_kind == ResourceKind::kLambdaInvoke) {
+    // "FunctionName" is a required parameter of the Lambda Invoke API.
+    const auto params = obj.find("Parameters");
+    if (params == obj.end() || !params->is_object()) {
+      ctx.error(pointer, "arn:aws:states:::lambda:invoke needs 'Parameters' with 'FunctionName'");
+    } else if (!params->contains("FunctionName") && !params->contains("FunctionName.$")) {
+      ctx.error(pointer + "/Parameters", "missing required field 'FunctionName' for arn:aws:states:::lambda:invoke");
+    }
   }
   s->timeouts = TaskTimeouts::from_json(obj, pointer, ctx);
   if (auto it = obj.find("Credentials"); it != obj.end()) s->credentials = *it;

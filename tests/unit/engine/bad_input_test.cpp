@@ -29,9 +29,13 @@ TEST(BadInput, ResultPathIntoANonObjectFailsWithResultPathMatchFailure) {
   EXPECT_EQ(r.error, "States.ResultPathMatchFailure");
 }
 
-TEST(BadInput, LambdaInvokeWithoutFunctionNameIsANamedRuntimeError) {
+TEST(BadInput, LambdaInvokeWithoutFunctionNameIsRejected) {
+  EXPECT_TRUE(testing::contains(testing::messages(R"({"StartAt":"T","States":{"T":{"Type":"Task",
+      "Resource":"arn:aws:states:::lambda:invoke","Parameters":{"Payload.$":"$"},"End":true}}})"),
+                                "/States/T/Parameters: missing required field 'FunctionName'"));
+  // A FunctionName that resolves to something other than a string fails at run time.
   auto r = run(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
-      "Parameters":{"Payload.$":"$"},"End":true}}})", json::object());
+      "Parameters":{"FunctionName.$":"$.n"},"End":true}}})", json{{"n", 5}});
   EXPECT_EQ(r.error, "States.Runtime");
   EXPECT_NE(r.cause->find("FunctionName"), std::string::npos);
 }
