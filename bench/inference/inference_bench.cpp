@@ -29,7 +29,7 @@ struct Args {
   std::vector<int> threads{1, 2};
   std::vector<std::int64_t> batches{1, 32, 128, 512};
   double min_time = 1.5;
-  int repeats = 3;
+  int rounds = 3;  // interleaved rounds (cosmicai, then PyTorch); medians over rounds
   std::string python = "/usr/bin/python3";
   std::string python_coretype;  // extra PyTorch run with this OPENBLAS_CORETYPE
   std::vector<std::string> variants{"default"};
@@ -59,7 +59,7 @@ Args parse_args(int argc, char** argv) {
     if (k == "--threads") a.threads = parse_list<int>(next());
     else if (k == "--batches") a.batches = parse_list<std::int64_t>(next());
     else if (k == "--min-time") a.min_time = std::stod(next());
-    else if (k == "--repeats") a.repeats = std::stoi(next());
+    else if (k == "--rounds") a.rounds = std::stoi(next());
     else if (k == "--python") a.python = next();
     else if (k == "--no-python") a.python.clear();
     else if (k == "--python-coretype") a.python_coretype = next();
@@ -68,7 +68,7 @@ Args parse_args(int argc, char** argv) {
     else if (k == "--json") a.json_out = next();
     else if (k == "--help" || k == "-h") {
       std::puts(
-          "bench_inference [--threads 1,2] [--batches 1,32,128,512] [--min-time S] [--repeats N]\n"
+          "bench_inference [--threads 1,2] [--batches 1,32,128,512] [--min-time S] [--rounds N]\n"
           "                [--variants default,aten,bf16,torchscript] [--python PATH | --no-python]\n"
           "                [--python-coretype SkylakeX] [--gemm-n 2048] [--json FILE]\n"
           "Example: bench_inference --threads 2 --batches 128,512 --python-coretype SkylakeX");
@@ -107,27 +107,23 @@ model::ModelOptions variant_options(const std::string& variant, int threads, std
   return o;
 }
 
-// Median samples/s over `repeats` runs of at least `min_time` seconds each, after a warm-up.
-double time_runner(model::ModelRunner& runner, std::int64_t batch, double min_time, int repeats) {
+// Samples/s of one run of at least `min_time` seconds, after a warm-up batch.
+double time_runner(model::ModelRunner& runner, std::int64_t batch, double min_time) {
   std::mt19937 rng(7);
   std::uniform_real_distribution<float> pix(0.0F, 1.0F), mag(14.0F, 24.0F);
   std::vector<float> images(static_cast<std::size_t>(batch) * 5 * 32 * 32), mags(static_cast<std::size_t>(batch) * 5);
   for (auto& v : images) v = pix(rng);
   for (auto& v : mags) v = mag(rng);
   (void)runner.predict(images, mags, batch);
-  std::vector<double> runs;
-  for (int r = 0; r < repeats; ++r) {
-    std::int64_t n = 0;
-    const auto t0 = std::chrono::steady_clock::now();
-    double dt = 0;
-    do {
-      (void)runner.predict(images, mags, batch);
-      n += batch;
-      dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    } while (dt < min_time);
-    runs.push_back(static_cast<double>(n) / dt);
-  }
-  return median(runs);
+  std::int64_t n = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  double dt = 0;
+  do {
+    (void)runner.predict(images, mags, batch);
+    n += batch;
+    dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  } while (dt < min_time);
+  return static_cast<double>(n) / dt;
 }
 
 // Run the Python baseline; returns (threads, batch) -> samples/s.
@@ -138,9 +134,8 @@ std::map<std::pair<int, std::int64_t>, double> run_python(const Args& a, const s
   for (auto b : a.batches) batches += (batches.empty() ? "" : ",") + std::to_string(b);
   const std::string env = coretype.empty() ? "" : "OPENBLAS_CORETYPE=" + coretype + " ";
   const std::string cmd = fmt::format("{}{} {}/bench/inference/pytorch_eager.py --ref {} --threads {} --batches {} "
-                                      "--min-time {} --repeats {}",
-                                      env, a.python, COSMICAI_SOURCE_DIR, ref_dir(), threads, batches, a.min_time,
-                                      a.repeats);
+                                      "--min-time {} --repeats 1",
+                                      env, a.python, COSMICAI_SOURCE_DIR, ref_dir(), threads, batches, a.min_time);
   std::fprintf(stderr, "running: %s\n", cmd.c_str());
   FILE* p = popen(cmd.c_str(), "r");
   if (p == nullptr) throw std::runtime_error("cannot run " + cmd);
@@ -166,46 +161,67 @@ int main(int argc, char** argv) try {
   std::printf("machine: %s, %u logical CPUs; %s\n", cpu_model().c_str(), std::thread::hardware_concurrency(),
               model::blas_description().c_str());
 
-  // 1. Hardware reference: the best fp32 GEMM rate per thread count.
+  // Rounds: every measurement once per round, so that load from other processes on a shared
+  // machine hits all of them alike; medians over rounds are reported (GEMM: the best).
+  using Key = std::pair<int, std::int64_t>;
   std::map<int, double> peak;
-  for (int t : a.threads) {
-    for (const char* backend : {"onednn", "blas"}) {
-      auto g = model::measure_sgemm_gflops(backend, a.gemm_n, t, 5);
-      if (!g.ok()) continue;
-      std::printf("sgemm %dx%d, %d thread(s), %-6s: %7.1f GFLOP/s\n", static_cast<int>(a.gemm_n),
-                  static_cast<int>(a.gemm_n), t, backend, *g);
-      report["gemm"].push_back({{"threads", t}, {"backend", backend}, {"gflops", *g}});
-      peak[t] = std::max(peak[t], *g);
+  std::map<std::string, std::map<Key, std::vector<double>>> ours_runs;
+  std::map<Key, std::vector<double>> torch_env_runs, torch_core_runs;
+  std::map<std::string, std::shared_ptr<model::ModelRunner>> runners;
+  for (int round = 0; round < a.rounds; ++round) {
+    std::fprintf(stderr, "round %d/%d\n", round + 1, a.rounds);
+    for (int t : a.threads) {  // 1. hardware reference
+      for (const char* backend : {"onednn", "blas"}) {
+        auto g = model::measure_sgemm_gflops(backend, a.gemm_n, t, 3);
+        if (!g.ok()) continue;
+        report["gemm"].push_back({{"round", round}, {"threads", t}, {"backend", backend}, {"gflops", *g}});
+        peak[t] = std::max(peak[t], *g);
+      }
     }
-  }
-
-  // 2. cosmicai.
-  std::map<std::string, std::map<std::pair<int, std::int64_t>, double>> ours;
-  for (const auto& variant : a.variants) {
-    for (int t : a.threads) {
-      for (auto b : a.batches) {
-        auto runner = model::ModelRunner::open(variant_options(variant, t, b));
-        if (!runner.ok()) throw std::runtime_error(runner.error().message);
-        const double sps = time_runner(**runner, b, a.min_time, a.repeats);
-        ours[variant][{t, b}] = sps;
-        std::fprintf(stderr, "cosmicai %-11s threads %d batch %4ld: %8.1f samples/s\n", variant.c_str(), t,
-                     static_cast<long>(b), sps);
-        report["cosmicai"].push_back({{"variant", variant}, {"threads", t}, {"batch", b}, {"samples_per_s", sps}});
+    for (const auto& variant : a.variants) {  // 2. cosmicai
+      for (int t : a.threads) {
+        for (auto b : a.batches) {
+          const std::string key = fmt::format("{}/{}/{}", variant, t, b);
+          if (!runners.count(key)) {
+            auto runner = model::ModelRunner::open(variant_options(variant, t, b));
+            if (!runner.ok()) throw std::runtime_error(runner.error().message);
+            runners[key] = *runner;
+          }
+          const double sps = time_runner(*runners[key], b, a.min_time);
+          ours_runs[variant][{t, b}].push_back(sps);
+          std::fprintf(stderr, "cosmicai %-11s threads %d batch %4ld: %8.1f samples/s\n", variant.c_str(), t,
+                       static_cast<long>(b), sps);
+        }
+      }
+    }
+    if (!a.python.empty()) {  // 3. PyTorch eager
+      for (const auto& [k, v] : run_python(a, "")) torch_env_runs[k].push_back(v);
+      if (!a.python_coretype.empty()) {
+        for (const auto& [k, v] : run_python(a, a.python_coretype)) torch_core_runs[k].push_back(v);
       }
     }
   }
-
-  // 3. PyTorch eager baseline(s).
-  std::map<std::pair<int, std::int64_t>, double> torch_env, torch_core;
-  if (!a.python.empty()) {
-    torch_env = run_python(a, "");
-    if (!a.python_coretype.empty()) torch_core = run_python(a, a.python_coretype);
+  for (const auto& [t, g] : peak) std::printf("best sgemm %ldx%ld, %d thread(s): %.1f GFLOP/s\n",
+                                              static_cast<long>(a.gemm_n), static_cast<long>(a.gemm_n), t, g);
+  std::map<std::string, std::map<Key, double>> ours;
+  std::map<Key, double> torch_env, torch_core;
+  for (const auto& [variant, m] : ours_runs) {
+    for (const auto& [k, runs] : m) {
+      ours[variant][k] = median(runs);
+      report["cosmicai"].push_back({{"variant", variant}, {"threads", k.first}, {"batch", k.second},
+                                    {"samples_per_s", median(runs)}, {"runs", runs}});
+    }
   }
-  for (const auto& [k, v] : torch_env)
-    report["pytorch_eager"].push_back({{"threads", k.first}, {"batch", k.second}, {"samples_per_s", v}});
-  for (const auto& [k, v] : torch_core)
-    report["pytorch_eager_coretype"].push_back(
-        {{"coretype", a.python_coretype}, {"threads", k.first}, {"batch", k.second}, {"samples_per_s", v}});
+  for (const auto& [k, runs] : torch_env_runs) {
+    torch_env[k] = median(runs);
+    report["pytorch_eager"].push_back(
+        {{"threads", k.first}, {"batch", k.second}, {"samples_per_s", median(runs)}, {"runs", runs}});
+  }
+  for (const auto& [k, runs] : torch_core_runs) {
+    torch_core[k] = median(runs);
+    report["pytorch_eager_coretype"].push_back({{"coretype", a.python_coretype}, {"threads", k.first},
+                                                {"batch", k.second}, {"samples_per_s", median(runs)}, {"runs", runs}});
+  }
 
   // 4. Table.
   std::printf("\n%-11s %7s %5s %10s %8s %7s %12s %7s", "variant", "threads", "batch", "samples/s", "GFLOP/s", "%GEMM",

@@ -9,6 +9,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <exception>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -49,6 +50,12 @@ void tune_allocator() {
 }
 
 /// Batching, threading and locking shared by both runners; subclasses implement `run_batch`.
+///
+/// Threads: a runner that allows it (`batch_parallel()`) splits each batch of at least
+/// kMinPerWorker samples per thread into one contiguous slice per thread, each run with
+/// single-threaded kernels: one synchronisation per batch instead of one per operator, which
+/// keeps throughput when other processes share the cores. Smaller batches of such a runner run
+/// on the calling thread alone; runners that do not allow splitting use ATen's intra-op threads.
 class BatchedRunner : public ModelRunner {
  public:
   explicit BatchedRunner(ModelOptions options) : options_(std::move(options)) {}
@@ -63,32 +70,67 @@ class BatchedRunner : public ModelRunner {
     }
     std::vector<float> out(static_cast<std::size_t>(n));
     std::lock_guard<std::mutex> lock(mutex_);
-    // ATen's OpenMP thread count is per calling thread: set it on every call.
-    at::set_num_threads(options_.threads);
-    set_blas_threads(options_.threads);
-    c10::InferenceMode guard;
+    const int threads = options_.threads;
     for (std::int64_t begin = 0; begin < n; begin += options_.batch_size) {
       const std::int64_t count = std::min(options_.batch_size, n - begin);
-      // Views of the caller's buffers, no copy.
-      at::Tensor img = at::from_blob(const_cast<float*>(images.data()) + begin * kImageElements,
-                                     {count, 5, 32, 32}, at::kFloat);
-      at::Tensor mag = at::from_blob(const_cast<float*>(magnitudes.data()) + begin * kMagnitudes,
-                                     {count, kMagnitudes}, at::kFloat);
-      at::Tensor y = run_batch(img, mag).to(at::kFloat).contiguous();
-      if (y.numel() != count) {
-        throw std::runtime_error(fmt::format("{}: returned {} values for a batch of {}", description(), y.numel(),
-                                             count));
+      if (threads > 1 && batch_parallel() && count >= threads * kMinPerWorker) {
+        std::vector<std::thread> workers;
+        std::vector<std::exception_ptr> errors(static_cast<std::size_t>(threads));
+        auto slice = [&](int part) {
+          const std::int64_t lo = begin + count * part / threads;
+          const std::int64_t hi = begin + count * (part + 1) / threads;
+          try {
+            run_slice(images, magnitudes, lo, hi - lo, 1, out);
+          } catch (...) {
+            errors[static_cast<std::size_t>(part)] = std::current_exception();
+          }
+        };
+        for (int part = 1; part < threads; ++part) workers.emplace_back(slice, part);
+        slice(0);
+        for (auto& w : workers) w.join();
+        for (auto& e : errors) {
+          if (e) std::rethrow_exception(e);
+        }
+      } else if (batch_parallel()) {
+        // Too few samples to share: per-operator work is too small for intra-op threads to pay
+        // for their synchronisation (and stalls badly when the cores are shared).
+        run_slice(images, magnitudes, begin, count, 1, out);
+      } else {
+        run_slice(images, magnitudes, begin, count, threads, out);
       }
-      std::copy_n(y.data_ptr<float>(), count, out.begin() + begin);
     }
     return out;
   }
 
  protected:
   virtual at::Tensor run_batch(const at::Tensor& images, const at::Tensor& magnitudes) = 0;
+  /// Return true when `run_batch` may run concurrently on several threads.
+  virtual bool batch_parallel() const { return false; }
   ModelOptions options_;
 
  private:
+  static constexpr std::int64_t kMinPerWorker = 8;
+
+  // Run samples [begin, begin+count) on the calling thread with `threads` intra-op threads.
+  void run_slice(std::span<const float> images, std::span<const float> magnitudes, std::int64_t begin,
+                 std::int64_t count, int threads, std::vector<float>& out) {
+    // ATen's OpenMP thread count is per calling thread: set it every time.
+    at::set_num_threads(threads);
+    set_blas_threads(threads);
+    c10::InferenceMode guard;
+    // Views of the caller's buffers, no copy.
+    at::Tensor img = at::from_blob(const_cast<float*>(images.data()) + begin * kImageElements, {count, 5, 32, 32},
+                                   at::kFloat);
+    at::Tensor mag = at::from_blob(const_cast<float*>(magnitudes.data()) + begin * kMagnitudes, {count, kMagnitudes},
+                                   at::kFloat);
+    at::Tensor y = run_batch(img, mag).to(at::kFloat).contiguous();
+    if (y.numel() != count) {
+      throw std::runtime_error(fmt::format("{}: returned {} values for a batch of {}", description(), y.numel(),
+                                           count));
+    }
+    std::copy_n(y.data_ptr<float>(), count, out.begin() + begin);
+  }
+
   std::mutex mutex_;
 };
 
@@ -111,6 +153,7 @@ class BuiltinRunner final : public BatchedRunner {
   at::Tensor run_batch(const at::Tensor& images, const at::Tensor& magnitudes) override {
     return net_.forward(images, magnitudes);
   }
+  bool batch_parallel() const override { return true; }  // forward only reads the prepared weights
 
  private:
   AstroMaeNet net_;

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/json.hpp"
@@ -104,6 +105,27 @@ TEST(ModelRunner, BatchOfOneAgreesWithWholeBatch) {
   EXPECT_LE(max_abs_diff(predict_ref(*single), a), 1e-6);
   EXPECT_LE(max_abs_diff(predict_ref(*odd), a), 1e-6);
   EXPECT_LE(max_abs_diff(predict_ref(*single), reference().outputs), 1e-6);
+}
+
+TEST(ModelRunner, TwoThreadsSplittingTheBatchAgreeWithOneThread) {
+  ModelOptions o;
+  o.source = "builtin:" + kTorchScript;
+  o.threads = 2;  // 16 samples >= 2 x 8: two slices of 8 on two threads
+  auto two = open_ok(o);
+  ASSERT_TRUE(two);
+  EXPECT_LE(max_abs_diff(predict_ref(*two), predict_ref(*reference_builtin())), 1e-6);
+  EXPECT_LE(max_abs_diff(predict_ref(*two), reference().outputs), 1e-6);
+}
+
+TEST(ModelRunner, ConcurrentPredictCallsGiveTheSameAnswers) {
+  auto m = reference_builtin();
+  ASSERT_TRUE(m);
+  const auto expected = predict_ref(*m);
+  std::vector<std::vector<float>> got(3);
+  std::vector<std::thread> callers;
+  for (auto& g : got) callers.emplace_back([&] { g = predict_ref(*m); });
+  for (auto& c : callers) c.join();
+  for (const auto& g : got) EXPECT_EQ(g, expected);
 }
 
 TEST(ModelRunner, FirstPredictionsOfPartitionOneMatchExpectedJson) {
