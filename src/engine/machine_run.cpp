@@ -27,7 +27,7 @@ json StateCall::context() const {
 }
 
 std::int64_t StateCall::record(std::string_view type, json details) const {
-  const auto id = exec().history.add(type, run->last_event_id(), std::move(details));
+  const auto id = run->history().add(type, run->last_event_id(), std::move(details));
   run->set_last_event_id(id);
   return id;
 }
@@ -166,8 +166,9 @@ void run_with_policy(const CallPtr& call, Body body) {
 
 MachineRun::MachineRun(std::shared_ptr<Execution> exec, const asl::StateMachine& machine, json input,
                        std::int64_t previous_event_id, std::vector<CancelFlag> cancel,
-                       std::function<void(RunOutcome)> done)
+                       std::function<void(RunOutcome)> done, bool own_history)
     : exec_(std::move(exec)),
+      own_history_(own_history ? std::make_unique<History>(exec_->scheduler.clock(), false) : nullptr),
       machine_(machine),
       current_(machine.start()),
       input_(std::move(input)),
@@ -208,7 +209,7 @@ void MachineRun::resume() {
     call->entered_time = exec_->scheduler.clock().now();
     call->done = [self = call->run](StepResult r) { self->complete(std::move(r)); };
     exec_->transitions.fetch_add(1, std::memory_order_relaxed);
-    if (exec_->history.enabled()) {
+    if (history().enabled()) {
       call->entered_id = call->record(std::string(asl::to_string(current_->type)) + "StateEntered",
                                       json{{"name", current_->name},
                                            {"input", dump_compact(call->input)},
@@ -259,13 +260,13 @@ bool MachineRun::advance(StepResult r) {
     done_(RunOutcome{false, nullptr, std::move(r.failure)});
     return false;
   }
-  if (exec_->history.enabled()) {
-    last_event_id_ = exec_->history.add(std::string(asl::to_string(s.type)) + "StateExited", last_event_id_,
+  if (history().enabled()) {
+    last_event_id_ = history().add(std::string(asl::to_string(s.type)) + "StateExited", last_event_id_,
                                         json{{"name", s.name},
                                              {"output", dump_compact(r.output)},
                                              {"outputDetails", {{"truncated", false}}}});
   } else {
-    last_event_id_ = exec_->history.add("", last_event_id_);  // keeps event ids as AWS numbers them
+    last_event_id_ = history().add("", last_event_id_);  // keeps event ids as AWS numbers them
   }
   if (r.kind == StepResult::Kind::kEnd) {
     done_(RunOutcome{true, std::move(r.output), {}});

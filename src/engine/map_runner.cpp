@@ -153,7 +153,8 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
       fan->running++;
       auto& ex = call->exec();
       std::int64_t iter_id = started_id;
-      if (ex.history.enabled()) {
+      const bool inline_map = ms.mode == asl::MapMode::kInline;
+      if (ex.history.enabled() && inline_map) {
         iter_id = ex.history.add("MapIterationStarted", started_id, json{{"name", ms.name}, {"index", index}});
       }
       auto cancel = call->run->cancel_flags();
@@ -168,15 +169,16 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
             fan->finished++;
             auto& ex = call->exec();
             const auto& st = static_cast<const asl::MapState&>(*call->state);
+            const bool record = ex.history.enabled() && st.mode == asl::MapMode::kInline;
             if (o.ok) {
               fan->results[index] = std::move(o.output);
               fan->succeeded[index] = 1;
-              if (ex.history.enabled()) {
+              if (record) {
                 ex.history.add("MapIterationSucceeded", call->run->last_event_id(), json{{"name", st.name}, {"index", index}});
               }
             } else {
               fan->failed++;
-              if (ex.history.enabled()) {
+              if (record) {
                 ex.history.add("MapIterationFailed", call->run->last_event_id(), json{{"name", st.name}, {"index", index}});
               }
               bool exceeded = true;
@@ -205,7 +207,8 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
               return;
             }
             (*launch_ref)();
-          });
+          },
+          /*own_history=*/!inline_map);
       child->start();
     }
   };

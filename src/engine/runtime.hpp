@@ -104,8 +104,11 @@ using CallPtr = std::shared_ptr<StateCall>;
 /// waits (timer, child runs) resumes the loop from a worker when it completes.
 class MachineRun : public std::enable_shared_from_this<MachineRun> {
  public:
+  /// `own_history`: the run is a child execution (Distributed Map) whose events stay out of
+  /// the parent's history, as on AWS, where the parent records only MapRun* events.
   MachineRun(std::shared_ptr<Execution> exec, const asl::StateMachine& machine, json input,
-             std::int64_t previous_event_id, std::vector<CancelFlag> cancel, std::function<void(RunOutcome)> done);
+             std::int64_t previous_event_id, std::vector<CancelFlag> cancel, std::function<void(RunOutcome)> done,
+             bool own_history = false);
 
   /// Queue the run on the worker pool.
   void start();
@@ -113,6 +116,8 @@ class MachineRun : public std::enable_shared_from_this<MachineRun> {
   void resume();
 
   Execution& exec() { return *exec_; }
+  /// The history this run records into (the execution's, or its own for a child execution).
+  History& history() { return own_history_ ? *own_history_ : exec_->history; }
   const std::shared_ptr<Execution>& exec_ptr() const { return exec_; }
   const std::vector<CancelFlag>& cancel_flags() const { return cancel_; }
   bool cancelled() const;
@@ -126,6 +131,7 @@ class MachineRun : public std::enable_shared_from_this<MachineRun> {
   void dispatch(const CallPtr& call);
 
   std::shared_ptr<Execution> exec_;
+  std::unique_ptr<History> own_history_;
   const asl::StateMachine& machine_;
   const asl::State* current_;
   json input_;

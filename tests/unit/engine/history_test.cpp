@@ -61,6 +61,18 @@ TEST(History, MapAndWaitEvents) {
   EXPECT_EQ(count("MapStateExited"), 1);
 }
 
+TEST(History, DistributedMapChildrenStayOutOfTheParentHistory) {
+  auto r = testing::run(R"({"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{
+      "ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},
+      "StartAt":"I","States":{"I":{"Type":"Pass","End":true}}},"End":true}}})",
+                        json::parse("[1,2,3]"), testing::stub_registry(), 2, true);
+  ASSERT_EQ(r.status, "SUCCEEDED");
+  EXPECT_EQ(types(r.history),
+            (std::vector<std::string>{"ExecutionStarted", "MapStateEntered", "MapStateStarted", "MapRunStarted",
+                                      "MapRunSucceeded", "MapStateSucceeded", "MapStateExited",
+                                      "ExecutionSucceeded"}));
+}
+
 TEST(History, DisabledHistoryKeepsNothing) {
   auto r = testing::run(R"({"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}})", json::object());
   EXPECT_TRUE(r.history.is_null());
