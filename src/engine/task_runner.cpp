@@ -35,6 +35,11 @@ void task_body(const CallPtr& call, const json& effective, const json& context, 
   // Timeouts resolve against the effective input, before anything is scheduled.
   std::optional<std::int64_t> timeout = t.timeouts.timeout(effective, context);
   std::optional<std::int64_t> heartbeat = t.timeouts.heartbeat(effective, context);
+  if (t.resource_kind == asl::ResourceKind::kActivity) {
+    // No activity workers exist here, so the activity is as absent as a deleted one on AWS, which fails the
+    // execution with States.Runtime before scheduling anything (recorded: LocalStack test_runtime_error_handling).
+    throw StatesError(asl::errors::kRuntime, "The activity " + t.resource + " does not exist.");
+  }
   if (t.resource_kind == asl::ResourceKind::kUnsupported) {
     throw StatesError(asl::errors::kRuntime, "the resource '" + t.resource + "' is not supported by this engine");
   }

@@ -9,7 +9,8 @@ namespace cosmicai::asl {
 enum class ResourceKind {
   kLambdaInvoke,    ///< arn:aws:states:::lambda:invoke (result: the Invoke response)
   kLambdaFunction,  ///< arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER] (result: the function's)
-  kUnsupported,     ///< any other service integration or pattern (.sync, .waitForTaskToken, activities)
+  kActivity,        ///< arn:aws:states:REGION:ACCOUNT:activity:NAME (no activity exists locally: States.Runtime)
+  kUnsupported,     ///< any other service integration or pattern (.sync, .waitForTaskToken)
 };
 
 /// "A Task State causes the interpreter to execute the work identified by the

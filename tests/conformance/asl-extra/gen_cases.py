@@ -63,6 +63,24 @@ case("base", "state_pass_regex_json_path_base", "base/statemachines/pass_result_
      {"users": [{"year": 1997, "status": 0}, {"year": 1998, "status": 1}]},
      ok({"FromInput": [{"year": 1997, "status": 0}]}))
 
+case("error_handling", "runtime_error_handling", "errorhandling/statemachines/runtime_error_handling.json5",
+     "error_handling/test_aws_sdk.snapshot.json", "error_handling/test_aws_sdk.py::TestAwsSdk::test_runtime_error_handling",
+     "get_execution_history",
+     # The test deletes the activity before it starts the execution; its ARN is masked in the recording.
+     {"Comment": "RUNTIME_ERROR_HANDLING", "StartAt": "ActivityTaskWithRuntimeCatch", "States": {
+         "ActivityTaskWithRuntimeCatch": {
+             "Type": "Task", "Resource": "arn:aws:states:us-east-1:000000000000:activity:activity_name",
+             "Catch": [{"ErrorEquals": ["CustomErrorName", "States.Runtime"], "ResultPath": "$.RuntimeError",
+                        "Next": "RuntimeErrorHandler"},
+                       {"ErrorEquals": ["States.ALL"], "ResultPath": "$.StatesAllError", "Next": "StatesAllHandler"}],
+             "Retry": [{"ErrorEquals": ["States.Runtime"], "IntervalSeconds": 1, "MaxAttempts": 1, "BackoffRate": 1.0}],
+             "End": True},
+         "RuntimeErrorHandler": {"Type": "Pass", "End": True},
+         "StatesAllHandler": {"Type": "Pass", "End": True}}},
+     {"Value1": "HelloWorld"},
+     fail("States.Runtime", "An error occurred while executing the state 'ActivityTaskWithRuntimeCatch' (entered at "
+                            "the event id #2). The activity activity_arn does not exist."))
+
 
 # AWS documentation examples (docs.aws.amazon.com/step-functions/latest/dg/input-output-resultpath.html):
 # the page's "Task result" is produced here by a Pass state's Result, which ResultPath treats alike.
