@@ -26,6 +26,19 @@ json invoke_response(json payload, const std::string& request_id) {
   return r;
 }
 
+/// The event a function receives from arn:aws:states:::lambda:invoke, as recorded on AWS (LocalStack
+/// test_lambda_task_service: test_invoke, test_invoke_json_values): Lambda gets the Payload as the raw
+/// request body, so a string Payload is that JSON text ("\"HelloWorld\"" -> "HelloWorld", "null" -> null),
+/// and no Payload (or null) is an empty body, which a function sees as {}. A string that is not JSON is
+/// passed on as the string.
+json invoke_payload(const json& parameters) {
+  const auto it = parameters.find("Payload");
+  if (it == parameters.end() || it->is_null()) return json::object();
+  if (!it->is_string()) return *it;
+  json parsed = json::parse(it->get_ref<const std::string&>(), nullptr, /*allow_exceptions=*/false);
+  return parsed.is_discarded() ? *it : parsed;
+}
+
 }  // namespace
 
 void task_body(const CallPtr& call, const json& effective, const json& context, BodyDone done) {
@@ -53,7 +66,7 @@ void task_body(const CallPtr& call, const json& effective, const json& context, 
                         "parameters " + dump_compact(effective));
     }
     function = effective["FunctionName"].get<std::string>();
-    event = effective.contains("Payload") ? effective["Payload"] : json::object();
+    event = invoke_payload(effective);
   } else {
     function = t.resource;
     event = effective;

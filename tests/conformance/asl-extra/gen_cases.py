@@ -81,6 +81,28 @@ case("error_handling", "runtime_error_handling", "errorhandling/statemachines/ru
      fail("States.Runtime", "An error occurred while executing the state 'ActivityTaskWithRuntimeCatch' (entered at "
                             "the event id #2). The activity activity_arn does not exist."))
 
+SVC = ("services/test_lambda_task_service.snapshot.json", "services/test_lambda_task_service.py::TestTaskServiceLambda::")
+SVC_DEF = {"Comment": "TASK_SERVICE_LAMBDA_INVOKE", "StartAt": "Start", "States": {
+    "Start": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+              "Parameters": {"FunctionName.$": "$.FunctionName", "Payload.$": "$.Payload"}, "Next": "EndWithFinal"},
+    "EndWithFinal": {"Type": "Pass", "ResultPath": "$.final", "End": True}}}
+
+
+def invoke_output(payload):
+    response = {"ExecutedVersion": "$LATEST", "Payload": payload, "StatusCode": 200}
+    return dict(response, final=dict(response))
+
+
+# The recorded function returns its event (LAMBDA_ID_FUNCTION): sfn_stub_identity.
+for name, key, payload, result in [
+        ("lambda_invoke_null_payload", "test_invoke", None, {}),
+        ("lambda_invoke_json_values__none", "test_invoke_json_values[None]", "null", None),
+        ("lambda_invoke_json_values__helloworld", "test_invoke_json_values[HelloWorld]", '"HelloWorld"', "HelloWorld"),
+        ("lambda_invoke_json_values__0_0", "test_invoke_json_values[0.0]", "0.0", 0.0)]:
+    case("services", name, "services/statemachines/lambda_invoke.json5", SVC[0], SVC[1] + key,
+         "get_execution_history", SVC_DEF, {"FunctionName": "sfn_stub_identity", "Payload": payload},
+         ok(invoke_output(result)), stubs=["sfn_stub_identity"])
+
 
 # AWS documentation examples (docs.aws.amazon.com/step-functions/latest/dg/input-output-resultpath.html):
 # the page's "Task result" is produced here by a Pass state's Result, which ResultPath treats alike.

@@ -82,3 +82,26 @@ TEST(Hardening, StatesAllCatchesATaskResultOverThePayloadLimit) {
 
 }  // namespace
 }  // namespace cosmicai::engine
+
+namespace cosmicai::engine {
+namespace {
+
+TEST(Hardening, LambdaInvokePayloadIsTheRawRequestBody) {
+  // Recorded on AWS (LocalStack test_lambda_task_service): a string Payload is JSON text the function
+  // receives parsed, and a null or missing Payload reaches the function as {}.
+  const std::string def = R"({"StartAt":"S","States":{"S":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+      "Parameters":{"FunctionName":"sfn_stub_identity","Payload.$":"$.p"},"ResultSelector":{"r.$":"$.Payload"},
+      "End":true}}})";
+  EXPECT_EQ(testing::run(def, json{{"p", nullptr}}).output, (json{{"r", json::object()}}));
+  EXPECT_EQ(testing::run(def, json{{"p", "\"HelloWorld\""}}).output, (json{{"r", "HelloWorld"}}));
+  EXPECT_EQ(testing::run(def, json{{"p", "null"}}).output, (json{{"r", nullptr}}));
+  EXPECT_EQ(testing::run(def, json{{"p", "[1, {\"a\": 2}]"}}).output, (json{{"r", json::parse("[1,{\"a\":2}]")}}));
+  EXPECT_EQ(testing::run(def, json{{"p", "not json"}}).output, (json{{"r", "not json"}}));
+  EXPECT_EQ(testing::run(def, json{{"p", {{"k", 1}}}}).output, (json{{"r", {{"k", 1}}}}));
+  const std::string no_payload = R"({"StartAt":"S","States":{"S":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+      "Parameters":{"FunctionName":"sfn_stub_identity"},"ResultSelector":{"r.$":"$.Payload"},"End":true}}})";
+  EXPECT_EQ(testing::run(no_payload, json{{"x", 1}}).output, (json{{"r", json::object()}}));
+}
+
+}  // namespace
+}  // namespace cosmicai::engine
