@@ -20,9 +20,14 @@ json invoke_function(const Registry& registry, std::string_view name_or_arn, con
                      const InvokeContext& ctx) {
   auto handler = registry.find(name_or_arn);
   if (!handler) {
+    // AWS's text names the full function ARN (a bare name is expanded in the caller's region and account).
+    const std::string arn = name_or_arn.starts_with("arn:")
+                                ? std::string(name_or_arn)
+                                : "arn:aws:lambda:us-east-1:123456789012:function:" + std::string(name_or_arn);
     throw ServiceError("Lambda.ResourceNotFoundException",
-                       "Function not found: " + std::string(name_or_arn) +
-                           " (Service: Lambda, Status Code: 404, Error Code: ResourceNotFoundException)");
+                       "Function not found: " + arn +
+                           " (Service: AWSLambda; Status Code: 404; Error Code: ResourceNotFoundException; Request ID: " +
+                           ctx.request_id + "; Proxy: null)");
   }
   try {
     return (*handler)(event, ctx);

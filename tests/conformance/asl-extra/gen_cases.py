@@ -103,6 +103,23 @@ for name, key, payload, result in [
          "get_execution_history", SVC_DEF, {"FunctionName": "sfn_stub_identity", "Payload": payload},
          ok(invoke_output(result)), stubs=["sfn_stub_identity"])
 
+# A function that does not exist (the recorded name is masked: "no_such_<lambda_function_name>").
+case("error_handling", "task_service_lambda__no_such_function",
+     "errorhandling/statemachines/task_service_lambda_invoke_catch_unknown.json5",
+     "error_handling/test_task_service_lambda.snapshot.json",
+     "error_handling/test_task_service_lambda.py::TestTaskServiceLambda::test_no_such_function", "get_execution_history",
+     {"Comment": "TASK_SERVICE_LAMBDA_CATCH_UNKNOWN", "StartAt": "Start", "States": {
+         "Start": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                   "Parameters": {"FunctionName.$": "$.FunctionName", "Payload.$": "$.Payload"},
+                   "Catch": [{"ErrorEquals": ["Lambda.Unknown"], "Next": "EndWithHandler"}], "Next": "EndWithFinal"},
+         "EndWithHandler": {"Type": "Pass", "ResultPath": "$.error", "End": True},
+         "EndWithFinal": {"Type": "Pass", "ResultPath": "$.final", "End": True}}},
+     {"FunctionName": "no_such_sfn_stub_identity", "Payload": None},
+     fail("Lambda.ResourceNotFoundException",
+          "Function not found: arn:<partition>:lambda:<region>:111111111111:function:no_such_<lambda_function_name> "
+          "(Service: AWSLambda; Status Code: 404; Error Code: ResourceNotFoundException; Request ID: <request_id>; "
+          "Proxy: null)"))
+
 
 # AWS documentation examples (docs.aws.amazon.com/step-functions/latest/dg/input-output-resultpath.html):
 # the page's "Task result" is produced here by a Pass state's Result, which ResultPath treats alike.
