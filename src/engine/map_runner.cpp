@@ -1,5 +1,6 @@
 // Map states (INLINE and DISTRIBUTED with inline items) and Parallel states: child runs
 // on the worker pool, results in item/branch order.
+#include <charconv>
 #include <cmath>
 
 #include "asl/path/json_path.hpp"
@@ -21,17 +22,52 @@ std::optional<std::int64_t> resolve_int(const std::optional<std::int64_t>& liter
   return asl::resolve_seconds_path(*path, field, input, context, false);
 }
 
+/// The value a ToleratedFailure*Path selects, with a string holding an integer read as that integer
+/// (AWS's behaviour as LocalStack reproduces it against its recordings).
+json tolerated_failure_value(const std::string& path, const json& input, const json& context) {
+  json v = asl::query_path(path, input, context);
+  if (v.is_string()) {
+    const auto& text = v.get_ref<const std::string&>();
+    std::int64_t n = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec == std::errc() && end == text.data() + text.size() && !text.empty()) return json(n);
+  }
+  return v;
+}
+
+/// How a rejected value is quoted in AWS's cause: strings as they are, anything else as JSON.
+std::string quoted_value(const json& v) { return v.is_string() ? v.get<std::string>() : dump_compact(v); }
+
+/// ToleratedFailureCount(Path). Recorded on AWS (LocalStack test_map_state_tolerated_failure_count_path):
+/// a non-integer or negative value fails the execution with States.Runtime.
+std::optional<std::int64_t> resolve_count(const asl::MapState& m, const json& input, const json& context) {
+  if (m.tolerated_failure_count) return m.tolerated_failure_count;
+  if (!m.tolerated_failure_count_path) return std::nullopt;
+  const auto& path = *m.tolerated_failure_count_path;
+  const json v = tolerated_failure_value(path, input, context);
+  if (!v.is_number_integer()) {
+    throw StatesError(asl::errors::kRuntime, "The ToleratedFailureCountPath field refers to value \"" +
+                                                 quoted_value(v) + "\" which is not a valid integer: " + path);
+  }
+  if (v.get<std::int64_t>() < 0) throw StatesError(asl::errors::kRuntime, "ToleratedFailureCount cannot be negative.");
+  return v.get<std::int64_t>();
+}
+
+/// ToleratedFailurePercentage(Path): a number from 0 to 100 (recorded: ..._percentage_path).
 std::optional<double> resolve_percentage(const asl::MapState& m, const json& input, const json& context) {
   if (m.tolerated_failure_percentage) return m.tolerated_failure_percentage;
   if (!m.tolerated_failure_percentage_path) return std::nullopt;
-  auto v = asl::try_query_path(*m.tolerated_failure_percentage_path, input, context);
-  if (!v || !v->is_number() || v->get<double>() < 0 || v->get<double>() > 100) {
-    throw StatesError(asl::errors::kRuntime, "The ToleratedFailurePercentagePath '" +
-                                                 *m.tolerated_failure_percentage_path +
-                                                 "' must select a number between 0 and 100" +
-                                                 (v ? ", got " + asl::describe(*v) : std::string(", found nothing")));
+  const auto& path = *m.tolerated_failure_percentage_path;
+  const json v = tolerated_failure_value(path, input, context);
+  if (!v.is_number()) {
+    throw StatesError(asl::errors::kRuntime, "The ToleratedFailurePercentagePath field refers to value \"" +
+                                                 quoted_value(v) + "\" which is not a valid float: " + path);
   }
-  return v->get<double>();
+  const double pct = v.get<double>();
+  if (pct < 0 || pct > 100) {
+    throw StatesError(asl::errors::kRuntime, "ToleratedFailurePercentage must be between 0 and 100.");
+  }
+  return pct;
 }
 
 /// Shared bookkeeping of one Map or Parallel run. Guarded by `mu`.
@@ -59,9 +95,7 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
                                                  (m.items_path == "$" ? "" : " (ItemsPath '" + m.items_path + "')"));
   }
   auto max_conc = resolve_int(m.max_concurrency, m.max_concurrency_path, "MaxConcurrencyPath", effective, context);
-  std::optional<std::int64_t> tol_count =
-      resolve_int(m.tolerated_failure_count, m.tolerated_failure_count_path, "ToleratedFailureCountPath", effective,
-                  context);
+  std::optional<std::int64_t> tol_count = resolve_count(m, effective, context);
   std::optional<double> tol_pct = resolve_percentage(m, effective, context);
 
   // Item inputs: ItemSelector (or legacy Parameters) sees the Map's effective input and $$.Map.Item.

@@ -120,6 +120,62 @@ case("error_handling", "task_service_lambda__no_such_function",
           "(Service: AWSLambda; Status Code: 404; Error Code: ResourceNotFoundException; Request ID: <request_id>; "
           "Proxy: null)"))
 
+# Tolerated-failure paths (test_map_state_tolerated_failure_{count,percentage}_path). The outcomes are
+# those of LocalStack's implementation, which passes these AWS-validated snapshot tests (error and
+# output; the causes are LocalStack's reproduction of AWS's text); the 800 KB snapshot file was not read.
+SCN = ("scenarios/test_base_scenarios.snapshot.json", "scenarios/test_base_scenarios.py::TestBaseScenarios::")
+
+
+def tolerance_def(comment, field):
+    return {"Comment": comment, "StartAt": "MapState", "States": {"MapState": {
+        "Type": "Map", "ItemsPath": "$.Items", "MaxConcurrency": 1,
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                          "StartAt": "HandleItem", "States": {"HandleItem": {"Type": "Pass", "End": True}}},
+        field: "$." + field[:-4], "End": True}}}
+
+
+def value_id(v):
+    return {"{}": "empty_object", "-1": "minus_1", "-1.1": "minus_1_1"}.get(json.dumps(v), str(v).replace(".", "_"))
+
+
+for v in [{}, "NoNumber", -1, 0, 1]:
+    expect = ok([0]) if v in (0, 1) and not isinstance(v, dict) else fail(
+        "States.Runtime", "ToleratedFailureCount cannot be negative." if v == -1 else
+        f'The ToleratedFailureCountPath field refers to value "{v if isinstance(v, str) else json.dumps(v)}" '
+        "which is not a valid integer: $.ToleratedFailureCount")
+    case("scenarios", f"map_state_tolerated_failure_count_path__{value_id(v).lower()}",
+         "scenarios/statemachines/map_state_tolerated_failure_count_path.json5", SCN[0],
+         SCN[1] + f"test_map_state_tolerated_failure_count_path[{v}]", "get_execution_history",
+         tolerance_def("MAP_STATE_TOLERATED_FAILURE_COUNT_PATH", "ToleratedFailureCountPath"),
+         {"Items": [0], "ToleratedFailureCount": v}, expect)
+for v in [{}, "NoNumber", -1.1, -1, 0, 1, 1.1, 100, 100.1]:
+    if isinstance(v, (dict, str)):
+        expect = fail("States.Runtime", f'The ToleratedFailurePercentagePath field refers to value '
+                      f'"{v if isinstance(v, str) else json.dumps(v)}" which is not a valid float: '
+                      "$.ToleratedFailurePercentage")
+    elif 0 <= v <= 100:
+        expect = ok([0])
+    else:
+        expect = fail("States.Runtime", "ToleratedFailurePercentage must be between 0 and 100.")
+    case("scenarios", f"map_state_tolerated_failure_percentage_path__{value_id(v).lower()}",
+         "scenarios/statemachines/map_state_tolerated_failure_percentage_path.json5", SCN[0],
+         SCN[1] + f"test_map_state_tolerated_failure_percentage_path[{v}]", "get_execution_history",
+         tolerance_def("MAP_STATE_TOLERATED_FAILURE_PERCENTAGE_PATH", "ToleratedFailurePercentagePath"),
+         {"Items": [0], "ToleratedFailurePercentage": v}, expect)
+
+case("scenarios", "map_state_catch", "scenarios/statemachines/map_state_catch.json5", SCN[0],
+     SCN[1] + "test_map_state_catch", "get_execution_history",
+     {"StartAt": "StartState", "States": {
+         "StartState": {"Type": "Pass", "Result": [1], "ResultPath": "$.arr", "Next": "MapState"},
+         "MapState": {"Type": "Map", "ResultPath": None, "InputPath": "$.arr", "MaxConcurrency": 1,
+                      "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "HandleItemFail",
+                                        "States": {"HandleItemFail": {"Type": "Fail", "Error": "HandleItemFailError",
+                                                                      "Cause": "HandleItemFailCause"}}},
+                      "Catch": [{"ErrorEquals": ["HandleItemFailError"], "Next": "FinalCaught"}], "Next": "Final"},
+         "FinalCaught": {"Type": "Pass", "End": True},
+         "Final": {"Type": "Pass", "End": True}}},
+     {}, ok({"Error": "HandleItemFailError", "Cause": "HandleItemFailCause"}))
+
 
 # AWS documentation examples (docs.aws.amazon.com/step-functions/latest/dg/input-output-resultpath.html):
 # the page's "Task result" is produced here by a Pass state's Result, which ResultPath treats alike.

@@ -105,3 +105,41 @@ TEST(Hardening, LambdaInvokePayloadIsTheRawRequestBody) {
 
 }  // namespace
 }  // namespace cosmicai::engine
+
+namespace cosmicai::engine {
+namespace {
+
+std::string tolerance_machine(const std::string& field) {
+  return R"({"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.Items","MaxConcurrency":1,
+    "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"H",
+      "States":{"H":{"Type":"Pass","End":true}}},")" + field + R"(":"$.v","End":true}}})";
+}
+
+TEST(Hardening, ToleratedFailurePathsAreValidatedAsOnAws) {
+  // Values recorded on AWS (LocalStack test_map_state_tolerated_failure_{count,percentage}_path) and the
+  // causes LocalStack reproduces; a string holding an integer counts as that integer.
+  const auto count = tolerance_machine("ToleratedFailureCountPath");
+  const auto pct = tolerance_machine("ToleratedFailurePercentagePath");
+  auto with = [](const json& v) { return json{{"Items", {0}}, {"v", v}}; };
+  for (const json& ok : {json(0), json(1), json("3")}) EXPECT_EQ(testing::run(count, with(ok)).status, "SUCCEEDED") << ok;
+  for (const json& ok : {json(0), json(1.1), json(100), json("50")}) {
+    EXPECT_EQ(testing::run(pct, with(ok)).status, "SUCCEEDED") << ok;
+  }
+  auto bad_count = testing::run(count, with(json::object()));
+  EXPECT_EQ(bad_count.error, "States.Runtime");
+  EXPECT_NE(bad_count.cause->find("The ToleratedFailureCountPath field refers to value \"{}\" which is not a valid "
+                                  "integer: $.v"),
+            std::string::npos);
+  EXPECT_NE(testing::run(count, with(-1)).cause->find("ToleratedFailureCount cannot be negative."), std::string::npos);
+  EXPECT_EQ(testing::run(count, with(1.5)).error, "States.Runtime");
+  auto bad_pct = testing::run(pct, with("NoNumber"));
+  EXPECT_EQ(bad_pct.error, "States.Runtime");
+  EXPECT_NE(bad_pct.cause->find("value \"NoNumber\" which is not a valid float: $.v"), std::string::npos);
+  for (const json& out : {json(-1.1), json(100.1)}) {
+    EXPECT_NE(testing::run(pct, with(out)).cause->find("ToleratedFailurePercentage must be between 0 and 100."),
+              std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace cosmicai::engine
