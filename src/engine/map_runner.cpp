@@ -22,7 +22,7 @@ std::optional<std::int64_t> resolve_int(const std::optional<std::int64_t>& liter
   return asl::resolve_seconds_path(*path, field, input, context, false);
 }
 
-/// The value a ToleratedFailure*Path selects, with a string holding an integer read as that integer
+/// The value a MaxConcurrencyPath or ToleratedFailure*Path selects, with a string holding an integer read as that integer
 /// (AWS's behaviour as LocalStack reproduces it against its recordings).
 json tolerated_failure_value(const std::string& path, const json& input, const json& context) {
   json v = asl::query_path(path, input, context);
@@ -37,6 +37,23 @@ json tolerated_failure_value(const std::string& path, const json& input, const j
 
 /// How a rejected value is quoted in AWS's cause: strings as they are, anything else as JSON.
 std::string quoted_value(const json& v) { return v.is_string() ? v.get<std::string>() : dump_compact(v); }
+
+/// MaxConcurrency(Path): a non-negative integer (recorded: LocalStack test_max_concurrency_path).
+std::optional<std::int64_t> resolve_max_concurrency(const asl::MapState& m, const json& input, const json& context) {
+  if (m.max_concurrency) return m.max_concurrency;
+  if (!m.max_concurrency_path) return std::nullopt;
+  const auto& path = *m.max_concurrency_path;
+  const json v = tolerated_failure_value(path, input, context);
+  if (!v.is_number_integer()) {
+    throw StatesError(asl::errors::kRuntime, "The MaxConcurrencyPath field refers to value \"" + quoted_value(v) +
+                                                 "\" which is not a valid integer: " + path);
+  }
+  if (v.get<std::int64_t>() < 0) {
+    throw StatesError(asl::errors::kRuntime, "Expected non-negative integer for MaxConcurrency, got '" +
+                                                 dump_compact(v) + "' instead.");
+  }
+  return v.get<std::int64_t>();
+}
 
 /// ToleratedFailureCount(Path). Recorded on AWS (LocalStack test_map_state_tolerated_failure_count_path):
 /// a non-integer or negative value fails the execution with States.Runtime.
@@ -94,7 +111,7 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
     throw StatesError(asl::errors::kRuntime, "Map state input must be an array but was: " + dump_compact(items_value) +
                                                  (m.items_path == "$" ? "" : " (ItemsPath '" + m.items_path + "')"));
   }
-  auto max_conc = resolve_int(m.max_concurrency, m.max_concurrency_path, "MaxConcurrencyPath", effective, context);
+  auto max_conc = resolve_max_concurrency(m, effective, context);
   std::optional<std::int64_t> tol_count = resolve_count(m, effective, context);
   std::optional<double> tol_pct = resolve_percentage(m, effective, context);
 

@@ -120,7 +120,8 @@ case("error_handling", "task_service_lambda__no_such_function",
           "(Service: AWSLambda; Status Code: 404; Error Code: ResourceNotFoundException; Request ID: <request_id>; "
           "Proxy: null)"))
 
-# Tolerated-failure paths (test_map_state_tolerated_failure_{count,percentage}_path). The outcomes are
+# Tolerated-failure and MaxConcurrency paths (test_map_state_tolerated_failure_{count,percentage}_path,
+# test_max_concurrency_path). The outcomes are
 # those of LocalStack's implementation, which passes these AWS-validated snapshot tests (error and
 # output; the causes are LocalStack's reproduction of AWS's text); the 800 KB snapshot file was not read.
 SCN = ("scenarios/test_base_scenarios.snapshot.json", "scenarios/test_base_scenarios.py::TestBaseScenarios::")
@@ -175,6 +176,19 @@ case("scenarios", "map_state_catch", "scenarios/statemachines/map_state_catch.js
          "FinalCaught": {"Type": "Pass", "End": True},
          "Final": {"Type": "Pass", "End": True}}},
      {}, ok({"Error": "HandleItemFailError", "Cause": "HandleItemFailCause"}))
+
+MAX_CONC_DEF = {"Comment": "MAX_CONCURRENCY_PATH", "StartAt": "MapState", "States": {
+    "MapState": {"Type": "Map", "ItemsPath": "$.Values", "MaxConcurrencyPath": "$.MaxConcurrencyValue",
+                 "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "HandleItem",
+                                   "States": {"HandleItem": {"Type": "Pass", "End": True}}}, "Next": "Final"},
+    "Final": {"Type": "Pass", "End": True}}}
+for v in [{}, "NoNumber", 0, 1]:
+    expect = ok(["HelloWorld"]) if v in (0, 1) and not isinstance(v, dict) else fail(
+        "States.Runtime", f'The MaxConcurrencyPath field refers to value "{v if isinstance(v, str) else json.dumps(v)}" '
+        "which is not a valid integer: $.MaxConcurrencyValue")
+    case("scenarios", f"max_concurrency_path__{value_id(v).lower()}", "scenarios/statemachines/max_concurrency_path.json5",
+         SCN[0], SCN[1] + f"test_max_concurrency_path[{v}]", "get_execution_history", MAX_CONC_DEF,
+         {"MaxConcurrencyValue": v, "Values": ["HelloWorld"]}, expect)
 
 
 # AWS documentation examples (docs.aws.amazon.com/step-functions/latest/dg/input-output-resultpath.html):

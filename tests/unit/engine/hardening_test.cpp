@@ -135,6 +135,15 @@ TEST(Hardening, ToleratedFailurePathsAreValidatedAsOnAws) {
   auto bad_pct = testing::run(pct, with("NoNumber"));
   EXPECT_EQ(bad_pct.error, "States.Runtime");
   EXPECT_NE(bad_pct.cause->find("value \"NoNumber\" which is not a valid float: $.v"), std::string::npos);
+  // MaxConcurrencyPath follows the same rules (recorded: LocalStack test_max_concurrency_path).
+  const std::string conc = R"({"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.Items","MaxConcurrencyPath":"$.v",
+    "ItemProcessor":{"ProcessorConfig":{"Mode":"INLINE"},"StartAt":"H","States":{"H":{"Type":"Pass","End":true}}},
+    "End":true}}})";
+  EXPECT_EQ(testing::run(conc, with("2")).status, "SUCCEEDED");
+  EXPECT_NE(testing::run(conc, with("NoNumber")).cause->find("The MaxConcurrencyPath field refers to value \"NoNumber\""),
+            std::string::npos);
+  EXPECT_NE(testing::run(conc, with(-1)).cause->find("Expected non-negative integer for MaxConcurrency, got '-1'"),
+            std::string::npos);
   for (const json& out : {json(-1.1), json(100.1)}) {
     EXPECT_NE(testing::run(pct, with(out)).cause->find("ToleratedFailurePercentage must be between 0 and 100."),
               std::string::npos);
