@@ -72,9 +72,11 @@ void run_wait(const CallPtr& call) {
       }
       if (v->is_string()) ns = asl::parse_timestamp_ns(v->get<std::string>());
       if (!ns) {
-        throw StatesError(asl::errors::kRuntime, "The TimestampPath '" + *s.timestamp_path +
-                                                     "' must select an RFC3339 timestamp string, got " +
-                                                     asl::describe(*v));
+        // AWS's text (recorded: LocalStack test_wait_timestamppath with a timestamp lacking its zone).
+        throw StatesError(asl::errors::kRuntime,
+                          "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time "
+                          "format string: " + *s.timestamp_path + " == " +
+                              (v->is_string() ? v->get<std::string>() : dump_compact(*v)));
       }
     }
     const auto now = clock.now().time_since_epoch();

@@ -190,6 +190,23 @@ for v in [{}, "NoNumber", 0, 1]:
          SCN[0], SCN[1] + f"test_max_concurrency_path[{v}]", "get_execution_history", MAX_CONC_DEF,
          {"MaxConcurrencyValue": v, "Values": ["HelloWorld"]}, expect)
 
+# Wait TimestampPath formats (test_wait_timestamppath). The snapshot masks the timestamp (the test uses
+# the time of the run); the cases use the recording's date, which is in the past, as the test's was.
+WAIT = ("base/test_wait.snapshot.json", "base/test_wait.py::TestSfnWait::")
+for suffix, name, good in [("Z", "z", True), (".000000Z", "000000z", True), (".000Z", "000z", True),
+                           (".00Z", "00z", True), (".0000000Z", "0000000z", True),
+                           ("", "no_zone", False), (".000000", "000000", False), (".000", "000", False)]:
+    ts = "2023-12-06T07:58:05" + suffix
+    expect = ok({"start_at": ts}) if good else fail(
+        "States.Runtime", "An error occurred while executing the state 'State_1' (entered at the event id #2). The "
+        "TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: "
+        "$.start_at == " + ts)
+    case("base", f"wait_timestamppath__{name}", "base/statemachines/wait_timestamppath.json5", WAIT[0],
+         WAIT[1] + f"test_wait_timestamppath[{suffix}]", "get_execution_history",
+         {"Comment": "WAIT_1_MIN", "StartAt": "State_1",
+          "States": {"State_1": {"Type": "Wait", "TimestampPath": "$.start_at", "End": True}}},
+         {"start_at": ts}, expect)
+
 
 # AWS documentation examples (docs.aws.amazon.com/step-functions/latest/dg/input-output-resultpath.html):
 # the page's "Task result" is produced here by a Pass state's Result, which ResultPath treats alike.
