@@ -207,6 +207,16 @@ for suffix, name, good in [("Z", "z", True), (".000000Z", "000000z", True), (".0
           "States": {"State_1": {"Type": "Wait", "TimestampPath": "$.start_at", "End": True}}},
          {"start_at": ts}, expect)
 
+# A Lambda function ARN as Resource, any JSON value as the execution input (test_lambda_task).
+LEGACY = ("services/test_lambda_task.snapshot.json", "services/test_lambda_task.py::TestTaskLambda::")
+for name, key, value in [("none", "None", None), ("helloworld", "HelloWorld", "HelloWorld"), ("0_0", "0.0", 0.0)]:
+    case("services", f"lambda_resource_json_values__{name}", "services/statemachines/lambda_invoke_resource.json5",
+         LEGACY[0], LEGACY[1] + f"test_invoke_json_values[{key}]", "get_execution_history",
+         {"Comment": "LAMBDA_INVOKE_RESOURCE", "StartAt": "step1", "States": {"step1": {
+             "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:000000000000:function:sfn_stub_identity",
+             "End": True}}},
+         value, ok(value), stubs=["sfn_stub_identity"])
+
 
 # AWS documentation examples (docs.aws.amazon.com/step-functions/latest/dg/input-output-resultpath.html):
 # the page's "Task result" is produced here by a Pass state's Result, which ResultPath treats alike.
