@@ -118,7 +118,7 @@ AstroMaeNet::AstroMaeNet(const AstroMaeWeights& w, GemmBackend backend, Precisio
 
 at::Tensor AstroMaeNet::linear(const at::Tensor& x, const Linear& l, Epilogue e) const {
   at::Tensor in = x.stride(-1) == 1 ? x : x.contiguous();
-  at::Tensor out = at::empty({in.size(0), l.w.size(0)}, in.options());
+  at::Tensor out = at::empty({in.size(0), l.wt.size(1)}, in.options());
   linear_into(backend_, precision_, in, l, out, /*accumulate=*/false);
   if (e == Epilogue::kRelu) out.relu_();
   if (e == Epilogue::kGelu) out = at::gelu(out);

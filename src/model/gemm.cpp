@@ -38,9 +38,9 @@ const OneDnn& onednn() {
 
 Linear make_linear(const at::Tensor& w, const at::Tensor& b, Precision precision) {
   Linear l;
-  l.w = w.to(at::kFloat).contiguous().clone();
+  l.wt = w.to(at::kFloat).t().contiguous();
   if (b.defined()) l.b = b.to(at::kFloat).contiguous().clone();
-  if (precision == Precision::kBFloat16) l.w_bf16 = l.w.to(at::kBFloat16).contiguous();
+  if (precision == Precision::kBFloat16) l.wt_bf16 = l.wt.to(at::kBFloat16).contiguous();
   return l;
 }
 
@@ -65,24 +65,24 @@ void linear_into(GemmBackend backend, Precision precision, const at::Tensor& x, 
   assert(x.dim() == 2 && out.dim() == 2 && x.stride(1) == 1 && out.stride(1) == 1);
   const std::int64_t m = x.size(0);
   const std::int64_t k = x.size(1);
-  const std::int64_t n = l.w.size(0);
-  assert(l.w.size(1) == k && out.size(0) == m && out.size(1) == n);
+  const std::int64_t n = l.wt.size(1);
+  assert(l.wt.size(0) == k && out.size(0) == m && out.size(1) == n);
   if (m == 0) return;
   backend = resolve_backend(backend);
   if (backend == GemmBackend::kAten) {
     if (precision == Precision::kBFloat16) {
-      at::Tensor y = at::matmul(x.to(at::kBFloat16), l.w_bf16.t()).to(at::kFloat);
+      at::Tensor y = at::matmul(x.to(at::kBFloat16), l.wt_bf16).to(at::kFloat);
       if (l.b.defined()) y.add_(l.b);
       if (accumulate) out.add_(y); else out.copy_(y);
       return;
     }
     if (accumulate) {
-      out.addmm_(x, l.w.t());
+      out.addmm_(x, l.wt);
       if (l.b.defined()) out.add_(l.b);
     } else if (l.b.defined()) {
-      at::addmm_out(out, l.b, x, l.w.t());
+      at::addmm_out(out, l.b, x, l.wt);
     } else {
-      at::mm_out(out, x, l.w.t());
+      at::mm_out(out, x, l.wt);
     }
     return;
   }
@@ -95,10 +95,10 @@ void linear_into(GemmBackend backend, Precision precision, const at::Tensor& x, 
   if (precision == Precision::kBFloat16) {
     if (onednn().gemm_bf16 == nullptr) throw std::runtime_error("oneDNN bfloat16 GEMM is not available");
     at::Tensor xb = x.to(at::kBFloat16).contiguous();
-    status = onednn().gemm_bf16('N', 'T', m, n, k, 1.0F, xb.data_ptr(), k, l.w_bf16.data_ptr(), k, beta,
+    status = onednn().gemm_bf16('N', 'N', m, n, k, 1.0F, xb.data_ptr(), k, l.wt_bf16.data_ptr(), n, beta,
                                 out.data_ptr<float>(), out.stride(0));
   } else {
-    status = onednn().sgemm('N', 'T', m, n, k, 1.0F, x.data_ptr<float>(), x.stride(0), l.w.data_ptr<float>(), k,
+    status = onednn().sgemm('N', 'N', m, n, k, 1.0F, x.data_ptr<float>(), x.stride(0), l.wt.data_ptr<float>(), n,
                             beta, out.data_ptr<float>(), out.stride(0));
   }
   if (status != 0) throw std::runtime_error("oneDNN GEMM failed with status " + std::to_string(status));

@@ -23,12 +23,13 @@ enum class Precision { kFloat32, kBFloat16 };
 /// Activation applied to a dense layer's output.
 enum class Epilogue { kNone, kRelu, kGelu };
 
-/// A dense layer's weights: `w` (N,K) float32 contiguous, `b` (N) float32 or undefined,
-/// `w_bf16` the bfloat16 copy used by Precision::kBFloat16 (undefined otherwise).
+/// A dense layer's weights, stored transposed: `wt` (K,N) float32 contiguous (row-major
+/// `x·wt` runs ~5-30% faster in oneDNN than `x·wᵀ` at AstroMAE's shapes), `b` (N) float32 or
+/// undefined, `wt_bf16` the bfloat16 copy used by Precision::kBFloat16 (undefined otherwise).
 struct Linear {
-  at::Tensor w;
+  at::Tensor wt;
   at::Tensor b;
-  at::Tensor w_bf16;
+  at::Tensor wt_bf16;
 };
 
 /// Build a Linear from weight (N,K) and optional bias (N); copies into contiguous float32.
