@@ -35,9 +35,20 @@ class StatesError : public std::runtime_error {
   const std::string& name() const { return name_; }
   const std::string& cause() const { return cause_; }
 
+  /// An error whose cause AWS reports as it is, without the "An error occurred while executing
+  /// the state '…' (entered at the event id #…)." preamble the engine adds to other runtime
+  /// errors (e.g. an invalid MaxConcurrencyPath or ToleratedFailure*Path value).
+  static StatesError bare(std::string_view name, std::string cause) {
+    StatesError e(name, std::move(cause));
+    e.bare_ = true;
+    return e;
+  }
+  bool is_bare() const { return bare_; }
+
  private:
   std::string name_;
   std::string cause_;
+  bool bare_ = false;
 };
 
 /// A problem found while validating a definition, located by JSON pointer.

@@ -34,9 +34,9 @@ std::int64_t StateCall::record(std::string_view type, json details) const {
 
 Failure StateCall::failure_from(const StatesError& e) const {
   std::string cause = e.cause();
-  if ((e.name() == asl::errors::kRuntime || e.name() == asl::errors::kQueryEvaluationError ||
-       e.name() == asl::errors::kIntrinsicFailure) &&
-      cause.rfind(kRuntimePrefix, 0) != 0) {
+  const bool prefixed = e.name() == asl::errors::kRuntime || e.name() == asl::errors::kQueryEvaluationError ||
+                        e.name() == asl::errors::kIntrinsicFailure;
+  if (prefixed && !e.is_bare() && cause.rfind(kRuntimePrefix, 0) != 0) {
     cause = std::string(kRuntimePrefix) + state->name + "' (entered at the event id #" + std::to_string(entered_id) +
             "). " + cause;
   }

@@ -45,11 +45,11 @@ std::optional<std::int64_t> resolve_max_concurrency(const asl::MapState& m, cons
   const auto& path = *m.max_concurrency_path;
   const json v = tolerated_failure_value(path, input, context);
   if (!v.is_number_integer()) {
-    throw StatesError(asl::errors::kRuntime, "The MaxConcurrencyPath field refers to value \"" + quoted_value(v) +
+    throw StatesError::bare(asl::errors::kRuntime, "The MaxConcurrencyPath field refers to value \"" + quoted_value(v) +
                                                  "\" which is not a valid integer: " + path);
   }
   if (v.get<std::int64_t>() < 0) {
-    throw StatesError(asl::errors::kRuntime, "Expected non-negative integer for MaxConcurrency, got '" +
+    throw StatesError::bare(asl::errors::kRuntime, "Expected non-negative integer for MaxConcurrency, got '" +
                                                  dump_compact(v) + "' instead.");
   }
   return v.get<std::int64_t>();
@@ -63,10 +63,10 @@ std::optional<std::int64_t> resolve_count(const asl::MapState& m, const json& in
   const auto& path = *m.tolerated_failure_count_path;
   const json v = tolerated_failure_value(path, input, context);
   if (!v.is_number_integer()) {
-    throw StatesError(asl::errors::kRuntime, "The ToleratedFailureCountPath field refers to value \"" +
+    throw StatesError::bare(asl::errors::kRuntime, "The ToleratedFailureCountPath field refers to value \"" +
                                                  quoted_value(v) + "\" which is not a valid integer: " + path);
   }
-  if (v.get<std::int64_t>() < 0) throw StatesError(asl::errors::kRuntime, "ToleratedFailureCount cannot be negative.");
+  if (v.get<std::int64_t>() < 0) throw StatesError::bare(asl::errors::kRuntime, "ToleratedFailureCount cannot be negative.");
   return v.get<std::int64_t>();
 }
 
@@ -77,12 +77,12 @@ std::optional<double> resolve_percentage(const asl::MapState& m, const json& inp
   const auto& path = *m.tolerated_failure_percentage_path;
   const json v = tolerated_failure_value(path, input, context);
   if (!v.is_number()) {
-    throw StatesError(asl::errors::kRuntime, "The ToleratedFailurePercentagePath field refers to value \"" +
+    throw StatesError::bare(asl::errors::kRuntime, "The ToleratedFailurePercentagePath field refers to value \"" +
                                                  quoted_value(v) + "\" which is not a valid float: " + path);
   }
   const double pct = v.get<double>();
   if (pct < 0 || pct > 100) {
-    throw StatesError(asl::errors::kRuntime, "ToleratedFailurePercentage must be between 0 and 100.");
+    throw StatesError::bare(asl::errors::kRuntime, "ToleratedFailurePercentage must be between 0 and 100.");
   }
   return pct;
 }

@@ -122,8 +122,9 @@ case("error_handling", "task_service_lambda__no_such_function",
 
 # Tolerated-failure and MaxConcurrency paths (test_map_state_tolerated_failure_{count,percentage}_path,
 # test_max_concurrency_path). The outcomes are
-# those of LocalStack's implementation, which passes these AWS-validated snapshot tests (error and
-# output; the causes are LocalStack's reproduction of AWS's text); the 800 KB snapshot file was not read.
+# those of LocalStack's implementation, which passes these AWS-validated snapshot tests without skipping
+# any path (so the causes, which it reports without the "An error occurred while executing the state"
+# preamble, are AWS's text too); the 800 KB snapshot file itself was not read.
 SCN = ("scenarios/test_base_scenarios.snapshot.json", "scenarios/test_base_scenarios.py::TestBaseScenarios::")
 
 
