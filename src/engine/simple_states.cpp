@@ -10,6 +10,26 @@ using asl::StatesError;
 
 namespace {
 
+/// SecondsPath of a Wait state: a non-negative integer. AWS reports a bad value without the state
+/// preamble (LocalStack's reproduction, checked against test_base_wait_seconds_path recordings).
+std::int64_t wait_seconds_path(const std::string& path, const json& input, const json& context) {
+  auto v = asl::try_query_path(path, input, context);
+  if (!v) {
+    throw StatesError::bare(asl::errors::kRuntime,
+                            "The SecondsPath parameter does not reference an input value: " + path);
+  }
+  const std::string assignment = path + " == " + (v->is_string() ? v->get<std::string>() : dump_compact(*v));
+  if (!v->is_number_integer()) {
+    throw StatesError::bare(asl::errors::kRuntime,
+                            "The SecondsPath parameter cannot be parsed as a long value: " + assignment);
+  }
+  if (v->get<std::int64_t>() < 0) {
+    throw StatesError::bare(asl::errors::kRuntime,
+                            "The SecondsPath parameter references a negative value: " + assignment);
+  }
+  return v->get<std::int64_t>();
+}
+
 StepResult finish(const asl::State& s, json output) {
   return StepResult{s.end ? StepResult::Kind::kEnd : StepResult::Kind::kNext, std::move(output), s.next, {}};
 }
@@ -58,7 +78,7 @@ void run_wait(const CallPtr& call) {
   if (s.seconds) {
     delay = std::chrono::seconds(*s.seconds);
   } else if (s.seconds_path) {
-    delay = std::chrono::seconds(asl::resolve_seconds_path(*s.seconds_path, "SecondsPath", effective, context, false));
+    delay = std::chrono::seconds(wait_seconds_path(*s.seconds_path, effective, context));
   } else {
     std::optional<std::int64_t> ns;
     if (s.timestamp) {

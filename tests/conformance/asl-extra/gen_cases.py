@@ -137,7 +137,7 @@ def tolerance_def(comment, field):
 
 
 def value_id(v):
-    return {"{}": "empty_object", "-1": "minus_1", "-1.1": "minus_1_1"}.get(json.dumps(v), str(v).replace(".", "_"))
+    return {"{}": "empty_object", "-1": "minus_1", "-1.1": "minus_1_1"}.get(json.dumps(v), str(v).replace(".", "_").replace("-", "minus_"))
 
 
 for v in [{}, "NoNumber", -1, 0, 1]:
@@ -217,6 +217,22 @@ for name, key, value in [("none", "None", None), ("helloworld", "HelloWorld", "H
              "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:000000000000:function:sfn_stub_identity",
              "End": True}}},
          value, ok(value), stubs=["sfn_stub_identity"])
+
+# Wait SecondsPath values (test_base_wait_seconds_path; outcomes and causes from LocalStack's
+# implementation, which passes that AWS-validated snapshot test; the recording itself is not stored).
+for v in [-1, -1.5, 0, 1, 1.5]:
+    assignment = f"$.input.waitSeconds == {v}"
+    if isinstance(v, int) and v >= 0:
+        expect = ok({"input": {"waitSeconds": v}})
+    elif isinstance(v, int):
+        expect = fail("States.Runtime", "The SecondsPath parameter references a negative value: " + assignment)
+    else:
+        expect = fail("States.Runtime", "The SecondsPath parameter cannot be parsed as a long value: " + assignment)
+    case("base", f"wait_seconds_path__{value_id(v).lower()}", "base/statemachines/wait_seconds_path.json5", WAIT[0],
+         WAIT[1] + f"test_base_wait_seconds_path[{v}]", "get_execution_history",
+         {"Comment": "WAIT_SECONDS_PATH", "StartAt": "WaitState",
+          "States": {"WaitState": {"Type": "Wait", "SecondsPath": "$.input.waitSeconds", "End": True}}},
+         {"input": {"waitSeconds": v}}, expect)
 
 
 # AWS documentation examples (docs.aws.amazon.com/step-functions/latest/dg/input-output-resultpath.html):

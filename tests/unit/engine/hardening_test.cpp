@@ -152,3 +152,17 @@ TEST(Hardening, ToleratedFailurePathsAreValidatedAsOnAws) {
 
 }  // namespace
 }  // namespace cosmicai::engine
+
+namespace cosmicai::engine {
+namespace {
+
+TEST(Hardening, WaitSecondsPathRejectsNonIntegersAndNegativesWithAwsCauses) {
+  const std::string def = R"({"StartAt":"W","States":{"W":{"Type":"Wait","SecondsPath":"$.s","End":true}}})";
+  EXPECT_EQ(testing::run(def, json{{"s", 1.5}}).cause, "The SecondsPath parameter cannot be parsed as a long value: $.s == 1.5");
+  EXPECT_EQ(testing::run(def, json{{"s", -1}}).cause, "The SecondsPath parameter references a negative value: $.s == -1");
+  EXPECT_EQ(testing::run(def, json::object()).cause, "The SecondsPath parameter does not reference an input value: $.s");
+  EXPECT_EQ(testing::run(def, json{{"s", 0}}).status, "SUCCEEDED");
+}
+
+}  // namespace
+}  // namespace cosmicai::engine
