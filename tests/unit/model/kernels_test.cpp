@@ -1,0 +1,95 @@
+// The hand-written kernels against the ATen operations they replace, on random inputs.
+#include <gtest/gtest.h>
+#include <ATen/ATen.h>
+
+#include "model/gemm.hpp"
+#include "model/gemm_probe.hpp"
+#include "model/kernels.hpp"
+
+namespace cosmicai::model {
+namespace {
+
+double max_diff(const at::Tensor& a, const at::Tensor& b) { return (a - b).abs().max().item<double>(); }
+
+TEST(Kernels, AttentionMatchesSoftmaxOfScaledScores) {
+  at::manual_seed(3);
+  for (std::int64_t batch : {1, 5}) {
+    at::Tensor qkv = at::randn({batch * 17, 576}) * 0.5;  // scores with std ~2, as in the model
+    at::Tensor out = at::empty({batch * 17, 192});
+    kernels::attention_17x3x64(qkv.data_ptr<float>(), out.data_ptr<float>(), batch);
+    at::Tensor v5 = qkv.view({batch, 17, 3, 3, 64}).permute({2, 0, 3, 1, 4});
+    at::Tensor attn = at::softmax(at::matmul(v5[0], v5[1].transpose(-2, -1)), -1);
+    at::Tensor ref = at::matmul(attn, v5[2]).transpose(1, 2).reshape({batch * 17, 192});
+    EXPECT_LE(max_diff(out, ref), 1e-6) << "batch " << batch;
+  }
+}
+
+TEST(Kernels, MaxPoolMatchesAtenAtEveryShapeIncludingBorders) {
+  at::manual_seed(4);
+  for (auto [h, w] : {std::pair{16, 16}, {8, 8}, {4, 4}, {5, 7}, {1, 3}, {2, 1}}) {
+    at::Tensor x = at::randn({3, 4, h, w});
+    at::Tensor out = at::empty_like(x);
+    kernels::max_pool_3x3(x.data_ptr<float>(), out.data_ptr<float>(), 12, h, w);
+    EXPECT_TRUE(at::equal(out, at::max_pool2d(x, {3, 3}, {1, 1}, {1, 1}))) << h << "x" << w;
+  }
+  std::vector<float> big(65 * 65);
+  EXPECT_THROW(kernels::max_pool_3x3(big.data(), big.data(), 1, 65, 65), std::invalid_argument);
+}
+
+TEST(Kernels, PcmMatchesGroupedConvolutions) {
+  at::manual_seed(5);
+  const std::int64_t batch = 3;
+  at::Tensor x = at::randn({batch, 17, 192});
+  at::Tensor w1 = at::randn({768, 4, 1, 1}) * 0.3, b1 = at::randn({768});
+  at::Tensor w2 = at::randn({192, 16, 1, 1}) * 0.3, b2 = at::randn({192});
+  // Reference: the PCM of NormalCell on the raw patch tokens (no BatchNorm here).
+  at::Tensor grid = x.slice(1, 1).reshape({batch, 4, 4, 192}).permute({0, 3, 1, 2}).contiguous();
+  const std::vector<std::int64_t> one{1, 1}, zero{0, 0};
+  at::Tensor conv = at::conv2d(at::silu(at::conv2d(grid, w1, b1, one, at::IntArrayRef(zero), one, 48)), w2, b2, one,
+                               at::IntArrayRef(zero), one, 48);
+  at::Tensor expected = x.clone();
+  expected.slice(1, 1).add_(conv.permute({0, 2, 3, 1}).reshape({batch, 16, 192}));
+
+  at::Tensor w1t = w1.reshape({48, 16, 4}).permute({2, 1, 0}).contiguous();
+  at::Tensor b1t = b1.reshape({48, 16}).t().contiguous();
+  at::Tensor w2t = w2.reshape({48, 4, 16}).permute({2, 1, 0}).contiguous();
+  at::Tensor b2t = b2.reshape({48, 4}).t().contiguous();
+  at::Tensor mid = at::empty({batch * 16, 16, 48});
+  at::Tensor got = x.clone();
+  kernels::pcm_expand(got.data_ptr<float>(), w1t.data_ptr<float>(), b1t.data_ptr<float>(), mid.data_ptr<float>(),
+                      batch);
+  at::silu_(mid);
+  kernels::pcm_project_add(mid.data_ptr<float>(), w2t.data_ptr<float>(), b2t.data_ptr<float>(), got.data_ptr<float>(),
+                           batch);
+  EXPECT_LE(max_diff(got, expected), 1e-5);
+  EXPECT_TRUE(at::equal(got.select(1, 0), x.select(1, 0)));  // the cls token is untouched
+}
+
+TEST(Gemm, BothBackendsComputeALinearLayerIntoAColumnSlice) {
+  at::manual_seed(6);
+  at::Tensor x = at::randn({37, 50}), w = at::randn({20, 50}), b = at::randn({20});
+  at::Tensor ref = at::addmm(b, x, w.t());
+  for (GemmBackend backend : {GemmBackend::kAten, GemmBackend::kAuto}) {
+    Linear l = make_linear(w, b, Precision::kFloat32);
+    at::Tensor wide = at::full({37, 64}, 7.0F);
+    at::Tensor slice = wide.slice(1, 10, 30);
+    linear_into(backend, Precision::kFloat32, x, l, slice, /*accumulate=*/false);
+    EXPECT_LE(max_diff(slice, ref), 1e-4) << to_string(backend);
+    EXPECT_TRUE(at::equal(wide.slice(1, 0, 10), at::full({37, 10}, 7.0F)));  // neighbours untouched
+    linear_into(backend, Precision::kFloat32, x, l, slice, /*accumulate=*/true);
+    EXPECT_LE(max_diff(slice, 2 * ref), 2e-4) << to_string(backend);
+  }
+}
+
+TEST(GemmProbe, MeasuresAPositiveRateAndRejectsUnknownBackends) {
+  auto rate = measure_sgemm_gflops("blas", 64, 1, 1);
+  ASSERT_TRUE(rate.ok()) << rate.error().message;
+  EXPECT_GT(*rate, 0.0);
+  auto bad = measure_sgemm_gflops("cuda", 64, 1, 1);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("cuda"), std::string::npos);
+  EXPECT_NE(blas_description().find("BLAS"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cosmicai::model
