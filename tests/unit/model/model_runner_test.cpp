@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/json.hpp"
+#include "data/partition.hpp"
 #include "model/model_runner.hpp"
 
 namespace cosmicai::model {
@@ -136,6 +137,22 @@ TEST(ModelRunner, FirstPredictionsOfPartitionOneMatchExpectedJson) {
   const auto& ref = reference();
   const auto got = m->predict(ref.images, ref.magnitudes, 4);
   EXPECT_LE(max_abs_diff(got, first4), 1e-6);
+}
+
+TEST(ModelRunner, WholePartitionFileOnePredictionsMatchExpectedJson) {
+  // The real input path: the native partition reader, float64 magnitudes cast to float32.
+  auto part = data::read_partition_file(kRefDir + "/partitions/tiny/1.pt");
+  ASSERT_TRUE(part.ok()) << part.error().message;
+  json expected = read_json_file(kRefDir + "/partitions/tiny/expected.json");
+  const auto want = floats(expected["predictions_file1_all"]);
+  ASSERT_EQ(static_cast<std::int64_t>(want.size()), part->samples);
+  std::vector<float> mags(part->magnitudes.begin(), part->magnitudes.end());
+  auto m = reference_builtin();
+  ASSERT_TRUE(m);
+  const double diff = max_abs_diff(m->predict(part->images, mags, part->samples), want);
+  std::printf("built-in vs expected.json predictions_file1_all (%ld samples): max |diff| = %.3e\n",
+              static_cast<long>(part->samples), diff);
+  EXPECT_LE(diff, 1e-6);
 }
 
 TEST(ModelRunner, TorchScriptRunnerMatchesReference) {
