@@ -42,8 +42,10 @@ std::vector<T> parse_list(const std::string& s) {
   std::vector<T> out;
   std::stringstream ss(s);
   for (std::string item; std::getline(ss, item, ',');) {
-    if constexpr (std::is_same_v<T, std::string>) out.push_back(item);
-    else out.push_back(static_cast<T>(std::stoll(item)));
+    if constexpr (std::is_same_v<T, std::string>)
+      out.push_back(item);
+    else
+      out.push_back(static_cast<T>(std::stoll(item)));
   }
   return out;
 }
@@ -56,16 +58,26 @@ Args parse_args(int argc, char** argv) {
       if (i + 1 >= argc) throw std::invalid_argument(k + " needs a value");
       return argv[++i];
     };
-    if (k == "--threads") a.threads = parse_list<int>(next());
-    else if (k == "--batches") a.batches = parse_list<std::int64_t>(next());
-    else if (k == "--min-time") a.min_time = std::stod(next());
-    else if (k == "--rounds") a.rounds = std::stoi(next());
-    else if (k == "--python") a.python = next();
-    else if (k == "--no-python") a.python.clear();
-    else if (k == "--python-coretype") a.python_coretype = next();
-    else if (k == "--variants") a.variants = parse_list<std::string>(next());
-    else if (k == "--gemm-n") a.gemm_n = std::stoll(next());
-    else if (k == "--json") a.json_out = next();
+    if (k == "--threads")
+      a.threads = parse_list<int>(next());
+    else if (k == "--batches")
+      a.batches = parse_list<std::int64_t>(next());
+    else if (k == "--min-time")
+      a.min_time = std::stod(next());
+    else if (k == "--rounds")
+      a.rounds = std::stoi(next());
+    else if (k == "--python")
+      a.python = next();
+    else if (k == "--no-python")
+      a.python.clear();
+    else if (k == "--python-coretype")
+      a.python_coretype = next();
+    else if (k == "--variants")
+      a.variants = parse_list<std::string>(next());
+    else if (k == "--gemm-n")
+      a.gemm_n = std::stoll(next());
+    else if (k == "--json")
+      a.json_out = next();
     else if (k == "--help" || k == "-h") {
       std::puts(
           "bench_inference [--threads 1,2] [--batches 1,32,128,512] [--min-time S] [--rounds N]\n"
@@ -100,10 +112,14 @@ model::ModelOptions variant_options(const std::string& variant, int threads, std
   o.source = "builtin:" + ref_dir() + "/astromae_seed0.ts.pt";
   o.threads = threads;
   o.batch_size = batch;
-  if (variant == "aten") o.gemm = "aten";
-  else if (variant == "bf16") o.precision = "bf16";
-  else if (variant == "torchscript") o.source = ref_dir() + "/astromae_seed0.ts.pt";
-  else if (variant != "default") throw std::invalid_argument("unknown variant " + variant);
+  if (variant == "aten")
+    o.gemm = "aten";
+  else if (variant == "bf16")
+    o.precision = "bf16";
+  else if (variant == "torchscript")
+    o.source = ref_dir() + "/astromae_seed0.ts.pt";
+  else if (variant != "default")
+    throw std::invalid_argument("unknown variant " + variant);
   return o;
 }
 
@@ -133,9 +149,10 @@ std::map<std::pair<int, std::int64_t>, double> run_python(const Args& a, const s
   for (int t : a.threads) threads += (threads.empty() ? "" : ",") + std::to_string(t);
   for (auto b : a.batches) batches += (batches.empty() ? "" : ",") + std::to_string(b);
   const std::string env = coretype.empty() ? "" : "OPENBLAS_CORETYPE=" + coretype + " ";
-  const std::string cmd = fmt::format("{}{} {}/bench/inference/pytorch_eager.py --ref {} --threads {} --batches {} "
-                                      "--min-time {} --repeats 1",
-                                      env, a.python, COSMICAI_SOURCE_DIR, ref_dir(), threads, batches, a.min_time);
+  const std::string cmd = fmt::format(
+      "{}{} {}/bench/inference/pytorch_eager.py --ref {} --threads {} --batches {} "
+      "--min-time {} --repeats 1",
+      env, a.python, COSMICAI_SOURCE_DIR, ref_dir(), threads, batches, a.min_time);
   std::fprintf(stderr, "running: %s\n", cmd.c_str());
   FILE* p = popen(cmd.c_str(), "r");
   if (p == nullptr) throw std::runtime_error("cannot run " + cmd);
@@ -155,9 +172,8 @@ std::map<std::pair<int, std::int64_t>, double> run_python(const Args& a, const s
 int main(int argc, char** argv) try {
   const Args a = parse_args(argc, argv);
   json report;
-  report["machine"] = {{"cpu", cpu_model()},
-                       {"logical_cpus", std::thread::hardware_concurrency()},
-                       {"blas", model::blas_description()}};
+  report["machine"] = {
+      {"cpu", cpu_model()}, {"logical_cpus", std::thread::hardware_concurrency()}, {"blas", model::blas_description()}};
   std::printf("machine: %s, %u logical CPUs; %s\n", cpu_model().c_str(), std::thread::hardware_concurrency(),
               model::blas_description().c_str());
 
@@ -201,15 +217,19 @@ int main(int argc, char** argv) try {
       }
     }
   }
-  for (const auto& [t, g] : peak) std::printf("best sgemm %ldx%ld, %d thread(s): %.1f GFLOP/s\n",
-                                              static_cast<long>(a.gemm_n), static_cast<long>(a.gemm_n), t, g);
+  for (const auto& [t, g] : peak)
+    std::printf("best sgemm %ldx%ld, %d thread(s): %.1f GFLOP/s\n", static_cast<long>(a.gemm_n),
+                static_cast<long>(a.gemm_n), t, g);
   std::map<std::string, std::map<Key, double>> ours;
   std::map<Key, double> torch_env, torch_core;
   for (const auto& [variant, m] : ours_runs) {
     for (const auto& [k, runs] : m) {
       ours[variant][k] = median(runs);
-      report["cosmicai"].push_back({{"variant", variant}, {"threads", k.first}, {"batch", k.second},
-                                    {"samples_per_s", median(runs)}, {"runs", runs}});
+      report["cosmicai"].push_back({{"variant", variant},
+                                    {"threads", k.first},
+                                    {"batch", k.second},
+                                    {"samples_per_s", median(runs)},
+                                    {"runs", runs}});
     }
   }
   for (const auto& [k, runs] : torch_env_runs) {
@@ -219,8 +239,11 @@ int main(int argc, char** argv) try {
   }
   for (const auto& [k, runs] : torch_core_runs) {
     torch_core[k] = median(runs);
-    report["pytorch_eager_coretype"].push_back({{"coretype", a.python_coretype}, {"threads", k.first},
-                                                {"batch", k.second}, {"samples_per_s", median(runs)}, {"runs", runs}});
+    report["pytorch_eager_coretype"].push_back({{"coretype", a.python_coretype},
+                                                {"threads", k.first},
+                                                {"batch", k.second},
+                                                {"samples_per_s", median(runs)},
+                                                {"runs", runs}});
   }
 
   // 4. Table.

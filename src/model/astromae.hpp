@@ -33,9 +33,9 @@ struct TensorSpec {
   std::vector<std::int64_t> shape;
   bool parameter = true;  ///< false for BatchNorm buffers
   InitRule rule = InitRule::kZero;
-  double a = 0;           ///< rule argument (std, fan_in or lower bound)
-  double b = 0;           ///< rule argument (upper bound)
-  std::string alias_of;   ///< non-empty: the same tensor as `alias_of` (the shared stem conv)
+  double a = 0;          ///< rule argument (std, fan_in or lower bound)
+  double b = 0;          ///< rule argument (upper bound)
+  std::string alias_of;  ///< non-empty: the same tensor as `alias_of` (the shared stem conv)
 };
 
 /// Return every tensor of AstroMAE's state dict (508 names including the
@@ -52,8 +52,7 @@ class AstroMaeWeights {
   /// state dict). Every name must be known, every non-alias tensor present with its exact shape;
   /// aliases, when present, must equal their original; `num_batches_tracked` may be absent.
   /// Errors name `source` and list the missing, unexpected or mis-shaped tensors.
-  static Result<AstroMaeWeights> from_named(const std::map<std::string, at::Tensor>& named,
-                                            std::string_view source);
+  static Result<AstroMaeWeights> from_named(const std::map<std::string, at::Tensor>& named, std::string_view source);
 
   /// Return the tensor called `name` (an alias resolves to its original). Asserts the name exists.
   const at::Tensor& get(const std::string& name) const;
@@ -92,10 +91,10 @@ class AstroMaeNet {
     std::int64_t padding = 0;
   };
   struct Inception {
-    ConvBn reduce;               // branch1 | branch2.0 | branch3.0 1×1 convs merged (branch3 only if run)
+    ConvBn reduce;                        // branch1 | branch2.0 | branch3.0 1×1 convs merged (branch3 only if run)
     std::int64_t c1 = 0, c3 = 0, c5 = 0;  // channel split of `reduce`
     ConvBn conv3, conv5, pool_proj;
-    bool custom = false;         // branch3 (5×5) skipped
+    bool custom = false;  // branch3 (5×5) skipped
   };
 
   at::Tensor linear(const at::Tensor& x, const Linear& l, Epilogue e) const;

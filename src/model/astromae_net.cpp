@@ -9,7 +9,7 @@ namespace cosmicai::model {
 namespace {
 
 constexpr std::int64_t kEmbed = 192;
-constexpr std::int64_t kTokens = 17;   // cls + 4×4 patches
+constexpr std::int64_t kTokens = 17;  // cls + 4×4 patches
 constexpr std::int64_t kPatches = 16;
 constexpr std::int64_t kPcmGroups = 48;
 constexpr double kLnEps = 1e-6;
@@ -23,7 +23,8 @@ constexpr std::int64_t kConcat = kVitOut + kIncOut + kMagOut;  // 3216
 std::pair<at::Tensor, at::Tensor> fold_bn(const AstroMaeWeights& w, const std::string& conv, const std::string& bn) {
   at::Tensor cw = w.get(conv + ".weight").to(at::kDouble);
   at::Tensor cb = w.get(conv + ".bias").to(at::kDouble);
-  at::Tensor scale = w.get(bn + ".weight").to(at::kDouble) / (w.get(bn + ".running_var").to(at::kDouble) + kBnEps).sqrt();
+  at::Tensor scale =
+      w.get(bn + ".weight").to(at::kDouble) / (w.get(bn + ".running_var").to(at::kDouble) + kBnEps).sqrt();
   at::Tensor shift = w.get(bn + ".bias").to(at::kDouble) - w.get(bn + ".running_mean").to(at::kDouble) * scale;
   std::vector<std::int64_t> bshape(cw.dim(), 1);
   bshape[0] = -1;
@@ -47,8 +48,8 @@ AstroMaeNet::AstroMaeNet(const AstroMaeWeights& w, GemmBackend backend, Precisio
     return make_linear(w.get(p + ".weight"), bias ? w.get(p + ".bias") : at::Tensor(), precision_);
   };
   // Patch embedding: the 8×8 stride-8 convolution is a GEMM over (c, ky, kx) patches.
-  patch_ = make_linear(w.get("patch_embed.proj.weight").reshape({kEmbed, -1}), w.get("patch_embed.proj.bias"),
-                       precision_);
+  patch_ =
+      make_linear(w.get("patch_embed.proj.weight").reshape({kEmbed, -1}), w.get("patch_embed.proj.bias"), precision_);
   const at::Tensor pos = w.get("pos_embed").reshape({kTokens, kEmbed});
   cls_pos0_ = (w.get("cls_token").reshape({kEmbed}) + pos[0]).contiguous();
   pos_rest_ = pos.slice(0, 1).contiguous();
@@ -71,10 +72,10 @@ AstroMaeNet::AstroMaeNet(const AstroMaeWeights& w, GemmBackend backend, Precisio
     // PCM: grouped 1×1 convolutions (48 groups: 4 -> 16 -> 4 channels), BatchNorm folded,
     // laid out group-last for kernels::pcm_expand / pcm_project_add.
     auto [w1, b1] = fold_bn(w, p + ".PCM.0", p + ".PCM.1");
-    b.pcm1_w = w1.reshape({kPcmGroups, 16, 4}).permute({2, 1, 0}).contiguous();           // [i][o][g]
-    b.pcm1_b = b1.reshape({kPcmGroups, 16}).t().contiguous();                              // [o][g]
+    b.pcm1_w = w1.reshape({kPcmGroups, 16, 4}).permute({2, 1, 0}).contiguous();                          // [i][o][g]
+    b.pcm1_b = b1.reshape({kPcmGroups, 16}).t().contiguous();                                            // [o][g]
     b.pcm2_w = w.get(p + ".PCM.3.weight").reshape({kPcmGroups, 4, 16}).permute({2, 1, 0}).contiguous();  // [m][o][g]
-    b.pcm2_b = w.get(p + ".PCM.3.bias").reshape({kPcmGroups, 4}).t().contiguous();         // [o][g]
+    b.pcm2_b = w.get(p + ".PCM.3.bias").reshape({kPcmGroups, 4}).t().contiguous();                       // [o][g]
     blocks_.push_back(std::move(b));
   }
   fc_norm_w_ = w.get("fc_norm.weight");
@@ -132,7 +133,8 @@ at::Tensor AstroMaeNet::encoder(const at::Tensor& images) const {
   const std::int64_t rows = batch * kTokens;
   at::Tensor x = at::empty({batch, kTokens, kEmbed}, images.options());
   {
-    at::Tensor patches = images.reshape({batch, 5, 4, 8, 4, 8}).permute({0, 2, 4, 1, 3, 5}).reshape({batch * kPatches, 320});
+    at::Tensor patches =
+        images.reshape({batch, 5, 4, 8, 4, 8}).permute({0, 2, 4, 1, 3, 5}).reshape({batch * kPatches, 320});
     at::Tensor tok = linear(patches, patch_, Epilogue::kNone).view({batch, kPatches, kEmbed});
     x.slice(1, 1).copy_(tok + pos_rest_);
     x.select(1, 0).copy_(cls_pos0_.expand({batch, kEmbed}));
@@ -189,7 +191,7 @@ at::Tensor AstroMaeNet::inception(const at::Tensor& images) const {
   y = at::avg_pool2d(y, {2, 2});  // (B,64,8,8)
   y = inception_block(y, inc_[2]);
   y = inception_block(y, inc_[3]);
-  y = at::avg_pool2d(y, {2, 2});  // (B,32,4,4)
+  y = at::avg_pool2d(y, {2, 2});    // (B,32,4,4)
   y = inception_block(y, inc_[4]);  // (B,12,4,4)
   return linear(y.reshape({y.size(0), -1}), inc_fc10_, Epilogue::kRelu);
 }

@@ -60,12 +60,14 @@ std::vector<TensorSpec> build_specs() {
   s.layer_norm("fc_norm", kEmbed);
   s.linear("head", kEmbed, kEmbed);
   s.conv("inception_model.conv2d_init", 32, 5, 1);
-  for (int i = 0; i <= 8; i += 2) s.linear(fmt::format("inception_model.magnitude_block.{}", i), 1024, i == 0 ? 5 : 1024);
+  for (int i = 0; i <= 8; i += 2)
+    s.linear(fmt::format("inception_model.magnitude_block.{}", i), 1024, i == 0 ? 5 : 1024);
   for (const char* leaf : {"weight", "bias"}) {
     TensorSpec alias;
     alias.name = fmt::format("inception_model.vis_inception.0.{}", leaf);
     alias.alias_of = fmt::format("inception_model.conv2d_init.{}", leaf);
-    alias.shape = leaf == std::string("weight") ? std::vector<std::int64_t>{32, 5, 1, 1} : std::vector<std::int64_t>{32};
+    alias.shape =
+        leaf == std::string("weight") ? std::vector<std::int64_t>{32, 5, 1, 1} : std::vector<std::int64_t>{32};
     s.specs.push_back(alias);
   }
   // photoz.py config: (index in vis_inception, input channels, channels per branch)
@@ -93,7 +95,7 @@ std::vector<TensorSpec> build_specs() {
     s.linear(p + ".mlp.fc2", kEmbed, 4 * kEmbed);
     s.conv(p + ".PCM.0", 4 * kEmbed, 4, 1);  // groups 48: 4 input channels per group
     s.batch_norm(p + ".PCM.1", 4 * kEmbed);
-    s.conv(p + ".PCM.3", kEmbed, 16, 1);     // groups 48: 16 input channels per group
+    s.conv(p + ".PCM.3", kEmbed, 16, 1);  // groups 48: 16 input channels per group
   }
   s.conv("patch_embed.proj", kEmbed, 5, 8);
   s.linear("vit_block.0", 1096, kEmbed);
@@ -125,9 +127,7 @@ at::Tensor sincos_table() {
   return t.to(at::kFloat);
 }
 
-std::string shape_str(at::IntArrayRef shape) {
-  return fmt::format("[{}]", fmt::join(shape.begin(), shape.end(), ","));
-}
+std::string shape_str(at::IntArrayRef shape) { return fmt::format("[{}]", fmt::join(shape.begin(), shape.end(), ",")); }
 
 std::string list_names(const std::vector<std::string>& names) {
   constexpr std::size_t kShown = 8;
@@ -163,12 +163,24 @@ AstroMaeWeights AstroMaeWeights::seeded(std::uint64_t seed) {
         t = at::empty(spec.shape, at::kFloat).uniform_(-bound, bound, gen);
         break;
       }
-      case InitRule::kNormal: t = at::empty(spec.shape, at::kFloat).normal_(0.0, spec.a, gen); break;
-      case InitRule::kOnePlusNormal: t = at::empty(spec.shape, at::kFloat).normal_(1.0, spec.a, gen); break;
-      case InitRule::kUniform: t = at::empty(spec.shape, at::kFloat).uniform_(spec.a, spec.b, gen); break;
-      case InitRule::kSinCos: t = sincos_table(); break;
-      case InitRule::kZero: t = at::zeros(spec.shape, at::kFloat); break;
-      case InitRule::kCount: t = at::full(spec.shape, 1000, at::kLong); break;
+      case InitRule::kNormal:
+        t = at::empty(spec.shape, at::kFloat).normal_(0.0, spec.a, gen);
+        break;
+      case InitRule::kOnePlusNormal:
+        t = at::empty(spec.shape, at::kFloat).normal_(1.0, spec.a, gen);
+        break;
+      case InitRule::kUniform:
+        t = at::empty(spec.shape, at::kFloat).uniform_(spec.a, spec.b, gen);
+        break;
+      case InitRule::kSinCos:
+        t = sincos_table();
+        break;
+      case InitRule::kZero:
+        t = at::zeros(spec.shape, at::kFloat);
+        break;
+      case InitRule::kCount:
+        t = at::full(spec.shape, 1000, at::kLong);
+        break;
     }
     w.tensors_.emplace(spec.name, t);
   }
@@ -197,8 +209,8 @@ Result<AstroMaeWeights> AstroMaeWeights::from_named(const std::map<std::string, 
       continue;
     }
     if (t.sizes() != at::IntArrayRef(spec.shape)) {
-      problems.push_back(fmt::format("{} has shape {}, expected {}", spec.name, shape_str(t.sizes()),
-                                     shape_str(spec.shape)));
+      problems.push_back(
+          fmt::format("{} has shape {}, expected {}", spec.name, shape_str(t.sizes()), shape_str(spec.shape)));
       continue;
     }
     if (is_count(spec.name)) continue;  // irrelevant at inference
@@ -216,8 +228,8 @@ Result<AstroMaeWeights> AstroMaeWeights::from_named(const std::map<std::string, 
       auto orig = named.find(spec.alias_of);
       if (orig != named.end() && orig->second.sizes() == t.sizes() &&
           !at::equal(orig->second.detach().to(at::kFloat), value)) {
-        problems.push_back(fmt::format("{} differs from {} (they are the same module in AstroMAE)", spec.name,
-                                       spec.alias_of));
+        problems.push_back(
+            fmt::format("{} differs from {} (they are the same module in AstroMAE)", spec.name, spec.alias_of));
       } else if (orig == named.end()) {
         w.tensors_.emplace(spec.alias_of, value);  // only the alias name was given
       }

@@ -12,8 +12,8 @@ namespace {
 // Resolved at run time so that no oneDNN headers are needed and ATen remains a fallback.
 using SgemmFn = int (*)(char, char, std::int64_t, std::int64_t, std::int64_t, float, const float*, std::int64_t,
                         const float*, std::int64_t, float, float*, std::int64_t);
-using Bf16GemmFn = int (*)(char, char, std::int64_t, std::int64_t, std::int64_t, float, const void*,
-                           std::int64_t, const void*, std::int64_t, float, float*, std::int64_t);
+using Bf16GemmFn = int (*)(char, char, std::int64_t, std::int64_t, std::int64_t, float, const void*, std::int64_t,
+                           const void*, std::int64_t, float, float*, std::int64_t);
 
 struct OneDnn {
   SgemmFn sgemm = nullptr;
@@ -51,17 +51,20 @@ GemmBackend resolve_backend(GemmBackend backend) {
 
 std::string to_string(GemmBackend backend) {
   switch (backend) {
-    case GemmBackend::kAuto: return "auto";
-    case GemmBackend::kOneDnn: return "onednn";
-    case GemmBackend::kAten: return "aten";
+    case GemmBackend::kAuto:
+      return "auto";
+    case GemmBackend::kOneDnn:
+      return "onednn";
+    case GemmBackend::kAten:
+      return "aten";
   }
   return "?";
 }
 
 bool onednn_bf16_available() { return onednn().gemm_bf16 != nullptr; }
 
-void linear_into(GemmBackend backend, Precision precision, const at::Tensor& x, const Linear& l,
-                 at::Tensor& out, bool accumulate) {
+void linear_into(GemmBackend backend, Precision precision, const at::Tensor& x, const Linear& l, at::Tensor& out,
+                 bool accumulate) {
   assert(x.dim() == 2 && out.dim() == 2 && x.stride(1) == 1 && out.stride(1) == 1);
   const std::int64_t m = x.size(0);
   const std::int64_t k = x.size(1);
@@ -73,7 +76,10 @@ void linear_into(GemmBackend backend, Precision precision, const at::Tensor& x, 
     if (precision == Precision::kBFloat16) {
       at::Tensor y = at::matmul(x.to(at::kBFloat16), l.wt_bf16).to(at::kFloat);
       if (l.b.defined()) y.add_(l.b);
-      if (accumulate) out.add_(y); else out.copy_(y);
+      if (accumulate)
+        out.add_(y);
+      else
+        out.copy_(y);
       return;
     }
     if (accumulate) {
@@ -88,7 +94,10 @@ void linear_into(GemmBackend backend, Precision precision, const at::Tensor& x, 
   }
   float beta = accumulate ? 1.0F : 0.0F;
   if (l.b.defined()) {
-    if (accumulate) out.add_(l.b); else out.copy_(l.b.expand({m, n}));
+    if (accumulate)
+      out.add_(l.b);
+    else
+      out.copy_(l.b.expand({m, n}));
     beta = 1.0F;
   }
   int status = 0;
@@ -98,8 +107,8 @@ void linear_into(GemmBackend backend, Precision precision, const at::Tensor& x, 
     status = onednn().gemm_bf16('N', 'N', m, n, k, 1.0F, xb.data_ptr(), k, l.wt_bf16.data_ptr(), n, beta,
                                 out.data_ptr<float>(), out.stride(0));
   } else {
-    status = onednn().sgemm('N', 'N', m, n, k, 1.0F, x.data_ptr<float>(), x.stride(0), l.wt.data_ptr<float>(), n,
-                            beta, out.data_ptr<float>(), out.stride(0));
+    status = onednn().sgemm('N', 'N', m, n, k, 1.0F, x.data_ptr<float>(), x.stride(0), l.wt.data_ptr<float>(), n, beta,
+                            out.data_ptr<float>(), out.stride(0));
   }
   if (status != 0) throw std::runtime_error("oneDNN GEMM failed with status " + std::to_string(status));
 }

@@ -47,7 +47,7 @@ bool onednn_bf16_available();
 /// Compute `out = x·Wᵀ + b` (or `out += x·Wᵀ + b` when `accumulate`). `x` is (M,K) and `out`
 /// (M,N), both float32 with unit column stride (row strides may exceed the width, so `out`
 /// can be a column slice of a wider buffer). Runs on ATen's intra-op threads. Thread-safe.
-void linear_into(GemmBackend backend, Precision precision, const at::Tensor& x, const Linear& l,
-                 at::Tensor& out, bool accumulate);
+void linear_into(GemmBackend backend, Precision precision, const at::Tensor& x, const Linear& l, at::Tensor& out,
+                 bool accumulate);
 
 }  // namespace cosmicai::model

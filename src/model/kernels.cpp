@@ -16,7 +16,8 @@ constexpr int kHeads = 3;
 constexpr int kEmbed = kHeads * kHeadDim;
 constexpr int kRow = 3 * kEmbed;
 
-#define COSMICAI_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"), optimize("O3", "fp-contract=fast")))
+#define COSMICAI_CLONES \
+  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"), optimize("O3", "fp-contract=fast")))
 
 // One (sample, head): scores via k transposed so the inner loops run over independent lanes
 // (vectorisable without re-associating sums), then softmax, then the weighted sum of v.

@@ -3,13 +3,13 @@
 
 #include <ATen/Parallel.h>
 #include <dlfcn.h>
-#include <malloc.h>
 #include <fmt/format.h>
+#include <malloc.h>
 #include <torch/script.h>
 
 #include <cstdlib>
-#include <filesystem>
 #include <exception>
+#include <filesystem>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -25,9 +25,13 @@ constexpr std::int64_t kImageElements = 5 * 32 * 32;
 constexpr std::int64_t kMagnitudes = 5;
 
 std::string thousands(std::int64_t v) {
-  std::string s = std::to_string(v);
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
-  return s;
+  const std::string digits = std::to_string(v);
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
 }
 
 // OpenBLAS keeps its own thread pool; size it like ATen's so the two never oversubscribe the cores.
@@ -64,9 +68,9 @@ class BatchedRunner : public ModelRunner {
                              std::int64_t n) override {
     if (n < 0 || static_cast<std::int64_t>(images.size()) < n * kImageElements ||
         static_cast<std::int64_t>(magnitudes.size()) < n * kMagnitudes) {
-      throw std::invalid_argument(fmt::format("predict: {} samples need {} image and {} magnitude values, got {} and {}",
-                                              n, n * kImageElements, n * kMagnitudes, images.size(),
-                                              magnitudes.size()));
+      throw std::invalid_argument(
+          fmt::format("predict: {} samples need {} image and {} magnitude values, got {} and {}", n, n * kImageElements,
+                      n * kMagnitudes, images.size(), magnitudes.size()));
     }
     std::vector<float> out(static_cast<std::size_t>(n));
     std::lock_guard<std::mutex> lock(mutex_);
@@ -124,10 +128,10 @@ class BatchedRunner : public ModelRunner {
     for (std::int64_t lo = begin; lo < begin + count; lo += step) {
       const std::int64_t m = std::min(step, begin + count - lo);
       // Views of the caller's buffers, no copy.
-      at::Tensor img = at::from_blob(const_cast<float*>(images.data()) + lo * kImageElements, {m, 5, 32, 32},
-                                     at::kFloat);
-      at::Tensor mag = at::from_blob(const_cast<float*>(magnitudes.data()) + lo * kMagnitudes, {m, kMagnitudes},
-                                     at::kFloat);
+      at::Tensor img =
+          at::from_blob(const_cast<float*>(images.data()) + lo * kImageElements, {m, 5, 32, 32}, at::kFloat);
+      at::Tensor mag =
+          at::from_blob(const_cast<float*>(magnitudes.data()) + lo * kMagnitudes, {m, kMagnitudes}, at::kFloat);
       at::Tensor y = run_batch(img, mag).to(at::kFloat).contiguous();
       if (y.numel() != m) {
         throw std::runtime_error(fmt::format("{}: returned {} values for a batch of {}", description(), y.numel(), m));
@@ -255,9 +259,9 @@ Result<std::shared_ptr<ModelRunner>> ModelRunner::open(const ModelOptions& reque
   if (options.precision == "bf16") {
     precision = Precision::kBFloat16;
   } else if (options.precision != "fp32") {
-    return make_error(ErrorCode::kInvalidArgument,
-                      fmt::format("model options: precision must be \"fp32\" or \"bf16\", got \"{}\"",
-                                  options.precision));
+    return make_error(
+        ErrorCode::kInvalidArgument,
+        fmt::format("model options: precision must be \"fp32\" or \"bf16\", got \"{}\"", options.precision));
   }
   GemmBackend backend = GemmBackend::kAuto;
   if (options.gemm == "onednn") {
@@ -265,9 +269,9 @@ Result<std::shared_ptr<ModelRunner>> ModelRunner::open(const ModelOptions& reque
   } else if (options.gemm == "aten") {
     backend = GemmBackend::kAten;
   } else if (options.gemm != "auto") {
-    return make_error(ErrorCode::kInvalidArgument,
-                      fmt::format("model options: gemm must be \"auto\", \"onednn\" or \"aten\", got \"{}\"",
-                                  options.gemm));
+    return make_error(
+        ErrorCode::kInvalidArgument,
+        fmt::format("model options: gemm must be \"auto\", \"onednn\" or \"aten\", got \"{}\"", options.gemm));
   }
   if (backend == GemmBackend::kOneDnn && resolve_backend(GemmBackend::kAuto) != GemmBackend::kOneDnn) {
     return make_error(ErrorCode::kUnavailable, "model options: gemm \"onednn\": libdnnl's GEMM is not available");

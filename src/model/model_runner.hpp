@@ -17,8 +17,8 @@ struct ModelOptions {
   /// "builtin:PATH" (the built-in network with weights loaded by parameter name
   /// from the TorchScript module or state-dict file at PATH).
   std::string source = "builtin";
-  std::uint64_t seed = 0;     ///< seed of the built-in weights
-  int threads = 0;            ///< intra-op threads; 0 = all cores
+  std::uint64_t seed = 0;  ///< seed of the built-in weights
+  int threads = 0;         ///< intra-op threads; 0 = all cores
   std::int64_t batch_size = 512;
   /// Number format of the built-in network's dense layers: "fp32" (default, matches the
   /// reference within 1e-5) or "bf16" (opt-in: bfloat16 inputs/weights with float32

@@ -1,8 +1,8 @@
 #include "model/weights_file.hpp"
 
+#include <fmt/format.h>
 #include <torch/script.h>
 #include <torch/serialize.h>
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -41,9 +41,8 @@ Result<std::map<std::string, at::Tensor>> from_ivalue(const c10::IValue& value, 
   }
   // A state dict taken from the original's DataParallel wrapper has every key under "module.".
   const std::string prefix = "module.";
-  const bool wrapped = !out.empty() && std::all_of(out.begin(), out.end(), [&](const auto& kv) {
-    return kv.first.rfind(prefix, 0) == 0;
-  });
+  const bool wrapped = !out.empty() && std::all_of(out.begin(), out.end(),
+                                                   [&](const auto& kv) { return kv.first.rfind(prefix, 0) == 0; });
   if (wrapped) {
     std::map<std::string, at::Tensor> stripped;
     for (auto& [k, v] : out) stripped.emplace(k.substr(prefix.size()), v);

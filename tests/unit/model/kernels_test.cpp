@@ -1,6 +1,6 @@
 // The hand-written kernels against the ATen operations they replace, on random inputs.
-#include <gtest/gtest.h>
 #include <ATen/ATen.h>
+#include <gtest/gtest.h>
 
 #include "model/gemm.hpp"
 #include "model/gemm_probe.hpp"
