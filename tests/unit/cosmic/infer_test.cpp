@@ -1,6 +1,7 @@
 #include "cosmic/infer.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -11,7 +12,10 @@
 #include <thread>
 
 #include "cosmic/handlers.hpp"
+#include "cosmic/runtime.hpp"
 #include "cosmic/summarize.hpp"
+#include "data/partition.hpp"
+#include "data/synthetic.hpp"
 #include "storage/object_store.hpp"
 
 namespace cosmicai::cosmic {
@@ -115,6 +119,50 @@ TEST_F(InferTest, MissingPartitionAndBadModelAreNamed) {
   auto bad = infer_rank(config_, gate, d);
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message.find("rank 1: model /no/such/model.pt"), std::string::npos) << bad.error().message;
+}
+
+// Partitions of a local store are read into recycled buffers; a smaller partition after a
+// bigger one (and the same file read again) must give exactly its own samples and predictions.
+TEST(InferLocalStore, RecycledBuffersGiveEachPartitionItsOwnData) {
+  const auto root = std::filesystem::temp_directory_path() / fmt::format("cosmicai-infer-pool-{}", ::getpid());
+  std::filesystem::remove_all(root);
+  CosmicConfig config;
+  config.store = storage::open_object_store("file://" + root.string()).value();
+  config.threads = 1;
+  const data::Partition big = data::synthesize_partition(40, 1);
+  const data::Partition small = data::synthesize_partition(8, 2, 100);
+  ASSERT_TRUE(config.store->put("d", "p/big.pt", data::serialize_partition(big, "big")).ok());
+  ASSERT_TRUE(config.store->put("d", "p/small.pt", data::serialize_partition(small, "small")).ok());
+  ASSERT_TRUE(config.store->local_path("d", "p/big.pt").has_value()) << "the file store must read files in place";
+
+  ComputeGate gate(1);
+  const json d = {{"S3_BUCKET", "code"}, {"S3_OBJECT_NAME", "none"}, {"WORLD_SIZE", "1"}, {"RANK", "0"},
+                  {"DATA_BUCKET", "d"},  {"DATA_PREFIX", "p"},        {"RESULT_PATH", "res"}, {"BATCH_SIZE", 16},
+                  {"DATA_PATH", json::array({"p/big.pt", "p/small.pt", "p/big.pt", "p/small.pt"})}};
+  for (int run = 0; run < 2; ++run) {  // the second run finds every buffer recycled
+    auto r = infer_rank(config, gate, d);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    auto rows = parse_predictions_csv(config.store->get("d", "res/predictions/0.csv").value(), "0.csv").value();
+    ASSERT_EQ(rows.size(), 96u);
+
+    model::ModelOptions mo;
+    mo.source = "builtin";
+    mo.threads = 1;
+    mo.batch_size = 1 << 20;
+    auto model = cached_model(mo).value();
+    std::size_t row = 0;
+    for (const data::Partition* part : {&big, &small, &big, &small}) {
+      const std::vector<float> mags(part->magnitudes.begin(), part->magnitudes.end());
+      const auto expected = model->predict(part->images, mags, part->samples);
+      for (std::int64_t s = 0; s < part->samples; ++s, ++row) {
+        ASSERT_EQ(rows[row].sample, s);
+        EXPECT_EQ(rows[row].file, part == &big ? "p/big.pt" : "p/small.pt");
+        EXPECT_FLOAT_EQ(static_cast<float>(rows[row].redshift), part->redshift[s]) << "run " << run << " row " << row;
+        EXPECT_NEAR(rows[row].prediction, expected[s], 1e-6) << "run " << run << " row " << row;
+      }
+    }
+  }
+  std::filesystem::remove_all(root);
 }
 
 TEST(ComputeGate, SlotsBoundConcurrency) {
