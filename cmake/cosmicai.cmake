@@ -30,3 +30,25 @@ function(cosmicai_unit_test sub)
   gtest_discover_tests(unit_${sub} TEST_PREFIX "${sub}." DISCOVERY_TIMEOUT 60
                        PROPERTIES TIMEOUT 300)
 endfunction()
+
+# The model in two parts, so that only commands that run a model pay for LibTorch
+# (loading libtorch costs about a second per process):
+#  - cosmicai_model: every src/model/*.cpp but the loader, a shared library with LibTorch;
+#  - cosmicai_model_api: src/model/loader.cpp, which defines ModelRunner::open and
+#    dlopen()s cosmicai_model on first use.
+function(cosmicai_model_libraries)
+  file(GLOB srcs CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/src/model/*.cpp)
+  list(REMOVE_ITEM srcs ${CMAKE_SOURCE_DIR}/src/model/loader.cpp)
+  add_library(cosmicai_model SHARED ${srcs})
+  target_include_directories(cosmicai_model PUBLIC ${CMAKE_SOURCE_DIR}/src)
+  target_link_libraries(cosmicai_model PUBLIC cosmicai_common ${TORCH_LIBRARIES})
+  target_compile_options(cosmicai_model PRIVATE -Wall -Wextra)
+
+  add_library(cosmicai_model_api STATIC ${CMAKE_SOURCE_DIR}/src/model/loader.cpp)
+  target_include_directories(cosmicai_model_api PUBLIC ${CMAKE_SOURCE_DIR}/src)
+  target_link_libraries(cosmicai_model_api PUBLIC cosmicai_common ${CMAKE_DL_LIBS})
+  target_compile_definitions(cosmicai_model_api PRIVATE
+    COSMICAI_MODEL_LIBRARY_BUILD_PATH="$<TARGET_FILE:cosmicai_model>")
+  # Whoever can open a model needs the library built.
+  add_dependencies(cosmicai_model_api cosmicai_model)
+endfunction()

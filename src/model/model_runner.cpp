@@ -238,7 +238,7 @@ Result<std::shared_ptr<ModelRunner>> open_torchscript(const ModelOptions& option
 
 }  // namespace
 
-Result<std::shared_ptr<ModelRunner>> ModelRunner::open(const ModelOptions& requested) {
+Result<std::shared_ptr<ModelRunner>> open_model_in_process(const ModelOptions& requested) {
   ModelOptions options = requested;
   tune_allocator();
   if (options.batch_size < 1) {
@@ -301,3 +301,8 @@ Result<std::shared_ptr<ModelRunner>> ModelRunner::open(const ModelOptions& reque
 }
 
 }  // namespace cosmicai::model
+
+// The entry point src/model/loader.cpp looks up after dlopen().
+extern "C" __attribute__((visibility("default"))) cosmicai::model::OpenModelFn* cosmicai_model_entry() {
+  return &cosmicai::model::open_model_in_process;
+}

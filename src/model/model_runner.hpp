@@ -56,4 +56,16 @@ class ModelRunner {
   virtual std::int64_t parameter_count() const = 0;
 };
 
+/// Signature of the model library's opener.
+using OpenModelFn = Result<std::shared_ptr<ModelRunner>>(const ModelOptions&);
+
+/// Open a model in this process: the body of ModelRunner::open, defined in the
+/// LibTorch model library (libcosmicai_model.so). ModelRunner::open loads that
+/// library on first use and calls this; code linked with the library may call it directly.
+Result<std::shared_ptr<ModelRunner>> open_model_in_process(const ModelOptions& options);
+
+/// Return where the model library was loaded from, loading it if needed, or
+/// the error that says why it cannot be loaded.
+Result<std::string> model_library_path();
+
 }  // namespace cosmicai::model
