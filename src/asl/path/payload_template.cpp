@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "asl/intrinsic/intrinsics.hpp"
+#include "asl/parse_context.hpp"
 #include "asl/path/json_path.hpp"
 
 namespace cosmicai::asl {
@@ -12,16 +13,6 @@ namespace {
 // Spec: "a field whose name ends in '.$' ... its value is a Path (or an intrinsic
 // function call) and the field name without '.$' receives the selected value."
 bool is_dynamic_key(const std::string& key) { return key.size() > 2 && key.ends_with(".$"); }
-
-std::string pointer_escape(const std::string& key) {
-  std::string out;
-  for (char c : key) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
-  }
-  return out;
-}
 
 bool looks_like_variable(const std::string& value) {
   return value.size() > 1 && value[0] == '$' && value[1] != '$' && value[1] != '.' && value[1] != '[';
