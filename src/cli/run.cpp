@@ -78,6 +78,7 @@ void run_run(const RunOptions& opts) {
     out << result.history.dump(2) << "\n";
     if (!out) std::cerr << "cosmicai run: cannot write history to " << opts.history_file << "\n";
   }
+  for (const auto& note : result.child_failures) std::cerr << "cosmicai run: " << note << "\n";
   std::cout << dump_compact(result.to_json()) << std::endl;
   if (result.status != "SUCCEEDED") throw CLI::RuntimeError(1);
 }

@@ -47,6 +47,16 @@ void Execution::finish(ExecutionResult result) {
   cv_.notify_all();
 }
 
+void Execution::note_child_failure(std::string note) {
+  std::lock_guard lock(mu_);
+  child_failures_.push_back(std::move(note));
+}
+
+std::vector<std::string> Execution::child_failures() {
+  std::lock_guard lock(mu_);
+  return child_failures_;
+}
+
 ExecutionResult Execution::wait() {
   std::unique_lock lock(mu_);
   cv_.wait(lock, [&] { return done_; });
@@ -140,6 +150,7 @@ ExecutionResult Engine::run(std::shared_ptr<const asl::StateMachine> machine, co
   }
   ExecutionResult result = exec->wait();
   result.transitions = exec->transitions.load();
+  result.child_failures = exec->child_failures();
   if (options.record_history) result.history = exec->history.to_json();
   return result;
 }

@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "asl/state_machine.hpp"
 #include "common/clock.hpp"
@@ -40,6 +41,10 @@ struct ExecutionResult {
   std::optional<std::string> cause;
   json history;                         ///< {"events":[...]} when recorded, else null
   std::int64_t transitions = 0;         ///< states entered (all branches and iterations)
+  /// Why child executions of Distributed Map states failed ("Map state 'M' item 3: Error: Cause"),
+  /// in the order they failed. AWS reports these per Map Run, not in the execution's
+  /// Error/Cause, so they are kept apart from to_json().
+  std::vector<std::string> child_failures;
 
   /// Return {"status":…,"output":…} or {"status":…,"error":…,"cause":…}.
   json to_json() const;

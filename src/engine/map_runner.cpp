@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cmath>
 
+#include <fmt/format.h>
+
 #include "asl/path/json_path.hpp"
 #include "asl/path/payload_template.hpp"
 #include "engine/runtime.hpp"
@@ -229,6 +231,11 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
               }
             } else {
               fan->failed++;
+              if (st.mode == asl::MapMode::kDistributed) {
+                ex.note_child_failure(fmt::format("Map state '{}' item {}: {}: {}", st.name, index,
+                                                  o.failure.error.value_or("(no error)"),
+                                                  o.failure.cause.value_or("(no cause)")));
+              }
               if (record) {
                 ex.history.add("MapIterationFailed", call->run->last_event_id(), json{{"name", st.name}, {"index", index}});
               }

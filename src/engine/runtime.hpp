@@ -46,12 +46,17 @@ struct Execution {
   double random_unit();
   /// Return a random UUID (request ids).
   std::string uuid();
+  /// Note why a Distributed Map child execution failed (see ExecutionResult::child_failures).
+  void note_child_failure(std::string note);
+  /// Return the notes so far.
+  std::vector<std::string> child_failures();
 
  private:
   std::mutex mu_;
   std::condition_variable cv_;
   bool done_ = false;
   ExecutionResult result_;
+  std::vector<std::string> child_failures_;
   std::mt19937_64 rng_{std::random_device{}()};
 };
 

@@ -126,6 +126,23 @@ TEST(Map, ToleratedFailureCountAbsorbsFailuresUpToTheCount) {
   EXPECT_EQ(bad.error, "States.ExceedToleratedFailureThreshold");
 }
 
+TEST(Map, DistributedChildFailuresAreNotedApartFromTheMapError) {
+  json items = json::parse("[0,1,2,3,4,5,6,7,8,9]");  // 7, 8, 9 fail
+  auto tolerated = run(failing_map(R"("ToleratedFailureCount":3,)"), items);
+  ASSERT_EQ(tolerated.status, "SUCCEEDED");
+  ASSERT_EQ(tolerated.child_failures.size(), 3U);
+  for (const auto& note : tolerated.child_failures) {
+    EXPECT_NE(note.find("Map state 'M' item "), std::string::npos) << note;
+    EXPECT_NE(note.find(": Bad: "), std::string::npos) << note;
+  }
+  // Over the threshold the execution's Error/Cause stay AWS's; the note says which item and why.
+  auto failed = run(failing_map(""), json::parse("[0,8]"));
+  ASSERT_EQ(failed.error, "States.ExceedToleratedFailureThreshold");
+  ASSERT_EQ(failed.child_failures.size(), 1U);
+  EXPECT_EQ(failed.child_failures[0], "Map state 'M' item 1: Bad: (no cause)");
+  EXPECT_FALSE(failed.to_json().contains("child_failures"));
+}
+
 TEST(Map, ToleratedFailurePercentageIsOverTheItemCount) {
   json items = json::parse("[0,1,2,3,4,5,6,7,8,9]");  // 30% fail
   EXPECT_EQ(run(failing_map(R"("ToleratedFailurePercentage":30,)"), items).status, "SUCCEEDED");
