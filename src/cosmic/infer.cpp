@@ -42,16 +42,20 @@ using PartitionPtr = std::shared_ptr<data::Partition>;
 // local store, else parsed from the fetched bytes.
 Result<PartitionPtr> load_partition(const storage::ObjectStore& store, const std::string& bucket,
                                     const std::string& key) {
+  // Every error names the partition once, as "partition BUCKET/KEY: …".
   PartitionPtr part = partition_pool().acquire();
+  const std::string name = fmt::format("{}/{}", bucket, key);
   if (auto path = store.local_path(bucket, key)) {
     if (std::filesystem::exists(*path)) {
-      if (auto st = data::read_partition_file_into(*path, *part); !st) return st.error();
+      data::ReadOptions options;
+      options.display_name = name;
+      if (auto st = data::read_partition_file_into(*path, *part, options); !st) return st.error();
       return part;
     }
   }
   auto bytes = store.get(bucket, key);
-  if (!bytes) return bytes.error();
-  if (auto st = data::parse_partition_into(*bytes, fmt::format("{}/{}", bucket, key), *part); !st) return st.error();
+  if (!bytes) return make_error(bytes.error().code, fmt::format("partition {}: {}", name, bytes.error().message));
+  if (auto st = data::parse_partition_into(*bytes, name, *part); !st) return st.error();
   return part;
 }
 
@@ -164,8 +168,7 @@ Result<json> infer_rank(const CosmicConfig& config, ComputeGate& gate, const jso
     const std::string& key = task.data_paths[i];
     if (!current->ok()) {
       return fail(make_error(current->error().code,
-                             fmt::format("rank {}: partition {}/{}: {}", task.rank, task.data_bucket, key,
-                                         current->error().message)));
+                             fmt::format("rank {}: {}", task.rank, current->error().message)));
     }
     const PartitionPtr part_ptr = std::move(*current).value();
     const data::Partition& part = *part_ptr;

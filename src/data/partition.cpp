@@ -431,16 +431,17 @@ Result<Partition> parse_partition(std::string_view bytes, std::string_view name)
 }
 
 Status read_partition_file_into(const std::string& path, Partition& out, const ReadOptions& options) {
+  const std::string& name = options.display_name.empty() ? path : options.display_name;
   auto file = FileSource::open(path);
-  if (!file.ok()) return rewrap(path, file.error());
-  if (!options.use_mmap || (*file)->size() == 0) return parse_source(**file, path, out, options, nullptr);
+  if (!file.ok()) return rewrap(name, file.error());
+  if (!options.use_mmap || (*file)->size() == 0) return parse_source(**file, name, out, options, nullptr);
   Mapping map;
   map.length = static_cast<std::size_t>((*file)->size());
   map.addr = ::mmap(nullptr, map.length, PROT_READ, MAP_PRIVATE | MAP_POPULATE, (*file)->fd(), 0);
-  if (map.addr == MAP_FAILED) return fail(path, ErrorCode::kIo, std::string("mmap failed: ") + std::strerror(errno));
+  if (map.addr == MAP_FAILED) return fail(name, ErrorCode::kIo, std::string("mmap failed: ") + std::strerror(errno));
   ::madvise(map.addr, map.length, MADV_SEQUENTIAL);
   MemorySource src(std::string_view(static_cast<const char*>(map.addr), map.length));
-  return parse_source(src, path, out, options, nullptr);
+  return parse_source(src, name, out, options, nullptr);
 }
 
 Result<Partition> read_partition_file(const std::string& path, const ReadOptions& options) {

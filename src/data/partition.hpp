@@ -37,6 +37,9 @@ struct ReadOptions {
   /// because it measured faster (bench_reader): mapped pages cost a fault on
   /// first touch, and pread copies once either way.
   bool use_mmap = false;
+  /// read_partition_file(_into) only: the name errors give the partition
+  /// (e.g. "cosmicai-data/100MB/7.pt"); empty = the file's path.
+  std::string display_name;
 };
 
 /// Parse partition bytes (zip or legacy torch.save format). `name` is used in

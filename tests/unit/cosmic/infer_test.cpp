@@ -99,6 +99,9 @@ TEST_F(InferTest, CorruptPartitionFailsTheRankWithANamedError) {
   auto r = infer_rank(config_, gate, dict(2, json::array({"tiny/1.pt", "tiny/9.pt"})));
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("rank 2: partition d/tiny/9.pt: "), std::string::npos) << r.error().message;
+  // The partition is named once, by bucket/key (not again by its local path).
+  EXPECT_EQ(r.error().message.find("partition", r.error().message.find("partition") + 1), std::string::npos)
+      << r.error().message;
   EXPECT_EQ(error_type_for(r.error()), "CorruptPartition") << r.error().message;
   EXPECT_FALSE(config_.store->exists("d", "res/2.json").value());
   const json rec = json::parse(config_.store->get("d", "res/errors/2.json").value());
