@@ -196,7 +196,10 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
   fan->results.resize(n);
   fan->succeeded.assign(n, 0);
   const bool writer = m.result_writer.has_value();
-  if (writer) fan->records.resize(n);
+  if (writer) {
+    fan->records.resize(n);
+    for (std::size_t i = 0; i < n; ++i) fan->records[i].input = (*items)[i];  // PENDING entries show theirs too
+  }
   // ResultWriter Parameters resolve against the Map's effective input, before any child runs.
   json writer_params = writer && m.result_writer->exports
                            ? asl::evaluate_payload_template(m.result_writer->parameters, effective, context)
@@ -273,7 +276,6 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
       auto launch_ref = launch_weak.lock();
       if (!fan->records.empty()) {
         auto& rec = fan->records[index];
-        rec.input = (*items)[index];
         rec.name = ex.uuid();
         rec.start = ex.scheduler.clock().now();
       }

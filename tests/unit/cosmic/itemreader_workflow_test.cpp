@@ -105,7 +105,7 @@ TEST_F(ItemReaderWorkflow, TenThousandRanksWithoutAPayloadError) {
   const json manifest = json::parse(store_->get(kBucket, manifest_key).value());
   EXPECT_EQ(manifest.at("ResultFiles").at("FAILED"), json::array());
   EXPECT_EQ(manifest.at("ResultFiles").at("PENDING"), json::array());
-  const json ok = json::parse(store_->get(kBucket, manifest.at("ResultFiles").at("SUCCEEDED")[0].at("Key")).value());
+  const json ok = json::parse(store_->get(kBucket, manifest.at("ResultFiles").at("SUCCEEDED")[0].at("Key").get<std::string>()).value());
   EXPECT_EQ(ok.size(), static_cast<std::size_t>(world));
 }
 
