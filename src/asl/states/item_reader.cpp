@@ -29,7 +29,8 @@ void parse_reader_config(const json& cfg, const std::string& cp, ItemReader& r, 
     ctx.error(cp, "must be an object, got " + describe(cfg));
     return;
   }
-  ctx.check_fields(cfg, cp, {"InputType", "CSVHeaderLocation", "CSVHeaders", "CSVDelimiter", "MaxItems", "MaxItemsPath"});
+  ctx.check_fields(cfg, cp,
+                   {"InputType", "CSVHeaderLocation", "CSVHeaders", "CSVDelimiter", "MaxItems", "MaxItemsPath"});
   if (auto t = ctx.get_string(cfg, cp, "InputType")) {
     if (auto it = input_type_from(*t)) {
       r.input_type = *it;
@@ -38,9 +39,12 @@ void parse_reader_config(const json& cfg, const std::string& cp, ItemReader& r, 
     }
   }
   if (auto h = ctx.get_string(cfg, cp, "CSVHeaderLocation")) {
-    if (*h == "FIRST_ROW") r.csv_header_location = CsvHeaderLocation::kFirstRow;
-    else if (*h == "GIVEN") r.csv_header_location = CsvHeaderLocation::kGiven;
-    else ctx.error(cp + "/CSVHeaderLocation", "must be \"FIRST_ROW\" or \"GIVEN\", got \"" + *h + "\"");
+    if (*h == "FIRST_ROW")
+      r.csv_header_location = CsvHeaderLocation::kFirstRow;
+    else if (*h == "GIVEN")
+      r.csv_header_location = CsvHeaderLocation::kGiven;
+    else
+      ctx.error(cp + "/CSVHeaderLocation", "must be \"FIRST_ROW\" or \"GIVEN\", got \"" + *h + "\"");
   }
   if (auto it = cfg.find("CSVHeaders"); it != cfg.end()) {
     if (!it->is_array() || it->empty()) {
@@ -56,8 +60,10 @@ void parse_reader_config(const json& cfg, const std::string& cp, ItemReader& r, 
     }
   }
   if (auto d = ctx.get_string(cfg, cp, "CSVDelimiter")) {
-    if (auto c = delimiter_from(*d)) r.csv_delimiter = *c;
-    else ctx.error(cp + "/CSVDelimiter", "must be one of COMMA, PIPE, SEMICOLON, SPACE, TAB, got \"" + *d + "\"");
+    if (auto c = delimiter_from(*d))
+      r.csv_delimiter = *c;
+    else
+      ctx.error(cp + "/CSVDelimiter", "must be one of COMMA, PIPE, SEMICOLON, SPACE, TAB, got \"" + *d + "\"");
   }
   r.max_items = ctx.get_int(cfg, cp, "MaxItems", false, kMaxItemsLimit);
   r.max_items_path = ctx.get_path(cfg, cp, "MaxItemsPath");
@@ -68,7 +74,8 @@ void parse_reader_config(const json& cfg, const std::string& cp, ItemReader& r, 
   if (!csv && (cfg.contains("CSVHeaderLocation") || cfg.contains("CSVHeaders") || cfg.contains("CSVDelimiter"))) {
     ctx.error(cp, "CSVHeaderLocation, CSVHeaders and CSVDelimiter are only allowed with InputType CSV");
   }
-  if (csv && !cfg.contains("CSVHeaderLocation")) ctx.error(cp, "InputType CSV needs 'CSVHeaderLocation' (FIRST_ROW or GIVEN)");
+  if (csv && !cfg.contains("CSVHeaderLocation"))
+    ctx.error(cp, "InputType CSV needs 'CSVHeaderLocation' (FIRST_ROW or GIVEN)");
   if (csv && r.csv_header_location == CsvHeaderLocation::kGiven && !cfg.contains("CSVHeaders")) {
     ctx.error(cp, "CSVHeaderLocation GIVEN needs 'CSVHeaders'");
   }
@@ -94,8 +101,8 @@ std::optional<ItemReader> ItemReader::from_json(const json& v, const std::string
     } else if (*res == "arn:aws:states:::s3:getObject") {
       r.resource = ItemReaderResource::kGetObject;
     } else {
-      ctx.error(p + "/Resource", "must be arn:aws:states:::s3:getObject or arn:aws:states:::s3:listObjectsV2, got \"" +
-                                     *res + "\"");
+      ctx.error(p + "/Resource",
+                "must be arn:aws:states:::s3:getObject or arn:aws:states:::s3:listObjectsV2, got \"" + *res + "\"");
     }
   } else if (!v.contains("Resource")) {
     ctx.error(p, "missing required field 'Resource'");

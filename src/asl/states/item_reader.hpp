@@ -30,8 +30,8 @@ struct ItemReader {
   json parameters = json::object();  ///< payload template: Bucket, Key / Prefix, … (".$" keys allowed)
   ItemInputType input_type = ItemInputType::kNone;
   CsvHeaderLocation csv_header_location = CsvHeaderLocation::kFirstRow;
-  std::vector<std::string> csv_headers;  ///< GIVEN only
-  char csv_delimiter = ',';              ///< COMMA, PIPE, SEMICOLON, SPACE, TAB
+  std::vector<std::string> csv_headers;   ///< GIVEN only
+  char csv_delimiter = ',';               ///< COMMA, PIPE, SEMICOLON, SPACE, TAB
   std::optional<std::int64_t> max_items;  ///< 0 or absent = no limit
   std::optional<std::string> max_items_path;
 

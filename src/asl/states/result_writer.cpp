@@ -24,7 +24,8 @@ std::optional<ResultWriter> ResultWriter::from_json(const json& v, const std::st
       ctx.error(p + "/Parameters", "must be an object, got " + describe(*it));
     } else {
       validate_payload_template(*it, p + "/Parameters", ctx.errors());
-      if (!it->contains("Bucket") && !it->contains("Bucket.$")) ctx.error(p + "/Parameters", "missing required field 'Bucket'");
+      if (!it->contains("Bucket") && !it->contains("Bucket.$"))
+        ctx.error(p + "/Parameters", "missing required field 'Bucket'");
       w.parameters = *it;
     }
   }
@@ -44,15 +45,22 @@ std::optional<ResultWriter> ResultWriter::from_json(const json& v, const std::st
     } else {
       ctx.check_fields(*it, cp, {"Transformation", "OutputType"});
       if (auto t = ctx.get_string(*it, cp, "Transformation")) {
-        if (*t == "NONE") w.transformation = ResultTransformation::kNone;
-        else if (*t == "COMPACT") w.transformation = ResultTransformation::kCompact;
-        else if (*t == "FLATTEN") w.transformation = ResultTransformation::kFlatten;
-        else ctx.error(cp + "/Transformation", "must be NONE, COMPACT or FLATTEN, got \"" + *t + "\"");
+        if (*t == "NONE")
+          w.transformation = ResultTransformation::kNone;
+        else if (*t == "COMPACT")
+          w.transformation = ResultTransformation::kCompact;
+        else if (*t == "FLATTEN")
+          w.transformation = ResultTransformation::kFlatten;
+        else
+          ctx.error(cp + "/Transformation", "must be NONE, COMPACT or FLATTEN, got \"" + *t + "\"");
       }
       if (auto o = ctx.get_string(*it, cp, "OutputType")) {
-        if (*o == "JSON") w.output_type = ResultOutputType::kJson;
-        else if (*o == "JSONL") w.output_type = ResultOutputType::kJsonl;
-        else ctx.error(cp + "/OutputType", "must be JSON or JSONL, got \"" + *o + "\"");
+        if (*o == "JSON")
+          w.output_type = ResultOutputType::kJson;
+        else if (*o == "JSONL")
+          w.output_type = ResultOutputType::kJsonl;
+        else
+          ctx.error(cp + "/OutputType", "must be JSON or JSONL, got \"" + *o + "\"");
       }
       if (it->contains("OutputType") && !w.exports) {
         ctx.error(cp + "/OutputType", "needs Resource and Parameters (OutputType formats the exported files)");

@@ -21,7 +21,7 @@ enum class ResultOutputType { kJson, kJsonl };
 /// "The ResultWriter field is a JSON object that provides options for the output results of the
 /// child workflow executions started by a Distributed Map state." Immutable after parsing.
 struct ResultWriter {
-  bool exports = false;            ///< Resource arn:aws:states:::s3:putObject with Parameters given
+  bool exports = false;              ///< Resource arn:aws:states:::s3:putObject with Parameters given
   json parameters = json::object();  ///< payload template: Bucket, Prefix
   bool has_writer_config = false;
   ResultTransformation transformation = ResultTransformation::kNone;

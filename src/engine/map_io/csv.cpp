@@ -44,8 +44,7 @@ Result<std::vector<CsvRecord>> parse_csv(std::string_view text, char delimiter, 
           ++i;
         }
         if (!closed) {
-          return make_error(ErrorCode::kCorrupt,
-                            fmt::format("{}:{}: unterminated quoted field", what, quote_line));
+          return make_error(ErrorCode::kCorrupt, fmt::format("{}:{}: unterminated quoted field", what, quote_line));
         }
         if (i < n && text[i] != delimiter && text[i] != '\n' && text[i] != '\r') {
           return make_error(ErrorCode::kCorrupt,
@@ -54,8 +53,7 @@ Result<std::vector<CsvRecord>> parse_csv(std::string_view text, char delimiter, 
       } else {
         while (i < n && text[i] != delimiter && text[i] != '\n' && text[i] != '\r') {
           if (text[i] == '"') {
-            return make_error(ErrorCode::kCorrupt,
-                              fmt::format("{}:{}: a quote inside an unquoted field", what, line));
+            return make_error(ErrorCode::kCorrupt, fmt::format("{}:{}: a quote inside an unquoted field", what, line));
           }
           field += text[i++];
         }

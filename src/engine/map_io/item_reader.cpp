@@ -23,7 +23,8 @@ namespace {
 std::string string_param(const json& params, const char* name, bool required, const std::string& resource) {
   const auto it = params.find(name);
   if (it == params.end() || it->is_null()) {
-    if (required) fail(fmt::format("The {} parameter '{}' is missing (Parameters {})", resource, name, dump_compact(params)));
+    if (required)
+      fail(fmt::format("The {} parameter '{}' is missing (Parameters {})", resource, name, dump_compact(params)));
     return {};
   }
   if (!it->is_string()) {
@@ -157,7 +158,9 @@ std::vector<json> json_items(const std::string& text, std::size_t limit, const s
     }
     fail(fmt::format("The item file is not valid JSON: {}: {}", what, detail));
   }
-  if (!doc.is_array()) fail(fmt::format("Attempting to map over non-iterable node. ({} holds {}, not a JSON array)", what, doc.type_name()));
+  if (!doc.is_array())
+    fail(fmt::format("Attempting to map over non-iterable node. ({} holds {}, not a JSON array)", what,
+                     doc.type_name()));
   std::vector<json> items;
   for (auto& v : doc) {
     if (items.size() >= limit) break;
@@ -197,7 +200,8 @@ std::vector<json> manifest_items(const StoreResolver* stores, const std::string&
     return m.at(k).get<std::string>();
   };
   const std::string format = str("fileFormat");
-  if (format != "CSV") fail(fmt::format("The manifest {} has fileFormat {}; only CSV inventories can be read", what, format));
+  if (format != "CSV")
+    fail(fmt::format("The manifest {} has fileFormat {}; only CSV inventories can be read", what, format));
   std::vector<std::string> schema;
   {
     const std::string s = str("fileSchema");
@@ -217,7 +221,8 @@ std::vector<json> manifest_items(const StoreResolver* stores, const std::string&
     data_bucket = m.at("destinationBucket").get<std::string>();
     if (data_bucket.rfind("arn:aws:s3:::", 0) == 0) data_bucket = data_bucket.substr(13);
   }
-  if (!m.contains("files") || !m.at("files").is_array()) fail(fmt::format("The manifest {} has no 'files' array", what));
+  if (!m.contains("files") || !m.at("files").is_array())
+    fail(fmt::format("The manifest {} has no 'files' array", what));
   asl::ItemReader csv_reader;
   csv_reader.csv_header_location = asl::CsvHeaderLocation::kGiven;
   std::vector<json> items;
@@ -229,10 +234,12 @@ std::vector<json> manifest_items(const StoreResolver* stores, const std::string&
     const std::string key = f.at("key").get<std::string>();
     std::string data = get_object(stores, data_bucket, key);
     const std::string file_what = data_bucket + "/" + key;
-    if (data.size() >= 2 && static_cast<unsigned char>(data[0]) == 0x1f && static_cast<unsigned char>(data[1]) == 0x8b) {
+    if (data.size() >= 2 && static_cast<unsigned char>(data[0]) == 0x1f &&
+        static_cast<unsigned char>(data[1]) == 0x8b) {
       data = gunzip(data, file_what);
     }
-    for (auto& item : csv_items(data, csv_reader, schema, limit - items.size(), file_what)) items.push_back(std::move(item));
+    for (auto& item : csv_items(data, csv_reader, schema, limit - items.size(), file_what))
+      items.push_back(std::move(item));
   }
   return items;
 }

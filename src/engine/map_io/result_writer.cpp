@@ -99,12 +99,15 @@ json export_results(const std::vector<ChildRecord>& children, const asl::ResultW
   const std::string bucket = params.at("Bucket").get<std::string>();
   std::string prefix;
   if (params.contains("Prefix")) {
-    if (!params.at("Prefix").is_string()) fail("The ResultWriter parameter 'Prefix' must be a string, got " + dump_compact(params.at("Prefix")));
+    if (!params.at("Prefix").is_string())
+      fail("The ResultWriter parameter 'Prefix' must be a string, got " + dump_compact(params.at("Prefix")));
     prefix = params.at("Prefix").get<std::string>();
   }
   if (!prefix.empty() && prefix.back() != '/') prefix += '/';
   const std::string base = prefix + names.map_run_id + "/";
-  if (!stores) fail("No object store is configured for the ResultWriter (" + where(bucket, base + "manifest.json") + "): run with --store");
+  if (!stores)
+    fail("No object store is configured for the ResultWriter (" + where(bucket, base + "manifest.json") +
+         "): run with --store");
   auto store_r = stores->store_for(bucket);
   if (!store_r) fail("Cannot reach the store for " + where(bucket, base) + ": " + store_r.error().message);
   auto& store = **store_r;
@@ -113,15 +116,15 @@ json export_results(const std::vector<ChildRecord>& children, const asl::ResultW
     auto st = store.put(bucket, key, body);
     if (!st) {
       auto f = classify_s3_error(st.error(), store, bucket, true);
-      fail(fmt::format("Amazon S3 PutObject failed for {}: {} ({}, Status Code: {}) [{}]", where(bucket, key), f.message,
-                       f.code, f.status, f.detail));
+      fail(fmt::format("Amazon S3 PutObject failed for {}: {} ({}, Status Code: {}) [{}]", where(bucket, key),
+                       f.message, f.code, f.status, f.detail));
     }
   };
   const bool jsonl = w.output_type == asl::ResultOutputType::kJsonl;
   json files = {{"FAILED", json::array()}, {"PENDING", json::array()}, {"SUCCEEDED", json::array()}};
-  for (const auto& [status, label] : {std::pair{ChildRecord::Status::kFailed, "FAILED"},
-                                      std::pair{ChildRecord::Status::kPending, "PENDING"},
-                                      std::pair{ChildRecord::Status::kSucceeded, "SUCCEEDED"}}) {
+  for (const auto& [status, label] :
+       {std::pair{ChildRecord::Status::kFailed, "FAILED"}, std::pair{ChildRecord::Status::kPending, "PENDING"},
+        std::pair{ChildRecord::Status::kSucceeded, "SUCCEEDED"}}) {
     std::string body;
     std::size_t entries = 0;
     int index = 0;

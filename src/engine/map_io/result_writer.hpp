@@ -15,12 +15,12 @@ namespace cosmicai::engine::map_io {
 /// How one child execution (one item or batch) of a Map Run ended.
 struct ChildRecord {
   enum class Status { kPending, kSucceeded, kFailed };
-  Status status = Status::kPending;  ///< kPending: never started (the Map Run failed first)
-  json input;                        ///< the child execution's input
-  json output;                       ///< kSucceeded only
+  Status status = Status::kPending;         ///< kPending: never started (the Map Run failed first)
+  json input;                               ///< the child execution's input
+  json output;                              ///< kSucceeded only
   std::optional<std::string> error, cause;  ///< kFailed only
   Clock::time_point start{}, stop{};
-  std::string name;                  ///< the child execution's name (a UUID)
+  std::string name;  ///< the child execution's name (a UUID)
 };
 
 /// The names of one Map Run.

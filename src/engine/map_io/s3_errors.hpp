@@ -11,7 +11,8 @@ namespace cosmicai::engine::map_io {
 
 /// A failed S3 call in S3's words.
 struct S3Failure {
-  std::string code;     ///< S3 error code: NoSuchKey, NoSuchBucket, AccessDenied, InvalidArgument, ServiceUnavailable, InternalError
+  std::string code;     ///< S3 error code: NoSuchKey, NoSuchBucket, AccessDenied, InvalidArgument, ServiceUnavailable,
+                        ///< InternalError
   int status = 500;     ///< the HTTP status S3 answers with
   std::string message;  ///< S3's message ("The specified key does not exist.")
   std::string detail;   ///< the store's own message (names store, bucket and key)

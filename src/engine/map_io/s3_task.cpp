@@ -39,7 +39,8 @@ std::string md5_etag(std::string_view data) {
 }
 
 std::string iso_seconds(std::int64_t unix_seconds) {
-  return format_iso8601(Clock::time_point(std::chrono::duration_cast<Clock::duration>(std::chrono::seconds(unix_seconds))));
+  return format_iso8601(
+      Clock::time_point(std::chrono::duration_cast<Clock::duration>(std::chrono::seconds(unix_seconds))));
 }
 
 bool valid_utf8(std::string_view s) {
@@ -47,11 +48,16 @@ bool valid_utf8(std::string_view s) {
   while (i < s.size()) {
     const auto c = static_cast<unsigned char>(s[i]);
     std::size_t n = 0;
-    if (c < 0x80) n = 0;
-    else if ((c >> 5) == 6) n = 1;
-    else if ((c >> 4) == 14) n = 2;
-    else if ((c >> 3) == 30) n = 3;
-    else return false;
+    if (c < 0x80)
+      n = 0;
+    else if ((c >> 5) == 6)
+      n = 1;
+    else if ((c >> 4) == 14)
+      n = 2;
+    else if ((c >> 3) == 30)
+      n = 3;
+    else
+      return false;
     if (i + n >= s.size() && n > 0) return false;
     for (std::size_t k = 1; k <= n; ++k) {
       if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return false;
@@ -83,7 +89,8 @@ class S3Call {
  private:
   [[noreturn]] void bad(const std::string& what) {
     throw SdkError{"S3.S3Exception", fmt::format("Invalid request for s3:{}: {} (Service: S3, Status Code: 400, "
-                                                 "Request ID: {})", action_, what, request_id_)};
+                                                 "Request ID: {})",
+                                                 action_, what, request_id_)};
   }
 
   std::string str(const char* name, bool required = true) {
@@ -114,7 +121,8 @@ class S3Call {
     if (!s) {
       throw SdkError{"S3.NoSuchBucketException",
                      fmt::format("The specified bucket does not exist (Service: S3, Status Code: 404, Request ID: {}) "
-                                 "{} [{}]", request_id_, map_io::where(bucket, ""), s.error().message)};
+                                 "{} [{}]",
+                                 request_id_, map_io::where(bucket, ""), s.error().message)};
     }
     holder_ = *s;
     return *holder_;
@@ -174,7 +182,8 @@ class S3Call {
     allow({"Bucket", "Key", "Body", "ContentType"});
     const std::string bucket = str("Bucket"), key = str("Key");
     std::string body;
-    if (auto it = params_.find("Body"); it != params_.end()) body = it->is_string() ? it->get<std::string>() : dump_compact(*it);
+    if (auto it = params_.find("Body"); it != params_.end())
+      body = it->is_string() ? it->get<std::string>() : dump_compact(*it);
     auto& st = store(bucket);
     if (auto s = st.put(bucket, key, body); !s) failed(s.error(), st, bucket, key, true);
     return json{{"ETag", md5_etag(body)}};
@@ -278,7 +287,9 @@ void aws_sdk_task_body(const CallPtr& call, const json& effective, const json&, 
   const std::string resource_type = "aws-sdk:" + sdk->service;
   const bool history = exec.history.enabled();
   if (history) {
-    call->record("TaskScheduled", json{{"resourceType", resource_type}, {"resource", sdk->action}, {"region", kRegion},
+    call->record("TaskScheduled", json{{"resourceType", resource_type},
+                                       {"resource", sdk->action},
+                                       {"region", kRegion},
                                        {"parameters", dump_compact(effective)}});
     call->record("TaskStarted", json{{"resourceType", resource_type}, {"resource", sdk->action}});
   } else {
@@ -288,16 +299,17 @@ void aws_sdk_task_body(const CallPtr& call, const json& effective, const json&, 
   json result;
   try {
     if (sdk->service != "s3") {
-      throw SdkError{std::string(asl::errors::kRuntime),
-                     fmt::format("The resource {} cannot run here: this engine serves only aws-sdk:s3 actions",
-                                 t.resource)};
+      throw SdkError{
+          std::string(asl::errors::kRuntime),
+          fmt::format("The resource {} cannot run here: this engine serves only aws-sdk:s3 actions", t.resource)};
     }
     result = S3Call(exec.stores, sdk->action, effective, exec.uuid()).run();
     check_payload_size(result, t.name);
   } catch (const SdkError& e) {
     if (history) {
-      call->record("TaskFailed", json{{"resourceType", resource_type}, {"resource", sdk->action}, {"error", e.name},
-                                      {"cause", e.cause}});
+      call->record(
+          "TaskFailed",
+          json{{"resourceType", resource_type}, {"resource", sdk->action}, {"error", e.name}, {"cause", e.cause}});
     }
     done(false, nullptr, Failure{e.name, e.cause});
     return;
@@ -306,8 +318,10 @@ void aws_sdk_task_body(const CallPtr& call, const json& effective, const json&, 
     return;
   }
   if (history) {
-    call->record("TaskSucceeded", json{{"resourceType", resource_type}, {"resource", sdk->action},
-                                       {"output", dump_compact(result)}, {"outputDetails", {{"truncated", false}}}});
+    call->record("TaskSucceeded", json{{"resourceType", resource_type},
+                                       {"resource", sdk->action},
+                                       {"output", dump_compact(result)},
+                                       {"outputDetails", {{"truncated", false}}}});
   }
   done(true, std::move(result), {});
 }
