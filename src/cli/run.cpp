@@ -7,6 +7,7 @@
 #include "cli/command.hpp"
 #include "common/json.hpp"
 #include "engine/engine.hpp"
+#include "engine/map_io/store_resolver.hpp"
 #include "functions/registry.hpp"
 
 namespace cosmicai::cli {
@@ -68,6 +69,14 @@ void run_run(const RunOptions& opts) {
   engine::EngineOptions eopts;
   eopts.workers = opts.workers;
   eopts.time_scale = opts.time_scale;
+  // ItemReader, ResultWriter and aws-sdk:s3 tasks use the handlers' store (--store).
+  for (auto& p : function_providers()) {
+    if (!p.store) continue;
+    if (auto store = p.store()) {
+      eopts.stores = engine::single_store_resolver(std::move(store));
+      break;
+    }
+  }
   engine::Engine engine(registry, eopts);
   engine::ExecutionOptions xopts;
   xopts.name = opts.name;

@@ -285,3 +285,26 @@ INSTANTIATE_TEST_SUITE_P(
     [](const auto& info) { return std::string(info.param.prefix) + "_" + info.param.file_limit; });
 
 }  // namespace
+
+TEST(CosmicWorkflow, ItemReaderMachineReadsAndWritesThroughTheRunStore) {
+  // `cosmicai run --store` gives the engine the handlers' store: Initialize writes the rank items there,
+  // the Map's ItemReader reads them and its ResultWriter exports beside the results; the predictions
+  // match the seeds' machine's.
+  Store store("itemreader", "100MB", 3);
+  json payload = seeds_payload("world11-100MB.json");
+  payload["file_limit"] = "3";
+  const json result = run_machine(store, kSource / "examples/cosmic-ai/cai-state-machine-itemreader.json", payload,
+                                  "--model " + quote("builtin:" + kWeights.string()));
+  ASSERT_EQ(result.value("status", ""), "SUCCEEDED") << result.dump(2);
+  const json& s = summary_of(result);
+  EXPECT_EQ(s["expected_ranks"], 3);
+  EXPECT_EQ(s["received_ranks"], 3);
+  const fs::path results = store.bucket() / "result-partition-100MB/1GB/1";
+  expect_reference_predictions(read_predictions(results / "predictions/0.csv"));
+  EXPECT_EQ(read_json(results / "rank-items.json").size(), 3u);
+  std::size_t manifests = 0;
+  for (const auto& e : fs::recursive_directory_iterator(results / "map-runs")) {
+    if (e.path().filename() == "manifest.json") ++manifests;
+  }
+  EXPECT_EQ(manifests, 1u);
+}
