@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/json.hpp"
+#include "cosmicai_reference_model_status.hpp"
 #include "model/gemm_probe.hpp"
 #include "model/model_runner.hpp"
 

@@ -1,13 +1,15 @@
 // Where the tests find their fixtures (tests/fixtures/astromae/README.md) and the generated
-// AstroMAE reference model (cmake/fixtures.cmake). Needs the COSMICAI_FIXTURES_DIR,
-// COSMICAI_REFERENCE_MODEL and COSMICAI_REFERENCE_MODEL_MISSING definitions that
-// cosmicai_fixture_definitions() gives a target.
+// AstroMAE reference model (cmake/fixtures.cmake). Needs what cosmicai_fixture_definitions()
+// gives a target: the COSMICAI_FIXTURES_DIR and COSMICAI_REFERENCE_MODEL definitions and the
+// generated header with COSMICAI_REFERENCE_MODEL_MISSING.
 #pragma once
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <string>
+
+#include "cosmicai_reference_model_status.hpp"
 
 namespace cosmicai::fixtures {
 
