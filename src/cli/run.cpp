@@ -113,7 +113,7 @@ const bool kRegistered = register_command(Command{"run", [](CLI::App& app) {
       "{\"status\":\"FAILED\"|\"TIMED_OUT\",\"error\":...,\"cause\":...}.\n"
       "Exit status: 0 succeeded, 1 failed or timed out, 2 bad usage, malformed JSON or invalid definition.\n\n"
       "Example:\n"
-      "  cosmicai run ../shared/mission/cai-state-machine.json --input payload.json \\\n"
+      "  cosmicai run examples/cosmic-ai/cai-state-machine.json --input payload.json \\\n"
       "      --function data-parallel-init='python3 init.py' --time-scale 0 --history history.json");
   sub->callback([opts] { run_run(*opts); });
 }});

@@ -17,11 +17,12 @@
 #include "data/partition.hpp"
 #include "data/synthetic.hpp"
 #include "storage/object_store.hpp"
+#include "support/fixtures.hpp"
 
 namespace cosmicai::cosmic {
 namespace {
 
-const std::filesystem::path kTiny = std::filesystem::path(COSMICAI_SHARED_DIR) / "reference/astromae/partitions";
+const std::filesystem::path kPartitions = fixtures::partitions_dir();
 
 std::string slurp(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -36,9 +37,9 @@ class InferTest : public ::testing::Test {
     config_.store = storage::open_object_store("mem://").value();  // not local: exercises get + parse
     config_.threads = 1;
     for (int i = 1; i <= 3; ++i) {
-      ASSERT_TRUE(config_.store->put("d", fmt::format("tiny/{}.pt", i), slurp(kTiny / fmt::format("tiny/{}.pt", i))).ok());
+      ASSERT_TRUE(config_.store->put("d", fmt::format("tiny/{}.pt", i), slurp(kPartitions / fmt::format("tiny/{}.pt", i))).ok());
     }
-    ASSERT_TRUE(config_.store->put("d", "tiny/9.pt", slurp(kTiny / "corrupt/truncated_zip.pt")).ok());
+    ASSERT_TRUE(config_.store->put("d", "tiny/9.pt", slurp(kPartitions / "corrupt/truncated_zip.pt")).ok());
   }
   json dict(std::int64_t rank, json paths, std::int64_t batch = 10) const {
     return {{"S3_BUCKET", "code"},  {"S3_OBJECT_NAME", "Anomaly Detection"},

@@ -44,7 +44,8 @@ fs::path write_temp(const std::string& name, const std::string& text) {
 }
 
 const std::string kFixtures = std::string(COSMICAI_SOURCE_DIR) + "/tests/unit/engine/fixtures/";
-const std::string kMission = std::string(COSMICAI_SHARED_DIR) + "/mission/";
+// The seeds' state machine and payloads (examples/cosmic-ai/, unchanged copies).
+const std::string kMission = std::string(COSMICAI_SOURCE_DIR) + "/examples/cosmic-ai/";
 
 TEST(CliRun, MissionStateMachineRunsWithLocalExecutables) {
   const auto history = fs::temp_directory_path() / ("cosmicai_cli_history_" + std::to_string(getpid()) + ".json");
