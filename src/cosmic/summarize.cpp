@@ -197,11 +197,12 @@ Result<json> summarize_results(const CosmicConfig& config, const json& event) {
                                          : rank_predictions_key(base, r);
         Result<std::vector<PredictionRow>> rows = make_error(ErrorCode::kInternal, "");
         if (auto csv = store.get(bucket, pred_key); !csv) {
-          rows = make_error(csv.error().code, fmt::format("rank {}: predictions {}/{}: {}", r, bucket, pred_key,
-                                                          csv.error().message));
+          rows = make_error(csv.error().code,
+                            fmt::format("rank {}: predictions {}/{}: {}", r, bucket, pred_key, csv.error().message));
         } else {
           rows = parse_predictions_csv(*csv, fmt::format("{}/{}", bucket, pred_key));
-          if (!rows) rows = make_error(rows.error().code, fmt::format("rank {}: predictions {}", r, rows.error().message));
+          if (!rows)
+            rows = make_error(rows.error().code, fmt::format("rank {}: predictions {}", r, rows.error().message));
         }
         if (!rows) {
           missing.push_back(r);

@@ -8,8 +8,8 @@
 // can only shrink. A cause that differs from AWS's fails the case unless asl/cause_differences.json
 // lists it with the reason; a listed case whose cause matches fails too.
 #include <cmath>
-#include <fstream>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <regex>
@@ -120,7 +120,7 @@ std::string regex_escape(const std::string& s) {
 bool text_matches(const std::string& expected, const std::string& actual) {
   static const std::regex token("<([A-Za-z_][A-Za-z0-9_-]*)(?::([0-9]+))?>");
   std::string pattern;
-  std::map<std::string, int> groups;   // "name:N" → capture group
+  std::map<std::string, int> groups;  // "name:N" → capture group
   std::vector<int> json_groups;
   int group = 0;
   bool any = false;
@@ -157,7 +157,8 @@ std::string unmask(std::string text, const json& masks) {
   for (auto it = masks.begin(); it != masks.end(); ++it) {
     const std::string& literal = it.key();
     const std::string placeholder = it.value().get<std::string>();
-    for (std::size_t at = text.find(literal); at != std::string::npos; at = text.find(literal, at + placeholder.size())) {
+    for (std::size_t at = text.find(literal); at != std::string::npos;
+         at = text.find(literal, at + placeholder.size())) {
       text.replace(at, literal.size(), placeholder);
     }
   }
@@ -203,7 +204,8 @@ std::string compare(const json& c, const cosmicai::engine::ExecutionResult& resu
   const json& expect = c["expect"];
   const std::string want_status = expect["status"].get<std::string>();
   if (result.status != want_status) {
-    return "status " + result.status + ", expected " + want_status + "; got " + cosmicai::dump_compact(result.to_json());
+    return "status " + result.status + ", expected " + want_status + "; got " +
+           cosmicai::dump_compact(result.to_json());
   }
   if (want_status == "SUCCEEDED") {
     std::string where;
@@ -261,8 +263,8 @@ Outcome run_case(const std::string& file, const json& known, const json& cause_l
         const bool named = reason.find(f) != std::string::npos;
         if (needed != named) {
           return {Outcome::kFail, std::string("known_failures.json gives the wrong reason: '") + reason + "' " +
-                                      (needed ? "does not name " : "names ") + f + (needed ? ", which " : ", which no ") +
-                                      "validation error rejects; " + problem};
+                                      (needed ? "does not name " : "names ") + f +
+                                      (needed ? ", which " : ", which no ") + "validation error rejects; " + problem};
         }
       }
     }
@@ -277,7 +279,8 @@ Outcome run_case(const std::string& file, const json& known, const json& cause_l
   const bool listed = cause_listed.contains(name);
   if (is_known) {
     if (problem.empty() && cause_note.empty()) {
-      return {Outcome::kFail, "unexpected pass: remove '" + name + "' from known_failures.json (listed: " + reason + ")"};
+      return {Outcome::kFail,
+              "unexpected pass: remove '" + name + "' from known_failures.json (listed: " + reason + ")"};
     }
     return {Outcome::kKnown, "known failure: " + reason + "\n    " + (problem.empty() ? cause_note : problem)};
   }
@@ -310,9 +313,12 @@ int main(int argc, char** argv) {
   std::vector<std::string> files;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--summary") summary = true;
-    else if (a == "--known-failures" && i + 1 < argc) known_file = argv[++i];
-    else if (a == "--cause-differences" && i + 1 < argc) causes_file = argv[++i];
+    if (a == "--summary")
+      summary = true;
+    else if (a == "--known-failures" && i + 1 < argc)
+      known_file = argv[++i];
+    else if (a == "--cause-differences" && i + 1 < argc)
+      causes_file = argv[++i];
     else files.push_back(a);
   }
   if (files.empty()) {

@@ -28,7 +28,7 @@ TEST(Json, DumpCompactKeepsInsertionOrderAndUtf8WithoutSpaces) {
   EXPECT_EQ(dump_compact(j), R"({"zeta":1,"alpha":[1.5,"é→",null,true],"mid":{"k":"v"}})");
   EXPECT_EQ(dump_compact(json::parse(R"({"b":1,"a":2})")), R"({"b":1,"a":2})");
   // Invalid UTF-8 in a string is replaced, not thrown.
-  EXPECT_EQ(dump_compact(json(std::string("a\xff") + "b")), "\"a\xEF\xBF\xBD" "b\"");
+  EXPECT_EQ(dump_compact(json(std::string("a\xff") + "b")), std::string("\"a\xEF\xBF\xBD") + "b\"");
 }
 
 TEST(Json, ParseErrorsNameWhatLineAndColumn) {

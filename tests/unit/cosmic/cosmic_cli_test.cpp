@@ -71,9 +71,8 @@ class CosmicCli : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!fs::exists(COSMICAI_BINARY)) GTEST_SKIP() << "cosmicai binary not built: " COSMICAI_BINARY;
-    root_ = fs::temp_directory_path() /
-            fmt::format("cosmicai-cosmic-cli-{}-{}", ::getpid(),
-                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    root_ = fs::temp_directory_path() / fmt::format("cosmicai-cosmic-cli-{}-{}", ::getpid(),
+                                                    ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(root_);
     fs::create_directories(root_ / kBucket);
   }
@@ -195,9 +194,9 @@ TEST_F(CosmicCli, InferExitCodes) {
   write_file(bucket() / "p/1.pt", data::serialize_partition(data::synthesize_partition(4, 1), "1"));
   write_file(bucket() / "p/2.pt", "PK\x03\x04 not really a zip");
   auto rank = [&](const json& paths) {
-    return json{{"S3_BUCKET", "code"},   {"S3_OBJECT_NAME", "none"}, {"WORLD_SIZE", "2"}, {"RANK", "0"},
-                {"DATA_BUCKET", kBucket}, {"DATA_PREFIX", "p"},       {"DATA_PATH", paths}, {"RESULT_PATH", kPath},
-                {"BATCH_SIZE", 4}};
+    return json{{"S3_BUCKET", "code"}, {"S3_OBJECT_NAME", "none"}, {"WORLD_SIZE", "2"},
+                {"RANK", "0"},         {"DATA_BUCKET", kBucket},   {"DATA_PREFIX", "p"},
+                {"DATA_PATH", paths},  {"RESULT_PATH", kPath},     {"BATCH_SIZE", 4}};
   };
   const fs::path good = root_ / "good.json", bad = root_ / "bad.json", plan = root_ / "plan.json";
   write_file(good, rank("p/1.pt").dump());

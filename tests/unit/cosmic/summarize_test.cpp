@@ -185,7 +185,9 @@ TEST_F(SummarizeTest, RankWithMissingOrCorruptPredictionsIsNamedAndTheRestSummar
   put_rank(1, 3, "p", 2.0, 0.0, {{0.3, 0.3}});
   put_rank(2, 3, "p", 4.0, 0.0, {{0.4, 0.4}});
   ASSERT_TRUE(config_.store->remove(kBucket, rank_predictions_key(kPath, 1)).ok());
-  ASSERT_TRUE(config_.store->put(kBucket, rank_predictions_key(kPath, 2), "sample,file,redshift,prediction\n0,x.pt,??,1\n").ok());
+  ASSERT_TRUE(
+      config_.store->put(kBucket, rank_predictions_key(kPath, 2), "sample,file,redshift,prediction\n0,x.pt,??,1\n")
+          .ok());
 
   auto r = summarize_results(config_, init_output(3, "p"));
   ASSERT_TRUE(r.ok()) << "one rank's predictions must not fail the whole summary: " << r.error().message;

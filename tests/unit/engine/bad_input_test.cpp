@@ -70,9 +70,8 @@ TEST(BadInput, HandlerThrowingAForeignExceptionDoesNotCrashTheEngine) {
   auto second = engine.run(m, json::object());
   EXPECT_EQ(second.status, "FAILED");
   EXPECT_EQ(second.error, "UnknownError");
-  EXPECT_EQ(engine.run(testing::parse_machine(R"({"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}})"),
-                       json{{"still", "running"}}).output,
-            (json{{"still", "running"}}));
+  auto pass = testing::parse_machine(R"({"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}})");
+  EXPECT_EQ(engine.run(pass, json{{"still", "running"}}).output, (json{{"still", "running"}}));
 }
 
 TEST(BadInput, ChoiceWithoutMatchOrDefaultIsNoChoiceMatched) {

@@ -95,9 +95,9 @@ TEST(CliRun, TimedOutExecutionExitsOneWithStatesTimeout) {
   EXPECT_EQ(out["status"], "TIMED_OUT") << r.out;
   EXPECT_EQ(out["error"], "States.Timeout") << r.out;
   // The same machine with time to spare succeeds: it is the timeout that failed it.
-  auto ok = sh("run " + write_temp("in_time.json", R"({"TimeoutSeconds":100,"StartAt":"W","States":{
-      "W":{"Type":"Wait","Seconds":60,"Next":"P"},"P":{"Type":"Pass","End":true}}})").string() +
-               " --input-json '{}' --time-scale 0");
+  auto in_time = write_temp("in_time.json", R"({"TimeoutSeconds":100,"StartAt":"W","States":{
+      "W":{"Type":"Wait","Seconds":60,"Next":"P"},"P":{"Type":"Pass","End":true}}})");
+  auto ok = sh("run " + in_time.string() + " --input-json '{}' --time-scale 0");
   EXPECT_EQ(ok.code, 0) << ok.out << ok.err;
   EXPECT_EQ(json::parse(ok.out)["status"], "SUCCEEDED");
 }

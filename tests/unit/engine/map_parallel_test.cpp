@@ -52,8 +52,7 @@ struct ConcurrencyProbe {
   /// Expect exactly `n` overlapping calls at the peak, all of them having met at the barrier.
   void expect_peak(int n, const std::string& what) {
     std::lock_guard lock(mu);
-    EXPECT_TRUE(met && !gave_up) << what << ": " << together << " calls never ran at once (peak " << peak.load()
-                                 << ")";
+    EXPECT_TRUE(met && !gave_up) << what << ": " << together << " calls never ran at once (peak " << peak.load() << ")";
     EXPECT_EQ(peak.load(), n) << what;
   }
 };
