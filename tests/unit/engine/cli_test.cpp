@@ -85,6 +85,24 @@ TEST(CliRun, FailedExecutionExitsOneWithErrorAndCause) {
   EXPECT_EQ(json::parse(r.out), json::parse(R"({"status":"FAILED","error":"E","cause":"C"})"));
 }
 
+TEST(CliRun, TimedOutExecutionExitsOneWithStatesTimeout) {
+  // The execution may take 5 s; its Wait takes 60. At time scale 0 nothing sleeps, but logical time
+  // still passes, so the execution times out.
+  auto def = write_temp("timeout.json", R"({"TimeoutSeconds":5,"StartAt":"W","States":{
+      "W":{"Type":"Wait","Seconds":60,"Next":"P"},"P":{"Type":"Pass","End":true}}})");
+  auto r = sh("run " + def.string() + " --input-json '{}' --time-scale 0");
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  const auto out = json::parse(r.out);
+  EXPECT_EQ(out["status"], "TIMED_OUT") << r.out;
+  EXPECT_EQ(out["error"], "States.Timeout") << r.out;
+  // The same machine with time to spare succeeds: it is the timeout that failed it.
+  auto in_time = write_temp("in_time.json", R"({"TimeoutSeconds":100,"StartAt":"W","States":{
+      "W":{"Type":"Wait","Seconds":60,"Next":"P"},"P":{"Type":"Pass","End":true}}})");
+  auto ok = sh("run " + in_time.string() + " --input-json '{}' --time-scale 0");
+  EXPECT_EQ(ok.code, 0) << ok.out << ok.err;
+  EXPECT_EQ(json::parse(ok.out)["status"], "SUCCEEDED");
+}
+
 TEST(CliRun, MalformedJsonNamesFileLineAndColumn) {
   auto def = write_temp("mal.json", "{\"StartAt\": \"A\",\n  \"States\": {,}\n}");
   auto r = sh("run " + def.string());
