@@ -217,7 +217,7 @@ std::string timeline_section(const RunReport& r) {
     }
   }
   out += fmt::format("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\">{2}{3}",
-                     num(width), num(height), chart_axes(x, y, "seconds since the first rank started", ""), body);
+                     num(width), num(height), chart_axes(x, y, "seconds since the first rank started", "", false), body);
   if (big) {
     for (std::size_t i = 0; i < n; i += std::max<std::size_t>(1, n / 10)) {
       out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>", num(left - 6),

@@ -75,7 +75,8 @@ double Axis::operator()(double v) const {
   return p0 + t * (p1 - p0);
 }
 
-std::string chart_axes(const Axis& x, const Axis& y, std::string_view x_label, std::string_view y_label) {
+std::string chart_axes(const Axis& x, const Axis& y, std::string_view x_label, std::string_view y_label,
+                       bool y_ticks) {
   std::string out = "<g class=\"axes\">";
   const double xl = std::min(x.p0, x.p1), xr = std::max(x.p0, x.p1);
   const double yb = std::max(y.p0, y.p1), yt = std::min(y.p0, y.p1);
@@ -95,7 +96,7 @@ std::string chart_axes(const Axis& x, const Axis& y, std::string_view x_label, s
     out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>", num(px), num(yb + 14),
                        tick_label(t));
   }
-  for (double t : ticks_for(y)) {
+  for (double t : y_ticks ? ticks_for(y) : std::vector<double>{}) {
     const double py = y(t);
     out += fmt::format("<line class=\"grid\" x1=\"{0}\" x2=\"{1}\" y1=\"{2}\" y2=\"{2}\"/>", num(xl), num(xr), num(py));
     out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>", num(xl - 4), num(py + 4),

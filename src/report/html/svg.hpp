@@ -27,7 +27,8 @@ struct Axis {
 
 /// A chart frame: axes with ticks, grid and labels, as SVG elements (no <svg> wrapper).
 /// `x`/`y` give the data ranges and pixel ranges.
-std::string chart_axes(const Axis& x, const Axis& y, std::string_view x_label, std::string_view y_label);
+std::string chart_axes(const Axis& x, const Axis& y, std::string_view x_label, std::string_view y_label,
+                       bool y_ticks = true);
 
 /// Parse an ISO-8601 UTC timestamp ("2026-01-02T03:04:05.678Z", fraction optional) into seconds
 /// since the epoch; returns false when it does not parse.
