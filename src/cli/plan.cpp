@@ -164,9 +164,11 @@ void print_plan(const Options& o, const report::Calibration& cal, const std::str
       L.usd_per_gb_second, L.usd_per_request * 1e6, L.cold_start_s, L.s3_mb_per_s, L.map_launch_per_s, L.concurrency,
       L.init_s, L.summarize_s);
   auto by_cost = rows, by_time = rows;
-  std::stable_sort(by_cost.begin(), by_cost.end(), [](const auto& a, const auto& b) { return a.cost_usd < b.cost_usd; });
+  std::stable_sort(by_cost.begin(), by_cost.end(), [](const auto& a, const auto& b) {
+    return a.fits != b.fits ? a.fits : a.cost_usd < b.cost_usd;  // what fits in memory first
+  });
   std::stable_sort(by_time.begin(), by_time.end(),
-                   [](const auto& a, const auto& b) { return a.wall_seconds < b.wall_seconds; });
+                   [](const auto& a, const auto& b) { return a.fits != b.fits ? a.fits : a.wall_seconds < b.wall_seconds; });
   const std::size_t top = std::min<std::size_t>(rows.size(), static_cast<std::size_t>(std::max(1, o.top)));
   by_cost.resize(top);
   by_time.resize(top);
