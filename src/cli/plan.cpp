@@ -26,8 +26,10 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 std::string default_calibration_path() {
-  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return (fs::path(x) / "cosmicai" / "calibration.json").string();
-  if (const char* h = std::getenv("HOME"); h && *h) return (fs::path(h) / ".cache" / "cosmicai" / "calibration.json").string();
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x)
+    return (fs::path(x) / "cosmicai" / "calibration.json").string();
+  if (const char* h = std::getenv("HOME"); h && *h)
+    return (fs::path(h) / ".cache" / "cosmicai" / "calibration.json").string();
   return "cosmicai-calibration.json";
 }
 
@@ -136,8 +138,11 @@ void print_plan(const Options& o, const report::Calibration& cal, const std::str
   auto rows = report::plan_runs(req, cal, o.lambda);
   const int best = report::recommend(rows, req.deadline_s);
   if (o.output == "json") {
-    json out{{"data_mb", req.data_mb}, {"deadline_s", req.deadline_s}, {"calibration", report::calibration_to_json(cal)},
-             {"lambda", report::lambda_model_to_json(o.lambda)}, {"rows", json::array()}};
+    json out{{"data_mb", req.data_mb},
+             {"deadline_s", req.deadline_s},
+             {"calibration", report::calibration_to_json(cal)},
+             {"lambda", report::lambda_model_to_json(o.lambda)},
+             {"rows", json::array()}};
     for (const auto& r : rows) out["rows"].push_back(report::plan_row_to_json(r));
     out["recommended"] = best >= 0 ? json(report::plan_row_to_json(rows[best])) : json(nullptr);
     std::cout << out.dump(2) << "\n";
@@ -167,8 +172,9 @@ void print_plan(const Options& o, const report::Calibration& cal, const std::str
   std::stable_sort(by_cost.begin(), by_cost.end(), [](const auto& a, const auto& b) {
     return a.fits != b.fits ? a.fits : a.cost_usd < b.cost_usd;  // what fits in memory first
   });
-  std::stable_sort(by_time.begin(), by_time.end(),
-                   [](const auto& a, const auto& b) { return a.fits != b.fits ? a.fits : a.wall_seconds < b.wall_seconds; });
+  std::stable_sort(by_time.begin(), by_time.end(), [](const auto& a, const auto& b) {
+    return a.fits != b.fits ? a.fits : a.wall_seconds < b.wall_seconds;
+  });
   const std::size_t top = std::min<std::size_t>(rows.size(), static_cast<std::size_t>(std::max(1, o.top)));
   by_cost.resize(top);
   by_time.resize(top);
@@ -189,85 +195,102 @@ void print_plan(const Options& o, const report::Calibration& cal, const std::str
     return;
   }
   const auto& fastest = by_time.front();
-  std::cout << fmt::format("Recommended: {}: {} in {:.1f} s{}. It is the cheapest of the {} configurations that fit in "
-                           "memory{}; the fastest is {} ({:.1f} s, {}).\n",
-                           row_name(b), report::format_usd(b.cost_usd), b.wall_seconds,
-                           req.deadline_s > 0 ? fmt::format(" (deadline {})", o.deadline) : "", eligible,
-                           req.deadline_s > 0 ? " and meet the deadline" : "", row_name(fastest), fastest.wall_seconds,
-                           report::format_usd(fastest.cost_usd));
-  std::cout << fmt::format("  Why: the cost is Σ billed seconds × memory, so it follows the total work ({} samples × "
-                           "{:.2f} ms at {:.2f} vCPU) plus the fixed {:.2f} s per rank (cold start + setup) × ranks; "
-                           "more ranks shorten the wall time but add fixed seconds.\n",
-                           report::format_count(b.samples), cal.compute_s_per_sample * cal.vcpus / b.vcpus * 1e3, b.vcpus,
-                           o.lambda.cold_start_s + cal.setup_s);
+  std::cout << fmt::format(
+      "Recommended: {}: {} in {:.1f} s{}. It is the cheapest of the {} configurations that fit in "
+      "memory{}; the fastest is {} ({:.1f} s, {}).\n",
+      row_name(b), report::format_usd(b.cost_usd), b.wall_seconds,
+      req.deadline_s > 0 ? fmt::format(" (deadline {})", o.deadline) : "", eligible,
+      req.deadline_s > 0 ? " and meet the deadline" : "", row_name(fastest), fastest.wall_seconds,
+      report::format_usd(fastest.cost_usd));
+  std::cout << fmt::format(
+      "  Why: the cost is Σ billed seconds × memory, so it follows the total work ({} samples × "
+      "{:.2f} ms at {:.2f} vCPU) plus the fixed {:.2f} s per rank (cold start + setup) × ranks; "
+      "more ranks shorten the wall time but add fixed seconds.\n",
+      report::format_count(b.samples), cal.compute_s_per_sample * cal.vcpus / b.vcpus * 1e3, b.vcpus,
+      o.lambda.cold_start_s + cal.setup_s);
 }
 
-const bool kRegistered = register_command(Command{"plan", [](CLI::App& app) {
-  auto o = std::make_shared<Options>();
-  auto* sub = app.add_subcommand("plan", "Predict wall time and Lambda cost per partition size, world size and memory");
-  sub->footer(
-      "Examples:\n"
-      "  cosmicai plan --calibrate                     # time this machine, store ~/.cache/cosmicai/calibration.json\n"
-      "  cosmicai plan --data-size 12.6GB --deadline 60s\n"
-      "  cosmicai plan --data-size 12.6GB --calibration examples/cosmic-ai/calibration-original-lambda.json \\\n"
-      "      --partition-mb 25,50,75,100 --memory-mb 3008,10240\n\n"
-      "Sizes are binary (the seeds' 12.6 GB is 12.6 GiB). World sizes default to one rank per partition file.");
-  sub->add_option("--data-size", o->data_size, "data set size, e.g. 12.6GB, 800MB, 1TB");
-  sub->add_option("--partition-mb", o->partition_mb, "partition sizes in MB")->delimiter(',')->capture_default_str();
-  sub->add_option("--world-size", o->world_sizes, "world sizes (default: one rank per file)")->delimiter(',');
-  sub->add_option("--memory-mb", o->memory_mb, "Lambda memory sizes in MB (128–10240)")->delimiter(',')->capture_default_str();
-  sub->add_option("--deadline", o->deadline, "recommend the cheapest within this wall time, e.g. 60s, 2m");
-  sub->add_option("--calibration", o->calibration, "calibration file (default ~/.cache/cosmicai/calibration.json)");
-  sub->add_flag("--calibrate", o->calibrate, "time reading and inference per sample here and store the calibration");
-  sub->add_option("--calibrate-samples", o->calibrate_samples, "samples to time")->check(CLI::Range(16, 100000))->capture_default_str();
-  sub->add_option("--threads", o->threads, "intra-op threads while calibrating (= the vCPUs the figures are per)")
-      ->check(CLI::Range(1, 256))
-      ->capture_default_str();
-  sub->add_option("--top", o->top, "rows shown in each table")->capture_default_str();
-  sub->add_option("--output,-o", o->output, "table or json")->check(CLI::IsMember({"table", "json"}))->capture_default_str();
-  sub->add_option("--cold-start", o->lambda.cold_start_s, "cold start per invocation, seconds")->capture_default_str();
-  sub->add_option("--s3-mbps", o->lambda.s3_mb_per_s, "S3 throughput per function, MiB/s")->capture_default_str();
-  sub->add_option("--launch-rate", o->lambda.map_launch_per_s, "Distributed Map child executions started per second")
-      ->capture_default_str();
-  sub->add_option("--concurrency", o->lambda.concurrency, "Lambda concurrent executions")->capture_default_str();
-  sub->add_option("--gb-second-usd", o->lambda.usd_per_gb_second, "price per GB-second")->capture_default_str();
-  sub->callback([o] {
-    try {
-      const std::string path = o->calibration.empty() ? default_calibration_path() : o->calibration;
-      if (o->calibrate) {
-        const auto c = run_calibration(*o);
-        const fs::path p(path);
-        if (p.has_parent_path()) fs::create_directories(p.parent_path());
-        std::ofstream out(p);
-        out << report::calibration_to_json(c).dump(2) << "\n";
-        if (!out) throw std::runtime_error(fmt::format("cannot write {}", path));
-        std::cerr << fmt::format("cosmicai plan: calibration written to {}\n  {}\n  compute {:.3f} ms/sample, reading "
-                                 "{:.3f} ms/sample at {} thread(s); setup {:.2f} s; memory {:.0f} MB + {:.2f} MB/MB\n",
-                                 path, c.source, c.compute_s_per_sample * 1e3, c.load_s_per_sample * 1e3, c.vcpus,
-                                 c.setup_s, c.memory_base_mb, c.memory_mb_per_partition_mb);
-        if (o->data_size.empty()) return;
-      }
-      if (o->data_size.empty()) throw std::runtime_error("--data-size is required (or --calibrate alone)");
-      if (!fs::exists(path)) {
-        throw std::runtime_error(fmt::format(
-            "no calibration at {}: run `cosmicai plan --calibrate` (times this machine) or pass --calibration FILE "
-            "(examples/cosmic-ai/calibration-original-lambda.json holds the original Lambda's figures)",
-            path));
-      }
-      const json cj = read_json_file(path);
-      report::Calibration cal;
-      try {
-        cal = report::calibration_from_json(cj);
-      } catch (const std::exception& e) {
-        throw std::runtime_error(fmt::format("{}: {}", path, e.what()));
-      }
-      print_plan(*o, cal, path);
-    } catch (const std::exception& e) {
-      std::cerr << "cosmicai plan: error: " << e.what() << "\n";
-      throw CLI::RuntimeError(2);
-    }
-  });
-}});
+const bool kRegistered = register_command(Command{
+    "plan", [](CLI::App& app) {
+      auto o = std::make_shared<Options>();
+      auto* sub =
+          app.add_subcommand("plan", "Predict wall time and Lambda cost per partition size, world size and memory");
+      sub->footer(
+          "Examples:\n"
+          "  cosmicai plan --calibrate                     # time this machine, store "
+          "~/.cache/cosmicai/calibration.json\n"
+          "  cosmicai plan --data-size 12.6GB --deadline 60s\n"
+          "  cosmicai plan --data-size 12.6GB --calibration examples/cosmic-ai/calibration-original-lambda.json \\\n"
+          "      --partition-mb 25,50,75,100 --memory-mb 3008,10240\n\n"
+          "Sizes are binary (the seeds' 12.6 GB is 12.6 GiB). World sizes default to one rank per partition file.");
+      sub->add_option("--data-size", o->data_size, "data set size, e.g. 12.6GB, 800MB, 1TB");
+      sub->add_option("--partition-mb", o->partition_mb, "partition sizes in MB")
+          ->delimiter(',')
+          ->capture_default_str();
+      sub->add_option("--world-size", o->world_sizes, "world sizes (default: one rank per file)")->delimiter(',');
+      sub->add_option("--memory-mb", o->memory_mb, "Lambda memory sizes in MB (128–10240)")
+          ->delimiter(',')
+          ->capture_default_str();
+      sub->add_option("--deadline", o->deadline, "recommend the cheapest within this wall time, e.g. 60s, 2m");
+      sub->add_option("--calibration", o->calibration, "calibration file (default ~/.cache/cosmicai/calibration.json)");
+      sub->add_flag("--calibrate", o->calibrate,
+                    "time reading and inference per sample here and store the calibration");
+      sub->add_option("--calibrate-samples", o->calibrate_samples, "samples to time")
+          ->check(CLI::Range(16, 100000))
+          ->capture_default_str();
+      sub->add_option("--threads", o->threads, "intra-op threads while calibrating (= the vCPUs the figures are per)")
+          ->check(CLI::Range(1, 256))
+          ->capture_default_str();
+      sub->add_option("--top", o->top, "rows shown in each table")->capture_default_str();
+      sub->add_option("--output,-o", o->output, "table or json")
+          ->check(CLI::IsMember({"table", "json"}))
+          ->capture_default_str();
+      sub->add_option("--cold-start", o->lambda.cold_start_s, "cold start per invocation, seconds")
+          ->capture_default_str();
+      sub->add_option("--s3-mbps", o->lambda.s3_mb_per_s, "S3 throughput per function, MiB/s")->capture_default_str();
+      sub->add_option("--launch-rate", o->lambda.map_launch_per_s,
+                      "Distributed Map child executions started per second")
+          ->capture_default_str();
+      sub->add_option("--concurrency", o->lambda.concurrency, "Lambda concurrent executions")->capture_default_str();
+      sub->add_option("--gb-second-usd", o->lambda.usd_per_gb_second, "price per GB-second")->capture_default_str();
+      sub->callback([o] {
+        try {
+          const std::string path = o->calibration.empty() ? default_calibration_path() : o->calibration;
+          if (o->calibrate) {
+            const auto c = run_calibration(*o);
+            const fs::path p(path);
+            if (p.has_parent_path()) fs::create_directories(p.parent_path());
+            std::ofstream out(p);
+            out << report::calibration_to_json(c).dump(2) << "\n";
+            if (!out) throw std::runtime_error(fmt::format("cannot write {}", path));
+            std::cerr << fmt::format(
+                "cosmicai plan: calibration written to {}\n  {}\n  compute {:.3f} ms/sample, reading "
+                "{:.3f} ms/sample at {} thread(s); setup {:.2f} s; memory {:.0f} MB + {:.2f} MB/MB\n",
+                path, c.source, c.compute_s_per_sample * 1e3, c.load_s_per_sample * 1e3, c.vcpus, c.setup_s,
+                c.memory_base_mb, c.memory_mb_per_partition_mb);
+            if (o->data_size.empty()) return;
+          }
+          if (o->data_size.empty()) throw std::runtime_error("--data-size is required (or --calibrate alone)");
+          if (!fs::exists(path)) {
+            throw std::runtime_error(fmt::format(
+                "no calibration at {}: run `cosmicai plan --calibrate` (times this machine) or pass --calibration FILE "
+                "(examples/cosmic-ai/calibration-original-lambda.json holds the original Lambda's figures)",
+                path));
+          }
+          const json cj = read_json_file(path);
+          report::Calibration cal;
+          try {
+            cal = report::calibration_from_json(cj);
+          } catch (const std::exception& e) {
+            throw std::runtime_error(fmt::format("{}: {}", path, e.what()));
+          }
+          print_plan(*o, cal, path);
+        } catch (const std::exception& e) {
+          std::cerr << "cosmicai plan: error: " << e.what() << "\n";
+          throw CLI::RuntimeError(2);
+        }
+      });
+    }});
 
 }  // namespace
 }  // namespace cosmicai::cli

@@ -2,6 +2,7 @@
 // HTML page (state machine graph, rank timeline, scaling, accuracy, performance, parameters).
 #include <fmt/format.h>
 
+#include <unistd.h>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -9,7 +10,6 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
-#include <unistd.h>
 
 #include "cli/command.hpp"
 #include "cli/cosmic_functions.hpp"
@@ -78,9 +78,10 @@ RunReport load_run(const std::string& arg, const std::string& store_uri, bool ne
   }
   const json* s = find_summary(in);
   if (!s) {
-    throw fail(fmt::format("{}: no Cosmic AI summary in it (expected an object with \"performance\" and "
-                           "\"expected_ranks\")",
-                           arg));
+    throw fail(
+        fmt::format("{}: no Cosmic AI summary in it (expected an object with \"performance\" and "
+                    "\"expected_ranks\")",
+                    arg));
   }
   run.summary = *s;
   if (dir.empty() && need_dir) {
@@ -98,7 +99,8 @@ RunReport load_run(const std::string& arg, const std::string& store_uri, bool ne
   }
   bool any_dir = fs::is_directory(dir);
   if (!any_dir) {
-    run.parameters["note"] = fmt::format("result directory {} not found: no rank timeline or predictions", dir.string());
+    run.parameters["note"] =
+        fmt::format("result directory {} not found: no rank timeline or predictions", dir.string());
   }
   for (std::int64_t r = 0; any_dir && r < world; ++r) {
     const fs::path rf = dir / fmt::format("{}.json", r);
@@ -113,7 +115,8 @@ RunReport load_run(const std::string& arg, const std::string& store_uri, bool ne
     if (!fs::exists(rf)) continue;
     const json res = read_json_file(rf.string());
     if (!res.is_object()) throw fail(fmt::format("{}: not a JSON object", rf.string()));
-    if (!s->value("run_id", std::string()).empty() && res.value("run_id", std::string()) != s->value("run_id", std::string())) {
+    if (!s->value("run_id", std::string()).empty() &&
+        res.value("run_id", std::string()) != s->value("run_id", std::string())) {
       continue;  // stale
     }
     RankTiming t;
@@ -126,19 +129,22 @@ RunReport load_run(const std::string& arg, const std::string& store_uri, bool ne
     t.compute_s = num_or(res, "compute_seconds", 0);
     t.write_s = num_or(res, "write_seconds", 0);
     t.samples = static_cast<std::int64_t>(num_or(res, "samples", 0));
-    if (res.contains("data_path")) t.data = res.at("data_path").is_string() ? res.at("data_path").get<std::string>()
-                                                                             : dump_compact(res.at("data_path"));
+    if (res.contains("data_path"))
+      t.data =
+          res.at("data_path").is_string() ? res.at("data_path").get<std::string>() : dump_compact(res.at("data_path"));
     run.ranks.push_back(t);
     if (run.parameters.empty() || !run.parameters.contains("batch_size")) {
       for (const char* k : {"batch_size", "threads", "device", "model_source", "world_size"}) {
         if (res.contains(k)) run.parameters[k] = res.at(k);
       }
     }
-    const fs::path pf = res.contains("predictions") && res.at("predictions").is_string()
-                            ? store_root(store_uri) / s->value("data_bucket", std::string()) /
-                                  res.at("predictions").get<std::string>()
-                            : dir / "predictions" / fmt::format("{}.csv", r);
-    fs::path use = fs::exists(dir / "predictions" / fmt::format("{}.csv", r)) ? dir / "predictions" / fmt::format("{}.csv", r) : pf;
+    const fs::path pf =
+        res.contains("predictions") && res.at("predictions").is_string()
+            ? store_root(store_uri) / s->value("data_bucket", std::string()) / res.at("predictions").get<std::string>()
+            : dir / "predictions" / fmt::format("{}.csv", r);
+    fs::path use = fs::exists(dir / "predictions" / fmt::format("{}.csv", r))
+                       ? dir / "predictions" / fmt::format("{}.csv", r)
+                       : pf;
     if (fs::exists(use)) {
       auto rows = cosmic::parse_predictions_csv(read_text(use), use.string());
       if (!rows) throw fail(rows.error().message);
@@ -212,10 +218,12 @@ void write_html(const Options& o) {
     in.graph = report::html::graph_from_definition(read_json_file(o.definition));
   } else if (!o.history.empty()) {
     in.graph = report::html::graph_from_history(history);
-    in.graph_note = "No definition given (--definition): the graph shows the states in the order the history entered them.";
+    in.graph_note =
+        "No definition given (--definition): the graph shows the states in the order the history entered them.";
   } else {
-    in.graph_note = "give the state machine (--definition FILE) and its execution history (--history FILE from "
-                    "`cosmicai run --history`)";
+    in.graph_note =
+        "give the state machine (--definition FILE) and its execution history (--history FILE from "
+        "`cosmicai run --history`)";
   }
   auto& run = in.runs.front();
   if (!o.history.empty()) {
@@ -236,7 +244,8 @@ void write_html(const Options& o) {
     std::int64_t ok = 0, bad = 0;
     double sum = 0;
     for (const auto& r : run.ranks) {
-      if (r.failed) ++bad;
+      if (r.failed)
+        ++bad;
       else {
         ++ok;
         sum += r.end >= r.start ? r.end - r.start : 0;
@@ -274,50 +283,57 @@ void write_html(const Options& o) {
   std::cerr << fmt::format("cosmicai report: wrote {} ({} KB)\n", o.html, (page.size() + 1023) / 1024);
 }
 
-const bool kRegistered = register_command(Command{"report", [](CLI::App& app) {
-  auto o = std::make_shared<Options>();
-  auto* sub = app.add_subcommand("report", "Show Cosmic AI summaries: performance table, accuracy, cost; or an HTML report");
-  sub->footer(
-      "RESULT is a result directory (<store>/<bucket>/<result_path>), its summary.json, Summarize's output or a\n"
-      "run's output (then the rank results are read from --store).\n\n"
-      "Examples:\n"
-      "  cosmicai run examples/cosmic-ai/cai-state-machine.json --input payload.json --history history.json > out.json\n"
-      "  cosmicai report out.json\n"
-      "  cosmicai report out.json --html report.html --history history.json \\\n"
-      "      --definition examples/cosmic-ai/cai-state-machine.json\n"
-      "  cosmicai report data/cosmicai-data/result-partition-*/1GB/1 --html compare.html   # several runs compared\n"
-      "  cosmicai report data/cosmicai-data/result-partition-100MB/1GB/1/summary.json -o json");
-  sub->add_option("results", o->files, "result directories, summary.json files or run outputs (- for stdin)")
-      ->required();
-  sub->add_option("--output,-o", o->output, "table or json (terminal output)")
-      ->check(CLI::IsMember({"table", "json"}))
-      ->capture_default_str();
-  sub->add_option("--html", o->html, "write a self-contained HTML report here (the first RESULT in detail)");
-  sub->add_option("--history", o->history, "execution history of the first run (cosmicai run --history FILE)");
-  sub->add_option("--definition", o->definition, "the state machine definition, for the graph");
-  sub->add_option("--store", o->store, "object store holding the results of a run output (default file://$PWD/data)");
-  sub->add_option("--layout", o->layout, "graph layout: auto (Graphviz dot when installed), dot, builtin")
-      ->check(CLI::IsMember({"auto", "dot", "builtin"}))
-      ->capture_default_str();
-  sub->callback([o] {
-    try {
-      if (!o->html.empty()) {
-        write_html(*o);
-        return;
-      }
-      for (const auto& f : o->files) {
-        const RunReport r = load_run(f, o->store, false);
-        if (o->output == "json") std::cout << r.summary.dump(2) << "\n";
-        else std::cout << (o->files.size() > 1 ? "== " + f + "\n" : "") << cosmic::render_summary(r.summary);
-      }
-    } catch (const CLI::RuntimeError&) {
-      throw;
-    } catch (const std::exception& e) {
-      std::cerr << "cosmicai report: error: " << e.what() << "\n";
-      throw CLI::RuntimeError(1);
-    }
-  });
-}});
+const bool kRegistered = register_command(Command{
+    "report", [](CLI::App& app) {
+      auto o = std::make_shared<Options>();
+      auto* sub = app.add_subcommand("report",
+                                     "Show Cosmic AI summaries: performance table, accuracy, cost; or an HTML report");
+      sub->footer(
+          "RESULT is a result directory (<store>/<bucket>/<result_path>), its summary.json, Summarize's output or a\n"
+          "run's output (then the rank results are read from --store).\n\n"
+          "Examples:\n"
+          "  cosmicai run examples/cosmic-ai/cai-state-machine.json --input payload.json --history history.json > "
+          "out.json\n"
+          "  cosmicai report out.json\n"
+          "  cosmicai report out.json --html report.html --history history.json \\\n"
+          "      --definition examples/cosmic-ai/cai-state-machine.json\n"
+          "  cosmicai report data/cosmicai-data/result-partition-*/1GB/1 --html compare.html   # several runs "
+          "compared\n"
+          "  cosmicai report data/cosmicai-data/result-partition-100MB/1GB/1/summary.json -o json");
+      sub->add_option("results", o->files, "result directories, summary.json files or run outputs (- for stdin)")
+          ->required();
+      sub->add_option("--output,-o", o->output, "table or json (terminal output)")
+          ->check(CLI::IsMember({"table", "json"}))
+          ->capture_default_str();
+      sub->add_option("--html", o->html, "write a self-contained HTML report here (the first RESULT in detail)");
+      sub->add_option("--history", o->history, "execution history of the first run (cosmicai run --history FILE)");
+      sub->add_option("--definition", o->definition, "the state machine definition, for the graph");
+      sub->add_option("--store", o->store,
+                      "object store holding the results of a run output (default file://$PWD/data)");
+      sub->add_option("--layout", o->layout, "graph layout: auto (Graphviz dot when installed), dot, builtin")
+          ->check(CLI::IsMember({"auto", "dot", "builtin"}))
+          ->capture_default_str();
+      sub->callback([o] {
+        try {
+          if (!o->html.empty()) {
+            write_html(*o);
+            return;
+          }
+          for (const auto& f : o->files) {
+            const RunReport r = load_run(f, o->store, false);
+            if (o->output == "json")
+              std::cout << r.summary.dump(2) << "\n";
+            else
+              std::cout << (o->files.size() > 1 ? "== " + f + "\n" : "") << cosmic::render_summary(r.summary);
+          }
+        } catch (const CLI::RuntimeError&) {
+          throw;
+        } catch (const std::exception& e) {
+          std::cerr << "cosmicai report: error: " << e.what() << "\n";
+          throw CLI::RuntimeError(1);
+        }
+      });
+    }});
 
 }  // namespace
 }  // namespace cosmicai::cli

@@ -81,7 +81,8 @@ std::int64_t samples_per_file(double partition_mb) {
 }
 
 std::vector<PlanRow> plan_runs(const PlanRequest& req, const Calibration& cal, const LambdaModel& lm) {
-  if (!(req.data_mb > 0)) throw std::invalid_argument(fmt::format("plan: data size {} MB must be positive", req.data_mb));
+  if (!(req.data_mb > 0))
+    throw std::invalid_argument(fmt::format("plan: data size {} MB must be positive", req.data_mb));
   std::vector<PlanRow> rows;
   const auto total = std::max<std::int64_t>(1, std::llround(req.data_mb * 1048576.0 / lm.bytes_per_sample));
   for (double p : req.partition_mb) {
@@ -94,8 +95,8 @@ std::vector<PlanRow> plan_runs(const PlanRequest& req, const Calibration& cal, c
       if (ws <= 0) throw std::invalid_argument(fmt::format("plan: world size {} must be positive", ws));
       for (double mem : req.memory_mb) {
         if (mem < lm.min_memory_mb || mem > lm.max_memory_mb) {
-          throw std::invalid_argument(fmt::format("plan: Lambda memory {} MB is outside {}–{} MB", mem,
-                                                  lm.min_memory_mb, lm.max_memory_mb));
+          throw std::invalid_argument(
+              fmt::format("plan: Lambda memory {} MB is outside {}–{} MB", mem, lm.min_memory_mb, lm.max_memory_mb));
         }
         PlanRow r;
         r.partition_mb = p;
@@ -113,7 +114,8 @@ std::vector<PlanRow> plan_runs(const PlanRequest& req, const Calibration& cal, c
         for (std::int64_t k = 0; k < ranks; ++k) {
           const std::int64_t step = (left + (ranks - k) - 1) / (ranks - k);  // the original ceil split
           std::int64_t s = 0;
-          for (std::int64_t f = file; f < file + step; ++f) s += f == files - 1 ? total - (files - 1) * per_file : per_file;
+          for (std::int64_t f = file; f < file + step; ++f)
+            s += f == files - 1 ? total - (files - 1) * per_file : per_file;
           file += step;
           left -= step;
           r.max_rank_samples = std::max(r.max_rank_samples, s);
@@ -129,8 +131,9 @@ std::vector<PlanRow> plan_runs(const PlanRequest& req, const Calibration& cal, c
           durations.push_back(d);
           sum_inference += io + compute;
           max_d = std::max(max_d, d);
-          const double held = cal.partitions_held == 0 ? static_cast<double>(step)
-                                                       : std::min<double>(static_cast<double>(step), cal.partitions_held);
+          const double held = cal.partitions_held == 0
+                                  ? static_cast<double>(step)
+                                  : std::min<double>(static_cast<double>(step), cal.partitions_held);
           max_mem = std::max(max_mem, cal.memory_base_mb + cal.memory_mb_per_partition_mb * p * held);
         }
         r.rank_seconds = max_d;
@@ -155,7 +158,9 @@ std::vector<PlanRow> plan_runs(const PlanRequest& req, const Calibration& cal, c
         }
         r.seeds_cost_usd = static_cast<double>(ranks) * r.inference_seconds * (max_mem / 1024.0) * lm.usd_per_gb_second;
         r.within_deadline = req.deadline_s <= 0 || r.wall_seconds <= req.deadline_s;
-        if (!r.fits) r.note += fmt::format("{}needs {:.1f} GB > {:.1f} GB", r.note.empty() ? "" : "; ", max_mem / 1024, mem / 1024);
+        if (!r.fits)
+          r.note +=
+              fmt::format("{}needs {:.1f} GB > {:.1f} GB", r.note.empty() ? "" : "; ", max_mem / 1024, mem / 1024);
         if (!r.within_deadline) r.note += fmt::format("{}misses the deadline", r.note.empty() ? "" : "; ");
         rows.push_back(std::move(r));
       }
@@ -206,22 +211,32 @@ std::string render_plan_table(const std::vector<PlanRow>& rows) {
 }
 
 json plan_row_to_json(const PlanRow& r) {
-  return json{{"partition_mb", r.partition_mb},   {"world_size", r.world_size},
-              {"memory_mb", r.memory_mb},         {"files", r.files},
-              {"samples", r.samples},             {"max_rank_samples", r.max_rank_samples},
-              {"vcpus", r.vcpus},                 {"rank_seconds", r.rank_seconds},
-              {"mean_rank_seconds", r.mean_rank_seconds}, {"inference_seconds", r.inference_seconds},
-              {"map_seconds", r.map_seconds},     {"wall_seconds", r.wall_seconds},
-              {"memory_needed_mb", r.memory_needed_mb}, {"cost_usd", r.cost_usd},
-              {"seeds_cost_usd", r.seeds_cost_usd}, {"fits", r.fits},
-              {"within_deadline", r.within_deadline}, {"note", r.note}};
+  return json{{"partition_mb", r.partition_mb},
+              {"world_size", r.world_size},
+              {"memory_mb", r.memory_mb},
+              {"files", r.files},
+              {"samples", r.samples},
+              {"max_rank_samples", r.max_rank_samples},
+              {"vcpus", r.vcpus},
+              {"rank_seconds", r.rank_seconds},
+              {"mean_rank_seconds", r.mean_rank_seconds},
+              {"inference_seconds", r.inference_seconds},
+              {"map_seconds", r.map_seconds},
+              {"wall_seconds", r.wall_seconds},
+              {"memory_needed_mb", r.memory_needed_mb},
+              {"cost_usd", r.cost_usd},
+              {"seeds_cost_usd", r.seeds_cost_usd},
+              {"fits", r.fits},
+              {"within_deadline", r.within_deadline},
+              {"note", r.note}};
 }
 
 namespace {
 std::pair<double, std::string> split_unit(const std::string& text, const char* what) {
   std::size_t i = 0;
   while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
-  if (i == 0) throw std::invalid_argument(fmt::format("{} \"{}\": expected a number with an optional unit", what, text));
+  if (i == 0)
+    throw std::invalid_argument(fmt::format("{} \"{}\": expected a number with an optional unit", what, text));
   double v;
   try {
     v = std::stod(text.substr(0, i));
@@ -239,11 +254,16 @@ std::pair<double, std::string> split_unit(const std::string& text, const char* w
 double parse_size_mb(const std::string& text) {
   auto [v, u] = split_unit(text, "size");
   double mb;
-  if (u.empty() || u == "MB" || u == "MIB" || u == "M") mb = v;
-  else if (u == "GB" || u == "GIB" || u == "G") mb = v * 1024;
-  else if (u == "TB" || u == "TIB" || u == "T") mb = v * 1024 * 1024;
-  else if (u == "KB" || u == "KIB" || u == "K") mb = v / 1024;
-  else throw std::invalid_argument(fmt::format("size \"{}\": unknown unit \"{}\" (use KB, MB, GB or TB)", text, u));
+  if (u.empty() || u == "MB" || u == "MIB" || u == "M")
+    mb = v;
+  else if (u == "GB" || u == "GIB" || u == "G")
+    mb = v * 1024;
+  else if (u == "TB" || u == "TIB" || u == "T")
+    mb = v * 1024 * 1024;
+  else if (u == "KB" || u == "KIB" || u == "K")
+    mb = v / 1024;
+  else
+    throw std::invalid_argument(fmt::format("size \"{}\": unknown unit \"{}\" (use KB, MB, GB or TB)", text, u));
   if (!(mb > 0)) throw std::invalid_argument(fmt::format("size \"{}\" must be positive", text));
   return mb;
 }

@@ -54,8 +54,8 @@ struct Seg {
   const char* name;
   const char* color;
 };
-constexpr Seg kSegs[] = {{"queue", "#b0bec5"}, {"model", "#ce93d8"}, {"load", "#ffb74d"},
-                         {"compute", "#42a5f5"}, {"write", "#66bb6a"}};
+constexpr Seg kSegs[] = {
+    {"queue", "#b0bec5"}, {"model", "#ce93d8"}, {"load", "#ffb74d"}, {"compute", "#42a5f5"}, {"write", "#66bb6a"}};
 
 std::string card(const std::string& value, const std::string& label) {
   return fmt::format("<div class=\"card\"><b>{}</b><span>{}</span></div>", escape(value), escape(label));
@@ -96,7 +96,8 @@ std::string overview(const ReportInput& in) {
   out += card(format_count(perf.samples), "samples");
   out += card(format_fixed(perf.samples_per_s, 1), "samples/s (makespan)");
   out += card(human_seconds(perf.makespan_s), "makespan, first rank start → last rank end");
-  if (in.graph && in.graph->execution_duration_s >= 0) out += card(human_seconds(in.graph->execution_duration_s), "execution");
+  if (in.graph && in.graph->execution_duration_s >= 0)
+    out += card(human_seconds(in.graph->execution_duration_s), "execution");
   out += card(format_usd(perf.cost.total_usd), "Lambda cost (model)");
   out += card(format_fixed(perf.peak_memory_mb / 1024.0, 2) + " GB", "peak memory");
   const json acc = s.value("accuracy", json());
@@ -115,9 +116,10 @@ std::string overview(const ReportInput& in) {
 std::string graph_section(const ReportInput& in) {
   std::string out = "<section id=\"graph\"><h2>State machine</h2>";
   if (!in.graph) {
-    out += fmt::format("<p class=\"muted\">No graph: {}</p>", escape(in.graph_note.empty()
-                                                                       ? "give the definition (--definition) or the execution history (--history)"
-                                                                       : in.graph_note));
+    out += fmt::format(
+        "<p class=\"muted\">No graph: {}</p>",
+        escape(in.graph_note.empty() ? "give the definition (--definition) or the execution history (--history)"
+                                     : in.graph_note));
     return out + "</section>";
   }
   std::vector<std::pair<std::string, std::string>> items;
@@ -130,16 +132,20 @@ std::string graph_section(const ReportInput& in) {
   out += "</div>";
   if (!in.graph_note.empty()) out += fmt::format("<p class=\"muted\">{}</p>", escape(in.graph_note));
   // The same facts as a table (durations, retries, errors), for reading and for search.
-  out += "<table><tr><th class=\"l\">State</th><th class=\"l\">Type</th><th class=\"l\">Status</th><th>Entered</th>"
-         "<th>Duration</th><th>Retries</th><th class=\"l\">Note / error</th></tr>";
+  out +=
+      "<table><tr><th class=\"l\">State</th><th class=\"l\">Type</th><th class=\"l\">Status</th><th>Entered</th>"
+      "<th>Duration</th><th>Retries</th><th class=\"l\">Note / error</th></tr>";
   for (const auto& s : in.graph->states) {
     if (s.type == "Start" || s.type == "End") continue;
-    const double shown = s.duration_s < 0 ? -1 : s.entries > 1 ? s.duration_s / static_cast<double>(s.entries) : s.duration_s;
-    out += fmt::format("<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td><td>{}{}</td>"
-                       "<td>{}</td><td class=\"l wrap\">{}</td></tr>",
-                       escape(s.id), escape(s.type + (s.mode.empty() ? "" : " (" + s.mode + ")")),
-                       escape(s.status.empty() ? "–" : s.status), s.entries, human_seconds(shown),
-                       s.entries > 1 ? " mean" : "", s.retries, escape(s.error.empty() ? s.note : s.error));
+    const double shown = s.duration_s < 0 ? -1
+                         : s.entries > 1  ? s.duration_s / static_cast<double>(s.entries)
+                                          : s.duration_s;
+    out += fmt::format(
+        "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td><td>{}{}</td>"
+        "<td>{}</td><td class=\"l wrap\">{}</td></tr>",
+        escape(s.id), escape(s.type + (s.mode.empty() ? "" : " (" + s.mode + ")")),
+        escape(s.status.empty() ? "–" : s.status), s.entries, human_seconds(shown), s.entries > 1 ? " mean" : "",
+        s.retries, escape(s.error.empty() ? s.note : s.error));
   }
   return out + "</table></section>";
 }
@@ -183,9 +189,10 @@ std::string timeline_section(const RunReport& r) {
     if (k.failed) {
       ++failed;
       const double a = k.start >= 0 ? k.start - t0 : 0, b = k.end >= k.start && k.end >= 0 ? k.end - t0 : t1 - t0;
-      g += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#e53935\" opacity=\"0.8\"><title>rank {} "
-                       "failed: {}</title></rect>",
-                       num(x(a)), num(yy, 2), num(std::max(2.0, x(b) - x(a))), num(h, 2), k.rank, escape(k.error));
+      g += fmt::format(
+          "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#e53935\" opacity=\"0.8\"><title>rank {} "
+          "failed: {}</title></rect>",
+          num(x(a)), num(yy, 2), num(std::max(2.0, x(b) - x(a))), num(h, 2), k.rank, escape(k.error));
     } else if (k.start >= 0) {
       const double wall = std::max(1e-9, k.end - k.start);
       const double parts[] = {k.queue_s, k.model_s, k.load_s, k.compute_s, k.write_s};
@@ -206,18 +213,20 @@ std::string timeline_section(const RunReport& r) {
       }
     }
     if (!big) {
-      body += fmt::format("<g><title>rank {}{}: {} samples, {} (queue {:.2f} s, model {:.2f} s, load {:.2f} s, compute "
-                          "{:.2f} s, write {:.2f} s){}</title>{}<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text></g>",
-                          k.rank, k.data.empty() ? "" : " (" + escape(k.data) + ")", k.samples,
-                          human_seconds(k.end >= k.start ? k.end - k.start : -1), k.queue_s, k.model_s, k.load_s,
-                          k.compute_s, k.write_s, k.failed ? " FAILED: " + escape(k.error) : "", g, num(left - 6),
-                          num(yy + h - 2, 1), k.failed ? "✕ " + std::to_string(k.rank) : std::to_string(k.rank));
+      body += fmt::format(
+          "<g><title>rank {}{}: {} samples, {} (queue {:.2f} s, model {:.2f} s, load {:.2f} s, compute "
+          "{:.2f} s, write {:.2f} s){}</title>{}<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text></g>",
+          k.rank, k.data.empty() ? "" : " (" + escape(k.data) + ")", k.samples,
+          human_seconds(k.end >= k.start ? k.end - k.start : -1), k.queue_s, k.model_s, k.load_s, k.compute_s,
+          k.write_s, k.failed ? " FAILED: " + escape(k.error) : "", g, num(left - 6), num(yy + h - 2, 1),
+          k.failed ? "✕ " + std::to_string(k.rank) : std::to_string(k.rank));
     } else {
       body += g;
     }
   }
-  out += fmt::format("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\">{2}{3}",
-                     num(width), num(height), chart_axes(x, y, "seconds since the first rank started", "", false), body);
+  out += fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\">{2}{3}",
+      num(width), num(height), chart_axes(x, y, "seconds since the first rank started", "", false), body);
   if (big) {
     for (std::size_t i = 0; i < n; i += std::max<std::size_t>(1, n / 10)) {
       out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>", num(left - 6),
@@ -225,10 +234,11 @@ std::string timeline_section(const RunReport& r) {
     }
   }
   out += "</svg>";
-  out += fmt::format("<p class=\"muted\">{} ranks{}; each bar is one rank's invocation from its start to its end, "
-                     "split into its measured phases laid end to end (reading overlaps compute, so the phases are "
-                     "scaled to the wall time when they add up to more). Hover a bar for its figures.</p>",
-                     n, failed ? fmt::format(", {} failed", failed) : std::string());
+  out += fmt::format(
+      "<p class=\"muted\">{} ranks{}; each bar is one rank's invocation from its start to its end, "
+      "split into its measured phases laid end to end (reading overlaps compute, so the phases are "
+      "scaled to the wall time when they add up to more). Hover a bar for its figures.</p>",
+      n, failed ? fmt::format(", {} failed", failed) : std::string());
   if (failed) {
     out += "<h3>Failed ranks</h3><table><tr><th>Rank</th><th class=\"l\">Error</th></tr>";
     std::int64_t shown = 0;
@@ -277,9 +287,10 @@ std::string line_chart(const std::string& title, const std::string& xl, const st
   const double w = 430, h = 250;
   Axis x{x0, x1, 60, w - 12, logx};
   Axis y{0, y1 * 1.1, h - 40, 24};
-  std::string out = fmt::format("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} "
-                                "{1}\"><text x=\"60\" y=\"14\" font-weight=\"600\" font-size=\"12\">{2}</text>{3}",
-                                num(w), num(h), escape(title), chart_axes(x, y, xl, yl));
+  std::string out = fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} "
+      "{1}\"><text x=\"60\" y=\"14\" font-weight=\"600\" font-size=\"12\">{2}</text>{3}",
+      num(w), num(h), escape(title), chart_axes(x, y, xl, yl));
   int ci = 0;
   std::string leg;
   for (const auto& [name, pts0] : series) {
@@ -288,7 +299,8 @@ std::string line_chart(const std::string& title, const std::string& xl, const st
     const char* color = kSeries[ci++ % 8];
     std::string d;
     for (const auto& p : pts) d += fmt::format("{}{},{}", d.empty() ? "M" : " L", num(x(p.x)), num(y(p.y)));
-    if (pts.size() > 1) out += fmt::format("<path d=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.8\"/>", d, color);
+    if (pts.size() > 1)
+      out += fmt::format("<path d=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.8\"/>", d, color);
     for (const auto& p : pts) {
       out += fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"3.5\" fill=\"{}\"><title>{}: {} → {}</title></circle>",
                          num(x(p.x)), num(y(p.y)), color, escape(name + " " + p.tip), tick_label(p.x),
@@ -302,8 +314,9 @@ std::string line_chart(const std::string& title, const std::string& xl, const st
 std::string scaling_section(const ReportInput& in) {
   std::string out = "<section id=\"scaling\"><h2>Throughput and cost against world size and partition size</h2>";
   std::map<std::string, std::vector<Point>> tput_ws, cost_ws, tput_part, cost_part;
-  out += "<table><tr><th class=\"l\">Result path</th><th class=\"l\">Partition</th><th>World</th><th>Samples</th>"
-         "<th>Makespan (s)</th><th>Samples/s</th><th>Gbps</th><th>Cost</th><th>$ per 1M samples</th></tr>";
+  out +=
+      "<table><tr><th class=\"l\">Result path</th><th class=\"l\">Partition</th><th>World</th><th>Samples</th>"
+      "<th>Makespan (s)</th><th>Samples/s</th><th>Gbps</th><th>Cost</th><th>$ per 1M samples</th></tr>";
   for (const auto& r : in.runs) {
     const auto p = performance_from_json(r.summary.at("performance"));
     const double mb = partition_mb(p.partition);
@@ -316,14 +329,16 @@ std::string scaling_section(const ReportInput& in) {
       tput_part[size].push_back({mb, p.samples_per_s, fmt::format("world {}", p.world_size)});
       cost_part[size].push_back({mb, p.cost.total_usd, fmt::format("world {}", p.world_size)});
     }
-    out += fmt::format("<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
-                       "<td>{}</td><td>{}</td><td>{}</td></tr>",
-                       escape(r.label), escape(part), p.world_size, format_count(p.samples), format_fixed(p.makespan_s, 2),
-                       format_fixed(p.samples_per_s, 1), format_fixed(p.gbps, 3), format_usd(p.cost.total_usd),
-                       p.samples ? format_usd(p.cost.total_usd / static_cast<double>(p.samples) * 1e6) : "n/a");
+    out += fmt::format(
+        "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+        "<td>{}</td><td>{}</td><td>{}</td></tr>",
+        escape(r.label), escape(part), p.world_size, format_count(p.samples), format_fixed(p.makespan_s, 2),
+        format_fixed(p.samples_per_s, 1), format_fixed(p.gbps, 3), format_usd(p.cost.total_usd),
+        p.samples ? format_usd(p.cost.total_usd / static_cast<double>(p.samples) * 1e6) : "n/a");
   }
   out += "</table><div class=\"charts\">";
-  out += line_chart("Throughput vs world size (one line per partition size)", "world size (ranks)", "samples/s", tput_ws, false);
+  out += line_chart("Throughput vs world size (one line per partition size)", "world size (ranks)", "samples/s",
+                    tput_ws, false);
   out += line_chart("Cost vs world size", "world size (ranks)", "USD", cost_ws, true);
   if (!tput_part.empty()) {
     out += line_chart("Throughput vs partition size (one line per data size)", "partition size (MB)", "samples/s",
@@ -332,8 +347,9 @@ std::string scaling_section(const ReportInput& in) {
   }
   out += "</div>";
   if (in.runs.size() == 1) {
-    out += "<p class=\"muted\">One run given: pass several result paths (e.g. 25/50/75/100 MB partitions at several "
-           "world sizes) to compare them here.</p>";
+    out +=
+        "<p class=\"muted\">One run given: pass several result paths (e.g. 25/50/75/100 MB partitions at several "
+        "world sizes) to compare them here.</p>";
   }
   return out + "</section>";
 }
@@ -354,9 +370,10 @@ std::string accuracy_section(const RunReport& r) {
     out += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr></table>",
                        format_count(acc.value("samples", 0LL)), f("mae", 5), f("mse", 6), f("bias", 5), f("nmad", 5),
                        f("r2", 4));
-    out += "<p class=\"muted\">Δz = (ẑ − z)/(1 + z); bias = mean Δz; NMAD = 1.48 · median |Δz − median Δz|; "
-           "R² = 1 − SS<sub>res</sub>/SS<sub>tot</sub>. The original's trained model: MAE 0.0125, NMAD 0.0114, R² 0.975 "
-           "on its 1,253-sample set.</p>";
+    out +=
+        "<p class=\"muted\">Δz = (ẑ − z)/(1 + z); bias = mean Δz; NMAD = 1.48 · median |Δz − median Δz|; "
+        "R² = 1 − SS<sub>res</sub>/SS<sub>tot</sub>. The original's trained model: MAE 0.0125, NMAD 0.0114, R² 0.975 "
+        "on its 1,253-sample set.</p>";
   } else {
     out += "<p class=\"muted\">No accuracy in the summary (no predictions were read).</p>";
   }
@@ -388,12 +405,13 @@ std::string accuracy_section(const RunReport& r) {
   const double S = 330;
   Axis x{zx0, zx1, 56, 56 + S};
   Axis y{zy0, zy1, 20 + S, 20};
-  std::string plot = fmt::format("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} "
-                                 "{1}\"><text x=\"56\" y=\"13\" font-weight=\"600\" font-size=\"12\">{2}</text>{3}",
-                                 num(S + 80), num(S + 64),
-                                 n > 4000 ? fmt::format("Density of {} predictions (log colour)", format_count(static_cast<long long>(n)))
-                                          : fmt::format("{} predictions", format_count(static_cast<long long>(n))),
-                                 chart_axes(x, y, "true redshift z", "predicted ẑ"));
+  std::string plot = fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} "
+      "{1}\"><text x=\"56\" y=\"13\" font-weight=\"600\" font-size=\"12\">{2}</text>{3}",
+      num(S + 80), num(S + 64),
+      n > 4000 ? fmt::format("Density of {} predictions (log colour)", format_count(static_cast<long long>(n)))
+               : fmt::format("{} predictions", format_count(static_cast<long long>(n))),
+      chart_axes(x, y, "true redshift z", "predicted ẑ"));
   if (n > 4000) {
     constexpr int B = 64;
     std::vector<std::int64_t> bins(B * B, 0);
@@ -406,7 +424,8 @@ std::string accuracy_section(const RunReport& r) {
     }
     const double mx = std::log1p(static_cast<double>(*std::max_element(bins.begin(), bins.end())));
     const double cw = S / B;
-    static const char* ramp[] = {"#e3f2fd", "#bbdefb", "#90caf9", "#64b5f6", "#42a5f5", "#1e88e5", "#1565c0", "#0d47a1"};
+    static const char* ramp[] = {"#e3f2fd", "#bbdefb", "#90caf9", "#64b5f6",
+                                 "#42a5f5", "#1e88e5", "#1565c0", "#0d47a1"};
     for (int by = 0; by < B; ++by) {
       for (int bx = 0; bx < B; ++bx) {
         const auto c = bins[by * B + bx];
@@ -451,9 +470,10 @@ std::string accuracy_section(const RunReport& r) {
   const double hmax = static_cast<double>(*std::max_element(hist.begin(), hist.end()));
   Axis hx{r0, r1, 56, 56 + S};
   Axis hy{0, std::max(1.0, hmax * 1.08), 20 + S, 20};
-  std::string histo = fmt::format("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} "
-                                  "{1}\"><text x=\"56\" y=\"13\" font-weight=\"600\" font-size=\"12\">Residuals ẑ − z</text>{2}",
-                                  num(S + 80), num(S + 64), chart_axes(hx, hy, "ẑ − z", "predictions"));
+  std::string histo = fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} "
+      "{1}\"><text x=\"56\" y=\"13\" font-weight=\"600\" font-size=\"12\">Residuals ẑ − z</text>{2}",
+      num(S + 80), num(S + 64), chart_axes(hx, hy, "ẑ − z", "predictions"));
   for (int i = 0; i < H; ++i) {
     if (!hist[i]) continue;
     const double bx0 = hx(r0 + (r1 - r0) * i / H), bx1 = hx(r0 + (r1 - r0) * (i + 1) / H);
@@ -464,7 +484,8 @@ std::string accuracy_section(const RunReport& r) {
   histo += "</svg>";
   out += "<div class=\"charts\"><div>" + plot + "</div><div>" + histo + "</div></div>";
   if (outside) {
-    out += fmt::format("<p class=\"muted\">{} residuals outside the 0.5–99.5 percentile range are not drawn.</p>", outside);
+    out += fmt::format("<p class=\"muted\">{} residuals outside the 0.5–99.5 percentile range are not drawn.</p>",
+                       outside);
   }
   return out + "</section>";
 }
@@ -472,24 +493,26 @@ std::string accuracy_section(const RunReport& r) {
 // ---------- performance and parameters ---------------------------------------------------------
 
 std::string performance_section(const ReportInput& in) {
-  std::string out = "<section id=\"performance\"><h2>Performance</h2><table><tr><th class=\"l\">Partition</th>"
-                    "<th>World</th><th>Requests</th><th>Samples</th><th>Duration (s)</th><th>Max (s)</th>"
-                    "<th>Makespan (s)</th><th>Load (s)</th><th>Compute (s)</th><th>Write (s)</th><th>Memory (GB)</th>"
-                    "<th>Billed (s)</th><th>Cost</th><th>Samples/s</th><th>Gbps</th><th>Σ rank samples/s</th></tr>";
+  std::string out =
+      "<section id=\"performance\"><h2>Performance</h2><table><tr><th class=\"l\">Partition</th>"
+      "<th>World</th><th>Requests</th><th>Samples</th><th>Duration (s)</th><th>Max (s)</th>"
+      "<th>Makespan (s)</th><th>Load (s)</th><th>Compute (s)</th><th>Write (s)</th><th>Memory (GB)</th>"
+      "<th>Billed (s)</th><th>Cost</th><th>Samples/s</th><th>Gbps</th><th>Σ rank samples/s</th></tr>";
   for (const auto& r : in.runs) {
     const auto p = performance_from_json(r.summary.at("performance"));
-    out += fmt::format("<tr><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
-                       "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                       escape(p.partition), format_count(p.world_size), format_count(p.requests), format_count(p.samples),
-                       format_fixed(p.mean_duration_s, 2), format_fixed(p.max_duration_s, 2),
-                       format_fixed(p.makespan_s, 2), format_fixed(p.mean_load_s, 3), format_fixed(p.mean_compute_s, 2),
-                       format_fixed(p.mean_write_s, 3), format_fixed(p.peak_memory_mb / 1024.0, 2),
-                       format_fixed(p.cost.billed_seconds, 1), format_usd(p.cost.total_usd),
-                       format_fixed(p.samples_per_s, 1), format_fixed(p.gbps, 3),
-                       format_fixed(p.sum_rank_samples_per_s, 1));
+    out += fmt::format(
+        "<tr><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+        "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        escape(p.partition), format_count(p.world_size), format_count(p.requests), format_count(p.samples),
+        format_fixed(p.mean_duration_s, 2), format_fixed(p.max_duration_s, 2), format_fixed(p.makespan_s, 2),
+        format_fixed(p.mean_load_s, 3), format_fixed(p.mean_compute_s, 2), format_fixed(p.mean_write_s, 3),
+        format_fixed(p.peak_memory_mb / 1024.0, 2), format_fixed(p.cost.billed_seconds, 1),
+        format_usd(p.cost.total_usd), format_fixed(p.samples_per_s, 1), format_fixed(p.gbps, 3),
+        format_fixed(p.sum_rank_samples_per_s, 1));
   }
-  out += "</table><p class=\"muted\">Duration: mean per-rank wall time (the seeds' \"Duration\"); makespan: first rank "
-         "start to last rank end; cost: Σ billed duration (1 ms steps) × configured memory × price + requests.</p>";
+  out +=
+      "</table><p class=\"muted\">Duration: mean per-rank wall time (the seeds' \"Duration\"); makespan: first rank "
+      "start to last rank end; cost: Σ billed duration (1 ms steps) × configured memory × price + requests.</p>";
   return out + "</section>";
 }
 
@@ -514,7 +537,8 @@ std::string parameters_section(const ReportInput& in) {
       params["pricing"] = r.summary["performance"]["cost"]["pricing"];
     }
     for (const auto& [k, v] : params.items()) {
-      out += fmt::format("<tr><th class=\"l\">{}</th><td class=\"l wrap\">{}</td></tr>", escape(k), escape(value_text(v)));
+      out +=
+          fmt::format("<tr><th class=\"l\">{}</th><td class=\"l wrap\">{}</td></tr>", escape(k), escape(value_text(v)));
     }
     out += "</table>";
   }
@@ -524,7 +548,8 @@ std::string parameters_section(const ReportInput& in) {
 }  // namespace
 
 const std::vector<std::string>& report_sections() {
-  static const std::vector<std::string> s{"overview", "graph", "timeline", "scaling", "accuracy", "performance", "parameters"};
+  static const std::vector<std::string> s{"overview", "graph",       "timeline",  "scaling",
+                                          "accuracy", "performance", "parameters"};
   return s;
 }
 
@@ -535,13 +560,15 @@ std::string render_html(const ReportInput& in) {
       throw std::runtime_error(fmt::format("HTML report: {}: the summary has no \"performance\"", r.label));
     }
   }
-  std::string out = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                    "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">";
+  std::string out =
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">";
   out += fmt::format("<title>{}</title><style>{}</style></head><body>", escape(in.title), kCss);
   out += fmt::format("<header><h1>{}</h1><div class=\"sub\">{}</div></header>", escape(in.title), escape(in.generated));
-  out += "<nav><a href=\"#overview\">Overview</a><a href=\"#graph\">State machine</a><a href=\"#timeline\">Timeline</a>"
-         "<a href=\"#scaling\">Scaling</a><a href=\"#accuracy\">Accuracy</a><a href=\"#performance\">Performance</a>"
-         "<a href=\"#parameters\">Parameters</a></nav><main>";
+  out +=
+      "<nav><a href=\"#overview\">Overview</a><a href=\"#graph\">State machine</a><a href=\"#timeline\">Timeline</a>"
+      "<a href=\"#scaling\">Scaling</a><a href=\"#accuracy\">Accuracy</a><a href=\"#performance\">Performance</a>"
+      "<a href=\"#parameters\">Parameters</a></nav><main>";
   out += overview(in);
   out += graph_section(in);
   out += timeline_section(in.runs.front());

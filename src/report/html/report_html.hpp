@@ -24,28 +24,28 @@ struct RankTiming {
   double write_s = 0;    ///< writing predictions
   std::int64_t samples = 0;
   bool failed = false;
-  std::string error;     ///< the failed rank's error
-  std::string data;      ///< its partition(s)
+  std::string error;  ///< the failed rank's error
+  std::string data;   ///< its partition(s)
 };
 
 /// One run: its summary (summary.json), ranks and predictions.
 struct RunReport {
-  std::string label;               ///< the result path as given
-  json summary;                    ///< Summarize's body (with "performance", "expected_ranks"…)
-  std::vector<RankTiming> ranks;   ///< results and failures, any order
-  std::vector<float> truth;        ///< true redshift per prediction
-  std::vector<float> predicted;    ///< predicted redshift, same length
+  std::string label;                 ///< the result path as given
+  json summary;                      ///< Summarize's body (with "performance", "expected_ranks"…)
+  std::vector<RankTiming> ranks;     ///< results and failures, any order
+  std::vector<float> truth;          ///< true redshift per prediction
+  std::vector<float> predicted;      ///< predicted redshift, same length
   json parameters = json::object();  ///< key → value shown in "Parameters" (payload, model, pricing…)
 };
 
 /// Everything the page shows.
 struct ReportInput {
-  std::vector<RunReport> runs;        ///< runs[0] is shown in detail; all feed the comparison
-  std::optional<StateGraph> graph;    ///< the state machine (from a definition and/or history)
-  std::string graph_svg;              ///< Graphviz's SVG of `graph` (inline_dot_svg); empty → built-in layout
-  std::string graph_note;             ///< how the graph was laid out / why it is missing
+  std::vector<RunReport> runs;      ///< runs[0] is shown in detail; all feed the comparison
+  std::optional<StateGraph> graph;  ///< the state machine (from a definition and/or history)
+  std::string graph_svg;            ///< Graphviz's SVG of `graph` (inline_dot_svg); empty → built-in layout
+  std::string graph_note;           ///< how the graph was laid out / why it is missing
   std::string title = "cosmicai run report";
-  std::string generated;              ///< e.g. "cosmicai 0.1.0, 2026-01-02 03:04 UTC"
+  std::string generated;  ///< e.g. "cosmicai 0.1.0, 2026-01-02 03:04 UTC"
 };
 
 /// The section ids, in page order; every page has all of them (a section without data says why).

@@ -33,9 +33,12 @@ constexpr const char* kEnd = "(end)";
 std::string pointer_escape(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out += c;
   }
   return out;
 }
@@ -47,7 +50,8 @@ void add_machine(StateGraph& g, const json& m, const std::string& prefix, const 
   if (!m.contains("States") || !m.at("States").is_object()) bad(pointer + "/States", "missing or not an object");
   for (const auto& [name, st] : m.at("States").items()) {
     const std::string sp = pointer + "/States/" + pointer_escape(name);
-    if (!st.is_object() || !st.contains("Type") || !st.at("Type").is_string()) bad(sp + "/Type", "missing or not a string");
+    if (!st.is_object() || !st.contains("Type") || !st.at("Type").is_string())
+      bad(sp + "/Type", "missing or not a string");
     GraphState s;
     s.id = prefix + name;
     s.name = name;
@@ -97,8 +101,8 @@ void add_machine(StateGraph& g, const json& m, const std::string& prefix, const 
       for (const auto& b : st.at("Branches")) {
         const std::string child = fmt::format("{}/branch {}/", s.id, i + 1);
         add_machine(g, b, child, child, fmt::format("{}/Branches/{}", sp, i));
-        g.machines.push_back({child, s.id, fmt::format("{} · branch {}", name, i + 1),
-                              child + b.at("StartAt").get<std::string>()});
+        g.machines.push_back(
+            {child, s.id, fmt::format("{} · branch {}", name, i + 1), child + b.at("StartAt").get<std::string>()});
         g.edges.push_back({s.id, child + b.at("StartAt").get<std::string>(), "start", ""});
         ++i;
       }
@@ -111,7 +115,8 @@ void add_machine(StateGraph& g, const json& m, const std::string& prefix, const 
 const json& events_of(const json& history) {
   if (history.is_array()) return history;
   if (history.is_object() && history.contains("events") && history.at("events").is_array()) return history.at("events");
-  throw std::runtime_error("execution history: expected {\"events\":[…]} (GetExecutionHistory JSON) or an array of events");
+  throw std::runtime_error(
+      "execution history: expected {\"events\":[…]} (GetExecutionHistory JSON) or an array of events");
 }
 
 bool ends_with(const std::string& s, std::string_view suffix) {
@@ -147,7 +152,8 @@ std::string node_lines(const GraphState& s, bool for_dot) {
   std::string l2 = s.type == "Map" && !s.mode.empty() ? fmt::format("Map ({})", s.mode) : s.type;
   if (!s.status.empty()) l2 += " · " + s.status;
   std::string l3;
-  if (s.duration_s >= 0) l3 = human_seconds(s.entries > 1 ? s.duration_s / static_cast<double>(s.entries) : s.duration_s);
+  if (s.duration_s >= 0)
+    l3 = human_seconds(s.entries > 1 ? s.duration_s / static_cast<double>(s.entries) : s.duration_s);
   if (s.entries > 1) l3 += fmt::format("{}×{}", l3.empty() ? "" : " mean, ", s.entries);
   if (s.retries > 0) l3 += fmt::format("{}{} retr{}", l3.empty() ? "" : " · ", s.retries, s.retries == 1 ? "y" : "ies");
   std::string out = s.name + "\n" + l2;
@@ -184,8 +190,8 @@ StateGraph graph_from_definition(const json& definition) {
   for (const auto& s : g.states) ids.insert(s.id);
   for (const auto& e : g.edges) {
     if (!ids.count(e.to)) {
-      throw std::runtime_error(fmt::format("state machine definition: state \"{}\" goes to \"{}\", which does not exist",
-                                           e.from, e.to));
+      throw std::runtime_error(
+          fmt::format("state machine definition: state \"{}\" goes to \"{}\", which does not exist", e.from, e.to));
     }
   }
   return g;
@@ -281,8 +287,8 @@ void annotate_with_history(StateGraph& g, const json& history) {
         if (s->status != "Failed") s->status = t.last_failed ? "Caught error" : "Succeeded";
         if (t.last_failed) s->error = t.error;
       }
-    } else if (ends_with(type, "Scheduled") && (type.starts_with("Task") || type.starts_with("LambdaFunction") ||
-                                               type.starts_with("Activity"))) {
+    } else if (ends_with(type, "Scheduled") &&
+               (type.starts_with("Task") || type.starts_with("LambdaFunction") || type.starts_with("Activity"))) {
       ++t.scheduled;
       t.last_failed = false;
     } else if (ends_with(type, "Failed") || ends_with(type, "TimedOut") || ends_with(type, "StartFailed")) {
@@ -297,11 +303,12 @@ void annotate_with_history(StateGraph& g, const json& history) {
     for (auto* s : by_name[name]) {
       if (s->type == "Task" && t.scheduled > s->entries) s->retries = t.scheduled - s->entries;
       if (!t.entered.empty()) {  // entered, never exited
-        const bool failed = g.execution_status == "FAILED" || g.execution_status == "TIMED_OUT" ||
-                            g.execution_status == "ABORTED";
+        const bool failed =
+            g.execution_status == "FAILED" || g.execution_status == "TIMED_OUT" || g.execution_status == "ABORTED";
         s->status = failed ? "Failed" : "In progress";
         if (failed) s->error = !t.error.empty() ? t.error : g.execution_error;
-        if (t.entered.back() >= 0 && last_ts >= 0) s->duration_s = std::max(0.0, s->duration_s) + (last_ts - t.entered.back());
+        if (t.entered.back() >= 0 && last_ts >= 0)
+          s->duration_s = std::max(0.0, s->duration_s) + (last_ts - t.entered.back());
       }
     }
   }
@@ -340,24 +347,32 @@ std::string to_dot(const StateGraph& g) {
     const auto c = status_colors(s.status);
     std::string shape = "box", style = "rounded,filled";
     if (s.type == "Start" || s.type == "End") {
-      out += fmt::format("{}{} [shape=circle, style=filled, fillcolor=\"#37474f\", fontcolor=\"white\", width=0.45, "
-                         "fixedsize=true, label={}];\n",
-                         indent, dot_quote(s.id), dot_quote(s.name));
+      out += fmt::format(
+          "{}{} [shape=circle, style=filled, fillcolor=\"#37474f\", fontcolor=\"white\", width=0.45, "
+          "fixedsize=true, label={}];\n",
+          indent, dot_quote(s.id), dot_quote(s.name));
       return;
     }
-    if (s.type == "Choice") shape = "diamond", style = "filled";
-    else if (s.type == "Pass") style = "rounded,filled,dashed";
-    else if (s.type == "Map") shape = "box3d", style = "filled";
-    else if (s.type == "Parallel") shape = "parallelogram", style = "filled";
-    else if (s.type == "Wait") shape = "hexagon", style = "filled";
-    else if (s.type == "Succeed") shape = "doubleoctagon", style = "filled";
-    else if (s.type == "Fail") shape = "octagon", style = "filled";
+    if (s.type == "Choice")
+      shape = "diamond", style = "filled";
+    else if (s.type == "Pass")
+      style = "rounded,filled,dashed";
+    else if (s.type == "Map")
+      shape = "box3d", style = "filled";
+    else if (s.type == "Parallel")
+      shape = "parallelogram", style = "filled";
+    else if (s.type == "Wait")
+      shape = "hexagon", style = "filled";
+    else if (s.type == "Succeed")
+      shape = "doubleoctagon", style = "filled";
+    else if (s.type == "Fail")
+      shape = "octagon", style = "filled";
     out += fmt::format("{}{} [shape={}, style=\"{}\", fillcolor=\"{}\", color=\"{}\", label={}, tooltip={}];\n", indent,
                        dot_quote(s.id), shape, style, c.fill, c.stroke, dot_quote(node_lines(s, true)),
                        dot_quote(tooltip(s)));
   };
   std::function<void(const std::string&, const std::string&)> machine = [&](const std::string& mid,
-                                                                           const std::string& indent) {
+                                                                            const std::string& indent) {
     for (const auto& s : g.states) {
       if (s.machine == mid) node(s, indent);
     }
@@ -368,9 +383,10 @@ std::string to_dot(const StateGraph& g) {
         if (s.id == m.owner) owner = &s;
       }
       if (!owner || owner->machine != mid) continue;
-      out += fmt::format("{}subgraph {} {{\n{}  label={}; style=\"rounded,dashed\"; color=\"#90a4ae\"; "
-                         "fontcolor=\"#455a64\";\n",
-                         indent, dot_quote(fmt::format("cluster_{}_{}", mid, k++) + m.id), indent, dot_quote(m.label));
+      out += fmt::format(
+          "{}subgraph {} {{\n{}  label={}; style=\"rounded,dashed\"; color=\"#90a4ae\"; "
+          "fontcolor=\"#455a64\";\n",
+          indent, dot_quote(fmt::format("cluster_{}_{}", mid, k++) + m.id), indent, dot_quote(m.label));
       machine(m.id, indent + "  ");
       out += indent + "}\n";
     }
@@ -378,9 +394,12 @@ std::string to_dot(const StateGraph& g) {
   machine("", "  ");
   for (const auto& e : g.edges) {
     std::string attrs;
-    if (e.kind == "start") attrs = "style=dashed, color=\"#90a4ae\"";
-    else if (e.kind == "catch") attrs = "color=\"#e08a00\", fontcolor=\"#e08a00\"";
-    else if (e.kind == "default") attrs = "style=dashed";
+    if (e.kind == "start")
+      attrs = "style=dashed, color=\"#90a4ae\"";
+    else if (e.kind == "catch")
+      attrs = "color=\"#e08a00\", fontcolor=\"#e08a00\"";
+    else if (e.kind == "default")
+      attrs = "style=dashed";
     if (!e.label.empty()) attrs += (attrs.empty() ? "" : ", ") + fmt::format("label={}", dot_quote(e.label));
     out += fmt::format("  {} -> {}{};\n", dot_quote(e.from), dot_quote(e.to), attrs.empty() ? "" : " [" + attrs + "]");
   }
@@ -506,9 +525,10 @@ std::string shape_svg(const GraphState& s, const Placed& p) {
   const auto c = status_colors(s.status);
   const std::string fill = fmt::format("fill=\"{}\" stroke=\"{}\"", c.fill, c.stroke);
   if (s.type == "Start" || s.type == "End") {
-    return fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"15\" fill=\"#37474f\"/><text x=\"{}\" y=\"{}\" "
-                       "text-anchor=\"middle\" fill=\"#fff\" font-size=\"9\">{}</text>",
-                       num(p.x + 15), num(p.y + 15), num(p.x + 15), num(p.y + 18), s.name);
+    return fmt::format(
+        "<circle cx=\"{}\" cy=\"{}\" r=\"15\" fill=\"#37474f\"/><text x=\"{}\" y=\"{}\" "
+        "text-anchor=\"middle\" fill=\"#fff\" font-size=\"9\">{}</text>",
+        num(p.x + 15), num(p.y + 15), num(p.x + 15), num(p.y + 18), s.name);
   }
   std::string shape;
   const double x = p.x, y = p.y, w = p.w, h = p.h;
@@ -519,9 +539,10 @@ std::string shape_svg(const GraphState& s, const Placed& p) {
     shape = fmt::format("<polygon points=\"{},{} {},{} {},{} {},{}\" {}/>", num(x + 10), num(y), num(x + w), num(y),
                         num(x + w - 10), num(y + h), num(x), num(y + h), fill);
   } else if (s.type == "Map") {
-    shape = fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" {}/><rect x=\"{}\" y=\"{}\" width=\"{}\" "
-                        "height=\"{}\" {}/>",
-                        num(x + 4), num(y - 4), num(w), num(h), fill, num(x), num(y), num(w), num(h), fill);
+    shape = fmt::format(
+        "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" {}/><rect x=\"{}\" y=\"{}\" width=\"{}\" "
+        "height=\"{}\" {}/>",
+        num(x + 4), num(y - 4), num(w), num(h), fill, num(x), num(y), num(w), num(h), fill);
   } else if (s.type == "Fail" || s.type == "Succeed") {
     shape = fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"18\" {} stroke-width=\"2.5\"/>",
                         num(x), num(y), num(w), num(h), fill);
@@ -556,9 +577,10 @@ std::string to_svg_fallback(const StateGraph& g) {
   const auto [w, h] = layout(g, "", kPad, kPad, pos, boxes);
   std::string body;
   for (const auto& b : boxes) {
-    body += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"10\" fill=\"none\" stroke=\"#90a4ae\" "
-                        "stroke-dasharray=\"6 4\"/><text x=\"{}\" y=\"{}\" fill=\"#455a64\" font-size=\"10\">{}</text>",
-                        num(b.x), num(b.y), num(b.w), num(b.h), num(b.x + 8), num(b.y + 14), escape(b.label));
+    body += fmt::format(
+        "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"10\" fill=\"none\" stroke=\"#90a4ae\" "
+        "stroke-dasharray=\"6 4\"/><text x=\"{}\" y=\"{}\" fill=\"#455a64\" font-size=\"10\">{}</text>",
+        num(b.x), num(b.y), num(b.w), num(b.h), num(b.x + 8), num(b.y + 14), escape(b.label));
   }
   for (const auto& e : g.edges) {
     auto a = pos.find(e.from), b = pos.find(e.to);
@@ -581,7 +603,8 @@ std::string to_svg_fallback(const StateGraph& g) {
       ly = (y1 + y2) / 2;
     } else {  // back edge or same layer: around the left side
       const double x1 = p.x, y1 = p.y + p.h / 2, x2 = q.x, y2 = q.y + q.h / 2, bx = std::min(p.x, q.x) - 30;
-      d = fmt::format("M{},{} C{},{} {},{} {},{}", num(x1), num(y1), num(bx), num(y1), num(bx), num(y2), num(x2), num(y2));
+      d = fmt::format("M{},{} C{},{} {},{} {},{}", num(x1), num(y1), num(bx), num(y1), num(bx), num(y2), num(x2),
+                      num(y2));
       lx = bx;
       ly = (y1 + y2) / 2;
     }
@@ -594,12 +617,13 @@ std::string to_svg_fallback(const StateGraph& g) {
   for (const auto& s : g.states) {
     if (auto it = pos.find(s.id); it != pos.end()) body += shape_svg(s, it->second);
   }
-  return fmt::format("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"graph\" width=\"{0}\" height=\"{1}\" "
-                     "viewBox=\"0 0 {0} {1}\" font-family=\"Helvetica,Arial,sans-serif\" font-size=\"10\">"
-                     "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" "
-                     "markerHeight=\"7\" orient=\"auto\"><path d=\"M0,0L10,5L0,10z\" fill=\"#607d8b\"/></marker></defs>"
-                     "{2}</svg>",
-                     num(w + 2 * kPad + 40), num(h + 2 * kPad + 10), body);
+  return fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"graph\" width=\"{0}\" height=\"{1}\" "
+      "viewBox=\"0 0 {0} {1}\" font-family=\"Helvetica,Arial,sans-serif\" font-size=\"10\">"
+      "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" "
+      "markerHeight=\"7\" orient=\"auto\"><path d=\"M0,0L10,5L0,10z\" fill=\"#607d8b\"/></marker></defs>"
+      "{2}</svg>",
+      num(w + 2 * kPad + 40), num(h + 2 * kPad + 10), body);
 }
 
 }  // namespace cosmicai::report::html

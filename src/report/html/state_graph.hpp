@@ -13,17 +13,17 @@ namespace cosmicai::report::html {
 
 /// One state of the machine or of a nested machine.
 struct GraphState {
-  std::string id;           ///< unique: the names of enclosing Map/Parallel states and branch index joined by '/'
-  std::string name;         ///< the state's name
-  std::string type;         ///< Task, Pass, Choice, Map, Parallel, Wait, Succeed, Fail
-  std::string mode;         ///< Map: INLINE or DISTRIBUTED
-  std::string machine;      ///< id of the machine holding it ("" for the top level)
-  std::string status;       ///< Succeeded, Failed, Caught error, In progress, Not run ("" = no history)
-  std::int64_t entries = 0; ///< times entered (Map iterations enter inner states many times)
-  double duration_s = -1;   ///< total time between entered and exited (-1: unknown)
-  std::int64_t retries = 0; ///< task attempts after the first
-  std::string note;         ///< extra line, e.g. "517 invocations, 2 failed"
-  std::string error;        ///< error and cause of a failure
+  std::string id;            ///< unique: the names of enclosing Map/Parallel states and branch index joined by '/'
+  std::string name;          ///< the state's name
+  std::string type;          ///< Task, Pass, Choice, Map, Parallel, Wait, Succeed, Fail
+  std::string mode;          ///< Map: INLINE or DISTRIBUTED
+  std::string machine;       ///< id of the machine holding it ("" for the top level)
+  std::string status;        ///< Succeeded, Failed, Caught error, In progress, Not run ("" = no history)
+  std::int64_t entries = 0;  ///< times entered (Map iterations enter inner states many times)
+  double duration_s = -1;    ///< total time between entered and exited (-1: unknown)
+  std::int64_t retries = 0;  ///< task attempts after the first
+  std::string note;          ///< extra line, e.g. "517 invocations, 2 failed"
+  std::string error;         ///< error and cause of a failure
 };
 
 /// A transition. `kind`: "next", "choice", "default", "catch", "start" (into a nested machine).
@@ -33,10 +33,10 @@ struct GraphEdge {
 
 /// A nested machine (Map item processor, Parallel branch).
 struct GraphMachine {
-  std::string id;      ///< "" for the top level, else the owner's id plus "/" or "/branch N/"
-  std::string owner;   ///< id of the Map/Parallel state (empty at the top level)
+  std::string id;     ///< "" for the top level, else the owner's id plus "/" or "/branch N/"
+  std::string owner;  ///< id of the Map/Parallel state (empty at the top level)
   std::string label;
-  std::string start;   ///< id of its StartAt state
+  std::string start;  ///< id of its StartAt state
 };
 
 /// The whole graph. Pseudo-states "(start)" and "(end)" frame the top level.

@@ -13,12 +13,23 @@ std::string escape(std::string_view s) {
   out.reserve(s.size());
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -75,8 +86,7 @@ double Axis::operator()(double v) const {
   return p0 + t * (p1 - p0);
 }
 
-std::string chart_axes(const Axis& x, const Axis& y, std::string_view x_label, std::string_view y_label,
-                       bool y_ticks) {
+std::string chart_axes(const Axis& x, const Axis& y, std::string_view x_label, std::string_view y_label, bool y_ticks) {
   std::string out = "<g class=\"axes\">";
   const double xl = std::min(x.p0, x.p1), xr = std::max(x.p0, x.p1);
   const double yb = std::max(y.p0, y.p1), yt = std::min(y.p0, y.p1);
@@ -93,21 +103,21 @@ std::string chart_axes(const Axis& x, const Axis& y, std::string_view x_label, s
   for (double t : ticks_for(x)) {
     const double px = x(t);
     out += fmt::format("<line class=\"grid\" x1=\"{0}\" x2=\"{0}\" y1=\"{1}\" y2=\"{2}\"/>", num(px), num(yt), num(yb));
-    out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>", num(px), num(yb + 14),
-                       tick_label(t));
+    out +=
+        fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>", num(px), num(yb + 14), tick_label(t));
   }
   for (double t : y_ticks ? ticks_for(y) : std::vector<double>{}) {
     const double py = y(t);
     out += fmt::format("<line class=\"grid\" x1=\"{0}\" x2=\"{1}\" y1=\"{2}\" y2=\"{2}\"/>", num(xl), num(xr), num(py));
-    out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>", num(xl - 4), num(py + 4),
-                       tick_label(t));
+    out +=
+        fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>", num(xl - 4), num(py + 4), tick_label(t));
   }
   out += fmt::format("<rect class=\"frame\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"/>", num(xl), num(yt),
                      num(xr - xl), num(yb - yt));
   out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>", num((xl + xr) / 2), num(yb + 30),
                      escape(x_label));
-  out += fmt::format("<text transform=\"translate({},{}) rotate(-90)\" text-anchor=\"middle\">{}</text>",
-                     num(xl - 42), num((yt + yb) / 2), escape(y_label));
+  out += fmt::format("<text transform=\"translate({},{}) rotate(-90)\" text-anchor=\"middle\">{}</text>", num(xl - 42),
+                     num((yt + yb) / 2), escape(y_label));
   out += "</g>";
   return out;
 }

@@ -23,9 +23,9 @@ json event(std::int64_t id, std::int64_t prev, const std::string& type, const st
   json e{{"timestamp", ts}, {"type", type}, {"id", id}, {"previousEventId", prev}};
   if (!details.is_null()) {
     std::string key = type.ends_with("StateEntered") ? "stateEnteredEventDetails"
-                      : type.ends_with("StateExited") ? "stateExitedEventDetails"
-                                                      : std::string(1, static_cast<char>(std::tolower(type[0]))) +
-                                                            type.substr(1) + "EventDetails";
+                      : type.ends_with("StateExited")
+                          ? "stateExitedEventDetails"
+                          : std::string(1, static_cast<char>(std::tolower(type[0]))) + type.substr(1) + "EventDetails";
     e[key] = details;
   }
   return e;
@@ -46,7 +46,8 @@ json failing_history() {
   ev.push_back(event(10, 9, "TaskStateEntered", "2026-01-01T00:00:11.500Z", {{"name", "Summarize"}}));
   ev.push_back(event(11, 10, "TaskScheduled", "2026-01-01T00:00:11.510Z", {{"resource", "invoke"}}));
   ev.push_back(event(12, 11, "TaskFailed", "2026-01-01T00:00:12.000Z", {{"error", "Boom"}, {"cause", "no results"}}));
-  ev.push_back(event(13, 12, "ExecutionFailed", "2026-01-01T00:00:12.000Z", {{"error", "Boom"}, {"cause", "no results"}}));
+  ev.push_back(
+      event(13, 12, "ExecutionFailed", "2026-01-01T00:00:12.000Z", {{"error", "Boom"}, {"cause", "no results"}}));
   return json{{"events", ev}};
 }
 
@@ -135,8 +136,9 @@ TEST(StateGraph, BadInputIsNamed) {
   }
   StateGraph g;
   EXPECT_THROW(annotate_with_history(g, json{{"events", json::array({json{{"id", 1}}})}}), std::runtime_error);
-  EXPECT_THROW(annotate_with_history(g, json{{"events", json::array({json{{"type", "X"}, {"timestamp", "yesterday"}}})}}),
-               std::runtime_error);
+  EXPECT_THROW(
+      annotate_with_history(g, json{{"events", json::array({json{{"type", "X"}, {"timestamp", "yesterday"}}})}}),
+      std::runtime_error);
 }
 
 // A run of `ranks` ranks with `per_rank` predictions each; every 97th rank failed.
@@ -172,14 +174,17 @@ RunReport synthetic_run(int ranks, int per_rank, const std::string& partition, b
     }
   }
   const auto row = summarize_performance(partition, ranks, metrics, LambdaPricing{});
-  r.summary = json{{"result_path", r.label},
-                   {"expected_ranks", ranks},
-                   {"received_ranks", static_cast<std::int64_t>(metrics.size())},
-                   {"complete", false},
-                   {"performance", performance_to_json(row, LambdaPricing{})},
-                   {"accuracy", json{{"samples", r.truth.size()}, {"mae", 0.016}, {"mse", 0.0004}, {"bias", 0.0},
-                                     {"nmad", 0.02}, {"r2", 0.97}}}};
-  if (untrained) r.summary["accuracy_note"] = "the model has untrained weights: these figures are not redshift accuracy";
+  r.summary = json{
+      {"result_path", r.label},
+      {"expected_ranks", ranks},
+      {"received_ranks", static_cast<std::int64_t>(metrics.size())},
+      {"complete", false},
+      {"performance", performance_to_json(row, LambdaPricing{})},
+      {"accuracy",
+       json{
+           {"samples", r.truth.size()}, {"mae", 0.016}, {"mse", 0.0004}, {"bias", 0.0}, {"nmad", 0.02}, {"r2", 0.97}}}};
+  if (untrained)
+    r.summary["accuracy_note"] = "the model has untrained weights: these figures are not redshift accuracy";
   r.parameters["batch_size"] = 512;
   return r;
 }
@@ -198,11 +203,11 @@ TEST(HtmlReport, HasEverySectionAndIsSelfContained) {
   EXPECT_EQ(page.find("http://"), page.find("http://www.w3.org/2000/svg"));  // only the SVG namespace
   EXPECT_EQ(page.find("https://"), std::string::npos);
   EXPECT_NE(page.find("untrained weights"), std::string::npos);
-  EXPECT_NE(page.find("240 predictions"), std::string::npos);  // 6 ranks × 40, a scatter
+  EXPECT_NE(page.find("240 predictions"), std::string::npos);   // 6 ranks × 40, a scatter
   EXPECT_NE(page.find("Boom: no results"), std::string::npos);  // the failed state's error
   EXPECT_NE(page.find("Throughput vs world size"), std::string::npos);
   EXPECT_NE(page.find("result-partition-50MB/run"), std::string::npos);  // the second run in the comparison
-  EXPECT_NE(page.find("class=\"state\""), std::string::npos);  // built-in layout without dot SVG
+  EXPECT_NE(page.find("class=\"state\""), std::string::npos);            // built-in layout without dot SVG
   EXPECT_THROW(render_html(ReportInput{}), std::runtime_error);
 }
 

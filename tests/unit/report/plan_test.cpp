@@ -46,9 +46,9 @@ TEST(Plan, ComputeScalesWithTheVcpuShareOfMemory) {
   EXPECT_EQ(rows[0].samples, 5109);
   EXPECT_EQ(rows[0].files, 1);
   EXPECT_NEAR(rows[0].vcpus, 1.0, 1e-12);
-  EXPECT_NEAR(rows[0].rank_seconds, 51.09, 1e-9);         // 1 vCPU: 5,109 × 10 ms
-  EXPECT_NEAR(rows[1].rank_seconds, 51.09 / 2, 1e-9);     // 2 vCPUs
-  EXPECT_NEAR(rows[2].vcpus, 10240.0 / 1769, 1e-12);      // 5.79 at the maximum
+  EXPECT_NEAR(rows[0].rank_seconds, 51.09, 1e-9);      // 1 vCPU: 5,109 × 10 ms
+  EXPECT_NEAR(rows[1].rank_seconds, 51.09 / 2, 1e-9);  // 2 vCPUs
+  EXPECT_NEAR(rows[2].vcpus, 10240.0 / 1769, 1e-12);   // 5.79 at the maximum
   EXPECT_NEAR(rows[3].vcpus, rows[2].vcpus, 1e-12);
   // Billed: duration (ms steps) × configured memory + one request; no orchestration cost here but
   // Initialize and Summarize still bill their 1 ms minimum.
@@ -70,12 +70,12 @@ TEST(Plan, OriginalCeilSplitAndMemoryFit) {
   const auto rows = plan_runs(req, c, no_overheads());
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0].files, 11);
-  EXPECT_EQ(rows[0].max_rank_samples, 3 * 5113);               // 11 files on 4 ranks: 3, 3, 3, 2
+  EXPECT_EQ(rows[0].max_rank_samples, 3 * 5113);  // 11 files on 4 ranks: 3, 3, 3, 2
   EXPECT_NEAR(rows[0].memory_needed_mb, 100 + 30 * 100 * 3, 1e-9);
   EXPECT_TRUE(rows[0].fits);
-  EXPECT_FALSE(rows[1].note.empty());                           // 9 ranks idle
+  EXPECT_FALSE(rows[1].note.empty());  // 9 ranks idle
   EXPECT_EQ(rows[1].max_rank_samples, 5113);
-  c.memory_mb_per_partition_mb = 40;                            // 100 + 12,000 MB > 10,240
+  c.memory_mb_per_partition_mb = 40;  // 100 + 12,000 MB > 10,240
   EXPECT_FALSE(plan_runs(req, c, no_overheads())[0].fits);
 }
 
@@ -161,7 +161,8 @@ TEST(Plan, PredictsThePublishedCostAndDurationOfTheOriginal) {
     PlanRequest req;
     const double mb = row.at("partition_mb").get<double>();
     const auto ranks = row.at("ranks").get<std::int64_t>();
-    req.data_mb = static_cast<double>(ranks) * static_cast<double>(samples_per_file(mb)) * lm.bytes_per_sample / 1048576.0;
+    req.data_mb =
+        static_cast<double>(ranks) * static_cast<double>(samples_per_file(mb)) * lm.bytes_per_sample / 1048576.0;
     if (row.at("data").get<std::string>() == "12.6GB") req.data_mb = data_mb;
     req.partition_mb = {mb};
     req.world_sizes = {ranks};

@@ -66,22 +66,37 @@ TEST(ReportCli, ThousandRankResultDirectory) {
   fs::create_directories(dir / "errors");
   for (int r = 0; r < 1000; ++r) {
     if (r % 200 == 7) {
-      std::ofstream(dir / "errors" / (std::to_string(r) + ".json"))
-          << json{{"rank", r}, {"world_size", 1000}, {"error", "rank " + std::to_string(r) + ": injected failure"}}.dump();
+      std::ofstream(dir / "errors" / (std::to_string(r) + ".json")) << json{
+          {"rank", r},
+          {"world_size", 1000},
+          {"error", "rank " + std::to_string(r) + ": injected failure"}}.dump();
       continue;
     }
     const double start = 1.8e9 + r * 0.01;
-    json res{{"total_cpu_time (seconds)", 6.0}, {"total_cpu_memory (MB)", 900.0}, {"samples", 50},
-             {"wall_seconds", 6.0}, {"gate_wait_seconds", 0.1}, {"model_seconds", 0.4}, {"load_seconds", 0.3},
-             {"compute_seconds", 5.0}, {"write_seconds", 0.05}, {"peak_rss_mb", 900.0}, {"input_bits", 50 * 164160.0},
-             {"start_time", start}, {"end_time", start + 6.0}, {"batch_size", 512}, {"data_path", "25MB/" + std::to_string(r + 1) + ".pt"}};
+    json res{{"total_cpu_time (seconds)", 6.0},
+             {"total_cpu_memory (MB)", 900.0},
+             {"samples", 50},
+             {"wall_seconds", 6.0},
+             {"gate_wait_seconds", 0.1},
+             {"model_seconds", 0.4},
+             {"load_seconds", 0.3},
+             {"compute_seconds", 5.0},
+             {"write_seconds", 0.05},
+             {"peak_rss_mb", 900.0},
+             {"input_bits", 50 * 164160.0},
+             {"start_time", start},
+             {"end_time", start + 6.0},
+             {"batch_size", 512},
+             {"data_path", "25MB/" + std::to_string(r + 1) + ".pt"}};
     std::ofstream(dir / (std::to_string(r) + ".json")) << res.dump();
     std::ofstream csv(dir / "predictions" / (std::to_string(r) + ".csv"));
     csv << "sample,file,redshift,prediction\n";
-    for (int i = 0; i < 50; ++i) csv << i << ",25MB/" << r + 1 << ".pt," << 0.1 + i * 0.01 << "," << 0.11 + i * 0.01 << "\n";
+    for (int i = 0; i < 50; ++i)
+      csv << i << ",25MB/" << r + 1 << ".pt," << 0.1 + i * 0.01 << "," << 0.11 + i * 0.01 << "\n";
   }
-  const auto s = run(q(kBinary) + " summarize --store file://" + (tmp / "store").string() +
-                     " --bucket cosmicai-data --result-path res/big --data-prefix 25MB --world-size 1000 -o json >/dev/null");
+  const auto s =
+      run(q(kBinary) + " summarize --store file://" + (tmp / "store").string() +
+          " --bucket cosmicai-data --result-path res/big --data-prefix 25MB --world-size 1000 -o json >/dev/null");
   ASSERT_TRUE(s.exit_code == 0 || s.exit_code == 3) << s.exit_code;  // 3: ranks missing (the failed ones)
   const fs::path html = tmp / "big.html";
   const auto r = run(q(kBinary) + " report " + q(dir) + " --html " + q(html) + " --layout builtin 2>&1");
@@ -107,7 +122,8 @@ TEST(PlanCli, TablesRecommendationAndErrors) {
   EXPECT_NE(r.out.find("By cost:"), std::string::npos);
   EXPECT_NE(r.out.find("By time:"), std::string::npos);
   EXPECT_NE(r.out.find("Recommended: 25MB × 516 ranks at 3,008 MB"), std::string::npos) << r.out;
-  const auto none = run(q(kBinary) + " plan --data-size 1GB --calibration " + q(fs::temp_directory_path() / "nope.json") + " 2>&1");
+  const auto none =
+      run(q(kBinary) + " plan --data-size 1GB --calibration " + q(fs::temp_directory_path() / "nope.json") + " 2>&1");
   EXPECT_EQ(none.exit_code, 2);
   EXPECT_NE(none.out.find("cosmicai plan --calibrate"), std::string::npos) << none.out;
   const auto j = run(q(kBinary) + " plan --data-size 1GB -o json --calibration " +
@@ -118,32 +134,36 @@ TEST(PlanCli, TablesRecommendationAndErrors) {
   EXPECT_TRUE(out["recommended"].is_object());
 }
 
-bool have(const char* program) {
-  return run(std::string("command -v ") + program + " >/dev/null 2>&1").exit_code == 0;
-}
+bool have(const char* program) { return run(std::string("command -v ") + program + " >/dev/null 2>&1").exit_code == 0; }
 
 std::string chromium(const fs::path& profile) {
-  return std::string("timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
-                     "--disable-background-networking --disable-component-update --disable-sync "
-                     "--user-data-dir=") +
+  return std::string(
+             "timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+             "--disable-background-networking --disable-component-update --disable-sync "
+             "--user-data-dir=") +
          q(profile);
 }
 
 TEST(ReportCli, TinyRunRendersInHeadlessChromium) {
-  if (!have("chromium")) GTEST_SKIP() << "chromium is not installed (Debian package chromium; scripts/setup.sh adds it)";
+  if (!have("chromium"))
+    GTEST_SKIP() << "chromium is not installed (Debian package chromium; scripts/setup.sh adds it)";
   const fs::path tmp = fresh_dir("reporttiny");
   const fs::path data = tmp / "data";
-  ASSERT_EQ(run(q(kBinary) + " dataset synth --root " + q(data) + " --partition-mb 1 --total-mb 2 >/dev/null").exit_code, 0);
-  std::ofstream(tmp / "payload.json") << R"({"bucket":"cosmicai-data","file_limit":"2","batch_size":32,"object_type":"folder",
+  ASSERT_EQ(
+      run(q(kBinary) + " dataset synth --root " + q(data) + " --partition-mb 1 --total-mb 2 >/dev/null").exit_code, 0);
+  std::ofstream(tmp / "payload.json")
+      << R"({"bucket":"cosmicai-data","file_limit":"2","batch_size":32,"object_type":"folder",
     "S3_object_name":"Anomaly Detection","script":"x","result_path":"res/tiny/1","data_bucket":"cosmicai-data",
     "data_prefix":"1MB"})";
   const fs::path machine = kSource / "examples/cosmic-ai/cai-state-machine.json";
-  const auto ran = run(q(kBinary) + " run " + q(machine) + " --input " + q(tmp / "payload.json") + " --store file://" +
-                       data.string() + " --threads 1 --history " + q(tmp / "history.json") + " > " + q(tmp / "run.json"));
+  const auto ran =
+      run(q(kBinary) + " run " + q(machine) + " --input " + q(tmp / "payload.json") + " --store file://" +
+          data.string() + " --threads 1 --history " + q(tmp / "history.json") + " > " + q(tmp / "run.json"));
   ASSERT_EQ(ran.exit_code, 0) << slurp(tmp / "run.json");
   const fs::path html = tmp / "report.html";
-  const auto rep = run(q(kBinary) + " report " + q(tmp / "run.json") + " --store file://" + data.string() +
-                       " --history " + q(tmp / "history.json") + " --definition " + q(machine) + " --html " + q(html) + " 2>&1");
+  const auto rep =
+      run(q(kBinary) + " report " + q(tmp / "run.json") + " --store file://" + data.string() + " --history " +
+          q(tmp / "history.json") + " --definition " + q(machine) + " --html " + q(html) + " 2>&1");
   ASSERT_EQ(rep.exit_code, 0) << rep.out;
 
   const auto dom = run(chromium(tmp / "profile1") + " --dump-dom file://" + html.string() + " 2>/dev/null");
@@ -158,8 +178,10 @@ TEST(ReportCli, TinyRunRendersInHeadlessChromium) {
   fs::create_directories(artifacts);
   const fs::path shot = artifacts / "report-tiny.png";
   fs::remove(shot);
-  const auto log = run(chromium(tmp / "profile2") + " --enable-logging=stderr --v=0 --window-size=1200,2600 "
-                       "--screenshot=" + q(shot) + " file://" + html.string() + " 2>&1");
+  const auto log = run(chromium(tmp / "profile2") +
+                       " --enable-logging=stderr --v=0 --window-size=1200,2600 "
+                       "--screenshot=" +
+                       q(shot) + " file://" + html.string() + " 2>&1");
   ASSERT_EQ(log.exit_code, 0) << log.out;
   ASSERT_TRUE(fs::exists(shot)) << log.out;
   EXPECT_GT(fs::file_size(shot), 20000u);
