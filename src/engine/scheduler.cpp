@@ -118,6 +118,7 @@ void Scheduler::park(std::optional<Clock::duration> delay, const std::function<b
   const auto due_it = has_due ? parked_due_.insert(due) : parked_due_.end();
   if (worker) {
     --busy_;
+    ++parked_workers_;
     const bool had = !queue_.empty();
     release_sleepers_if_idle();
     if (!had && !queue_.empty()) cv_.notify_all();
@@ -133,7 +134,10 @@ void Scheduler::park(std::optional<Clock::duration> delay, const std::function<b
   }
   --parked_;
   if (has_due) parked_due_.erase(due_it);
-  if (worker) ++busy_;
+  if (worker) {
+    ++busy_;
+    --parked_workers_;
+  }
 }
 
 void Scheduler::wake_parked() {
@@ -151,7 +155,8 @@ std::chrono::steady_clock::duration Scheduler::real_until(Clock::time_point due)
 
 void Scheduler::release_sleepers_if_idle() {
   if (clock_.scale() > 0) return;
-  if (busy_ != 0 || !queue_.empty()) return;
+  // Queued work waits for a worker unless every worker is parked: then only time can free one.
+  if (busy_ != 0 || (!queue_.empty() && parked_workers_ < threads_.size())) return;
   if (sleepers_.empty() && parked_ == 0) return;
   // Nothing can run before the earliest wake-up: jump logical time to it and wake
   // everything that is due by then.

@@ -29,8 +29,9 @@ namespace cosmicai::engine {
 /// losing the completion. Without one the exception is reported on stderr.
 ///
 /// Time scale 0 (simulated time): logical time jumps ahead only when no worker is busy,
-/// no task is queued and no deadline callback is running, and something is waiting on
-/// the clock (a post_after sleeper or a parked thread). It then jumps to the earliest of
+/// no task is queued (or every worker is parked, so none can run it) and no deadline
+/// callback is running, and something is waiting on the clock (a post_after sleeper or a
+/// parked thread). It then jumps to the earliest of
 /// the sleepers' wake-up times, the parked threads' wake-up times and the deadlines.
 class Scheduler {
  public:
@@ -106,6 +107,7 @@ class Scheduler {
   std::set<std::pair<Clock::time_point, std::uint64_t>> deadline_order_;  // (due, id)
   std::multiset<Clock::time_point> parked_due_;  // wake-up times of parked threads that have one
   std::size_t parked_ = 0;
+  std::size_t parked_workers_ = 0;  // parked threads that are workers of this scheduler
   std::size_t busy_ = 0;  // workers running a task + deadline callbacks running
   std::condition_variable timer_cv_;
   std::condition_variable park_cv_;
