@@ -24,6 +24,10 @@ Result<json> CosmicRuntime::initialize(const json& event) {
 
 Result<json> CosmicRuntime::infer(const json& rank_dict) { return infer_rank(config_, gate_, rank_dict); }
 
+Result<json> CosmicRuntime::infer(const json& rank_dict, const functions::CancelToken& cancel) {
+  return infer_rank(config_, gate_, rank_dict, &cancel);
+}
+
 Result<json> CosmicRuntime::summarize(const json& event) {
   if (config_.progress) config_.progress->stop();
   return summarize_results(config_, event);
@@ -60,7 +64,15 @@ functions::Handler wrap(std::shared_ptr<CosmicRuntime> rt, Result<json> (CosmicR
 void register_cosmic_handlers(functions::Registry& registry, std::shared_ptr<CosmicRuntime> runtime) {
   registry.add(kInitializeFunction, wrap(runtime, &CosmicRuntime::initialize));
   registry.add("data-parallel-init-fmi", wrap(runtime, &CosmicRuntime::initialize));
-  registry.add(kInferFunction, wrap(runtime, &CosmicRuntime::infer));
+  // Inference stops within one micro-batch when the invocation is cancelled (Task timeout).
+  registry.add(kInferFunction, [rt = runtime](const json& event, const functions::InvokeContext& ctx) -> json {
+    auto r = ctx.cancel ? rt->infer(event, *ctx.cancel) : rt->infer(event);
+    if (!r) {
+      if (ctx.cancel && ctx.cancel->cancelled()) throw functions::FunctionError(ctx.cancel->error(), r.error().message);
+      throw functions::FunctionError(error_type_for(r.error()), r.error().message);
+    }
+    return std::move(r).value();
+  });
   registry.add(kSummarizeFunction, wrap(runtime, &CosmicRuntime::summarize));
 }
 

@@ -23,6 +23,8 @@ class CosmicRuntime {
 
   Result<json> initialize(const json& event);
   Result<json> infer(const json& rank_dict);
+  /// The same, stopping within one micro-batch once `cancel` is cancelled.
+  Result<json> infer(const json& rank_dict, const functions::CancelToken& cancel);
   Result<json> summarize(const json& event);
 
   const CosmicConfig& config() const { return config_; }

@@ -117,7 +117,8 @@ Result<std::string> resolve_model_source(const CosmicConfig& config, const RankT
   return std::string("builtin");
 }
 
-Result<json> infer_rank(const CosmicConfig& config, ComputeGate& gate, const json& rank_dict) {
+Result<json> infer_rank(const CosmicConfig& config, ComputeGate& gate, const json& rank_dict,
+                        const functions::CancelToken* cancel) {
   const auto t0 = SteadyClock::now();
   const double start_unix = unix_now();
   auto parsed = parse_rank_task(rank_dict);
@@ -132,6 +133,18 @@ Result<json> infer_rank(const CosmicConfig& config, ComputeGate& gate, const jso
     if (config.progress) config.progress->rank_done(false);
     return e;
   };
+
+  // Cancellation (the Task's timeout, the execution ended): stop between units of work.
+  const std::atomic<bool>* stop = cancel ? &cancel->flag() : nullptr;
+  std::optional<functions::CancelCallback> wake_gate;
+  if (cancel) wake_gate.emplace(*const_cast<functions::CancelToken*>(cancel), [&gate] { gate.wake(); });
+  std::int64_t done_samples = 0;
+  auto cancelled = [&]() -> Result<json> {
+    return fail(make_error(ErrorCode::kUnavailable,
+                           fmt::format("rank {}: cancelled after {} samples ({}: {})", task.rank, done_samples,
+                                       cancel->error(), cancel->cause())));
+  };
+  auto is_cancelled = [&] { return cancel && cancel->cancelled(); };
 
   auto source = resolve_model_source(config, task);
   if (!source) return fail(make_error(source.error().code, fmt::format("rank {}: {}", task.rank, source.error().message)));
@@ -166,6 +179,10 @@ Result<json> infer_rank(const CosmicConfig& config, ComputeGate& gate, const jso
   }
   for (std::size_t i = 0; i < task.data_paths.size(); ++i) {
     const std::string& key = task.data_paths[i];
+    if (is_cancelled()) {
+      if (next.valid()) next.wait();
+      return cancelled();
+    }
     if (!current->ok()) {
       return fail(make_error(current->error().code,
                              fmt::format("rank {}: {}", task.rank, current->error().message)));
@@ -182,8 +199,12 @@ Result<json> infer_rank(const CosmicConfig& config, ComputeGate& gate, const jso
     predictions.reserve(static_cast<std::size_t>(part.samples));
     {
       const auto tw = SteadyClock::now();
-      auto slot = gate.acquire();
+      std::optional<ComputeGate::Slot> slot = stop ? gate.acquire_unless(*stop) : gate.acquire();
       wait_s += seconds_since(tw);
+      if (!slot) {
+        if (next.valid()) next.wait();
+        return cancelled();
+      }
       const auto tc = SteadyClock::now();
       try {
         for (std::int64_t b = 0; b < part.samples; b += task.batch_size) {
@@ -192,16 +213,18 @@ Result<json> infer_rank(const CosmicConfig& config, ComputeGate& gate, const jso
                                               static_cast<std::size_t>(n * data::kImageElements));
           const std::span<const float> m(mags.data() + b * data::kMagnitudes,
                                          static_cast<std::size_t>(n * data::kMagnitudes));
-          auto out = model.predict(images, m, n);
+          auto out = model.predict(images, m, n, stop);
           if (static_cast<std::int64_t>(out.size()) != n) {
             throw std::runtime_error(fmt::format("model returned {} values for {} samples", out.size(), n));
           }
           predictions.insert(predictions.end(), out.begin(), out.end());
+          done_samples += n;
           ++batches;
           if (config.progress) config.progress->add_samples(n);
         }
       } catch (const std::exception& e) {
         if (next.valid()) next.wait();
+        if (is_cancelled()) return cancelled();
         return fail(make_error(ErrorCode::kInternal, fmt::format("rank {}: partition {}/{}: inference failed: {}",
                                                                  task.rank, task.data_bucket, key, e.what())));
       }

@@ -6,6 +6,7 @@
 #include "common/result.hpp"
 #include "cosmic/payload.hpp"
 #include "cosmic/runtime.hpp"
+#include "functions/cancel.hpp"
 
 namespace cosmicai::cosmic {
 
@@ -30,6 +31,11 @@ Result<std::string> resolve_model_source(const CosmicConfig& config, const RankT
 /// Returns {"statusCode":200,"body":{rank, samples, result, predictions, sample_persec}}.
 /// On failure writes `RESULT_PATH/errors/<rank>.json` ({rank, error}) and returns an error whose
 /// message names the rank, the file and the cause.
-Result<json> infer_rank(const CosmicConfig& config, ComputeGate& gate, const json& rank_dict);
+///
+/// `cancel` (may be null) is checked before each partition and each micro-batch: once it is
+/// cancelled the rank stops within one micro-batch, records `errors/<rank>.json` naming the
+/// cancellation and returns an error (ErrorCode::kUnavailable) saying so.
+Result<json> infer_rank(const CosmicConfig& config, ComputeGate& gate, const json& rank_dict,
+                        const functions::CancelToken* cancel = nullptr);
 
 }  // namespace cosmicai::cosmic

@@ -26,6 +26,19 @@ int ComputeGate::waiting() const {
   return waiting_;
 }
 
+std::optional<ComputeGate::Slot> ComputeGate::acquire_unless(const std::atomic<bool>& stop) {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return free_ > 0 || stop.load(); });
+  if (stop.load()) return std::nullopt;
+  --free_;
+  return Slot(this);
+}
+
+void ComputeGate::wake() {
+  { std::lock_guard lock(mu_); }  // a waiter between its check and its wait holds mu_
+  cv_.notify_all();
+}
+
 ComputeGate::Slot::~Slot() {
   if (!gate_) return;
   {

@@ -1,9 +1,11 @@
 #pragma once
 /// Shared state of the Cosmic AI handlers: store, model cache, compute gate, progress.
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "common/json.hpp"
@@ -44,6 +46,10 @@ class ComputeGate {
   };
   /// Block until a slot is free and take it.
   Slot acquire();
+  /// Block until a slot is free or `stop` is set (re-checked on wake()); nullopt when stopped.
+  std::optional<Slot> acquire_unless(const std::atomic<bool>& stop);
+  /// Wake the waiters of acquire_unless so they re-check their flag.
+  void wake();
   int slots() const { return slots_; }
   /// Return how many callers are blocked in acquire() now (for progress and tests).
   int waiting() const;

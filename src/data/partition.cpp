@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 
 #include <array>
+#include <cstdint>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -20,7 +21,80 @@ using pickle::ValuePtr;
 using Kind = Value::Kind;
 
 constexpr std::array<const char*, 3> kTensorNames = {"images", "magnitudes", "redshift"};
+// The dtypes the Partition holds (images, magnitudes, redshift).
 constexpr std::array<const char*, 3> kTensorDtypes = {"float32", "float64", "float32"};
+
+// What the original inference script can run, converted as it converts: magnitudes go through
+// `.float()`, so any floating type works; redshift is only compared with the predictions, so
+// any numeric type works (as `.float()` converts it). Images go into the float32 convolutions
+// unconverted: anything but float32 fails there, so it is rejected here.
+bool accepted_dtype(std::size_t tensor, std::string_view dtype) {
+  static const std::set<std::string_view> kFloating = {"float16", "bfloat16", "float32", "float64"};
+  static const std::set<std::string_view> kNumeric = {"float16", "bfloat16", "float32", "float64", "int64",
+                                                      "int32",   "int16",    "int8",    "uint8",   "bool"};
+  switch (tensor) {
+    case 0: return dtype == "float32";
+    case 1: return kFloating.count(dtype) > 0;
+    default: return kNumeric.count(dtype) > 0;
+  }
+}
+
+const char* accepted_text(std::size_t tensor) {
+  switch (tensor) {
+    case 0: return "float32 (the model's convolutions take float32 images unconverted)";
+    case 1: return "a floating type (float16, bfloat16, float32 or float64; converted as .float() does)";
+    default: return "a numeric type (floating, integer or bool; converted as .float() does)";
+  }
+}
+
+float half_to_float(std::uint16_t h) {
+  const std::uint32_t sign = (h & 0x8000u) << 16;
+  std::uint32_t exp = (h >> 10) & 0x1f;
+  std::uint32_t mant = h & 0x3ffu;
+  std::uint32_t bits;
+  if (exp == 0x1f) {
+    bits = sign | 0x7f800000u | (mant << 13);  // inf / NaN
+  } else if (exp != 0) {
+    bits = sign | ((exp + 112) << 23) | (mant << 13);
+  } else if (mant == 0) {
+    bits = sign;  // ±0
+  } else {        // subnormal half: normalise
+    exp = 113;
+    while (!(mant & 0x400u)) {
+      mant <<= 1;
+      --exp;
+    }
+    bits = sign | (exp << 23) | ((mant & 0x3ffu) << 13);
+  }
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+/// Element `i` of a buffer of `dtype` as a double (exact for every accepted type but int64
+/// beyond 2^53, which .float() rounds the same way through float32 anyway).
+double element_as_double(const char* p, std::string_view dtype, std::size_t i) {
+  auto load = [&](auto v) {
+    std::memcpy(&v, p + i * sizeof v, sizeof v);
+    return v;
+  };
+  if (dtype == "float64") return load(double{});
+  if (dtype == "float32") return load(float{});
+  if (dtype == "float16") return half_to_float(load(std::uint16_t{}));
+  if (dtype == "bfloat16") {
+    const std::uint32_t bits = static_cast<std::uint32_t>(load(std::uint16_t{})) << 16;
+    float f;
+    std::memcpy(&f, &bits, 4);
+    return f;
+  }
+  if (dtype == "int64") return static_cast<double>(load(std::int64_t{}));
+  if (dtype == "int32") return load(std::int32_t{});
+  if (dtype == "int16") return load(std::int16_t{});
+  if (dtype == "int8") return load(std::int8_t{});
+  if (dtype == "uint8") return load(std::uint8_t{});
+  if (dtype == "bool") return load(std::uint8_t{}) != 0 ? 1.0 : 0.0;
+  return 0.0;  // unreachable: validate() accepted only the types above
+}
 // Legacy format magic number 0x1950a86a20f9469cfc6c as LONG1 bytes (little-endian).
 constexpr char kLegacyMagic[] = "\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19";
 
@@ -131,9 +205,9 @@ Status validate(Layout& layout, std::string_view name) {
     const Value& storage = *t.items[0];
     const auto dt = pickle::storage_dtype(storage.storage_type);
     layout.info.tensors.push_back({kTensorNames[i], dt.dtype, t.shape});
-    if (dt.dtype != kTensorDtypes[i]) {
+    if (!accepted_dtype(i, dt.dtype)) {
       return corrupt(name,
-                     std::string(kTensorNames[i]) + " tensor has dtype " + dt.dtype + ", expected " + kTensorDtypes[i]);
+                     std::string(kTensorNames[i]) + " tensor has dtype " + dt.dtype + ", expected " + accepted_text(i));
     }
     bool shape_ok = t.shape.size() == kShapes[i].size() && t.shape[0] >= 0;
     for (std::size_t d = 1; shape_ok && d < t.shape.size(); ++d) shape_ok = t.shape[d] == kShapes[i][d];
@@ -335,9 +409,18 @@ Status load_tensor(const ByteSource& src, std::string_view name, const Layout& l
                    bool verify) {
   const Value& t = *layout.tensors[i];
   const Record& r = layout.records[i];
-  const std::size_t itemsize = pickle::storage_dtype(t.items[0]->storage_type).itemsize;
+  const auto dt = pickle::storage_dtype(t.items[0]->storage_type);
+  const std::size_t itemsize = dt.itemsize;
   std::int64_t numel = 1;
   for (auto s : t.shape) numel *= s;
+  // Another dtype than the Partition holds (validate() accepted it): read, then convert.
+  const bool convert = dt.dtype != kTensorDtypes[i];
+  std::vector<char> converted;
+  char* const out = dst;
+  if (convert) {
+    converted.resize(static_cast<std::size_t>(numel) * itemsize);
+    dst = converted.data();
+  }
   Status st;
   if (t.storage_offset == 0 && is_contiguous(t) && static_cast<std::uint64_t>(numel) * itemsize == r.size) {
     st = read_record(src, r, dst, verify);  // the common case: straight into the tensor
@@ -347,6 +430,23 @@ Status load_tensor(const ByteSource& src, std::string_view name, const Layout& l
     if (st.ok()) gather(storage.data(), dst, itemsize, t);
   }
   if (!st.ok()) return rewrap(name, st.error());
+  if (convert) {
+    const std::string_view to = kTensorDtypes[i];
+    for (std::size_t k = 0; k < static_cast<std::size_t>(numel); ++k) {
+      const double v = element_as_double(converted.data(), dt.dtype, k);
+      if (to == "float64") {
+        std::memcpy(out + k * 8, &v, 8);
+      } else {
+        float f = static_cast<float>(v);
+        if (dt.dtype == "int64") {  // one rounding, int64 → float32, as .float() does (not via double)
+          std::int64_t x;
+          std::memcpy(&x, converted.data() + k * 8, 8);
+          f = static_cast<float>(x);
+        }
+        std::memcpy(out + k * 4, &f, 4);
+      }
+    }
+  }
   return {};
 }
 

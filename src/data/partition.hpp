@@ -18,8 +18,11 @@ inline constexpr int kMagnitudes = 5;
 struct Partition {
   std::int64_t samples = 0;
   std::vector<float> images;       ///< samples × 5 × 32 × 32, float32
-  std::vector<double> magnitudes;  ///< samples × 5, float64 as stored (the model casts to float32)
-  std::vector<float> redshift;     ///< samples, float32
+  /// samples × 5, float64 (the model casts to float32). Files may store any floating type;
+  /// other types are widened exactly, so the model sees what the original's `.float()` gives.
+  std::vector<double> magnitudes;
+  /// samples, float32. Files may store any numeric type, converted as `.float()` converts it.
+  std::vector<float> redshift;
 };
 
 /// How to read a partition.

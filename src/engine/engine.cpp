@@ -24,9 +24,17 @@ json ExecutionResult::to_json() const {
 // === Execution ===
 
 void Execution::finish(ExecutionResult result) {
+  std::string stop_error, stop_cause;
   {
     std::lock_guard lock(mu_);
     if (done_) return;
+    if (result.status == "TIMED_OUT") {
+      stop_error = std::string(asl::errors::kTimeout);
+      stop_cause = result.cause.value_or("The execution timed out");
+    } else {
+      stop_error = "ExecutionEnded";
+      stop_cause = "the execution ended (" + result.status + ") while the function was running";
+    }
     done_ = true;
     cancelled->store(true);
     if (history.enabled()) {
@@ -44,7 +52,86 @@ void Execution::finish(ExecutionResult result) {
     }
     result_ = std::move(result);
   }
+  // Stop every handler still running: nothing can use their results any more.
+  cancel_running(true, stop_error, stop_cause);
   cv_.notify_all();
+}
+
+void Execution::fail_internal(const std::exception_ptr& error, std::string_view where) {
+  std::string what;
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+    what = "an exception that is not a std::exception";
+  }
+  ExecutionResult r;
+  r.status = "FAILED";
+  r.error = std::string(asl::errors::kRuntime);
+  r.cause = "internal error in " + std::string(where) + ": " + what;
+  finish(std::move(r));
+}
+
+namespace {
+Scheduler::ErrorHandler fail_execution_on_error(const std::shared_ptr<Execution>& exec, const char* where) {
+  return [weak = std::weak_ptr<Execution>(exec), where](std::exception_ptr ep) {
+    if (auto e = weak.lock()) e->fail_internal(ep, where);
+  };
+}
+}  // namespace
+
+void Execution::post(std::function<void()> task) {
+  scheduler.post(std::move(task), fail_execution_on_error(shared_from_this(), "a state of the execution"));
+}
+
+void Execution::post_after(Clock::duration delay, std::function<void()> task) {
+  scheduler.post_after(delay, std::move(task), fail_execution_on_error(shared_from_this(), "a delayed state step"));
+}
+
+std::uint64_t Execution::post_deadline(Clock::duration delay, std::function<void()> task) {
+  return scheduler.post_deadline(delay, std::move(task), fail_execution_on_error(shared_from_this(), "a timeout"));
+}
+
+std::uint64_t Execution::add_running(std::shared_ptr<functions::CancelToken> token, std::weak_ptr<MachineRun> run) {
+  std::uint64_t id;
+  {
+    std::lock_guard lock(running_mu_);
+    id = ++running_seq_;
+    running_.emplace(id, Running{token, std::move(run)});
+  }
+  // An execution that ended (or a run cancelled) before the handler was noted still stops it.
+  bool ended;
+  {
+    std::lock_guard lock(mu_);
+    ended = done_;
+  }
+  if (ended) token->cancel("ExecutionEnded", "the execution ended before the function started");
+  return id;
+}
+
+void Execution::remove_running(std::uint64_t id) {
+  std::lock_guard lock(running_mu_);
+  running_.erase(id);
+}
+
+void Execution::cancel_stopped_handlers() {
+  cancel_running(false, "Cancelled", "a sibling branch or iteration failed, so this one was stopped");
+}
+
+void Execution::cancel_running(bool all, const std::string& error, const std::string& cause) {
+  std::vector<std::shared_ptr<functions::CancelToken>> stop;
+  {
+    std::lock_guard lock(running_mu_);
+    for (const auto& [id, r] : running_) {
+      if (all) {
+        stop.push_back(r.token);
+      } else if (auto run = r.run.lock(); run && run->cancelled()) {
+        stop.push_back(r.token);
+      }
+    }
+  }
+  for (auto& t : stop) t->cancel(error, cause);
 }
 
 void Execution::note_child_failure(std::string note) {
@@ -114,6 +201,7 @@ ExecutionResult Engine::run(std::shared_ptr<const asl::StateMachine> machine, co
       "ExecutionStarted", 0,
       json{{"input", dump_compact(input)}, {"inputDetails", {{"truncated", false}}}, {"roleArn", options.role_arn}});
 
+  std::optional<std::uint64_t> timeout_id;
   if (dump_compact(input).size() > kPayloadLimitBytes) {
     ExecutionResult r;
     r.status = "FAILED";
@@ -137,7 +225,7 @@ ExecutionResult Engine::run(std::shared_ptr<const asl::StateMachine> machine, co
                                             });
     if (machine->timeout_seconds()) {
       std::weak_ptr<Execution> weak = exec;
-      scheduler_->post_deadline(std::chrono::seconds(*machine->timeout_seconds()), [weak] {
+      timeout_id = exec->post_deadline(std::chrono::seconds(*machine->timeout_seconds()), [weak] {
         if (auto e = weak.lock()) {
           ExecutionResult r;
           r.status = "TIMED_OUT";
@@ -150,6 +238,7 @@ ExecutionResult Engine::run(std::shared_ptr<const asl::StateMachine> machine, co
     run->start();
   }
   ExecutionResult result = exec->wait();
+  if (timeout_id) scheduler_->cancel_deadline(*timeout_id);
   result.transitions = exec->transitions.load();
   result.child_failures = exec->child_failures();
   if (options.record_history) result.history = exec->history.to_json();

@@ -88,7 +88,7 @@ void handle_failure(const CallPtr& call, const Body& body, Failure failure) {
       const auto delay = r.delay(static_cast<int>(call->retrier_attempts[i]), call->exec().random_unit());
       call->retrier_attempts[i]++;
       call->retry_count++;
-      call->exec().scheduler.post_after(delay, [call, body] { attempt(call, body); });
+      call->exec().post_after(delay, [call, body] { attempt(call, body); });
       return;
     }
     break;  // "the first retrier whose ErrorEquals matches" decides; exhausted means no retry
@@ -152,6 +152,12 @@ void attempt(const CallPtr& call, const Body& body) {
     if (!settled->exchange(true)) {
       handle_failure(call, body, Failure{std::string(asl::errors::kRuntime), e.what()});
     }
+  } catch (...) {
+    if (!settled->exchange(true)) {
+      handle_failure(call, body,
+                     Failure{std::string(asl::errors::kRuntime),
+                             "internal error in state '" + s.name + "': an exception that is not a std::exception"});
+    }
   }
 }
 
@@ -195,7 +201,7 @@ bool MachineRun::timed_out() {
 
 void MachineRun::start() {
   auto self = shared_from_this();
-  exec_->scheduler.post([self] { self->resume(); });
+  exec_->post([self] { self->resume(); });
 }
 
 void MachineRun::resume() {
@@ -258,6 +264,8 @@ bool MachineRun::advance(StepResult r) {
   }
   if (r.kind == StepResult::Kind::kFail) {
     done_(RunOutcome{false, nullptr, std::move(r.failure)});
+    // A failed branch or iteration may have stopped its siblings: stop their handlers too.
+    exec_->cancel_stopped_handlers();
     return false;
   }
   if (history().enabled()) {
@@ -299,6 +307,10 @@ void MachineRun::dispatch(const CallPtr& call) {
   } catch (const std::exception& e) {
     call->done(StepResult::fail(Failure{std::string(asl::errors::kRuntime),
                                         "internal error in state '" + call->state->name + "': " + e.what()}));
+  } catch (...) {
+    call->done(StepResult::fail(Failure{std::string(asl::errors::kRuntime),
+                                        "internal error in state '" + call->state->name +
+                                            "': an exception that is not a std::exception"}));
   }
 }
 

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -14,6 +15,7 @@
 #include "engine/engine.hpp"
 #include "engine/history.hpp"
 #include "engine/scheduler.hpp"
+#include "functions/cancel.hpp"
 
 namespace cosmicai::engine {
 
@@ -23,8 +25,10 @@ struct Failure {
   std::optional<std::string> cause;
 };
 
+class MachineRun;
+
 /// Shared state of one execution. Thread-safe.
-struct Execution {
+struct Execution : std::enable_shared_from_this<Execution> {
   Execution(Scheduler& s, const functions::Registry& r, bool record)
       : scheduler(s), registry(r), history(s.clock(), record) {}
 
@@ -52,6 +56,22 @@ struct Execution {
   /// Return the notes so far.
   std::vector<std::string> child_failures();
 
+  /// End the execution as FAILED with States.Runtime naming an exception that escaped the
+  /// engine's own code (`where`): a bug, but one that must end the execution, not hang it.
+  void fail_internal(const std::exception_ptr& error, std::string_view where);
+  /// The scheduler's calls, with exceptions escaping `task` failing this execution.
+  void post(std::function<void()> task);
+  void post_after(Clock::duration delay, std::function<void()> task);
+  std::uint64_t post_deadline(Clock::duration delay, std::function<void()> task);
+
+  /// Note a handler running for `run` (until remove_running) so that it is cancelled when the
+  /// execution ends or `run` is cancelled. Returns an id.
+  std::uint64_t add_running(std::shared_ptr<functions::CancelToken> token, std::weak_ptr<MachineRun> run);
+  void remove_running(std::uint64_t id);
+  /// Cancel the running handlers whose run was cancelled (a failed Parallel branch or Map
+  /// iteration stops its siblings' handlers).
+  void cancel_stopped_handlers();
+
  private:
   std::mutex mu_;
   std::condition_variable cv_;
@@ -59,6 +79,14 @@ struct Execution {
   ExecutionResult result_;
   std::vector<std::string> child_failures_;
   std::mt19937_64 rng_{std::random_device{}()};
+  struct Running {
+    std::shared_ptr<functions::CancelToken> token;
+    std::weak_ptr<MachineRun> run;
+  };
+  std::mutex running_mu_;
+  std::uint64_t running_seq_ = 0;
+  std::map<std::uint64_t, Running> running_;
+  void cancel_running(bool all, const std::string& error, const std::string& cause);
 };
 
 using CancelFlag = std::shared_ptr<std::atomic<bool>>;

@@ -108,7 +108,7 @@ void run_wait(const CallPtr& call) {
     call->done(finish(s, std::move(out)));
     return;
   }
-  call->exec().scheduler.post_after(delay, [call, out = std::move(out)]() mutable {
+  call->exec().post_after(delay, [call, out = std::move(out)]() mutable {
     call->done(finish(*call->state, std::move(out)));
   });
 }

@@ -1,4 +1,4 @@
-// Task states: Lambda functions called through the registry, with timeouts.
+// Task states: Lambda functions called through the registry, with timeouts that cancel the handler.
 #include "functions/lambda.hpp"
 #include "engine/map_io/s3_task.hpp"
 #include "engine/runtime.hpp"
@@ -39,6 +39,14 @@ json invoke_payload(const json& parameters) {
   json parsed = json::parse(it->get_ref<const std::string&>(), nullptr, /*allow_exceptions=*/false);
   return parsed.is_discarded() ? *it : parsed;
 }
+
+/// One attempt of a Task: settled once, by the handler's return or by a timer.
+struct TaskAttempt {
+  std::atomic<bool> settled{false};
+  std::mutex mu;  // guards the timer ids
+  std::optional<std::uint64_t> timeout_id;
+  std::optional<std::uint64_t> heartbeat_id;
+};
 
 }  // namespace
 
@@ -97,10 +105,21 @@ void task_body(const CallPtr& call, const json& effective, const json& context, 
     call->record("");
   }
 
-  // Whichever comes first settles the attempt: the function's return or a timer.
-  auto settled = std::make_shared<std::atomic<bool>>(false);
-  auto fail_with = [call, service, settled, done](Failure f, bool timed_out) {
-    if (settled->exchange(true)) return;
+  // Whichever comes first settles the attempt: the function's return or a timer. A timer also
+  // cancels the handler's token (a process handler's group gets SIGTERM, then SIGKILL).
+  auto attempt = std::make_shared<TaskAttempt>();
+  std::shared_ptr<Execution> exec_ptr = call->run->exec_ptr();
+  Scheduler& scheduler = exec.scheduler;
+  auto stop_timers = [attempt, &scheduler] {
+    std::lock_guard lock(attempt->mu);
+    for (auto* id : {&attempt->timeout_id, &attempt->heartbeat_id}) {
+      if (*id) scheduler.cancel_deadline(**id);
+      id->reset();
+    }
+  };
+  auto fail_with = [call, service, attempt, done, stop_timers](Failure f, bool timed_out) {
+    if (attempt->settled.exchange(true)) return;
+    stop_timers();
     if (call->exec().history.enabled()) {
       json d = service ? json{{"resourceType", "lambda"}, {"resource", "invoke"}} : json::object();
       if (f.error) d["error"] = *f.error;
@@ -111,17 +130,32 @@ void task_body(const CallPtr& call, const json& effective, const json& context, 
     }
     done(false, nullptr, std::move(f));
   };
-  const std::optional<std::int64_t> limit =
-      heartbeat && (!timeout || *heartbeat < *timeout) ? heartbeat : timeout;
-  if (limit) {
-    const bool is_heartbeat = limit == heartbeat && heartbeat.has_value();
-    exec.scheduler.post_deadline(std::chrono::seconds(*limit), [fail_with, is_heartbeat] {
-      fail_with(Failure{std::string(is_heartbeat ? asl::errors::kHeartbeatTimeout : asl::errors::kTimeout),
-                        is_heartbeat ? "The task did not send a heartbeat in time (HeartbeatSeconds)"
-                                     : "The task timed out (TimeoutSeconds)"},
-                true);
-    });
-  }
+  auto token_slot = std::make_shared<std::weak_ptr<functions::CancelToken>>();
+  auto expire = [fail_with, token_slot](bool is_heartbeat) {
+    const std::string error(is_heartbeat ? asl::errors::kHeartbeatTimeout : asl::errors::kTimeout);
+    const std::string cause = is_heartbeat ? "The task did not send a heartbeat in time (HeartbeatSeconds)"
+                                           : "The task timed out (TimeoutSeconds)";
+    if (auto token = token_slot->lock()) token->cancel(error, cause);
+    fail_with(Failure{error, cause}, true);
+  };
+  // HeartbeatSeconds at or above TimeoutSeconds can never fire first.
+  const bool use_heartbeat = heartbeat && (!timeout || *heartbeat < *timeout);
+  auto arm_heartbeat = [attempt, exec_ptr, expire, hb = heartbeat.value_or(0)] {
+    std::lock_guard lock(attempt->mu);
+    if (attempt->settled.load()) return;
+    if (attempt->heartbeat_id) exec_ptr->scheduler.cancel_deadline(*attempt->heartbeat_id);
+    attempt->heartbeat_id = exec_ptr->post_deadline(std::chrono::seconds(hb), [expire] { expire(true); });
+  };
+
+  functions::CancelToken::Hooks hooks;
+  hooks.wait = [&scheduler](std::optional<functions::CancelToken::duration> delay, const std::function<bool()>& stop) {
+    scheduler.park(delay, stop);
+  };
+  hooks.wake = [&scheduler] { scheduler.wake_parked(); };
+  if (use_heartbeat) hooks.heartbeat = arm_heartbeat;
+  auto token = std::make_shared<functions::CancelToken>(std::move(hooks));
+  *token_slot = token;
+  const auto running_id = exec.add_running(token, call->run);
 
   functions::InvokeContext ictx;
   const auto ref = functions::parse_function_ref(function);
@@ -129,32 +163,60 @@ void task_body(const CallPtr& call, const json& effective, const json& context, 
   ictx.qualifier = ref.qualifier;
   ictx.request_id = exec.uuid();
   ictx.execution_arn = exec.execution_arn;
-  json result;
-  try {
-    result = functions::invoke_function(exec.registry, function, event, ictx);
-  } catch (const functions::FunctionError& e) {
-    fail_with(Failure{e.error_type(), functions::function_error_cause(e)}, false);
-    return;
-  } catch (const functions::ServiceError& e) {
-    fail_with(Failure{e.name(), e.cause()}, false);
-    return;
+  ictx.cancel = token;
+
+  if (timeout) {
+    std::lock_guard lock(attempt->mu);
+    attempt->timeout_id = exec.post_deadline(std::chrono::seconds(*timeout), [expire] { expire(false); });
   }
-  if (settled->exchange(true)) return;  // timed out meanwhile
-  if (service) result = invoke_response(std::move(result), ictx.request_id);
-  try {
-    // AWS names the integration ('lambda') or the function ARN in this cause, not the state.
-    check_payload_size(result, service ? std::string("lambda") : t.resource);
-  } catch (const StatesError& e) {
-    done(false, nullptr, Failure{e.name(), e.cause()});
-    return;
+  if (use_heartbeat) arm_heartbeat();
+
+  auto invoke = [call, function, event = std::move(event), ictx, token, attempt, fail_with, stop_timers, service, done,
+                 running_id]() mutable {
+    auto& ex = call->exec();
+    struct Unregister {
+      Execution& e;
+      std::uint64_t id;
+      ~Unregister() { e.remove_running(id); }
+    } unregister{ex, running_id};
+    // Ended (timeout, execution over, sibling failed) before it started: the handler never runs.
+    if (attempt->settled.load() || call->run->cancelled()) return;
+    json result;
+    try {
+      result = functions::invoke_function(ex.registry, function, event, ictx);
+    } catch (const functions::FunctionError& e) {
+      fail_with(Failure{e.error_type(), functions::function_error_cause(e)}, false);
+      return;
+    } catch (const functions::ServiceError& e) {
+      fail_with(Failure{e.name(), e.cause()}, false);
+      return;
+    }
+    if (attempt->settled.exchange(true)) return;  // timed out meanwhile: the result is dropped
+    stop_timers();
+    try {
+      const auto& t = static_cast<const asl::TaskState&>(*call->state);
+      if (service) result = invoke_response(std::move(result), ictx.request_id);
+      // AWS names the integration ('lambda') or the function ARN in this cause, not the state.
+      check_payload_size(result, service ? std::string("lambda") : t.resource);
+      if (ex.history.enabled()) {
+        json d = service ? json{{"resourceType", "lambda"}, {"resource", "invoke"}} : json::object();
+        d["output"] = dump_compact(result);
+        d["outputDetails"] = {{"truncated", false}};
+        call->record(service ? "TaskSucceeded" : "LambdaFunctionSucceeded", std::move(d));
+      }
+    } catch (const StatesError& e) {
+      done(false, nullptr, Failure{e.name(), e.cause()});
+      return;
+    }
+    done(true, std::move(result), {});
+  };
+  // With a timer, the handler runs as its own work item so that the state can fail (and the
+  // machine go on) the moment the timer fires, even if the handler is slow to stop.
+  if (timeout || use_heartbeat) {
+    exec.post(std::move(invoke));
+  } else {
+    invoke();
   }
-  if (exec.history.enabled()) {
-    json d = service ? json{{"resourceType", "lambda"}, {"resource", "invoke"}} : json::object();
-    d["output"] = dump_compact(result);
-    d["outputDetails"] = {{"truncated", false}};
-    call->record(service ? "TaskSucceeded" : "LambdaFunctionSucceeded", std::move(d));
-  }
-  done(true, std::move(result), {});
 }
 
 }  // namespace cosmicai::engine

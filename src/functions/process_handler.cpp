@@ -2,12 +2,18 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/eventfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <chrono>
+#include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include "functions/registry.hpp"
@@ -22,76 +28,169 @@ struct ProcessOutput {
   int status = 0;
   std::string out;
   std::string err;
+  bool cancelled = false;       // stopped because the token was cancelled
+  bool killed = false;          // needed SIGKILL after the grace period
+  bool too_large = false;       // stdout exceeded max_output_bytes
 };
 
-// Run `command` through /bin/sh with `input` on stdin; collect stdout and stderr.
-ProcessOutput run_process(const std::string& command, const std::string& input) {
-  int in_pipe[2], out_pipe[2], err_pipe[2];
-  if (pipe2(in_pipe, O_CLOEXEC) != 0) throw FunctionError("Runtime.Unknown", "cannot create pipe: " + std::string(std::strerror(errno)));
-  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) {
-    throw FunctionError("Runtime.Unknown", "cannot create pipe: " + std::string(std::strerror(errno)));
+constexpr std::size_t kStderrKeep = 64 * 1024;  // the tail of stderr kept for error messages
+
+struct Fd {
+  int fd = -1;
+  Fd() = default;
+  explicit Fd(int f) : fd(f) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() { reset(); }
+  void reset() {
+    if (fd >= 0) ::close(fd);
+    fd = -1;
   }
+};
+
+[[noreturn]] void fail_start(const std::string& command, const std::string& what, int err) {
+  throw FunctionError("Runtime.Unknown", "cannot start command '" + command + "': " + what + ": " + std::strerror(err));
+}
+
+// True once the child has exited (it stays a zombie, so its pid and group id cannot be reused).
+bool child_exited(pid_t pid) {
+  siginfo_t info{};
+  if (waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) != 0) return errno == ECHILD;
+  return info.si_pid == pid;
+}
+
+// Run `command` through /bin/sh in its own process group with `input` on stdin; collect stdout
+// and stderr. Cancelling `token` stops the group: SIGTERM, then SIGKILL after the grace period.
+ProcessOutput run_process(const std::string& command, const std::string& input, const ProcessOptions& options,
+                          CancelToken& token) {
+  using SteadyClock = std::chrono::steady_clock;
+  int in_pipe[2], out_pipe[2], err_pipe[2];
+  if (pipe2(in_pipe, O_CLOEXEC) != 0) fail_start(command, "pipe", errno);
+  Fd in_r(in_pipe[0]), in_w(in_pipe[1]);
+  if (pipe2(out_pipe, O_CLOEXEC) != 0) fail_start(command, "pipe", errno);
+  Fd out_r(out_pipe[0]), out_w(out_pipe[1]);
+  if (pipe2(err_pipe, O_CLOEXEC) != 0) fail_start(command, "pipe", errno);
+  Fd err_r(err_pipe[0]), err_w(err_pipe[1]);
+  Fd cancel_fd(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (cancel_fd.fd < 0) fail_start(command, "eventfd", errno);
+
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in_pipe[0], 0);
-  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
+  posix_spawn_file_actions_adddup2(&actions, in_r.fd, 0);
+  posix_spawn_file_actions_adddup2(&actions, out_w.fd, 1);
+  posix_spawn_file_actions_adddup2(&actions, err_w.fd, 2);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  // Own process group (so cancellation reaches everything the command starts), default
+  // signal dispositions (the engine ignores SIGPIPE; the command should not) and no mask.
+  sigset_t defaults, empty;
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGPIPE);
+  sigaddset(&defaults, SIGTERM);
+  sigaddset(&defaults, SIGINT);
+  sigemptyset(&empty);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  posix_spawnattr_setpgroup(&attr, 0);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setsigmask(&attr, &empty);
   const char* argv[] = {"/bin/sh", "-c", command.c_str(), nullptr};
   pid_t pid = 0;
-  const int rc = posix_spawn(&pid, "/bin/sh", &actions, nullptr, const_cast<char* const*>(argv), environ);
+  const int rc = posix_spawn(&pid, "/bin/sh", &actions, &attr, const_cast<char* const*>(argv), environ);
   posix_spawn_file_actions_destroy(&actions);
-  close(in_pipe[0]);
-  close(out_pipe[1]);
-  close(err_pipe[1]);
-  if (rc != 0) {
-    close(in_pipe[1]);
-    close(out_pipe[0]);
-    close(err_pipe[0]);
-    throw FunctionError("Runtime.Unknown", "cannot start command '" + command + "': " + std::strerror(rc));
-  }
-  fcntl(in_pipe[1], F_SETFL, O_NONBLOCK);
+  posix_spawnattr_destroy(&attr);
+  in_r.reset();
+  out_w.reset();
+  err_w.reset();
+  if (rc != 0) fail_start(command, "posix_spawn", rc);
+
+  // Wake the poll below when the token is cancelled.
+  CancelCallback on_cancel(token, [fd = cancel_fd.fd] {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] auto w = ::write(fd, &one, sizeof one);
+  });
+  Fd exit_fd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));  // -1 on kernels before 5.3: poll instead
+
+  fcntl(in_w.fd, F_SETFL, O_NONBLOCK);
+  fcntl(out_r.fd, F_SETFL, O_NONBLOCK);
+  fcntl(err_r.fd, F_SETFL, O_NONBLOCK);
+  if (input.empty()) in_w.reset();
   ProcessOutput result;
   std::size_t written = 0;
-  int in_fd = in_pipe[1];
-  if (input.empty()) {
-    close(in_fd);
-    in_fd = -1;
-  }
-  int out_fd = out_pipe[0], err_fd = err_pipe[0];
+  bool kill_pending = false;  // SIGTERM sent, SIGKILL due at kill_at
+  SteadyClock::time_point kill_at{};
+  bool exited = false;
   char buf[65536];
-  while (out_fd >= 0 || err_fd >= 0 || in_fd >= 0) {
-    pollfd fds[3];
-    int n = 0;
-    if (in_fd >= 0) fds[n++] = {in_fd, POLLOUT, 0};
-    if (out_fd >= 0) fds[n++] = {out_fd, POLLIN, 0};
-    if (err_fd >= 0) fds[n++] = {err_fd, POLLIN, 0};
-    if (poll(fds, n, -1) < 0) {
-      if (errno == EINTR) continue;
-      break;
+
+  auto read_some = [&](Fd& fd, bool is_out) {
+    while (fd.fd >= 0) {
+      const ssize_t r = ::read(fd.fd, buf, sizeof buf);
+      if (r > 0) {
+        std::string& sink = is_out ? result.out : result.err;
+        if (is_out && !result.too_large && result.out.size() + static_cast<std::size_t>(r) > options.max_output_bytes) {
+          result.too_large = true;
+          ::kill(-pid, SIGKILL);
+        }
+        if (is_out && result.too_large) continue;  // discard the rest
+        sink.append(buf, static_cast<std::size_t>(r));
+        if (!is_out && sink.size() > 2 * kStderrKeep) sink.erase(0, sink.size() - kStderrKeep);
+        continue;
+      }
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0 && errno == EAGAIN) return;
+      fd.reset();  // EOF or error
     }
+  };
+  auto stop = [&] {
+    if (result.cancelled) return;
+    result.cancelled = true;
+    ::kill(-pid, SIGTERM);
+    kill_at = SteadyClock::now() + options.kill_grace;
+    kill_pending = true;
+  };
+  if (token.cancelled()) stop();
+
+  while (!exited) {
+    pollfd fds[5];
+    int n = 0;
+    if (in_w.fd >= 0) fds[n++] = {in_w.fd, POLLOUT, 0};
+    if (out_r.fd >= 0) fds[n++] = {out_r.fd, POLLIN, 0};
+    if (err_r.fd >= 0) fds[n++] = {err_r.fd, POLLIN, 0};
+    if (!result.cancelled) fds[n++] = {cancel_fd.fd, POLLIN, 0};
+    if (exit_fd.fd >= 0) fds[n++] = {exit_fd.fd, POLLIN, 0};
+    int timeout_ms = exit_fd.fd >= 0 ? -1 : 20;
+    if (kill_pending) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(kill_at - SteadyClock::now()).count();
+      const int left_ms = static_cast<int>(std::max<std::int64_t>(0, left));
+      timeout_ms = timeout_ms < 0 ? left_ms : std::min(timeout_ms, left_ms);
+    }
+    if (::poll(fds, static_cast<nfds_t>(n), timeout_ms) < 0 && errno != EINTR) break;
     for (int i = 0; i < n; ++i) {
       if (!fds[i].revents) continue;
-      if (fds[i].fd == in_fd) {
-        const ssize_t w = write(in_fd, input.data() + written, input.size() - written);
+      if (fds[i].fd == in_w.fd) {
+        const ssize_t w = ::write(in_w.fd, input.data() + written, input.size() - written);
         if (w > 0) written += static_cast<std::size_t>(w);
         if (w < 0 && errno != EAGAIN && errno != EINTR) written = input.size();  // child closed stdin
-        if (written >= input.size()) {
-          close(in_fd);
-          in_fd = -1;
-        }
-      } else {
-        int& fd = fds[i].fd == out_fd ? out_fd : err_fd;
-        std::string& sink = fds[i].fd == out_fd ? result.out : result.err;
-        const ssize_t r = read(fd, buf, sizeof buf);
-        if (r > 0) {
-          sink.append(buf, static_cast<std::size_t>(r));
-        } else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
-          close(fd);
-          fd = -1;
-        }
+        if (written >= input.size()) in_w.reset();
+      } else if (fds[i].fd == out_r.fd) {
+        read_some(out_r, true);
+      } else if (fds[i].fd == err_r.fd) {
+        read_some(err_r, false);
+      } else if (fds[i].fd == cancel_fd.fd) {
+        stop();
       }
     }
+    if (kill_pending && SteadyClock::now() >= kill_at) {
+      ::kill(-pid, SIGKILL);
+      result.killed = true;
+      kill_pending = false;
+    }
+    exited = child_exited(pid);
   }
+  // The command has exited: take what it wrote, stop whatever it left running in its group
+  // (they may hold the pipes open), then reap it.
+  read_some(out_r, true);
+  read_some(err_r, false);
+  ::kill(-pid, SIGKILL);
   while (waitpid(pid, &result.status, 0) < 0 && errno == EINTR) {
   }
   return result;
@@ -106,11 +205,22 @@ std::string tail(const std::string& text, std::size_t max = 400) {
 
 }  // namespace
 
-Handler make_process_handler(std::string command) {
+Handler make_process_handler(std::string command, ProcessOptions options) {
   // SIGPIPE from a child that closes stdin early must not kill the engine.
   signal(SIGPIPE, SIG_IGN);
-  return [command = std::move(command)](const json& event, const InvokeContext&) -> json {
-    const auto out = run_process(command, dump_compact(event));
+  return [command = std::move(command), options](const json& event, const InvokeContext& ctx) -> json {
+    CancelToken never;
+    CancelToken& token = ctx.cancel ? *ctx.cancel : never;
+    const auto out = run_process(command, dump_compact(event), options, token);
+    if (out.cancelled) {
+      throw FunctionError(token.error(), token.cause() + " (command '" + command + "' stopped by " +
+                                             (out.killed ? "SIGKILL after SIGTERM" : "SIGTERM") + ")");
+    }
+    if (out.too_large) {
+      throw FunctionError("Function.ResponseSizeTooLarge",
+                          "command '" + command + "' printed more than " + std::to_string(options.max_output_bytes) +
+                              " bytes, Lambda's response size limit; it was stopped");
+    }
     if (WIFSIGNALED(out.status)) {
       const int sig = WTERMSIG(out.status);
       throw FunctionError("Runtime.ExitError", "command '" + command + "' was killed by signal " +

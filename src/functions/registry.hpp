@@ -1,5 +1,7 @@
 #pragma once
 /// Resource → handler: the functions a Task state can call.
+#include <chrono>
+#include <cstddef>
 #include <functional>
 #include <map>
 #include <memory>
@@ -10,6 +12,7 @@
 #include <string_view>
 
 #include "common/json.hpp"
+#include "functions/cancel.hpp"
 
 namespace cosmicai::functions {
 
@@ -39,6 +42,9 @@ struct InvokeContext {
   std::string qualifier;        ///< version or alias from the ARN ("$LATEST" if none)
   std::string request_id;       ///< unique per invocation
   std::string execution_arn;    ///< calling execution, if any
+  /// Cancelled when the handler should stop (Task timeout, execution ended); never null.
+  /// A default context's token is never cancelled and waits in real time.
+  std::shared_ptr<CancelToken> cancel = std::make_shared<CancelToken>();
 };
 
 /// A function body: takes the event, returns the result or throws FunctionError.
@@ -75,11 +81,24 @@ class Registry {
 /// errorType "Exception", errorMessage "Some exception was raised.").
 void add_stub_functions(Registry& registry);
 
+/// How a process handler stops and how much it may print.
+struct ProcessOptions {
+  /// Time between SIGTERM and SIGKILL when the invocation is cancelled.
+  std::chrono::milliseconds kill_grace{2000};
+  /// Most bytes of stdout taken as the result: Lambda's 6 MB response limit. More stops the
+  /// process and fails with Function.ResponseSizeTooLarge.
+  std::size_t max_output_bytes = 6291556;
+};
+
 /// Make a handler that runs `command` through /bin/sh with the event JSON on
 /// stdin and takes the result JSON from stdout. A non-zero exit, a crash or
 /// output that is not JSON becomes a FunctionError naming the command.
 /// If stdout is a JSON object with "errorType"/"errorMessage" and the exit code
 /// is non-zero, those become the error.
-Handler make_process_handler(std::string command);
+/// The command runs in its own process group. When the invocation's token is
+/// cancelled the whole group gets SIGTERM, then SIGKILL after `kill_grace`, and the
+/// handler throws FunctionError(token error, cause). Processes the command leaves
+/// behind in its group when it exits are killed (SIGKILL).
+Handler make_process_handler(std::string command, ProcessOptions options = {});
 
 }  // namespace cosmicai::functions

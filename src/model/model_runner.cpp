@@ -65,7 +65,7 @@ class BatchedRunner : public ModelRunner {
   explicit BatchedRunner(ModelOptions options) : options_(std::move(options)) {}
 
   std::vector<float> predict(std::span<const float> images, std::span<const float> magnitudes,
-                             std::int64_t n) override {
+                             std::int64_t n, const std::atomic<bool>* stop = nullptr) override {
     if (n < 0 || static_cast<std::int64_t>(images.size()) < n * kImageElements ||
         static_cast<std::int64_t>(magnitudes.size()) < n * kMagnitudes) {
       throw std::invalid_argument(
@@ -84,7 +84,7 @@ class BatchedRunner : public ModelRunner {
           const std::int64_t lo = begin + count * part / threads;
           const std::int64_t hi = begin + count * (part + 1) / threads;
           try {
-            run_slice(images, magnitudes, lo, hi - lo, 1, out);
+            run_slice(images, magnitudes, lo, hi - lo, 1, out, stop);
           } catch (...) {
             errors[static_cast<std::size_t>(part)] = std::current_exception();
           }
@@ -98,9 +98,9 @@ class BatchedRunner : public ModelRunner {
       } else if (batch_parallel()) {
         // Too few samples to share: per-operator work is too small for intra-op threads to pay
         // for their synchronisation (and stalls badly when the cores are shared).
-        run_slice(images, magnitudes, begin, count, 1, out);
+        run_slice(images, magnitudes, begin, count, 1, out, stop);
       } else {
-        run_slice(images, magnitudes, begin, count, threads, out);
+        run_slice(images, magnitudes, begin, count, threads, out, stop);
       }
     }
     return out;
@@ -119,13 +119,14 @@ class BatchedRunner : public ModelRunner {
 
   // Run samples [begin, begin+count) on the calling thread with `threads` intra-op threads.
   void run_slice(std::span<const float> images, std::span<const float> magnitudes, std::int64_t begin,
-                 std::int64_t count, int threads, std::vector<float>& out) {
+                 std::int64_t count, int threads, std::vector<float>& out, const std::atomic<bool>* stop) {
     // ATen's OpenMP thread count is per calling thread: set it every time.
     at::set_num_threads(threads);
     set_blas_threads(threads);
     c10::InferenceMode guard;
     const std::int64_t step = micro_batch() > 0 ? micro_batch() : count;
     for (std::int64_t lo = begin; lo < begin + count; lo += step) {
+      if (stop != nullptr && stop->load(std::memory_order_relaxed)) throw PredictionCancelled();
       const std::int64_t m = std::min(step, begin + count - lo);
       // Views of the caller's buffers, no copy.
       at::Tensor img =

@@ -1,6 +1,8 @@
 #pragma once
 /// Inference runner for redshift models; LibTorch stays behind this header.
+#include <atomic>
 #include <cstdint>
+#include <stdexcept>
 #include <memory>
 #include <span>
 #include <string>
@@ -29,6 +31,12 @@ struct ModelOptions {
   std::string gemm = "auto";
 };
 
+/// Thrown by ModelRunner::predict when its `stop` flag was set.
+class PredictionCancelled : public std::runtime_error {
+ public:
+  PredictionCancelled() : std::runtime_error("prediction cancelled") {}
+};
+
 /// A loaded model. Load once per worker and reuse; `predict` is thread-safe.
 class ModelRunner {
  public:
@@ -47,8 +55,11 @@ class ModelRunner {
   /// samples per forward) for cache efficiency; outputs do not depend on it beyond ~1e-8.
   /// Thread-safe: concurrent calls run one after the other. Throws std::invalid_argument
   /// when the spans hold fewer than n samples.
+  /// `stop`, when given, is checked before every micro-batch (every slice of every thread): once
+  /// it is true, predict throws PredictionCancelled, so a cancelled inference ends within one
+  /// micro-batch.
   virtual std::vector<float> predict(std::span<const float> images, std::span<const float> magnitudes,
-                                     std::int64_t n) = 0;
+                                     std::int64_t n, const std::atomic<bool>* stop = nullptr) = 0;
 
   /// Return a one-line description ("AstroMAE built-in, seed 0 (untrained weights), 15,902,889 parameters").
   virtual std::string description() const = 0;

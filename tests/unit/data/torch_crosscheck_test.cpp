@@ -4,6 +4,8 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <map>
+#include <vector>
 
 #include "data/partition.hpp"
 #include "data/synthetic.hpp"
@@ -126,6 +128,67 @@ TEST_F(TorchCrossCheck, ReadsTorchFilesWithViewsAndPlainLayouts) {
   ASSERT_FALSE(strict.ok());
   EXPECT_NE(strict.error().message.find("top-level object is a tuple of 3, not a TensorDataset"), std::string::npos)
       << strict.error().message;
+}
+
+// Partitions whose magnitudes are another floating type, or whose redshift is any numeric type,
+// run in the original (it calls .float() on them): the reader accepts them and converts exactly as
+// .float() does. Images of another type than float32 could not run there and stay rejected.
+TEST(TorchDtypes, AcceptsWhatTheOriginalConvertsAndRejectsNonFloat32Images) {
+  if (!python_has_torch()) GTEST_SKIP() << "/usr/bin/python3 cannot import torch";
+  TempDir dir;
+  const std::string d = dir.path();
+  auto [rc, out] = run_python(d, R"(
+import torch
+from torch.utils.data import TensorDataset
+g = torch.Generator().manual_seed(11)
+n = 6
+images = torch.rand(n, 5, 32, 32, generator=g)
+mags64 = torch.rand(n, 5, dtype=torch.float64, generator=g) * 10 + 15
+z64 = torch.rand(n, dtype=torch.float64, generator=g) * 3
+cases = {
+  'mag_f32':  (mags64.float(), z64.float()),
+  'mag_f16':  (mags64.half(), z64.float()),
+  'mag_bf16': (mags64.bfloat16(), z64.float()),
+  'z_f64':    (mags64, z64),
+  'z_f16':    (mags64, z64.half()),
+  'z_i64':    (mags64, torch.tensor([0, 1, 2, 16777217, -5, 2**40 + 3], dtype=torch.int64)),
+  'z_i32':    (mags64, torch.tensor([0, 1, 2, 16777217, -5, 7], dtype=torch.int32)),
+  'z_u8':     (mags64, torch.tensor([0, 1, 2, 255, 5, 7], dtype=torch.uint8)),
+  'z_bool':   (mags64, torch.tensor([True, False, True, True, False, False])),
+}
+for name, (m, z) in cases.items():
+    torch.save(TensorDataset(images, m, z), name + '.pt')
+    open(name + '.mags', 'wb').write(m.float().numpy().tobytes())
+    open(name + '.z', 'wb').write(z.float().numpy().tobytes())
+open('images.raw', 'wb').write(images.numpy().tobytes())
+torch.save(TensorDataset(images.half(), mags64, z64.float()), 'img_f16.pt')
+torch.save(TensorDataset(images.double(), mags64, z64.float()), 'img_f64.pt')
+torch.save(TensorDataset(images, (mags64 * 100).long(), z64.float()), 'mag_i64.pt')
+print('written')
+)");
+  ASSERT_EQ(rc, 0) << out;
+  const std::string images = read_bytes(d + "/images.raw");
+  for (const char* name : {"mag_f32", "mag_f16", "mag_bf16", "z_f64", "z_f16", "z_i64", "z_i32", "z_u8", "z_bool"}) {
+    auto p = read_partition_file(d + "/" + name + ".pt");
+    ASSERT_TRUE(p.ok()) << name << ": " << p.error().message;
+    ASSERT_EQ(p->samples, 6) << name;
+    EXPECT_TRUE(raw(p->images.data(), p->images.size() * 4) == images) << name;
+    // What the model gets: magnitudes as float32 (infer converts the doubles), redshift as stored.
+    std::vector<float> mags(p->magnitudes.begin(), p->magnitudes.end());
+    EXPECT_TRUE(raw(mags.data(), mags.size() * 4) == read_bytes(d + "/" + name + ".mags")) << name;
+    EXPECT_TRUE(raw(p->redshift.data(), p->redshift.size() * 4) == read_bytes(d + "/" + name + ".z")) << name;
+  }
+  const std::map<std::string, std::string> rejected = {
+      {"img_f16", "images tensor has dtype float16, expected float32"},
+      {"img_f64", "images tensor has dtype float64, expected float32"},
+      {"mag_i64", "magnitudes tensor has dtype int64, expected a floating type"},
+  };
+  for (const auto& [name, why] : rejected) {
+    auto p = read_partition_file(d + "/" + name + ".pt");
+    ASSERT_FALSE(p.ok()) << name << " was accepted";
+    EXPECT_EQ(p.error().code, ErrorCode::kCorrupt);
+    EXPECT_NE(p.error().message.find(why), std::string::npos) << p.error().message;
+  }
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // Helpers for engine tests: parse a definition from text and run it at time scale 0.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <memory>
 #include <string>
 
@@ -25,13 +26,22 @@ inline std::shared_ptr<functions::Registry> stub_registry() {
   return r;
 }
 
-/// Run `definition` on `input` with a fresh engine (time scale 0).
+/// The worker count of tests that do not choose one: COSMICAI_TEST_WORKERS when set (to sweep the
+/// suite over 1, 2, 4, 8 workers, e.g. under ThreadSanitizer), else `fallback`.
+inline std::size_t test_workers(std::size_t fallback) {
+  const char* env = std::getenv("COSMICAI_TEST_WORKERS");
+  const long n = env ? std::strtol(env, nullptr, 10) : 0;
+  return n > 0 ? static_cast<std::size_t>(n) : fallback;
+}
+
+/// Run `definition` on `input` with a fresh engine (time scale 0) and `workers` workers
+/// (0: test_workers(4)).
 inline ExecutionResult run(const std::string& definition, const json& input,
-                           std::shared_ptr<functions::Registry> registry = stub_registry(), std::size_t workers = 4,
+                           std::shared_ptr<functions::Registry> registry = stub_registry(), std::size_t workers = 0,
                            bool history = false) {
   auto m = parse_machine(definition);
   if (!m) return ExecutionResult{"INVALID", nullptr, std::nullopt, std::nullopt, nullptr, 0};
-  Engine engine(registry, {.workers = workers, .time_scale = 0.0});
+  Engine engine(registry, {.workers = workers ? workers : test_workers(4), .time_scale = 0.0});
   ExecutionOptions opts;
   opts.record_history = history;
   return engine.run(m, input, opts);
