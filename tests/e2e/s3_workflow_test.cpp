@@ -157,4 +157,46 @@ TEST(CosmicWorkflowS3, SeedsMachineWithAnS3StoreMatchesTheFileStoreRun) {
   fs::remove_all(root);
 }
 
+// Bad input through the CLI: each fails the run with the S3 error named, before any rank runs.
+TEST(CosmicWorkflowS3, MissingBucketWrongCredentialsAndNonPartitionKeysAreNamed) {
+  int proxy = 0;
+  std::string why;
+  if (!peer_ports(proxy, why)) GTEST_SKIP() << why;
+  const std::string endpoint = "http://127.0.0.1:" + std::to_string(proxy);
+  cosmicai::storage::s3::S3Settings settings;
+  settings.endpoint = endpoint;
+  settings.credentials = {"S3RVER", "S3RVER", ""};
+  auto direct = std::static_pointer_cast<cosmicai::storage::s3::S3ObjectStore>(
+      cosmicai::storage::s3::open_s3_store("s3://", settings).value());
+  ASSERT_TRUE(direct->create_bucket("cosmicai-e2e").ok());
+  // A data folder with objects, none of them partitions.
+  ASSERT_TRUE(direct->put("cosmicai-e2e", "bad/cosmicai-data/100MB/notes.txt", "x").ok());
+  ASSERT_TRUE(direct->put("cosmicai-e2e", "bad/cosmicai-data/100MB/1.json", "{}").ok());
+
+  const std::string base = std::string(COSMICAI_BINARY) + " run " + quote(kMachine.string()) + " --input " +
+                           quote(kPayload.string()) + " --time-scale 0 --threads 1 --model builtin --s3-endpoint " +
+                           endpoint + " --store ";
+  const std::string creds = "AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER ";
+  auto failed_with = [](const Output& o, const std::string& text) {
+    EXPECT_EQ(o.exit_code, 1) << o.out;
+    json r;
+    try {
+      r = json::parse(o.out);
+    } catch (...) {
+      ADD_FAILURE() << "no JSON: " << o.out;
+      return;
+    }
+    EXPECT_EQ(r.value("status", ""), "FAILED") << r.dump(2);
+    EXPECT_NE(r.value("cause", "").find(text), std::string::npos) << r.dump(2);
+  };
+  // Only non-.pt keys under the data prefix.
+  failed_with(run(creds + base + "s3://cosmicai-e2e/bad"),
+              "initialize: no .pt files under cosmicai-data/100MB/ in store s3://cosmicai-e2e/bad");
+  // The payload's bucket does not exist in S3 (s3:// maps store buckets to S3 buckets).
+  failed_with(run(creds + base + "s3://"), "bucket cosmicai-data: not found (S3 ListObjectsV2: HTTP 404 NoSuchBucket");
+  // Wrong credentials: the verifier rejects the signature at once.
+  failed_with(run("AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=wrong " + base + "s3://cosmicai-e2e/bad"),
+              "S3 ListObjectsV2 failed: HTTP 403 SignatureDoesNotMatch");
+}
+
 }  // namespace
