@@ -117,7 +117,9 @@ bool retryable_curl(int code) {
 
 std::vector<std::string_view> xml_elements(std::string_view xml, std::string_view tag) {
   std::vector<std::string_view> out;
-  const std::string open = "<" + std::string(tag), close = "</" + std::string(tag) + ">";
+  std::string open(1, '<'), close("</");
+  open.append(tag);
+  close.append(tag).append(1, '>');
   std::size_t pos = 0;
   for (;;) {
     auto b = xml.find(open, pos);
@@ -231,7 +233,7 @@ std::string Client::url_for(const Call& call) const {
     path += uri_encode(call.key, true);
   } else if (!call.bucket.empty()) {
     path += uri_encode(call.bucket, false);
-    if (!call.key.empty()) path += "/" + uri_encode(call.key, true);
+    if (!call.key.empty()) path.append(1, '/').append(uri_encode(call.key, true));
   }
   std::string url = scheme_ + "://" + host + path;
   const std::string q = canonical_query(call.query);

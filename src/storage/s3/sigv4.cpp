@@ -134,7 +134,7 @@ std::string canonical_request(const SignInput& in) {
     }
     out += headers[i].first + ":" + headers[i].second + "\n";
   }
-  out += "\n" + signed_header_list(headers) + "\n" + in.payload_hash;
+  out.append(1, '\n').append(signed_header_list(headers)).append(1, '\n').append(in.payload_hash);
   return out;
 }
 
