@@ -192,8 +192,9 @@ TEST(CosmicWorkflowS3, MissingBucketWrongCredentialsAndNonPartitionKeysAreNamed)
   // Only non-.pt keys under the data prefix.
   failed_with(run(creds + base + "s3://cosmicai-e2e/bad"),
               "initialize: no .pt files under cosmicai-data/100MB/ in store s3://cosmicai-e2e/bad");
-  // The payload's bucket does not exist in S3 (s3:// maps store buckets to S3 buckets).
-  failed_with(run(creds + base + "s3://"), "bucket cosmicai-data: not found (S3 ListObjectsV2: HTTP 404 NoSuchBucket");
+  // The S3 bucket does not exist.
+  failed_with(run(creds + base + "s3://cosmicai-missing-e2e"),
+              "bucket cosmicai-data: not found (S3 ListObjectsV2: HTTP 404 NoSuchBucket, S3 bucket cosmicai-missing-e2e)");
   // Wrong credentials: the verifier rejects the signature at once.
   failed_with(run("AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=wrong " + base + "s3://cosmicai-e2e/bad"),
               "S3 ListObjectsV2 failed: HTTP 403 SignatureDoesNotMatch");
