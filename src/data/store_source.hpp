@@ -13,8 +13,9 @@
 namespace cosmicai::data {
 
 /// A ByteSource over one object of a store. Small reads (zip end records, the central
-/// directory, local headers, the pickle) are served from 64 KiB blocks fetched once; large
-/// reads (tensor records) are one ranged request each, streamed into the destination.
+/// directory, local headers, the pickle, records up to 256 KiB) are served from 256 KiB blocks
+/// fetched once; large reads (tensor records) are one ranged request each, streamed into the
+/// destination.
 class StoreSource final : public ByteSource {
  public:
   /// Look the object up (HeadObject); errors name the store, bucket and key.
