@@ -9,16 +9,22 @@ namespace {
 // Blocks of 256 KiB: the pickle and the first local header share block 0; the magnitudes
 // record (40 B a sample) and the redshift header and record after it mostly share one block;
 // the central directory and end records share the last. A 100 MB partition then takes about six
-// requests (HEAD, three or four blocks, the images record) instead of one per record.
+// requests (block 0 with the size, two or three more blocks, the images record) instead of one per record.
 constexpr std::uint64_t kBlock = 256 * 1024;
 constexpr std::uint64_t kSmall = 256 * 1024;  // reads up to this size go through the block cache
 }  // namespace
 
 Result<std::unique_ptr<StoreSource>> StoreSource::open(const storage::ObjectStore& store, std::string bucket,
                                                        std::string key) {
-  auto info = store.stat(bucket, key);
-  if (!info) return info.error();
-  return std::unique_ptr<StoreSource>(new StoreSource(store, std::move(bucket), std::move(key), info->size));
+  // One request: block 0 (magic, pickle, first local header) and the object's size.
+  std::string block(kBlock, '\0');
+  auto size = store.read_head(bucket, key, kBlock, block.data());
+  if (!size) return size.error();
+  block.resize(std::min<std::uint64_t>(kBlock, *size));
+  std::unique_ptr<StoreSource> src(new StoreSource(store, std::move(bucket), std::move(key), *size));
+  src->requests_ = 1;
+  if (*size > 0) src->blocks_[0] = std::move(block);
+  return src;
 }
 
 std::size_t StoreSource::requests() const {

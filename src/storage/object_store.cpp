@@ -92,6 +92,15 @@ Status ObjectStore::read_range_into(std::string_view bucket, std::string_view ke
   return {};
 }
 
+Result<std::uint64_t> ObjectStore::read_head(std::string_view bucket, std::string_view key, std::uint64_t length,
+                                             char* dst) const {
+  auto info = stat(bucket, key);
+  if (!info) return info.error();
+  const std::uint64_t n = std::min(length, info->size);
+  if (auto st = read_range_into(bucket, key, 0, n, dst); !st) return st.error();
+  return info->size;
+}
+
 Status ObjectStore::remove_many(std::string_view bucket, const std::vector<std::string>& keys) {
   for (const auto& k : keys) {
     if (auto st = remove(bucket, k); !st) return st;

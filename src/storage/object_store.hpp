@@ -73,6 +73,11 @@ class ObjectStore {
   virtual Status read_range_into(std::string_view bucket, std::string_view key, std::uint64_t offset,
                                  std::uint64_t length, char* dst,
                                  const std::function<void(const char*, std::size_t)>& on_chunk = {}) const;
+  /// Read the first min(`length`, size) bytes of the object into `dst` and return its size: one
+  /// request on S3 (a ranged GET whose Content-Range carries the size) where stat + read would
+  /// be two. The default does exactly those two.
+  virtual Result<std::uint64_t> read_head(std::string_view bucket, std::string_view key, std::uint64_t length,
+                                          char* dst) const;
   /// Delete many objects of one bucket (S3 DeleteObjects, 1000 a request); missing ones are
   /// not an error. The default deletes one by one.
   virtual Status remove_many(std::string_view bucket, const std::vector<std::string>& keys);

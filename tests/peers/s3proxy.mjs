@@ -198,6 +198,18 @@ const server = http.createServer((req, res) => {
     try {
       up = await withLock(lockKey, () => forward(req, rawUrl, body));
     } catch (e) {
+      // s3rver answers a Range on an empty object with a Content-Length of 1 and no body (and
+      // the connection dies); S3 answers 416 InvalidRange. Answer as S3 does.
+      if (req.method === 'GET' && req.headers.range) {
+        try {
+          const headers = { ...req.headers };
+          delete headers.range;
+          const head = await forward({ method: 'HEAD', headers }, rawUrl, Buffer.alloc(0));
+          if (head.status === 200 && Number(head.headers['content-length']) === 0) {
+            return reject(res, 416, 'InvalidRange', 'The requested range is not satisfiable');
+          }
+        } catch (e2) { /* fall through */ }
+      }
       return reject(res, 502, 'BadGateway', 'upstream: ' + e.message);
     }
     const isWrite = (req.method === 'PUT' && !rawQuery.includes('partNumber') && !req.headers['x-amz-copy-source']) ||

@@ -490,10 +490,12 @@ Result<Response> Client::perform(const Call& call) const {
           if (!resp.etag.empty() && if_match.empty()) if_match = resp.etag;
           resumed += resp.streamed;
           resp.streamed = resumed;
-          if (resumed < call.length) {  // body cut short without a transport error: resume
-            last_problem = "body ended after " + std::to_string(resumed) + " of " + std::to_string(call.length) +
-                           " bytes";
-            continue;
+          if (resumed < call.length) {  // a complete answer with fewer bytes: the object ends early
+            return_handle(std::move(handle));
+            return make_error(ErrorCode::kCorrupt,
+                              "S3 " + call.op + ": bytes " + std::to_string(call.offset) + "-" +
+                                  std::to_string(call.offset + call.length - 1) + " wanted, the object ends after " +
+                                  std::to_string(call.offset + resumed) + " (" + url_for(call) + ")");
           }
         }
         return_handle(std::move(handle));

@@ -231,6 +231,52 @@ Status S3ObjectStore::read_range_into(std::string_view bucket, std::string_view 
   return {};
 }
 
+Result<std::uint64_t> S3ObjectStore::read_head(std::string_view bucket, std::string_view key, std::uint64_t length,
+                                               char* dst) const {
+  if (length == 0) {
+    auto info = stat(bucket, key);
+    if (!info) return info.error();
+    return info->size;
+  }
+  auto w = locate(bucket, key);
+  if (!w) return w.error();
+  Call c;
+  c.op = "GetObject";
+  c.method = "GET";
+  c.bucket = w->bucket;
+  c.key = w->key;
+  c.headers.emplace_back("range", fmt::format("bytes=0-{}", length - 1));
+  auto r = client_.perform(c);
+  if (!r) return make_error(r.error().code, object_where(uri_, bucket, key) + r.error().message);
+  if (r->status == 404 && (r->error_code.empty() || r->error_code == "NoSuchKey")) {
+    return make_error(ErrorCode::kNotFound, object_where(uri_, bucket, key) + "not found");
+  }
+  if (r->status == 416) {  // an empty object has no byte 0
+    auto info = stat(bucket, key);
+    if (!info) return info.error();
+    return info->size;
+  }
+  if (!ok_status(r->status)) return s3_error(c.op, bucket, key, *r);
+  std::uint64_t size = r->body.size();
+  if (r->status == 206) {  // "bytes 0-N/TOTAL"
+    const auto slash = r->content_range.rfind('/');
+    try {
+      size = std::stoull(r->content_range.substr(slash + 1));
+    } catch (...) {
+      return make_error(ErrorCode::kCorrupt, object_where(uri_, bucket, key) + "GetObject: Content-Range '" +
+                                                 r->content_range + "' has no object size");
+    }
+  }
+  const std::uint64_t n = std::min<std::uint64_t>(length, r->body.size());
+  if (n < std::min(length, size)) {
+    return make_error(ErrorCode::kCorrupt, object_where(uri_, bucket, key) +
+                                               fmt::format("GetObject: {} bytes received, {} expected", n,
+                                                           std::min(length, size)));
+  }
+  std::memcpy(dst, r->body.data(), n);
+  return size;
+}
+
 // === Writes ===
 
 Status S3ObjectStore::put(std::string_view bucket, std::string_view key, std::string_view data) {

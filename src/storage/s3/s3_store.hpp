@@ -28,6 +28,8 @@ class S3ObjectStore final : public ObjectStore {
   Result<ObjectInfo> stat(std::string_view bucket, std::string_view key) const override;
   Status read_range_into(std::string_view bucket, std::string_view key, std::uint64_t offset, std::uint64_t length,
                          char* dst, const std::function<void(const char*, std::size_t)>& on_chunk = {}) const override;
+  Result<std::uint64_t> read_head(std::string_view bucket, std::string_view key, std::uint64_t length,
+                                  char* dst) const override;
   Status remove_many(std::string_view bucket, const std::vector<std::string>& keys) override;
 
   /// Create a bucket (S3 CreateBucket; "already owned by you" is success). For tests and setup.
