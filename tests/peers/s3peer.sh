@@ -25,7 +25,7 @@ stop() {
 wait_port() {  # LOG PID -> prints the port from "... listening on 127.0.0.1:PORT"
   local log=$1 pid=$2 port=
   for _ in $(seq 1 400); do  # up to ~20 s on a loaded machine
-    port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$log" | head -1)
+    port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$log" 2>/dev/null | head -1)
     [ -n "$port" ] && { echo "$port"; return 0; }
     kill -0 "$pid" 2>/dev/null || return 1
     sleep 0.05
