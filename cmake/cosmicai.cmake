@@ -28,8 +28,9 @@ function(cosmicai_unit_test sub)
     COSMICAI_BINARY="$<TARGET_FILE:cosmicai>")
   cosmicai_fixture_definitions(unit_${sub})
   add_dependencies(unit_${sub} cosmicai)
+  # COSMICAI_TEST_PROPERTIES_<sub>: extra CTest properties (fixtures, environment, skip markers).
   gtest_discover_tests(unit_${sub} TEST_PREFIX "${sub}." DISCOVERY_TIMEOUT 60
-                       PROPERTIES TIMEOUT 300)
+                       PROPERTIES TIMEOUT 300 ${COSMICAI_TEST_PROPERTIES_${sub}})
 endfunction()
 
 # The model in two parts, so that only commands that run a model pay for LibTorch

@@ -44,6 +44,18 @@ if [ -e "$blas" ]; then
   $SUDO update-alternatives --set libblas.so.3-x86_64-linux-gnu "$blas" >/dev/null 2>&1 || true
 fi
 
+# Test peers (tests/peers: s3rver and the SigV4-verifying proxy for the s3:// tests), pinned by
+# package-lock.json. Without Node/npm the s3:// tests are reported SKIPPED, not passed.
+if ! command -v npm >/dev/null; then
+  echo "setup: installing nodejs npm (for the S3 test peer)" >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null || true
+fi
+if command -v npm >/dev/null; then
+  (cd tests/peers && npm ci --no-fund --no-audit --loglevel=error) ||
+    echo "setup: npm ci in tests/peers failed; the s3:// tests will be skipped" >&2
+fi
+
 BUILD_TYPE=${BUILD_TYPE:-Release}
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" >/dev/null
 cmake --build build -j "$(nproc)"

@@ -14,8 +14,13 @@
 namespace cosmicai::cli {
 
 void add_cosmic_options(CLI::App& app, CosmicOptions& o) {
-  app.add_option("--store", o.store, "Object store for data, code folders and results (file:///ROOT, DIR or mem://)")
+  app.add_option("--store", o.store,
+                 "Object store for data, code folders and results (file:///ROOT, DIR, mem://, s3:// or "
+                 "s3://BUCKET[/PREFIX])")
       ->default_str("file://<cwd>/data");
+  app.add_option("--s3-endpoint", o.s3_endpoint,
+                 "S3 endpoint URL for s3:// stores (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile's "
+                 "endpoint_url, else AWS)");
   app.add_option("--model", o.model,
                  "Model for every rank unless the payload names one: builtin, builtin:WEIGHTS or a TorchScript file "
                  "(default: a model file in the code folder S3_BUCKET/S3_OBJECT_NAME, else builtin)");
@@ -32,11 +37,17 @@ void add_cosmic_options(CLI::App& app, CosmicOptions& o) {
       ->capture_default_str();
 }
 
+Result<std::shared_ptr<storage::ObjectStore>> open_store(const std::string& uri, const std::string& s3_endpoint) {
+  storage::StoreOptions options;
+  options.s3_endpoint = s3_endpoint;  // the environment is read here, at the CLI boundary
+  return storage::open_object_store(uri, options);
+}
+
 std::string default_store_uri() { return "file://" + (std::filesystem::current_path() / "data").string(); }
 
 cosmic::CosmicConfig make_cosmic_config(const CosmicOptions& o, std::shared_ptr<cosmic::Progress> progress) {
   const std::string uri = o.store.empty() ? default_store_uri() : o.store;
-  auto store = storage::open_object_store(uri);
+  auto store = open_store(uri, o.s3_endpoint);
   if (!store) throw std::runtime_error(fmt::format("--store {}: {}", uri, store.error().message));
   cosmic::CosmicConfig c;
   c.store = *store;

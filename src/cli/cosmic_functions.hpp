@@ -6,12 +6,14 @@
 #include <string>
 
 #include "cosmic/runtime.hpp"
+#include "storage/object_store.hpp"
 
 namespace cosmicai::cli {
 
 /// The Cosmic AI handlers' settings as given on the command line.
 struct CosmicOptions {
   std::string store;            ///< --store URI; empty = file://<cwd>/data
+  std::string s3_endpoint;      ///< --s3-endpoint URL for s3:// stores
   std::string model;            ///< --model source; empty = payload/code folder/builtin
   int threads = 0;              ///< --threads per inference (0 = every core)
   std::uint64_t seed = 0;       ///< --model-seed
@@ -25,6 +27,9 @@ void add_cosmic_options(CLI::App& app, CosmicOptions& options);
 /// Open the store and build the handlers' configuration; `progress` may be null.
 /// Throws std::runtime_error naming the store URI if it cannot be opened.
 cosmic::CosmicConfig make_cosmic_config(const CosmicOptions& options, std::shared_ptr<cosmic::Progress> progress);
+
+/// Open `uri` (s3:// settings from the environment, ~/.aws and `s3_endpoint`).
+Result<std::shared_ptr<storage::ObjectStore>> open_store(const std::string& uri, const std::string& s3_endpoint);
 
 /// Return the default store URI: file://<current directory>/data.
 std::string default_store_uri();

@@ -8,6 +8,7 @@
 #include <numeric>
 
 #include "cli/command.hpp"
+#include "cli/cosmic_functions.hpp"
 #include "common/json.hpp"
 #include "data/partition.hpp"
 #include "data/synthetic.hpp"
@@ -20,12 +21,13 @@ namespace {
 
 struct SynthCli {
   std::string root;
+  std::string s3_endpoint;
   data::SynthOptions options;
   bool json_output = false;
 };
 
 void run_synth(const SynthCli& cli) {
-  auto store = storage::open_object_store(cli.root);
+  auto store = open_store(cli.root, cli.s3_endpoint);
   if (!store.ok()) {
     std::cerr << "cosmicai dataset synth: --root " << cli.root << ": " << store.error().message << "\n";
     throw CLI::RuntimeError(2);
@@ -169,7 +171,8 @@ const bool kRegistered = register_command(Command{
       auto synth = std::make_shared<SynthCli>();
       auto* s =
           ds->add_subcommand("synth", "Write a deterministic synthetic data set in the original partition format");
-      s->add_option("--root", synth->root, "Object store root: a directory, file:///DIR or mem://")->required();
+      s->add_option("--root", synth->root, "Object store root: a directory, file:///DIR, mem:// or s3://")->required();
+      s->add_option("--s3-endpoint", synth->s3_endpoint, "S3 endpoint URL for an s3:// root");
       s->add_option("--bucket", synth->options.bucket, "Bucket (a directory under the root)")->capture_default_str();
       s->add_option("--partition-mb", synth->options.partition_mb,
                     "Partition size in MB; sets the samples per file (25: 1278, 50: 2556, 75: 3834, 100: 5113, "

@@ -12,6 +12,7 @@
 
 #include "data/partition.hpp"
 #include "data/partition_pool.hpp"
+#include "data/store_source.hpp"
 
 namespace cosmicai::cosmic {
 
@@ -39,7 +40,7 @@ data::PartitionPool& partition_pool() {
 using PartitionPtr = std::shared_ptr<data::Partition>;
 
 // Read a partition into a pooled buffer: straight from the file (pread into the tensors) for a
-// local store, else parsed from the fetched bytes.
+// local store, else with ranged requests streamed into the tensors (data/store_source.hpp).
 Result<PartitionPtr> load_partition(const storage::ObjectStore& store, const std::string& bucket,
                                     const std::string& key) {
   // Every error names the partition once, as "partition BUCKET/KEY: …".
@@ -53,9 +54,9 @@ Result<PartitionPtr> load_partition(const storage::ObjectStore& store, const std
       return part;
     }
   }
-  auto bytes = store.get(bucket, key);
-  if (!bytes) return make_error(bytes.error().code, fmt::format("partition {}: {}", name, bytes.error().message));
-  if (auto st = data::parse_partition_into(*bytes, name, *part); !st) return st.error();
+  data::ReadOptions options;
+  options.display_name = name;
+  if (auto st = data::read_partition_from_store_into(store, bucket, key, *part, options); !st) return st.error();
   return part;
 }
 

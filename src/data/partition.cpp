@@ -515,6 +515,11 @@ struct Mapping {
 
 // === Public API ===
 
+Status read_partition_source_into(const ByteSource& source, std::string_view name, Partition& out,
+                                  const ReadOptions& options) {
+  return parse_source(source, name, out, options, nullptr);
+}
+
 Status parse_partition_into(std::string_view bytes, std::string_view name, Partition& out, const ReadOptions& options) {
   MemorySource src(bytes);
   return parse_source(src, name, out, options, nullptr);

@@ -64,6 +64,11 @@ Result<Partition> read_partition_file(const std::string& path, const ReadOptions
 /// for a worker that reads many partitions (fresh buffers cost a page fault per
 /// page on first touch). On error `out` holds unspecified data.
 Status read_partition_file_into(const std::string& path, Partition& out, const ReadOptions& options = {});
+/// Read a partition from any ByteSource into `out` (tensor records straight into its vectors).
+/// `name` is used in errors.
+class ByteSource;
+Status read_partition_source_into(const ByteSource& source, std::string_view name, Partition& out,
+                                  const ReadOptions& options = {});
 /// Parse bytes into `out`, reusing its vectors' capacity.
 Status parse_partition_into(std::string_view bytes, std::string_view name, Partition& out,
                             const ReadOptions& options = {});

@@ -21,6 +21,19 @@ Result<std::string> ByteSource::read_string(std::uint64_t offset, std::size_t le
   return out;
 }
 
+Status ByteSource::read_chunks(std::uint64_t offset, std::uint64_t length, char* dst,
+                               const std::function<void(const char*, std::size_t)>& on_chunk) const {
+  // Chunks small enough that the checksum reads them from cache right after the copy.
+  constexpr std::size_t kChunk = 256 * 1024;
+  for (std::uint64_t done = 0; done < length;) {
+    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, length - done));
+    if (auto st = read(offset + done, n, dst + done); !st.ok()) return st;
+    if (on_chunk) on_chunk(dst + done, n);
+    done += n;
+  }
+  return {};
+}
+
 static Error range_error(std::uint64_t offset, std::size_t length, std::uint64_t size) {
   return make_error(ErrorCode::kCorrupt, "unexpected end of file: wanted " + std::to_string(length) +
                                              " bytes at offset " + std::to_string(offset) + ", file has " +
@@ -214,17 +227,11 @@ Result<ZipDirectory> read_zip_directory(const ByteSource& source) {
 }
 
 Status read_zip_entry(const ByteSource& source, const ZipEntry& entry, void* dst, bool verify) {
-  // Chunks small enough that the CRC reads them from cache right after the copy.
-  constexpr std::size_t kChunk = 256 * 1024;
-  auto* out = static_cast<char*>(dst);
   std::uint32_t crc = 0;
-  for (std::uint64_t done = 0; done < entry.size;) {
-    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, entry.size - done));
-    auto st = source.read(entry.data_offset + done, n, out + done);
-    if (!st.ok()) return make_error(st.error().code, "zip record " + entry.name + ": " + st.error().message);
-    if (verify) crc = crc32_update(crc, out + done, n);
-    done += n;
-  }
+  std::function<void(const char*, std::size_t)> on_chunk;
+  if (verify) on_chunk = [&crc](const char* p, std::size_t n) { crc = crc32_update(crc, p, n); };
+  auto st = source.read_chunks(entry.data_offset, entry.size, static_cast<char*>(dst), on_chunk);
+  if (!st.ok()) return make_error(st.error().code, "zip record " + entry.name + ": " + st.error().message);
   if (verify && crc != entry.crc32) {
     char buf[96];
     std::snprintf(buf, sizeof buf, "CRC-32 mismatch (stored 0x%08x, computed 0x%08x)", entry.crc32, crc);

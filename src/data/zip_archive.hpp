@@ -1,6 +1,7 @@
 #pragma once
 /// Reading the zip container of torch.save files (STORED entries only), from memory or a file.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -20,6 +21,11 @@ class ByteSource {
   virtual Status read(std::uint64_t offset, std::size_t length, void* dst) const = 0;
   /// Read `length` bytes at `offset` into a string.
   Result<std::string> read_string(std::uint64_t offset, std::size_t length) const;
+  /// Copy `length` bytes at `offset` into `dst`, calling `on_chunk` with each consecutive
+  /// piece as soon as it is in `dst` (so a checksum reads it from cache). The default reads
+  /// 256 KiB pieces with read(); a remote source streams the whole range in one request.
+  virtual Status read_chunks(std::uint64_t offset, std::uint64_t length, char* dst,
+                             const std::function<void(const char*, std::size_t)>& on_chunk) const;
 };
 
 /// A ByteSource over bytes the caller keeps alive.

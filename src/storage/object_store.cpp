@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <filesystem>
 
 #include "storage/file_store.hpp"
 #include "storage/memory_store.hpp"
+#include "storage/s3/s3_store.hpp"
 
 namespace cosmicai::storage {
 
@@ -66,9 +68,53 @@ bool numeric_key_less(std::string_view a, std::string_view b) {
   return a < b;
 }
 
+// === Defaults of the optional members ===
+
+Result<ObjectInfo> ObjectStore::stat(std::string_view bucket, std::string_view key) const {
+  auto bytes = get(bucket, key);
+  if (!bytes) return bytes.error();
+  return ObjectInfo{std::string(key), bytes->size()};
+}
+
+Status ObjectStore::read_range_into(std::string_view bucket, std::string_view key, std::uint64_t offset,
+                                    std::uint64_t length, char* dst,
+                                    const std::function<void(const char*, std::size_t)>& on_chunk) const {
+  auto bytes = get_range(bucket, key, offset, length);
+  if (!bytes) return bytes.error();
+  if (bytes->size() != length) {
+    return make_error(ErrorCode::kCorrupt, uri() + ": bucket " + std::string(bucket) + ": key " + std::string(key) +
+                                               ": " + std::to_string(length) + " bytes wanted at offset " +
+                                               std::to_string(offset) + ", the object has only " +
+                                               std::to_string(bytes->size()) + " there");
+  }
+  std::memcpy(dst, bytes->data(), bytes->size());
+  if (on_chunk && length) on_chunk(dst, length);
+  return {};
+}
+
+Result<std::uint64_t> ObjectStore::read_head(std::string_view bucket, std::string_view key, std::uint64_t length,
+                                             char* dst) const {
+  auto info = stat(bucket, key);
+  if (!info) return info.error();
+  const std::uint64_t n = std::min(length, info->size);
+  if (auto st = read_range_into(bucket, key, 0, n, dst); !st) return st.error();
+  return info->size;
+}
+
+Status ObjectStore::remove_many(std::string_view bucket, const std::vector<std::string>& keys) {
+  for (const auto& k : keys) {
+    if (auto st = remove(bucket, k); !st) return st;
+  }
+  return {};
+}
+
 // === Opening ===
 
 Result<std::shared_ptr<ObjectStore>> open_object_store(std::string_view uri) {
+  return open_object_store(uri, StoreOptions{});
+}
+
+Result<std::shared_ptr<ObjectStore>> open_object_store(std::string_view uri, const StoreOptions& options) {
   if (uri.empty()) {
     return make_error(ErrorCode::kInvalidArgument,
                       "object store URI is empty (use file:///ROOT, a directory or mem://)");
@@ -93,13 +139,16 @@ Result<std::shared_ptr<ObjectStore>> open_object_store(std::string_view uri) {
   }
   if (scheme == "mem") return open_memory_store(std::string(rest));
   if (scheme == "s3") {
-    return make_error(ErrorCode::kInvalidArgument, "object store URI '" + std::string(uri) +
-                                                       "': scheme s3:// is not supported yet (supported: file://, "
-                                                       "mem://, or a plain directory path)");
+    auto settings = s3::settings_from_environment(options.env ? options.env : s3::process_environment(),
+                                                  options.s3_endpoint);
+    if (!settings) {
+      return make_error(settings.error().code, "object store URI '" + std::string(uri) + "': " + settings.error().message);
+    }
+    return s3::open_s3_store(uri, std::move(*settings));
   }
   return make_error(ErrorCode::kInvalidArgument, "object store URI '" + std::string(uri) + "': unsupported scheme '" +
                                                      scheme +
-                                                     "' (supported: file://, mem://, or a plain directory path)");
+                                                     "' (supported: file://, mem://, s3://, or a plain directory path)");
 }
 
 }  // namespace cosmicai::storage

@@ -1,6 +1,7 @@
 #pragma once
 /// Object storage shaped like S3: buckets of keys, whole and ranged reads, atomic puts.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -68,6 +69,25 @@ class ObjectStore {
     return std::nullopt;
   }
 
+  /// Return the object's key and size without reading it (S3 HeadObject). The default
+  /// reads the object; backends override it.
+  virtual Result<ObjectInfo> stat(std::string_view bucket, std::string_view key) const;
+  /// Read exactly `length` bytes at `offset` into `dst` (an error if the object is shorter),
+  /// calling `on_chunk` (if set) with each consecutive piece right after it lands in `dst`,
+  /// so a caller can checksum bytes while they are in cache. S3 streams the response
+  /// straight into `dst`; the default copies from get_range.
+  virtual Status read_range_into(std::string_view bucket, std::string_view key, std::uint64_t offset,
+                                 std::uint64_t length, char* dst,
+                                 const std::function<void(const char*, std::size_t)>& on_chunk = {}) const;
+  /// Read the first min(`length`, size) bytes of the object into `dst` and return its size: one
+  /// request on S3 (a ranged GET whose Content-Range carries the size) where stat + read would
+  /// be two. The default does exactly those two.
+  virtual Result<std::uint64_t> read_head(std::string_view bucket, std::string_view key, std::uint64_t length,
+                                          char* dst) const;
+  /// Delete many objects of one bucket (S3 DeleteObjects, 1000 a request); missing ones are
+  /// not an error. The default deletes one by one.
+  virtual Status remove_many(std::string_view bucket, const std::vector<std::string>& keys);
+
   /// List every key under `prefix`, following all pages, in the given order.
   Result<std::vector<ObjectInfo>> list_all(std::string_view bucket, std::string_view prefix,
                                            KeyOrder order = KeyOrder::kLexicographic) const;
@@ -76,8 +96,19 @@ class ObjectStore {
 /// Compare keys with digit runs taken as numbers ("2.pt" < "10.pt").
 bool numeric_key_less(std::string_view a, std::string_view b);
 
+/// How to reach S3 for an s3:// URI (see storage/s3/settings.hpp); read from the environment
+/// and ~/.aws files when not given.
+struct StoreOptions {
+  std::string s3_endpoint;  ///< --s3-endpoint: overrides AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL
+  std::function<std::optional<std::string>(std::string_view)> env;  ///< environment lookup; empty = getenv
+};
+
 /// Open a store from a URI: "file:///abs/root" (bucket = directory under root),
-/// a plain directory path (same as file://), or "mem://" (process-local, for tests).
+/// a plain directory path (same as file://), "mem://" (process-local, for tests), or
+/// "s3://" (store buckets are S3 buckets) / "s3://BUCKET[/PREFIX]" (store bucket b is the
+/// folder PREFIX/b/ of one S3 bucket).
 Result<std::shared_ptr<ObjectStore>> open_object_store(std::string_view uri);
+/// Same, with S3 options.
+Result<std::shared_ptr<ObjectStore>> open_object_store(std::string_view uri, const StoreOptions& options);
 
 }  // namespace cosmicai::storage

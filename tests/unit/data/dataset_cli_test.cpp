@@ -86,9 +86,14 @@ TEST_F(DatasetCli, HelpHasExamplesAndBadArgumentsExitTwo) {
   auto r = cosmicai(dir_.path(), "dataset synth --help");
   EXPECT_EQ(r.status, 0);
   EXPECT_NE(r.out.find("Example:"), std::string::npos) << r.out;
-  r = cosmicai(dir_.path(), "dataset synth --root s3://bucket");
+  // An s3:// root with a malformed endpoint is refused before anything is written.
+  ::setenv("AWS_ACCESS_KEY_ID", "test-key", 1);
+  ::setenv("AWS_SECRET_ACCESS_KEY", "test-secret", 1);
+  r = cosmicai(dir_.path(), "dataset synth --root s3://bucket --s3-endpoint ftp://nowhere");
+  ::unsetenv("AWS_ACCESS_KEY_ID");
+  ::unsetenv("AWS_SECRET_ACCESS_KEY");
   EXPECT_EQ(r.status, 2);
-  EXPECT_NE(r.err.find("s3:// is not supported"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("S3 endpoint 'ftp://nowhere'"), std::string::npos) << r.err;
 }
 
 }  // namespace

@@ -65,10 +65,17 @@ TEST(OpenObjectStore, ParsesFileUrisAndPlainPaths) {
 }
 
 TEST(OpenObjectStore, RejectsUnsupportedAndMalformedUris) {
-  auto s3 = open_object_store("s3://cosmicai-data");
+  // s3:// without credentials anywhere: named before any request.
+  StoreOptions no_env;
+  no_env.env = [](std::string_view name) -> std::optional<std::string> {
+    if (name == "HOME") return std::string("/nonexistent-home");
+    return std::nullopt;
+  };
+  auto s3 = open_object_store("s3://cosmicai-data", no_env);
   ASSERT_FALSE(s3.ok());
-  EXPECT_EQ(s3.error().code, ErrorCode::kInvalidArgument);
-  EXPECT_NE(s3.error().message.find("s3:// is not supported"), std::string::npos) << s3.error().message;
+  EXPECT_EQ(s3.error().code, ErrorCode::kPermission);
+  EXPECT_NE(s3.error().message.find("object store URI 's3://cosmicai-data': no AWS credentials"), std::string::npos)
+      << s3.error().message;
   auto ftp = open_object_store("ftp://host/x");
   ASSERT_FALSE(ftp.ok());
   EXPECT_NE(ftp.error().message.find("unsupported scheme 'ftp'"), std::string::npos) << ftp.error().message;

@@ -1,0 +1,203 @@
+// The seeds' state machine and payload, unchanged, with `--store s3://…` against s3rver on
+// loopback (through the SigV4-verifying proxy): the predictions equal the file:// run's.
+#include <curl/curl.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "common/json.hpp"
+#include "storage/s3/s3_store.hpp"
+
+namespace fs = std::filesystem;
+using cosmicai::json;
+
+namespace {
+
+const fs::path kSource = COSMICAI_SOURCE_DIR;
+const fs::path kTiny = kSource / "tests/fixtures/astromae/partitions/tiny";
+const fs::path kMachine = kSource / "examples/cosmic-ai/cai-state-machine.json";
+const fs::path kPayload = kSource / "examples/cosmic-ai/payloads/world11-100MB.json";
+
+std::string quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct Output {
+  int exit_code = -1;
+  std::string out;
+};
+
+Output run(const std::string& command) {
+  Output o;
+  FILE* p = ::popen(command.c_str(), "r");
+  if (!p) return o;
+  char buf[65536];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) o.out.append(buf, n);
+  const int status = ::pclose(p);
+  o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return o;
+}
+
+size_t append(char* p, size_t, size_t n, void* user) {
+  static_cast<std::string*>(user)->append(p, n);
+  return n;
+}
+
+// The proxy's counters (GET /__stats).
+json proxy_stats(const std::string& endpoint) {
+  std::string body;
+  CURL* c = curl_easy_init();
+  const std::string url = endpoint + "/__stats";
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, append);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+  const auto rc = curl_easy_perform(c);
+  curl_easy_cleanup(c);
+  if (rc != CURLE_OK) return json::object();
+  return json::parse(body);
+}
+
+// Ports of the peer the s3peer fixture started (tests/peers/s3peer.sh).
+bool peer_ports(int& proxy, std::string& why) {
+  const char* dir = std::getenv("COSMICAI_S3PEER_STATE");
+  if (!dir) {
+    why = "COSMICAI_S3PEER_STATE is not set (run through ctest)";
+    return false;
+  }
+  if (fs::exists(fs::path(dir) / "skip")) {
+    why = "S3 peer not installed: " + read_file(fs::path(dir) / "skip");
+    return false;
+  }
+  std::istringstream env(read_file(fs::path(dir) / "env"));
+  std::string line;
+  while (std::getline(env, line)) {
+    if (line.rfind("PROXY_PORT=", 0) == 0) proxy = std::stoi(line.substr(11));
+  }
+  if (proxy <= 0) why = std::string("no S3 peer running (") + dir + "/env)";
+  return proxy > 0;
+}
+
+TEST(CosmicWorkflowS3, SeedsMachineWithAnS3StoreMatchesTheFileStoreRun) {
+  int proxy = 0;
+  std::string why;
+  if (!peer_ports(proxy, why)) GTEST_SKIP() << why;
+  if (!fs::exists(kTiny / "1.pt")) GTEST_SKIP() << "tiny reference partitions missing: " << kTiny;
+  const std::string endpoint = "http://127.0.0.1:" + std::to_string(proxy);
+
+  // The same 12 partitions in a file:// store and in s3://cosmicai-e2e/run (store bucket
+  // cosmicai-data = S3 folder run/cosmicai-data/, so the payload stays the seeds').
+  const fs::path root = fs::temp_directory_path() / ("cosmicai-e2e-s3-" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  fs::create_directories(root / "files/cosmicai-data/100MB");
+  cosmicai::storage::s3::S3Settings settings;
+  settings.endpoint = endpoint;
+  settings.credentials = {"S3RVER", "S3RVER", ""};
+  auto s3 = std::static_pointer_cast<cosmicai::storage::s3::S3ObjectStore>(
+      cosmicai::storage::s3::open_s3_store("s3://cosmicai-e2e/run", settings).value());
+  auto direct = std::static_pointer_cast<cosmicai::storage::s3::S3ObjectStore>(
+      cosmicai::storage::s3::open_s3_store("s3://", settings).value());
+  ASSERT_TRUE(direct->create_bucket("cosmicai-e2e").ok());
+  {
+    std::vector<std::string> old;
+    const auto listed = direct->list_all("cosmicai-e2e", "run/").value();
+    for (const auto& o : listed) old.push_back(o.key);
+    ASSERT_TRUE(direct->remove_many("cosmicai-e2e", old).ok());
+  }
+  for (int i = 1; i <= 12; ++i) {
+    const std::string name = std::to_string(i) + ".pt";
+    fs::copy_file(kTiny / name, root / "files/cosmicai-data/100MB" / name);
+    ASSERT_TRUE(s3->put("cosmicai-data", "100MB/" + name, read_file(kTiny / name)).ok());
+  }
+  const std::string common = "run " + quote(kMachine.string()) + " --input " + quote(kPayload.string()) +
+                             " --time-scale 0 --threads 1 --model builtin ";
+  const auto file_run = run(std::string(COSMICAI_BINARY) + " " + common + "--store " +
+                            quote("file://" + (root / "files").string()));
+  ASSERT_EQ(file_run.exit_code, 0) << file_run.out;
+  const auto s3_run = run("AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1 " +
+                          std::string(COSMICAI_BINARY) + " " + common +
+                          "--store s3://cosmicai-e2e/run --s3-endpoint " + endpoint);
+  ASSERT_EQ(s3_run.exit_code, 0) << s3_run.out;
+  const json fr = json::parse(file_run.out), sr = json::parse(s3_run.out);
+  ASSERT_EQ(sr.value("status", ""), "SUCCEEDED") << sr.dump(2);
+  const json& body = sr.at("output").at("body");
+  EXPECT_EQ(body["received_ranks"], 11);
+  EXPECT_EQ(body["performance"]["samples"], 11 * 32);
+  EXPECT_EQ(body["accuracy"], fr.at("output").at("body")["accuracy"]);
+
+  // Every rank's predictions, byte for byte.
+  const std::string results = "result-partition-100MB/1GB/1";
+  for (int rank = 0; rank < 11; ++rank) {
+    const std::string key = results + "/predictions/" + std::to_string(rank) + ".csv";
+    auto from_s3 = s3->get("cosmicai-data", key);
+    ASSERT_TRUE(from_s3.ok()) << from_s3.error().message;
+    EXPECT_EQ(*from_s3, read_file(root / "files/cosmicai-data" / key)) << key;
+  }
+  EXPECT_TRUE(s3->exists("cosmicai-data", results + "/summary.json").value());
+  // Every request of the run carried a signature the reference signer accepts.
+  const json stats = proxy_stats(endpoint);
+  EXPECT_EQ(stats.value("sigv4_fail", -1), 0) << stats.dump();
+  EXPECT_GT(stats.value("sigv4_ok", 0), 11 * 5) << stats.dump();
+  fs::remove_all(root);
+}
+
+// Bad input through the CLI: each fails the run with the S3 error named, before any rank runs.
+TEST(CosmicWorkflowS3, MissingBucketWrongCredentialsAndNonPartitionKeysAreNamed) {
+  int proxy = 0;
+  std::string why;
+  if (!peer_ports(proxy, why)) GTEST_SKIP() << why;
+  const std::string endpoint = "http://127.0.0.1:" + std::to_string(proxy);
+  cosmicai::storage::s3::S3Settings settings;
+  settings.endpoint = endpoint;
+  settings.credentials = {"S3RVER", "S3RVER", ""};
+  auto direct = std::static_pointer_cast<cosmicai::storage::s3::S3ObjectStore>(
+      cosmicai::storage::s3::open_s3_store("s3://", settings).value());
+  ASSERT_TRUE(direct->create_bucket("cosmicai-e2e").ok());
+  // A data folder with objects, none of them partitions.
+  ASSERT_TRUE(direct->put("cosmicai-e2e", "bad/cosmicai-data/100MB/notes.txt", "x").ok());
+  ASSERT_TRUE(direct->put("cosmicai-e2e", "bad/cosmicai-data/100MB/1.json", "{}").ok());
+
+  const std::string base = std::string(COSMICAI_BINARY) + " run " + quote(kMachine.string()) + " --input " +
+                           quote(kPayload.string()) + " --time-scale 0 --threads 1 --model builtin --s3-endpoint " +
+                           endpoint + " --store ";
+  const std::string creds = "AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER ";
+  auto failed_with = [](const Output& o, const std::string& text) {
+    EXPECT_EQ(o.exit_code, 1) << o.out;
+    json r;
+    try {
+      r = json::parse(o.out);
+    } catch (...) {
+      ADD_FAILURE() << "no JSON: " << o.out;
+      return;
+    }
+    EXPECT_EQ(r.value("status", ""), "FAILED") << r.dump(2);
+    EXPECT_NE(r.value("cause", "").find(text), std::string::npos) << r.dump(2);
+  };
+  // Only non-.pt keys under the data prefix.
+  failed_with(run(creds + base + "s3://cosmicai-e2e/bad"),
+              "initialize: no .pt files under cosmicai-data/100MB/ in store s3://cosmicai-e2e/bad");
+  // The S3 bucket does not exist.
+  failed_with(run(creds + base + "s3://cosmicai-missing-e2e"),
+              "bucket cosmicai-data: not found (S3 ListObjectsV2: HTTP 404 NoSuchBucket, S3 bucket cosmicai-missing-e2e)");
+  // Wrong credentials: the verifier rejects the signature at once.
+  failed_with(run("AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=wrong " + base + "s3://cosmicai-e2e/bad"),
+              "S3 ListObjectsV2 failed: HTTP 403 SignatureDoesNotMatch");
+}
+
+}  // namespace
