@@ -32,4 +32,14 @@ Result<std::string> resolve_model_source(const CosmicConfig& config, const RankT
 /// message names the rank, the file and the cause.
 Result<json> infer_rank(const CosmicConfig& config, ComputeGate& gate, const json& rank_dict);
 
+/// What a rank leaves, kept in memory as well as written to the store (the MPI driver gathers it).
+struct RankOutput {
+  json response;         ///< infer_rank's return value
+  json result;           ///< the object written to `RESULT_PATH/<rank>.json`
+  std::string predictions_csv;  ///< the text written to `RESULT_PATH/predictions/<rank>.csv`
+};
+
+/// infer_rank, also returning the rank's result object and predictions text. Same files, same errors.
+Result<RankOutput> run_rank(const CosmicConfig& config, ComputeGate& gate, const json& rank_dict);
+
 }  // namespace cosmicai::cosmic
