@@ -255,6 +255,16 @@ TEST(MpiInfer, MissingObjectFailsItsRankOnly) {
       << sum["failed_ranks"].dump();
 }
 
+TEST(MpiInfer, PlanErrorEndsEveryProcess) {
+  REQUIRE_MPI();
+  Store s("badplan", 2);
+  // file_limit beyond the files: process 0's plan fails; the error is broadcast, nobody waits.
+  const Output m = run_mpi(s, 2, s.payload("mpi", 5, 2, "res/bad"), "mpi");
+  EXPECT_EQ(m.exit_code, 1) << m.out << m.err;
+  EXPECT_NE(m.err.find("payload /file_limit: 5 exceeds the 2 .pt files"), std::string::npos) << m.err;
+  EXPECT_FALSE(fs::exists(s.results("res/bad")));
+}
+
 TEST(MpiInfer, StuckProcessIsBoundedByTheTimeout) {
   REQUIRE_MPI();
   if (kStallPeer.empty()) GTEST_SKIP() << "mpi_stall_peer not built";
