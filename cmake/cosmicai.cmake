@@ -54,3 +54,40 @@ function(cosmicai_model_libraries)
   # Whoever can open a model needs the library built.
   add_dependencies(cosmicai_model_api cosmicai_model)
 endfunction()
+
+# The MPI back end (`cosmicai infer --mpi`), in two parts so that no other command links or
+# loads MPI:
+#  - cosmicai_mpi: src/mpi/*.cpp (the driver, launcher detection and the loader), static, MPI-free;
+#  - cosmicai_mpi_backend: src/mpi/backend/*.cpp, the only code that includes <mpi.h>, a shared
+#    library (libcosmicai_mpi_backend.so) that the loader dlopen()s when --mpi is given.
+# COSMICAI_WITH_MPI ON (the default) builds the back end when find_package(MPI) finds one.
+function(cosmicai_mpi_libraries)
+  file(GLOB srcs CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/src/mpi/*.cpp)
+  add_library(cosmicai_mpi STATIC ${srcs})
+  target_include_directories(cosmicai_mpi PUBLIC ${CMAKE_SOURCE_DIR}/src)
+  target_link_libraries(cosmicai_mpi PUBLIC cosmicai_cosmic ${CMAKE_DL_LIBS})
+  target_compile_options(cosmicai_mpi PRIVATE -Wall -Wextra)
+  set(have OFF)
+  if(COSMICAI_WITH_MPI)
+    set(MPI_CXX_SKIP_MPICXX ON CACHE BOOL "MPI C API only (no deprecated C++ bindings)")
+    find_package(MPI COMPONENTS CXX)
+    if(MPI_CXX_FOUND)
+      set(have ON)
+    else()
+      message(STATUS "cosmicai: no MPI found; `cosmicai infer --mpi` is disabled")
+    endif()
+  endif()
+  set(COSMICAI_HAVE_MPI ${have} PARENT_SCOPE)
+  if(NOT have)
+    return()
+  endif()
+  file(GLOB backend CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/src/mpi/backend/*.cpp)
+  add_library(cosmicai_mpi_backend SHARED ${backend})
+  target_include_directories(cosmicai_mpi_backend PRIVATE ${CMAKE_SOURCE_DIR}/src)
+  target_link_libraries(cosmicai_mpi_backend PRIVATE cosmicai_common MPI::MPI_CXX)
+  target_compile_options(cosmicai_mpi_backend PRIVATE -Wall -Wextra)
+  target_compile_definitions(cosmicai_mpi PRIVATE COSMICAI_HAVE_MPI
+    COSMICAI_MPI_LIBRARY_BUILD_PATH="$<TARGET_FILE:cosmicai_mpi_backend>")
+  add_dependencies(cosmicai_mpi cosmicai_mpi_backend)
+  message(STATUS "cosmicai: MPI back end with ${MPIEXEC_EXECUTABLE} (MPI ${MPI_CXX_VERSION})")
+endfunction()

@@ -7,6 +7,8 @@
 #include "cli/cosmic_functions.hpp"
 #include "cosmic/handlers.hpp"
 #include "cosmic/payload.hpp"
+#include "mpi/launcher.hpp"
+#include "mpi/mpi_infer.hpp"
 #include "report/text_table.hpp"
 
 namespace cosmicai::cli {
@@ -16,6 +18,8 @@ struct InferArgs {
   std::string input;
   std::int64_t rank = -1;
   std::string output = "table";
+  bool mpi = false;
+  double mpi_timeout = 1800;
   CosmicOptions cosmic;
 };
 
@@ -50,7 +54,36 @@ json select_rank_dict(cosmic::CosmicRuntime& rt, const json& in, std::int64_t ra
   return body[static_cast<std::size_t>(rank)];
 }
 
+// `--mpi`: every process of the MPI job runs this; process 0 prints the summary.
+void run_mpi(const InferArgs& a) {
+  if (a.rank >= 0) fail("--rank and --mpi do not go together: --mpi runs every rank of the input");
+  const auto launch = mpi::detect_launch();  // before MPI_Init, which adds variables of its own
+  json in;
+  try {
+    in = read_json_input(a.input);
+  } catch (const std::exception& e) {
+    fail(e.what());
+  }
+  mpi::MpiInferOptions o;
+  o.config = make_cosmic_config(a.cosmic, nullptr);
+  o.input = std::move(in);
+  o.timeout_seconds = a.mpi_timeout;
+  o.output = a.output;
+  auto comm = mpi::open_communicator();
+  if (!comm) fail(comm.error().message);
+  if (const auto w = mpi::launch_warning(launch, true, (*comm)->size()); !w.empty() && (*comm)->rank() == 0) {
+    std::cerr << "cosmicai infer: warning: " << w << "\n";
+  }
+  const int code = mpi::run_mpi_infer(**comm, o);
+  comm->reset();  // MPI_Finalize before leaving
+  if (code != 0) throw CLI::RuntimeError(code);
+}
+
 void run_infer(const InferArgs& a) {
+  if (a.mpi) return run_mpi(a);
+  if (const auto w = mpi::launch_warning(mpi::detect_launch(), false, 1); !w.empty()) {
+    std::cerr << "cosmicai infer: warning: " << w << "\n";
+  }
   auto progress = std::make_shared<cosmic::Progress>(cosmic::stderr_is_terminal());
   cosmic::CosmicRuntime rt(make_cosmic_config(a.cosmic, progress));
   json in;
@@ -104,11 +137,25 @@ const bool kRegistered = register_command(Command{"infer", [](CLI::App& app) {
       "  cosmicai infer --input rank.json --store file://$PWD/data --output json\n"
       "  cosmicai infer --input examples/cosmic-ai/payloads/world11-100MB.json --rank 3\n"
       "The input is a rank dictionary, Initialize's output ({\"body\":[...]}) or an execution payload\n"
-      "(planned as Initialize would, without writing anything).");
+      "(planned as Initialize would, without writing anything).\n"
+      "\n"
+      "MPI (every rank of the input, spread over the job's processes; process 0 plans, gathers and\n"
+      "writes combined_data.json and summary.json with an \"mpi\" section):\n"
+      "  mpirun -np 4 --bind-to none cosmicai infer --mpi --input PAYLOAD.json --store file:///shared/data\n"
+      "  srun --mpi=pmix cosmicai infer --mpi --input PAYLOAD.json\n"
+      "Exit codes with --mpi: 0 every rank succeeded, 3 some ranks failed (named in the summary),\n"
+      "4 a process waited longer than --mpi-timeout and the job was aborted, 1 nothing ran.");
   sub->add_option("--input,-i", args->input, "JSON file (or - for stdin)")->required();
   sub->add_option("--rank", args->rank, "Rank to run when the input plans several")->check(CLI::NonNegativeNumber);
   sub->add_option("--output,-o", args->output, "table or json")
       ->check(CLI::IsMember({"table", "json"}))
+      ->capture_default_str();
+  sub->add_flag("--mpi", args->mpi,
+                "Run every rank of the input as one MPI job (start with mpirun/srun); without it MPI is never "
+                "loaded");
+  sub->add_option("--mpi-timeout", args->mpi_timeout,
+                  "With --mpi: longest wait in a collective, including for slower processes, in seconds")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   add_cosmic_options(*sub, args->cosmic);
   sub->callback([args] { run_infer(*args); });

@@ -120,6 +120,13 @@ Result<std::string> resolve_model_source(const CosmicConfig& config, const RankT
 
 Result<json> infer_rank(const CosmicConfig& config, ComputeGate& gate, const json& rank_dict,
                         const functions::CancelToken* cancel) {
+  auto r = run_rank(config, gate, rank_dict, cancel);
+  if (!r) return r.error();
+  return std::move(r->response);
+}
+
+Result<RankOutput> run_rank(const CosmicConfig& config, ComputeGate& gate, const json& rank_dict,
+                            const functions::CancelToken* cancel) {
   const auto t0 = SteadyClock::now();
   const double start_unix = unix_now();
   auto parsed = parse_rank_task(rank_dict);
@@ -128,7 +135,7 @@ Result<json> infer_rank(const CosmicConfig& config, ComputeGate& gate, const jso
   auto& store = *config.store;
 
   // Record the failure for Summarize, then return it.
-  auto fail = [&](const Error& e) -> Result<json> {
+  auto fail = [&](const Error& e) -> Result<RankOutput> {
     json record{{"rank", task.rank}, {"world_size", task.world_size}, {"error", e.message}, {"run_id", task.run_id}};
     (void)store.put(task.data_bucket, rank_error_key(task.result_path, task.rank), record.dump(2));
     if (config.progress) config.progress->rank_done(false);
@@ -295,13 +302,17 @@ Result<json> infer_rank(const CosmicConfig& config, ComputeGate& gate, const jso
   // A success replaces an earlier failure record of the same rank (a retried rank).
   (void)store.remove(task.data_bucket, rank_error_key(task.result_path, task.rank));
   if (config.progress) config.progress->rank_done(true);
-  return json{{"statusCode", 200},
-              {"body",
-               {{"rank", task.rank},
-                {"samples", samples},
-                {"result", result_key},
-                {"predictions", pred_key},
-                {"sample_persec", result["sample_persec"]}}}};
+  RankOutput out;
+  out.response = json{{"statusCode", 200},
+                      {"body",
+                       {{"rank", task.rank},
+                        {"samples", samples},
+                        {"result", result_key},
+                        {"predictions", pred_key},
+                        {"sample_persec", result["sample_persec"]}}}};
+  out.result = std::move(result);
+  out.predictions_csv = std::move(csv);
+  return out;
 }
 
 }  // namespace cosmicai::cosmic

@@ -38,4 +38,15 @@ Result<std::string> resolve_model_source(const CosmicConfig& config, const RankT
 Result<json> infer_rank(const CosmicConfig& config, ComputeGate& gate, const json& rank_dict,
                         const functions::CancelToken* cancel = nullptr);
 
+/// What a rank leaves, kept in memory as well as written to the store (the MPI driver gathers it).
+struct RankOutput {
+  json response;         ///< infer_rank's return value
+  json result;           ///< the object written to `RESULT_PATH/<rank>.json`
+  std::string predictions_csv;  ///< the text written to `RESULT_PATH/predictions/<rank>.csv`
+};
+
+/// infer_rank, also returning the rank's result object and predictions text. Same files, same errors.
+Result<RankOutput> run_rank(const CosmicConfig& config, ComputeGate& gate, const json& rank_dict,
+                            const functions::CancelToken* cancel = nullptr);
+
 }  // namespace cosmicai::cosmic

@@ -22,6 +22,7 @@ struct CosmicConfig {
   std::shared_ptr<storage::ObjectStore> store;  ///< where data, code folders and results live
   std::string model;            ///< `--model`: overrides the code folder's model; empty = not given
   int threads = 0;              ///< intra-op threads per inference; 0 = every core
+  int cores = 0;                ///< cores this process may use (the compute gate's budget); 0 = every core
   std::uint64_t seed = 0;       ///< seed of the built-in model's weights
   report::LambdaPricing pricing;  ///< for the summary's cost
   std::shared_ptr<Progress> progress;  ///< may be null (no progress kept)

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <functional>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -131,6 +133,126 @@ Result<std::vector<PredictionRow>> parse_predictions_csv(std::string_view text, 
   return rows;
 }
 
+namespace {
+
+// One expected rank as the summary sees it.
+struct RankInput {
+  enum class State { kMissing, kReceived, kStale };
+  State state = State::kMissing;
+  json result;                   // kReceived: the rank's result object
+  std::string predictions;       // kReceived: its predictions CSV text
+  std::string predictions_what;  // kReceived: "bucket/key" (or a description) for CSV errors
+  std::string error;             // kMissing: the failure message, empty if none recorded
+};
+
+using RankSource = std::function<Result<RankInput>(std::int64_t rank)>;
+
+// Build and write combined_data.json and summary.json from every expected rank, fetched in rank
+// order from `source` (so a store-backed source holds one rank's predictions at a time).
+Result<json> build_summary(const CosmicConfig& config, const RunInfo& info, std::int64_t world,
+                           const RankSource& source, json unexpected, const json& extra) {
+  auto& store = *config.store;
+  const std::string base = trim_result_path(info.result_path);
+  const std::string& bucket = info.data_bucket;
+  json combined = json::array(), missing = json::array(), failed = json::array(), stale = json::array();
+  std::vector<report::RankMetrics> metrics;
+  std::vector<double> truth, predicted;
+  std::set<std::pair<std::string, std::int64_t>> seen_samples;
+  std::set<std::string> models;
+  std::int64_t duplicate_samples = 0;
+  for (std::int64_t r = 0; r < world; ++r) {
+    auto in_r = source(r);
+    if (!in_r) return in_r.error();
+    RankInput& in = *in_r;
+    if (in.state == RankInput::State::kStale) stale.push_back(r);
+    if (in.state != RankInput::State::kReceived) {
+      missing.push_back(r);
+      if (!in.error.empty()) failed.push_back({{"rank", r}, {"error", in.error}});
+      continue;
+    }
+    auto rows = parse_predictions_csv(in.predictions, in.predictions_what);
+    if (!rows) {
+      missing.push_back(r);
+      failed.push_back({{"rank", r}, {"error", fmt::format("rank {}: predictions {}", r, rows.error().message)}});
+      continue;
+    }
+    json& res = in.result;
+    report::RankMetrics m;
+    m.rank = r;
+    const double busy = number_or(res, "total_cpu_time (seconds)", 0);
+    m.samples = static_cast<std::int64_t>(number_or(res, "samples", number_or(res, "sample_persec", 0) * busy));
+    m.wall_seconds = busy;
+    m.load_seconds = number_or(res, "load_seconds", 0);
+    m.compute_seconds = number_or(res, "compute_seconds", 0);
+    m.write_seconds = number_or(res, "write_seconds", 0);
+    m.peak_rss_mb = number_or(res, "peak_rss_mb", number_or(res, "total_cpu_memory (MB)", 0));
+    m.input_bits = number_or(res, "input_bits", number_or(res, "throughput_bps", 0) * busy);
+    m.start_unix = number_or(res, "start_time", 0);
+    m.end_unix = number_or(res, "end_time", m.start_unix + busy);
+    metrics.push_back(m);
+    if (res.contains("model") && res.at("model").is_string()) models.insert(res.at("model").get<std::string>());
+    for (const auto& row : *rows) {
+      if (!seen_samples.emplace(row.file, row.sample).second) {
+        ++duplicate_samples;  // the same file on several ranks (more ranks than files)
+        continue;
+      }
+      truth.push_back(row.redshift);
+      predicted.push_back(row.prediction);
+    }
+    combined.push_back(std::move(res));
+  }
+
+  std::string partition = info.data_prefix;
+  while (!partition.empty() && partition.back() == '/') partition.pop_back();
+  const auto row = report::summarize_performance(partition, world, metrics, config.pricing);
+
+  json summary;
+  summary["result_path"] = info.result_path;
+  summary["data_bucket"] = bucket;
+  summary["data_prefix"] = info.data_prefix;
+  summary["run_id"] = info.run_id;
+  summary["expected_ranks"] = world;
+  summary["received_ranks"] = static_cast<std::int64_t>(metrics.size());
+  summary["complete"] = missing.empty() && world > 0;
+  summary["missing_ranks"] = missing;
+  summary["failed_ranks"] = failed;
+  summary["stale_ranks"] = stale;
+  summary["unexpected_results"] = std::move(unexpected);
+  summary["performance"] = report::performance_to_json(row, config.pricing);
+  if (!truth.empty()) {
+    auto acc = report::compute_accuracy(truth, predicted);
+    summary["accuracy"] = acc ? report::accuracy_to_json(*acc) : json(nullptr);
+    if (!acc) summary["accuracy_error"] = acc.error().message;
+  } else {
+    summary["accuracy"] = nullptr;
+  }
+  summary["duplicate_predictions"] = duplicate_samples;
+  summary["models"] = json::array();
+  bool untrained = false;
+  for (const auto& m : models) {
+    summary["models"].push_back(m);
+    untrained = untrained || m.find("untrained") != std::string::npos;
+  }
+  if (untrained) summary["accuracy_note"] = "the model has untrained weights: these figures are not redshift accuracy";
+  summary["combined_data"] = base + "/combined_data.json";
+  summary["summary"] = base + "/summary.json";
+  if (extra.is_object()) {
+    for (auto it = extra.begin(); it != extra.end(); ++it) summary[it.key()] = it.value();
+  }
+
+  if (auto s = store.put(bucket, base + "/combined_data.json", combined.dump(2)); !s) {
+    return make_error(s.error().code, fmt::format("summarize: writing {}/{}/combined_data.json: {}", bucket, base,
+                                                  s.error().message));
+  }
+  if (auto s = store.put(bucket, base + "/summary.json", summary.dump(2)); !s) {
+    return make_error(s.error().code,
+                      fmt::format("summarize: writing {}/{}/summary.json: {}", bucket, base, s.error().message));
+  }
+  return json{{"statusCode", 200}, {"body", summary}};
+}
+
+}  // namespace
+
 Result<json> summarize_results(const CosmicConfig& config, const json& event) {
   auto info_r = run_info(event);
   if (!info_r) return info_r.error();
@@ -165,15 +287,8 @@ Result<json> summarize_results(const CosmicConfig& config, const json& event) {
   const std::int64_t world =
       info.world_size >= 0 ? info.world_size : (result_ranks.empty() ? 0 : *result_ranks.rbegin() + 1);
 
-  json combined = json::array(), missing = json::array(), failed = json::array(), stale = json::array(),
-       unexpected = json::array();
-  std::vector<report::RankMetrics> metrics;
-  std::vector<double> truth, predicted;
-  std::set<std::pair<std::string, std::int64_t>> seen_samples;
-  std::set<std::string> models;
-  std::int64_t duplicate_samples = 0;
-  for (std::int64_t r = 0; r < world; ++r) {
-    bool received = false;
+  const RankSource source = [&](std::int64_t r) -> Result<RankInput> {
+    RankInput in;
     if (result_ranks.count(r)) {
       const std::string key = rank_result_key(base, r);
       auto text = store.get(bucket, key);
@@ -186,57 +301,27 @@ Result<json> summarize_results(const CosmicConfig& config, const json& event) {
       }
       const std::string rid = res.is_object() ? get_string(res, {"run_id"}) : std::string();
       if (!info.run_id.empty() && rid != info.run_id) {
-        stale.push_back(r);
+        in.state = RankInput::State::kStale;
       } else if (!res.is_object()) {
         return make_error(ErrorCode::kCorrupt, fmt::format("summarize: {}/{}: not a JSON object", bucket, key));
       } else {
-        // The predictions first: a rank whose predictions cannot be read is named as failed (its
-        // figures are not counted) rather than failing the whole summary.
         const std::string pred_key = res.contains("predictions") && res.at("predictions").is_string()
                                          ? res.at("predictions").get<std::string>()
                                          : rank_predictions_key(base, r);
-        Result<std::vector<PredictionRow>> rows = make_error(ErrorCode::kInternal, "");
-        if (auto csv = store.get(bucket, pred_key); !csv) {
-          rows = make_error(csv.error().code,
-                            fmt::format("rank {}: predictions {}/{}: {}", r, bucket, pred_key, csv.error().message));
-        } else {
-          rows = parse_predictions_csv(*csv, fmt::format("{}/{}", bucket, pred_key));
-          if (!rows)
-            rows = make_error(rows.error().code, fmt::format("rank {}: predictions {}", r, rows.error().message));
+        // A rank whose predictions cannot be read is named as failed (its figures are not
+        // counted) rather than failing the whole summary.
+        auto csv = store.get(bucket, pred_key);
+        if (!csv) {
+          in.error = fmt::format("rank {}: predictions {}/{}: {}", r, bucket, pred_key, csv.error().message);
+          return in;
         }
-        if (!rows) {
-          missing.push_back(r);
-          failed.push_back({{"rank", r}, {"error", rows.error().message}});
-          continue;
-        }
-        received = true;
-        report::RankMetrics m;
-        m.rank = r;
-        const double busy = number_or(res, "total_cpu_time (seconds)", 0);
-        m.samples = static_cast<std::int64_t>(number_or(res, "samples", number_or(res, "sample_persec", 0) * busy));
-        m.wall_seconds = busy;
-        m.load_seconds = number_or(res, "load_seconds", 0);
-        m.compute_seconds = number_or(res, "compute_seconds", 0);
-        m.write_seconds = number_or(res, "write_seconds", 0);
-        m.peak_rss_mb = number_or(res, "peak_rss_mb", number_or(res, "total_cpu_memory (MB)", 0));
-        m.input_bits = number_or(res, "input_bits", number_or(res, "throughput_bps", 0) * busy);
-        m.start_unix = number_or(res, "start_time", 0);
-        m.end_unix = number_or(res, "end_time", m.start_unix + busy);
-        metrics.push_back(m);
-        if (res.contains("model") && res.at("model").is_string()) models.insert(res.at("model").get<std::string>());
-        for (const auto& row : *rows) {
-          if (!seen_samples.emplace(row.file, row.sample).second) {
-            ++duplicate_samples;  // the same file on several ranks (more ranks than files)
-            continue;
-          }
-          truth.push_back(row.redshift);
-          predicted.push_back(row.prediction);
-        }
-        combined.push_back(std::move(res));
+        in.state = RankInput::State::kReceived;
+        in.result = std::move(res);
+        in.predictions = std::move(*csv);
+        in.predictions_what = fmt::format("{}/{}", bucket, pred_key);
+        return in;
       }
     }
-    if (received) continue;
-    missing.push_back(r);
     if (error_ranks.count(r)) {
       const std::string key = rank_error_key(base, r);
       auto text = store.get(bucket, key);
@@ -250,57 +335,56 @@ Result<json> summarize_results(const CosmicConfig& config, const json& event) {
         } catch (const std::exception&) {
         }
       }
-      if (!message.empty()) failed.push_back({{"rank", r}, {"error", message}});
+      in.error = message;
     }
-  }
+    return in;
+  };
+  json unexpected = json::array();
   for (auto r : result_ranks) {
     if (r >= world) unexpected.push_back(rank_result_key(base, r));
   }
+  return build_summary(config, info, world, source, std::move(unexpected), json::object());
+}
 
-  std::string partition = info.data_prefix;
-  while (!partition.empty() && partition.back() == '/') partition.pop_back();
-  const auto row = report::summarize_performance(partition, world, metrics, config.pricing);
-
-  json summary;
-  summary["result_path"] = info.result_path;
-  summary["data_bucket"] = bucket;
-  summary["data_prefix"] = info.data_prefix;
-  summary["run_id"] = info.run_id;
-  summary["expected_ranks"] = world;
-  summary["received_ranks"] = static_cast<std::int64_t>(metrics.size());
-  summary["complete"] = missing.empty() && world > 0;
-  summary["missing_ranks"] = missing;
-  summary["failed_ranks"] = failed;
-  summary["stale_ranks"] = stale;
-  summary["unexpected_results"] = unexpected;
-  summary["performance"] = report::performance_to_json(row, config.pricing);
-  if (!truth.empty()) {
-    auto acc = report::compute_accuracy(truth, predicted);
-    summary["accuracy"] = acc ? report::accuracy_to_json(*acc) : json(nullptr);
-    if (!acc) summary["accuracy_error"] = acc.error().message;
-  } else {
-    summary["accuracy"] = nullptr;
+Result<json> summarize_reports(const CosmicConfig& config, const json& event, std::vector<RankReport> reports,
+                               const json& extra) {
+  auto info_r = run_info(event);
+  if (!info_r) return info_r.error();
+  const RunInfo& info = *info_r;
+  const std::string base = trim_result_path(info.result_path);
+  const std::int64_t world = info.world_size >= 0 ? info.world_size : 0;
+  std::vector<RankReport*> by_rank(static_cast<std::size_t>(world), nullptr);
+  json unexpected = json::array();
+  for (auto& rep : reports) {
+    if (rep.rank < 0 || rep.rank >= world) {
+      unexpected.push_back(rank_result_key(base, rep.rank));
+    } else {
+      by_rank[static_cast<std::size_t>(rep.rank)] = &rep;
+    }
   }
-  summary["duplicate_predictions"] = duplicate_samples;
-  summary["models"] = json::array();
-  bool untrained = false;
-  for (const auto& m : models) {
-    summary["models"].push_back(m);
-    untrained = untrained || m.find("untrained") != std::string::npos;
-  }
-  if (untrained) summary["accuracy_note"] = "the model has untrained weights: these figures are not redshift accuracy";
-  summary["combined_data"] = base + "/combined_data.json";
-  summary["summary"] = base + "/summary.json";
-
-  if (auto s = store.put(bucket, base + "/combined_data.json", combined.dump(2)); !s) {
-    return make_error(s.error().code, fmt::format("summarize: writing {}/{}/combined_data.json: {}", bucket, base,
-                                                  s.error().message));
-  }
-  if (auto s = store.put(bucket, base + "/summary.json", summary.dump(2)); !s) {
-    return make_error(s.error().code,
-                      fmt::format("summarize: writing {}/{}/summary.json: {}", bucket, base, s.error().message));
-  }
-  return json{{"statusCode", 200}, {"body", summary}};
+  const RankSource source = [&](std::int64_t r) -> Result<RankInput> {
+    RankInput in;
+    RankReport* rep = by_rank[static_cast<std::size_t>(r)];
+    if (rep == nullptr) return in;
+    if (rep->error) {
+      in.error = *rep->error;
+      return in;
+    }
+    if (!rep->result || !rep->result->is_object()) {
+      return make_error(ErrorCode::kCorrupt, fmt::format("summarize: rank {}: the report holds no result object", r));
+    }
+    const std::string rid = get_string(*rep->result, {"run_id"});
+    if (!info.run_id.empty() && rid != info.run_id) {
+      in.state = RankInput::State::kStale;
+      return in;
+    }
+    in.state = RankInput::State::kReceived;
+    in.result = std::move(*rep->result);
+    in.predictions = std::move(rep->predictions_csv);
+    in.predictions_what = fmt::format("rank {} predictions", r);
+    return in;
+  };
+  return build_summary(config, info, world, source, std::move(unexpected), extra);
 }
 
 std::string render_summary(const json& in) {

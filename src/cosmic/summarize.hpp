@@ -1,5 +1,6 @@
 #pragma once
 /// Summarize (`resultSummary`): combine every rank's result, check completeness, add accuracy and cost.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,21 @@ Result<std::vector<PredictionRow>> parse_predictions_csv(std::string_view text, 
 /// Returns {"statusCode":200,"body":summary}. Missing ranks are reported, not an error; it fails
 /// only when nothing can be read (bad event, store errors).
 Result<json> summarize_results(const CosmicConfig& config, const json& event);
+
+/// One rank's outcome held in memory (the MPI driver gathers these instead of listing the store).
+struct RankReport {
+  std::int64_t rank = 0;
+  std::optional<json> result;         ///< the rank's result object (as in `RESULT_PATH/<rank>.json`)
+  std::string predictions_csv;        ///< its predictions CSV text
+  std::optional<std::string> error;   ///< set when the rank failed (its message)
+};
+
+/// Summarize from in-memory reports instead of the store: the same checks, combined_data.json and
+/// summary.json as summarize_results (ranks without a report are missing; failed ones named with
+/// their error; a result of another run is stale), with `extra`'s keys appended to the summary
+/// (e.g. {"mpi": …}). `event` gives the run as for summarize_results (Initialize's output).
+Result<json> summarize_reports(const CosmicConfig& config, const json& event, std::vector<RankReport> reports,
+                               const json& extra);
 
 /// Render a summary (summarize_results' body) for a terminal: the performance table, accuracy,
 /// cost and any missing or failed ranks.

@@ -217,6 +217,52 @@ TEST_F(SummarizeTest, RankWithMissingOrCorruptPredictionsIsNamedAndTheRestSummar
   EXPECT_NE(text.find("rank 1 failed: rank 1: predictions"), std::string::npos) << text;
 }
 
+// The reports the MPI gather delivers give the same summary as the files in the store.
+TEST_F(SummarizeTest, ReportsInMemorySummarizeAsTheStoreDoes) {
+  put_rank(0, 4, "run1", 2.0, 100.0, {{0.1, 0.12}, {0.2, 0.18}});
+  put_rank(1, 4, "run1", 1.0, 100.5, {{0.3, 0.33}});
+  put_rank(3, 4, "run1", 3.0, 101.0, {{0.4, 0.40}});
+  const std::string error = "rank 2: partition cosmicai-data/100MB/3.pt: bad CRC";
+  json err = {{"rank", 2}, {"error", error}, {"run_id", "run1"}};
+  ASSERT_TRUE(config_.store->put(kBucket, rank_error_key(kPath, 2), err.dump()).ok());
+  auto from_store = summarize_results(config_, init_output(4, "run1"));
+  ASSERT_TRUE(from_store.ok()) << from_store.error().message;
+  const std::string combined_from_store = config_.store->get(kBucket, std::string(kPath) + "/combined_data.json").value();
+
+  std::vector<RankReport> reports;
+  for (std::int64_t r : {3, 0, 1}) {  // in any order
+    RankReport rep;
+    rep.rank = r;
+    rep.result = parse_json_text(config_.store->get(kBucket, rank_result_key(kPath, r)).value(), "result");
+    rep.predictions_csv = config_.store->get(kBucket, rank_predictions_key(kPath, r)).value();
+    reports.push_back(std::move(rep));
+  }
+  RankReport failed;
+  failed.rank = 2;
+  failed.error = error;
+  reports.push_back(failed);
+  config_.store = storage::open_object_store("mem://").value();  // nothing to list: memory only
+  auto from_memory = summarize_reports(config_, init_output(4, "run1"), reports, json{{"mpi", {{"processes", 2}}}});
+  ASSERT_TRUE(from_memory.ok()) << from_memory.error().message;
+  json a = (*from_store)["body"], b = (*from_memory)["body"];
+  EXPECT_EQ(b["mpi"]["processes"], 2);
+  b.erase("mpi");
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(config_.store->get(kBucket, std::string(kPath) + "/combined_data.json").value(), combined_from_store);
+  EXPECT_TRUE(config_.store->exists(kBucket, std::string(kPath) + "/summary.json").value());
+
+  // A report of another run is stale; one outside the world is unexpected.
+  RankReport stale = reports[1];
+  (*stale.result)["run_id"] = "run0";
+  RankReport extra = reports[2];
+  extra.rank = 7;
+  auto odd = summarize_reports(config_, init_output(4, "run1"), {stale, extra}, json::object());
+  ASSERT_TRUE(odd.ok()) << odd.error().message;
+  EXPECT_EQ((*odd)["body"]["stale_ranks"], json({0}));
+  EXPECT_EQ((*odd)["body"]["received_ranks"], 0);
+  EXPECT_EQ((*odd)["body"]["unexpected_results"].size(), 1u);
+}
+
 TEST(PredictionsCsv, ParsesQuotedFilesAndRejectsGarbage) {
   auto rows = parse_predictions_csv("sample,file,redshift,prediction\n0,\"a,b.pt\",0.5,0.25\n1,x.pt,1e-1,-2\n", "p.csv");
   ASSERT_TRUE(rows.ok()) << rows.error().message;
