@@ -147,7 +147,7 @@ Result<RankOutput> run_rank(const CosmicConfig& config, ComputeGate& gate, const
   std::optional<functions::CancelCallback> wake_gate;
   if (cancel) wake_gate.emplace(*const_cast<functions::CancelToken*>(cancel), [&gate] { gate.wake(); });
   std::int64_t done_samples = 0;
-  auto cancelled = [&]() -> Result<json> {
+  auto cancelled = [&]() -> Result<RankOutput> {
     return fail(make_error(ErrorCode::kUnavailable,
                            fmt::format("rank {}: cancelled after {} samples ({}: {})", task.rank, done_samples,
                                        cancel->error(), cancel->cause())));
