@@ -237,8 +237,8 @@ Result<json> build_summary(const CosmicConfig& config, const RunInfo& info, std:
   }
 
   if (auto s = store.put(bucket, base + "/combined_data.json", combined.dump(2)); !s) {
-    return make_error(s.error().code, fmt::format("summarize: writing {}/{}/combined_data.json: {}", bucket, base,
-                                                  s.error().message));
+    return make_error(s.error().code,
+                      fmt::format("summarize: writing {}/{}/combined_data.json: {}", bucket, base, s.error().message));
   }
   if (auto s = store.put(bucket, base + "/summary.json", summary.dump(2)); !s) {
     return make_error(s.error().code,
@@ -288,7 +288,8 @@ Result<json> summarize_results(const CosmicConfig& config, const json& event) {
     if (result_ranks.count(r)) {
       const std::string key = rank_result_key(base, r);
       auto text = store.get(bucket, key);
-      if (!text) return make_error(text.error().code, fmt::format("summarize: {}/{}: {}", bucket, key, text.error().message));
+      if (!text)
+        return make_error(text.error().code, fmt::format("summarize: {}/{}: {}", bucket, key, text.error().message));
       json res;
       try {
         res = parse_json_text(*text, fmt::format("{}/{}", bucket, key));
@@ -324,8 +325,10 @@ Result<json> summarize_results(const CosmicConfig& config, const json& event) {
         try {
           const json rec = parse_json_text(*text, key);
           const std::string rid = get_string(rec, {"run_id"});
-          if (info.run_id.empty() || rid == info.run_id) message = get_string(rec, {"error"});
-          else message.clear();
+          if (info.run_id.empty() || rid == info.run_id)
+            message = get_string(rec, {"error"});
+          else
+            message.clear();
         } catch (const std::exception&) {
         }
       }
