@@ -171,6 +171,12 @@ Result<json> build_summary(const CosmicConfig& config, const RunInfo& info, std:
       continue;
     }
     json& res = in.result;
+    auto rows = parse_predictions_csv(in.predictions, in.predictions_what);
+    if (!rows) {  // named as failed, its figures not counted (as a missing predictions file)
+      missing.push_back(r);
+      failed.push_back({{"rank", r}, {"error", fmt::format("rank {}: predictions {}", r, rows.error().message)}});
+      continue;
+    }
     report::RankMetrics m;
     m.rank = r;
     const double busy = number_or(res, "total_cpu_time (seconds)", 0);
@@ -185,8 +191,6 @@ Result<json> build_summary(const CosmicConfig& config, const RunInfo& info, std:
     m.end_unix = number_or(res, "end_time", m.start_unix + busy);
     metrics.push_back(m);
     if (res.contains("model") && res.at("model").is_string()) models.insert(res.at("model").get<std::string>());
-    auto rows = parse_predictions_csv(in.predictions, in.predictions_what);
-    if (!rows) return make_error(rows.error().code, fmt::format("summarize: {}", rows.error().message));
     for (const auto& row : *rows) {
       if (!seen_samples.emplace(row.file, row.sample).second) {
         ++duplicate_samples;  // the same file on several ranks (more ranks than files)
@@ -302,13 +306,15 @@ Result<json> summarize_results(const CosmicConfig& config, const json& event) {
       } else if (!res.is_object()) {
         return make_error(ErrorCode::kCorrupt, fmt::format("summarize: {}/{}: not a JSON object", bucket, key));
       } else {
+        // A rank whose predictions cannot be read is named as failed (its figures are not
+        // counted) rather than failing the whole summary.
         const std::string pred_key = res.contains("predictions") && res.at("predictions").is_string()
                                          ? res.at("predictions").get<std::string>()
                                          : rank_predictions_key(base, r);
         auto csv = store.get(bucket, pred_key);
         if (!csv) {
-          return make_error(csv.error().code, fmt::format("summarize: rank {} predictions {}/{}: {}", r, bucket,
-                                                          pred_key, csv.error().message));
+          in.error = fmt::format("rank {}: predictions {}/{}: {}", r, bucket, pred_key, csv.error().message);
+          return in;
         }
         in.state = RankInput::State::kReceived;
         in.result = std::move(res);
@@ -378,7 +384,7 @@ Result<json> summarize_reports(const CosmicConfig& config, const json& event, st
     in.state = RankInput::State::kReceived;
     in.result = std::move(*rep->result);
     in.predictions = std::move(rep->predictions_csv);
-    in.predictions_what = fmt::format("rank {} predictions", r);
+    in.predictions_what = fmt::format("{}/{}", info.data_bucket, rank_predictions_key(base, r));
     return in;
   };
   return build_summary(config, info, world, source, std::move(unexpected), extra);
