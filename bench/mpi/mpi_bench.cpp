@@ -105,14 +105,22 @@ Options parse_args(int argc, char** argv) {
       if (i + 1 >= argc) die(a + " needs a value");
       return argv[++i];
     };
-    if (a == "--cosmicai") o.cosmicai = value();
-    else if (a == "--mpiexec") o.mpiexec = value();
-    else if (a == "--dir") o.dir = value();
-    else if (a == "--np") o.np = std::max(1, std::stoi(value()));
-    else if (a == "--rounds") o.rounds = std::max(1, std::stoi(value()));
-    else if (a == "--total-mb") o.total_mb = std::stoi(value());
-    else if (a == "--partition-mb") o.partition_mb = std::stoi(value());
-    else if (a == "--json") o.json_out = value();
+    if (a == "--cosmicai")
+      o.cosmicai = value();
+    else if (a == "--mpiexec")
+      o.mpiexec = value();
+    else if (a == "--dir")
+      o.dir = value();
+    else if (a == "--np")
+      o.np = std::max(1, std::stoi(value()));
+    else if (a == "--rounds")
+      o.rounds = std::max(1, std::stoi(value()));
+    else if (a == "--total-mb")
+      o.total_mb = std::stoi(value());
+    else if (a == "--partition-mb")
+      o.partition_mb = std::stoi(value());
+    else if (a == "--json")
+      o.json_out = value();
     else if (a == "--help" || a == "-h") {
       std::cout << "bench_mpi [--cosmicai PATH] [--mpiexec PATH] [--dir DIR] [--np 2] [--rounds 3] [--total-mb 1024] "
                    "[--partition-mb 100] [--json FILE]\n";
@@ -151,13 +159,14 @@ int main(int argc, char** argv) {
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (!fs::exists(dir / bucket / prefix / fmt::format("{}.pt", files))) {
     std::cout << fmt::format("synthesizing {} MB as {} MB partitions…\n", opt.total_mb, opt.partition_mb) << std::flush;
-    run_or_die(fmt::format("{} dataset synth --root {} --bucket {} --partition-mb {} --total-mb {}", quote(opt.cosmicai),
-                           quote(dir.string()), quote(bucket), opt.partition_mb, opt.total_mb),
+    run_or_die(fmt::format("{} dataset synth --root {} --bucket {} --partition-mb {} --total-mb {}",
+                           quote(opt.cosmicai), quote(dir.string()), quote(bucket), opt.partition_mb, opt.total_mb),
                dir / "synth.log");
   }
-  std::cout << fmt::format("cosmicai: {}\nstore: file://{}\ncores: {}; single process: 1 model × {} threads; MPI: {} "
-                           "processes × {} threads\n",
-                           opt.cosmicai, dir.string(), cores, cores, opt.np, std::max(1, cores / opt.np))
+  std::cout << fmt::format(
+                   "cosmicai: {}\nstore: file://{}\ncores: {}; single process: 1 model × {} threads; MPI: {} "
+                   "processes × {} threads\n",
+                   opt.cosmicai, dir.string(), cores, cores, opt.np, std::max(1, cores / opt.np))
             << std::flush;
 
   auto one = [&](bool mpi, int round) -> Run {
@@ -171,9 +180,10 @@ int main(int argc, char** argv) {
     std::ofstream(payload_file) << payload.dump(2);
     const std::string store = quote("file://" + dir.string());
     const std::string cmd =
-        mpi ? fmt::format("{} --allow-run-as-root --oversubscribe --bind-to none -n {} {} infer --mpi --input {} "
-                          "--store {}",
-                          quote(opt.mpiexec), opt.np, quote(opt.cosmicai), quote(payload_file.string()), store)
+        mpi ? fmt::format(
+                  "{} --allow-run-as-root --oversubscribe --bind-to none -n {} {} infer --mpi --input {} "
+                  "--store {}",
+                  quote(opt.mpiexec), opt.np, quote(opt.cosmicai), quote(payload_file.string()), store)
             : fmt::format("{} run {} --input {} --store {}", quote(opt.cosmicai), quote(machine.string()),
                           quote(payload_file.string()), store);
     Run r;

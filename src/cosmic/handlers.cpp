@@ -10,8 +10,8 @@ namespace cosmicai::cosmic {
 
 CosmicRuntime::CosmicRuntime(CosmicConfig config)
     : config_(std::move(config)),
-      gate_(compute_slots(config_.threads, config_.cores > 0 ? config_.cores
-                                                             : static_cast<int>(std::thread::hardware_concurrency()))) {}
+      gate_(compute_slots(config_.threads,
+                          config_.cores > 0 ? config_.cores : static_cast<int>(std::thread::hardware_concurrency()))) {}
 
 Result<json> CosmicRuntime::initialize(const json& event) {
   auto r = cosmic::initialize(*config_.store, event);

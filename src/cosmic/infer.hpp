@@ -40,8 +40,8 @@ Result<json> infer_rank(const CosmicConfig& config, ComputeGate& gate, const jso
 
 /// What a rank leaves, kept in memory as well as written to the store (the MPI driver gathers it).
 struct RankOutput {
-  json response;         ///< infer_rank's return value
-  json result;           ///< the object written to `RESULT_PATH/<rank>.json`
+  json response;                ///< infer_rank's return value
+  json result;                  ///< the object written to `RESULT_PATH/<rank>.json`
   std::string predictions_csv;  ///< the text written to `RESULT_PATH/predictions/<rank>.csv`
 };
 

@@ -170,13 +170,13 @@ Result<json> build_summary(const CosmicConfig& config, const RunInfo& info, std:
       if (!in.error.empty()) failed.push_back({{"rank", r}, {"error", in.error}});
       continue;
     }
+    json& res = in.result;
     auto rows = parse_predictions_csv(in.predictions, in.predictions_what);
-    if (!rows) {
+    if (!rows) {  // named as failed, its figures not counted (as a missing predictions file)
       missing.push_back(r);
       failed.push_back({{"rank", r}, {"error", fmt::format("rank {}: predictions {}", r, rows.error().message)}});
       continue;
     }
-    json& res = in.result;
     report::RankMetrics m;
     m.rank = r;
     const double busy = number_or(res, "total_cpu_time (seconds)", 0);
@@ -241,8 +241,8 @@ Result<json> build_summary(const CosmicConfig& config, const RunInfo& info, std:
   }
 
   if (auto s = store.put(bucket, base + "/combined_data.json", combined.dump(2)); !s) {
-    return make_error(s.error().code, fmt::format("summarize: writing {}/{}/combined_data.json: {}", bucket, base,
-                                                  s.error().message));
+    return make_error(s.error().code,
+                      fmt::format("summarize: writing {}/{}/combined_data.json: {}", bucket, base, s.error().message));
   }
   if (auto s = store.put(bucket, base + "/summary.json", summary.dump(2)); !s) {
     return make_error(s.error().code,
@@ -292,7 +292,8 @@ Result<json> summarize_results(const CosmicConfig& config, const json& event) {
     if (result_ranks.count(r)) {
       const std::string key = rank_result_key(base, r);
       auto text = store.get(bucket, key);
-      if (!text) return make_error(text.error().code, fmt::format("summarize: {}/{}: {}", bucket, key, text.error().message));
+      if (!text)
+        return make_error(text.error().code, fmt::format("summarize: {}/{}: {}", bucket, key, text.error().message));
       json res;
       try {
         res = parse_json_text(*text, fmt::format("{}/{}", bucket, key));
@@ -305,11 +306,11 @@ Result<json> summarize_results(const CosmicConfig& config, const json& event) {
       } else if (!res.is_object()) {
         return make_error(ErrorCode::kCorrupt, fmt::format("summarize: {}/{}: not a JSON object", bucket, key));
       } else {
+        // A rank whose predictions cannot be read is named as failed (its figures are not
+        // counted) rather than failing the whole summary.
         const std::string pred_key = res.contains("predictions") && res.at("predictions").is_string()
                                          ? res.at("predictions").get<std::string>()
                                          : rank_predictions_key(base, r);
-        // A rank whose predictions cannot be read is named as failed (its figures are not
-        // counted) rather than failing the whole summary.
         auto csv = store.get(bucket, pred_key);
         if (!csv) {
           in.error = fmt::format("rank {}: predictions {}/{}: {}", r, bucket, pred_key, csv.error().message);
@@ -330,8 +331,10 @@ Result<json> summarize_results(const CosmicConfig& config, const json& event) {
         try {
           const json rec = parse_json_text(*text, key);
           const std::string rid = get_string(rec, {"run_id"});
-          if (info.run_id.empty() || rid == info.run_id) message = get_string(rec, {"error"});
-          else message.clear();
+          if (info.run_id.empty() || rid == info.run_id)
+            message = get_string(rec, {"error"});
+          else
+            message.clear();
         } catch (const std::exception&) {
         }
       }
@@ -381,7 +384,7 @@ Result<json> summarize_reports(const CosmicConfig& config, const json& event, st
     in.state = RankInput::State::kReceived;
     in.result = std::move(*rep->result);
     in.predictions = std::move(rep->predictions_csv);
-    in.predictions_what = fmt::format("rank {} predictions", r);
+    in.predictions_what = fmt::format("{}/{}", info.data_bucket, rank_predictions_key(base, r));
     return in;
   };
   return build_summary(config, info, world, source, std::move(unexpected), extra);

@@ -38,9 +38,9 @@ Result<json> summarize_results(const CosmicConfig& config, const json& event);
 /// One rank's outcome held in memory (the MPI driver gathers these instead of listing the store).
 struct RankReport {
   std::int64_t rank = 0;
-  std::optional<json> result;         ///< the rank's result object (as in `RESULT_PATH/<rank>.json`)
-  std::string predictions_csv;        ///< its predictions CSV text
-  std::optional<std::string> error;   ///< set when the rank failed (its message)
+  std::optional<json> result;        ///< the rank's result object (as in `RESULT_PATH/<rank>.json`)
+  std::string predictions_csv;       ///< its predictions CSV text
+  std::optional<std::string> error;  ///< set when the rank failed (its message)
 };
 
 /// Summarize from in-memory reports instead of the store: the same checks, combined_data.json and

@@ -54,14 +54,16 @@ LaunchInfo detect_launch() {
 
 std::string launch_warning(const LaunchInfo& info, bool mpi_requested, int mpi_world_size) {
   if (!mpi_requested && !info.launcher.empty() && info.world_size > 1) {
-    return fmt::format("started by {} as one of {} processes without --mpi: this process runs the command on "
-                       "its own, as does every other one (add --mpi to split the ranks over the processes)",
-                       info.launcher, info.world_size);
+    return fmt::format(
+        "started by {} as one of {} processes without --mpi: this process runs the command on "
+        "its own, as does every other one (add --mpi to split the ranks over the processes)",
+        info.launcher, info.world_size);
   }
   if (mpi_requested && mpi_world_size == 1 && info.slurm_tasks > 1) {
-    return fmt::format("SLURM says {} tasks but the MPI world has 1 process: srun started independent copies "
-                       "(use srun --mpi=pmix, or mpirun inside the allocation)",
-                       info.slurm_tasks);
+    return fmt::format(
+        "SLURM says {} tasks but the MPI world has 1 process: srun started independent copies "
+        "(use srun --mpi=pmix, or mpirun inside the allocation)",
+        info.slurm_tasks);
   }
   return {};
 }

@@ -9,9 +9,9 @@
 namespace cosmicai::mpi {
 
 struct LaunchInfo {
-  std::string launcher;      ///< "mpirun (Open MPI)", "PMIx", "PMI", "srun" or "" (none)
-  std::int64_t world_size = 0;  ///< processes the launcher started; 0 = unknown
-  std::int64_t rank = -1;       ///< this process's rank; -1 = unknown
+  std::string launcher;          ///< "mpirun (Open MPI)", "PMIx", "PMI", "srun" or "" (none)
+  std::int64_t world_size = 0;   ///< processes the launcher started; 0 = unknown
+  std::int64_t rank = -1;        ///< this process's rank; -1 = unknown
   std::int64_t slurm_tasks = 0;  ///< SLURM_STEP_NUM_TASKS / SLURM_NTASKS; 0 = not under SLURM
 };
 

@@ -111,9 +111,10 @@ int run_mpi_infer(Communicator& comm, const MpiInferOptions& o) {
   json plan;
   // A collective that timed out: say where, let process 0 summarize what the store holds, end the job.
   auto timed_out = [&](const char* phase) -> int {
-    err << fmt::format("cosmicai infer --mpi: process {} of {}: waited {:.0f} s in {} without the other processes "
-                       "(one is stuck or died); ending the job\n",
-                       me, processes, o.timeout_seconds, phase);
+    err << fmt::format(
+        "cosmicai infer --mpi: process {} of {}: waited {:.0f} s in {} without the other processes "
+        "(one is stuck or died); ending the job\n",
+        me, processes, o.timeout_seconds, phase);
     if (me == 0 && plan.contains("body")) {
       auto s = cosmic::summarize_results(config, plan);  // the finished ranks' files, as `cosmicai summarize`
       if (s) {
@@ -251,10 +252,11 @@ int run_mpi_infer(Communicator& comm, const MpiInferOptions& o) {
         } else {
           out << cosmic::render_summary(summary);
           const json& m = summary.at("mpi");
-          out << fmt::format("mpi: {} processes, makespan {:.2f} s, load imbalance (max/mean busy) {:.3f}, "
-                             "collectives {:.3f} s, longest wait for others {:.2f} s\n",
-                             processes, m.at("makespan_seconds").get<double>(), m.at("load_imbalance").get<double>(),
-                             m.at("collective_seconds").get<double>(), m.at("barrier_wait_seconds_max").get<double>());
+          out << fmt::format(
+              "mpi: {} processes, makespan {:.2f} s, load imbalance (max/mean busy) {:.3f}, "
+              "collectives {:.3f} s, longest wait for others {:.2f} s\n",
+              processes, m.at("makespan_seconds").get<double>(), m.at("load_imbalance").get<double>(),
+              m.at("collective_seconds").get<double>(), m.at("barrier_wait_seconds_max").get<double>());
           out << fmt::format("summary: {}/{}\n", summary.value("data_bucket", std::string()),
                              summary.value("summary", std::string()));
         }

@@ -18,18 +18,18 @@
 namespace cosmicai::mpi {
 
 /// Exit codes of `cosmicai infer --mpi` (the same on every process).
-inline constexpr int kExitOk = 0;            ///< every rank succeeded
-inline constexpr int kExitError = 1;         ///< nothing ran or nothing could be summarized (bad payload, store)
-inline constexpr int kExitFailedRanks = 3;   ///< the job completed, the summary names failed/missing ranks
-inline constexpr int kExitTimeout = 4;       ///< a process waited longer than the timeout; the job was aborted
+inline constexpr int kExitOk = 0;           ///< every rank succeeded
+inline constexpr int kExitError = 1;        ///< nothing ran or nothing could be summarized (bad payload, store)
+inline constexpr int kExitFailedRanks = 3;  ///< the job completed, the summary names failed/missing ranks
+inline constexpr int kExitTimeout = 4;      ///< a process waited longer than the timeout; the job was aborted
 
 struct MpiInferOptions {
-  cosmic::CosmicConfig config;   ///< store, model, seed, pricing; threads 0 = this process's share of the node
-  json input;                    ///< an execution payload, Initialize's output or a list of rank dictionaries
+  cosmic::CosmicConfig config;    ///< store, model, seed, pricing; threads 0 = this process's share of the node
+  json input;                     ///< an execution payload, Initialize's output or a list of rank dictionaries
   double timeout_seconds = 1800;  ///< longest wait in one collective (including for slower processes)
-  std::string output = "table";  ///< how process 0 prints the summary: "table" or "json"
-  std::ostream* out = nullptr;   ///< process 0's summary; null = std::cout
-  std::ostream* err = nullptr;   ///< messages; null = std::cerr
+  std::string output = "table";   ///< how process 0 prints the summary: "table" or "json"
+  std::ostream* out = nullptr;    ///< process 0's summary; null = std::cout
+  std::ostream* err = nullptr;    ///< messages; null = std::cerr
 };
 
 /// Cores this process should use: the CPUs it is bound to if the launcher bound it to fewer than

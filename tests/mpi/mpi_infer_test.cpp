@@ -90,11 +90,11 @@ class Store {
   std::string uri() const { return "file://" + root_.string(); }
   // A payload in the seeds' format over this store.
   fs::path payload(const std::string& name, int files, int world, const std::string& result_path) const {
-    json p{{"bucket", "cosmicai-data"},      {"file_limit", std::to_string(files)},
-           {"batch_size", 16},               {"object_type", "folder"},
-           {"S3_object_name", "code"},       {"script", "inference.py"},
-           {"result_path", result_path},     {"data_bucket", "cosmicai-data"},
-           {"data_prefix", "tiny"},          {"world_size", std::to_string(world)}};
+    json p{{"bucket", "cosmicai-data"},  {"file_limit", std::to_string(files)},
+           {"batch_size", 16},           {"object_type", "folder"},
+           {"S3_object_name", "code"},   {"script", "inference.py"},
+           {"result_path", result_path}, {"data_bucket", "cosmicai-data"},
+           {"data_prefix", "tiny"},      {"world_size", std::to_string(world)}};
     const fs::path f = root_ / (name + ".json");
     std::ofstream(f) << p.dump(2);
     return f;
@@ -121,23 +121,23 @@ bool have_mpi(std::string* why) {
   return true;
 }
 
-#define REQUIRE_MPI()                 \
-  do {                                \
-    std::string why;                  \
+#define REQUIRE_MPI()                         \
+  do {                                        \
+    std::string why;                          \
     if (!have_mpi(&why)) GTEST_SKIP() << why; \
   } while (0)
 
 // The local single-process run of the same payload: the seeds' state machine.
 Output run_local(const Store& s, const fs::path& payload, const std::string& name) {
-  return run(quote(kBinary) + " run " + quote(kMachine.string()) + " --input " + quote(payload.string()) +
-                 " --store " + quote(s.uri()) + " --threads 1",
+  return run(quote(kBinary) + " run " + quote(kMachine.string()) + " --input " + quote(payload.string()) + " --store " +
+                 quote(s.uri()) + " --threads 1",
              s.err(name));
 }
 
 Output run_mpi(const Store& s, int processes, const fs::path& input, const std::string& name,
                const std::string& extra = "") {
-  return run(mpirun_prefix(processes) + quote(kBinary) + " infer --mpi --input " + quote(input.string()) +
-                 " --store " + quote(s.uri()) + " --threads 1 --mpi-timeout 120 " + extra,
+  return run(mpirun_prefix(processes) + quote(kBinary) + " infer --mpi --input " + quote(input.string()) + " --store " +
+                 quote(s.uri()) + " --threads 1 --mpi-timeout 120 " + extra,
              s.err(name));
 }
 
@@ -237,11 +237,18 @@ TEST(MpiInfer, MissingObjectFailsItsRankOnly) {
   // Initialize's output given directly, one rank naming an object that is not there.
   json body = json::array();
   for (int r = 0; r < 2; ++r) {
-    body.push_back({{"S3_BUCKET", "cosmicai-data"}, {"S3_OBJECT_NAME", "code"}, {"SCRIPT", "x"},
-                    {"S3_OBJECT_TYPE", "folder"}, {"WORLD_SIZE", "2"}, {"RANK", std::to_string(r)},
-                    {"DATA_BUCKET", "cosmicai-data"}, {"DATA_PREFIX", "tiny"},
-                    {"DATA_PATH", r == 0 ? "tiny/1.pt" : "tiny/99.pt"}, {"RESULT_PATH", "res/missing"},
-                    {"BATCH_SIZE", 16}, {"RUN_ID", "0123456789abcdef"}});
+    body.push_back({{"S3_BUCKET", "cosmicai-data"},
+                    {"S3_OBJECT_NAME", "code"},
+                    {"SCRIPT", "x"},
+                    {"S3_OBJECT_TYPE", "folder"},
+                    {"WORLD_SIZE", "2"},
+                    {"RANK", std::to_string(r)},
+                    {"DATA_BUCKET", "cosmicai-data"},
+                    {"DATA_PREFIX", "tiny"},
+                    {"DATA_PATH", r == 0 ? "tiny/1.pt" : "tiny/99.pt"},
+                    {"RESULT_PATH", "res/missing"},
+                    {"BATCH_SIZE", 16},
+                    {"RUN_ID", "0123456789abcdef"}});
   }
   const fs::path input = s.root() / "init.json";
   std::ofstream(input) << json{{"statusCode", 200}, {"body", body}}.dump(2);
@@ -291,8 +298,7 @@ TEST(MpiInfer, StandaloneInferNeverLoadsMpi) {
   const fs::path payload = s.payload("one", 1, 1, "res/one");
   // LD_DEBUG lists every library the process loads; launcher variables must only warn.
   const Output o = run("env LD_DEBUG=libs OMPI_COMM_WORLD_SIZE=2 OMPI_COMM_WORLD_RANK=0 " + quote(kBinary) +
-                           " infer --input " + quote(payload.string()) + " --store " + quote(s.uri()) +
-                           " --threads 1",
+                           " infer --input " + quote(payload.string()) + " --store " + quote(s.uri()) + " --threads 1",
                        s.err("one"));
   ASSERT_EQ(o.exit_code, 0) << o.out << o.err;
   ASSERT_NE(o.err.find("libcosmicai_model.so"), std::string::npos) << "LD_DEBUG lists the libraries loaded";
