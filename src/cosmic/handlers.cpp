@@ -14,7 +14,11 @@ CosmicRuntime::CosmicRuntime(CosmicConfig config)
 
 Result<json> CosmicRuntime::initialize(const json& event) {
   auto r = cosmic::initialize(*config_.store, event);
-  if (r && config_.progress) config_.progress->expect_ranks(static_cast<std::int64_t>(r->at("body").size()));
+  if (r && config_.progress) {
+    const json& body = r->at("body");
+    config_.progress->expect_ranks(body.is_array() ? static_cast<std::int64_t>(body.size())
+                                                   : body.at("world_size").get<std::int64_t>());
+  }
   return r;
 }
 

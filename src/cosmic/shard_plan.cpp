@@ -70,7 +70,7 @@ json make_rank_dicts(const InitPayload& p, const std::vector<std::vector<std::st
   return body;
 }
 
-Result<json> initialize(const storage::ObjectStore& store, const json& event) {
+Result<json> initialize(storage::ObjectStore& store, const json& event) {
   auto parsed = parse_init_payload(event);
   if (!parsed) return parsed.error();
   const InitPayload& p = *parsed;
@@ -87,7 +87,23 @@ Result<json> initialize(const storage::ObjectStore& store, const json& event) {
   }
   const std::int64_t world = p.world_size.value_or(static_cast<std::int64_t>(files->size()));
   const auto shards = plan_shards(*files, world);
-  return json{{"statusCode", 200}, {"body", make_rank_dicts(p, shards, new_run_id())}};
+  const std::string run_id = new_run_id();
+  json body = make_rank_dicts(p, shards, run_id);
+  if (!p.items_key) return json{{"statusCode", 200}, {"body", std::move(body)}};
+  // Rank items in the store, for a Map that reads them with an ItemReader (arn:aws:states:::s3:getObject, JSON).
+  if (auto st = store.put(p.data_bucket, *p.items_key, body.dump()); !st) {
+    return make_error(st.error().code, fmt::format("initialize: cannot write the rank items to {}/{}: {}",
+                                                   p.data_bucket, *p.items_key, st.error().message));
+  }
+  json out = json::object();
+  out["items_bucket"] = p.data_bucket;
+  out["items_key"] = *p.items_key;
+  out["world_size"] = world;
+  out["run_id"] = run_id;
+  out["data_bucket"] = p.data_bucket;
+  out["data_prefix"] = p.data_prefix;
+  out["result_path"] = p.result_path;
+  return json{{"statusCode", 200}, {"body", std::move(out)}};
 }
 
 std::string new_run_id() {
