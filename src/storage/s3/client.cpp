@@ -3,7 +3,9 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <random>
 #include <thread>
 
@@ -151,6 +153,23 @@ std::optional<std::string> xml_text(std::string_view xml, std::string_view tag) 
   return decode_entities(els.front());
 }
 
+std::int64_t parse_s3_time(std::string_view text) {
+  const std::string t(text);
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
+  if (std::sscanf(t.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &sec) == 6) {
+    std::tm tm{};
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = sec;
+    return static_cast<std::int64_t>(::timegm(&tm));
+  }
+  const time_t v = curl_getdate(t.c_str(), nullptr);
+  return v < 0 ? 0 : static_cast<std::int64_t>(v);
+}
+
 std::string xml_escape(std::string_view text) {
   std::string out;
   for (char c : text) {
@@ -295,6 +314,8 @@ size_t on_header(char* data, size_t, size_t n, void* user) {
     t.resp->content_length = 0;
   } else if (iequals_prefix(line, "etag:")) {
     t.resp->etag = header_value(line, 5);
+  } else if (iequals_prefix(line, "last-modified:")) {
+    t.resp->last_modified = header_value(line, 14);
   } else if (iequals_prefix(line, "content-range:")) {
     t.resp->content_range = header_value(line, 14);
   } else if (iequals_prefix(line, "content-length:")) {

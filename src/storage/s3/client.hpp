@@ -41,6 +41,7 @@ struct Response {
   long status = 0;
   std::string body;  ///< the body unless streamed into Call::dst
   std::string etag;
+  std::string last_modified;  ///< the Last-Modified header (RFC 1123)
   std::string content_range;
   std::uint64_t content_length = 0;
   std::uint64_t streamed = 0;  ///< bytes written to Call::dst
@@ -100,6 +101,9 @@ class Client {
 std::optional<std::string> xml_text(std::string_view xml, std::string_view tag);
 /// Every <tag>…</tag> element's inner XML, in order.
 std::vector<std::string_view> xml_elements(std::string_view xml, std::string_view tag);
+/// Unix seconds of an ISO 8601 UTC time as S3 lists it ("2026-12-07T03:00:00.000Z") or of an
+/// HTTP date ("Mon, 07 Dec 2026 03:00:00 GMT"); 0 when it does not parse.
+std::int64_t parse_s3_time(std::string_view text);
 /// Escape text for an XML body.
 std::string xml_escape(std::string_view text);
 

@@ -106,6 +106,8 @@ Result<ListPage> S3ObjectStore::list_page(std::string_view bucket, const ListReq
       return make_error(ErrorCode::kCorrupt, where_bucket(uri_, bucket) + "ListObjectsV2: key " + *k +
                                                  ": <Size> is not a number: '" + size.value_or("") + "'");
     }
+    o.etag = xml_text(el, "ETag").value_or("");
+    o.last_modified = parse_s3_time(xml_text(el, "LastModified").value_or(""));
     page.objects.push_back(std::move(o));
   }
   if (xml_text(r->body, "IsTruncated").value_or("false") == "true") {
@@ -152,7 +154,12 @@ Result<ObjectInfo> S3ObjectStore::stat(std::string_view bucket, std::string_view
   if (!r) return make_error(r.error().code, object_where(uri_, bucket, key) + r.error().message);
   if (r->status == 404) return make_error(ErrorCode::kNotFound, object_where(uri_, bucket, key) + "not found");
   if (!ok_status(r->status)) return s3_error(c.op, bucket, key, *r);
-  return ObjectInfo{std::string(key), r->content_length};
+  ObjectInfo info;
+  info.key = std::string(key);
+  info.size = r->content_length;
+  info.etag = r->etag;
+  info.last_modified = parse_s3_time(r->last_modified);
+  return info;
 }
 
 Result<bool> S3ObjectStore::exists(std::string_view bucket, std::string_view key) const {

@@ -195,6 +195,23 @@ TEST_F(S3StoreTest, EverySignatureVerifiesIncludingSpacesAndUnicodeKeys) {
   EXPECT_GE(s["sigv4_ok"].get<int>(), 4 * 4 + 5) << s.dump();
 }
 
+TEST_F(S3StoreTest, ListingAndStatCarryEtagAndLastModified) {
+  ASSERT_TRUE(store_->put("s3-test", "meta/one.json", "hello").ok());
+  const auto listed = store_->list_all("s3-test", "meta/").value();
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].etag, "\"5d41402abc4b2a76b9719d911017c592\"");  // md5("hello"), quoted as S3 lists it
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch()).count();
+  EXPECT_NEAR(static_cast<double>(listed[0].last_modified), static_cast<double>(now), 120.0);
+  const auto info = store_->stat("s3-test", "meta/one.json").value();
+  EXPECT_EQ(info.size, 5u);
+  EXPECT_EQ(info.etag, listed[0].etag);
+  EXPECT_NEAR(static_cast<double>(info.last_modified), static_cast<double>(listed[0].last_modified), 2.0);
+  EXPECT_EQ(s3::parse_s3_time("2013-05-24T00:00:00.000Z"), 1369353600);
+  EXPECT_EQ(s3::parse_s3_time("Fri, 24 May 2013 00:00:00 GMT"), 1369353600);
+  EXPECT_EQ(s3::parse_s3_time("soon"), 0);
+}
+
 TEST_F(S3StoreTest, AWrongSecretIsRejectedByTheVerifierAtOnce) {
   auto settings = testing::peer_settings(peer_.proxy_url());
   settings.credentials.secret_access_key = "not-the-secret";
