@@ -103,6 +103,11 @@ LoopEnd run_invocation_loop(RuntimeApiClient& client, const functions::Registry&
     } else {
       ::unsetenv("_X_AMZN_TRACE_ID");
     }
+    {
+      const char* trace = std::getenv("_X_AMZN_TRACE_ID");
+      log << "START RequestId: " << id << " Version: " << qualifier_of(inv->function_arn)
+          << " _X_AMZN_TRACE_ID: " << (trace ? trace : "") << "\n";
+    }
     functions::InvokeContext ctx;
     ctx.function_name = resolved;
     ctx.qualifier = qualifier_of(inv->function_arn);
