@@ -11,6 +11,7 @@ PACKAGES=(
   libtorch-dev libopenblas0-pthread
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-torch python3-numpy
+  nodejs
 )
 
 SUDO=""
@@ -30,6 +31,15 @@ fi
 blas=/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3
 if [ -e "$blas" ]; then
   $SUDO update-alternatives --set libblas.so.3-x86_64-linux-gnu "$blas" >/dev/null 2>&1 || true
+fi
+
+# Test peers from npm, pinned by their lock files (the IAM policy simulator of tests/aws). Debian's
+# nodejs comes without npm; NodeSource's includes it (and conflicts with Debian's npm package).
+if ! command -v npm >/dev/null; then
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends npm >/dev/null || true
+fi
+if command -v npm >/dev/null; then
+  npm ci --prefix tests/peers/aws --no-audit --no-fund --loglevel=error >/dev/null
 fi
 
 BUILD_TYPE=${BUILD_TYPE:-Release}

@@ -257,6 +257,35 @@ TEST(LambdaRuntime, InferAndSummarizeWarmMatchTheLocalCommands) {
   fs::remove_all(local);
 }
 
+TEST(LambdaRuntime, InitializeWritesTheRankListForAnItemReaderAndSummarizeTakesItsOutput) {
+  put_partitions(kStore, "items", 2);
+  json event = payload("items", "results/items", 2, 2);
+  const Invoke inline_plan = invoke("data-parallel-init", dump_compact(event));
+  event["items_output"] = "s3";
+  const Invoke r = invoke("data-parallel-init", dump_compact(event));
+  ASSERT_FALSE(r.function_error()) << r.reply.body;
+  EXPECT_FALSE(r.body.contains("body")) << "the rank list goes to S3, not into the 256 KiB state";
+  EXPECT_EQ(r.body["items"], (json{{"Bucket", "cosmicai-data"}, {"Key", "results/items/items.json"}}));
+  EXPECT_EQ(r.body["world_size"], 2);
+  json items = json::parse(read_file(kStore / "cosmicai-data/results/items/items.json"));
+  json want = inline_plan.body["body"];
+  ASSERT_EQ(items.size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {  // the same plan, under this run's id
+    EXPECT_EQ(items[i]["RUN_ID"], r.body["run_id"]);
+    items[i].erase("RUN_ID");
+    want[i].erase("RUN_ID");
+  }
+  EXPECT_EQ(items, want);
+  for (const auto& dict : json::parse(read_file(kStore / "cosmicai-data/results/items/items.json"))) {
+    const Invoke i = invoke("cosmic-executor", dump_compact(dict));
+    ASSERT_FALSE(i.function_error()) << i.reply.body;
+  }
+  const Invoke s = invoke("resultSummary", dump_compact(r.body));
+  ASSERT_FALSE(s.function_error()) << s.reply.body;
+  EXPECT_EQ(s.body["body"]["received_ranks"], 2);
+  EXPECT_TRUE(s.body["body"]["complete"].get<bool>()) << s.body;
+}
+
 // === Errors ===
 
 TEST(LambdaRuntime, HandlerErrorIsPostedWithItsTypeAndTheEnvironmentStaysWarm) {
