@@ -319,6 +319,17 @@ TEST(LambdaRuntime, MalformedEventIsAnUnmarshalError) {
   EXPECT_EQ(next.body["errorType"], "InvalidPayload") << next.body;
 }
 
+TEST(LambdaRuntime, ContainerErrorFromTheApiMakesTheRuntimeExit) {
+  const Invoke first = invoke("summarize-container-error", "{}");  // a warm environment to lose
+  const Invoke r = invoke("summarize-container-error", "{}", {"X-Emulator-Post-Status: 500"});
+  ASSERT_TRUE(r.function_error()) << r.reply.body;
+  EXPECT_EQ(r.body["errorType"], "Runtime.ExitError") << r.body;
+  EXPECT_NE(r.body["errorMessage"].get<std::string>().find("exit status 1"), std::string::npos) << r.body;
+  const Invoke next = invoke("summarize-container-error", "{}");
+  EXPECT_TRUE(next.cold()) << "a fresh environment replaces the one that exited";
+  EXPECT_NE(next.environment(), r.environment());
+}
+
 struct InitCase {
   std::string function, error_type, message_part;
 };

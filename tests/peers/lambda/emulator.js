@@ -14,7 +14,8 @@
 //     (the body is the posted {errorType, errorMessage, stackTrace}, a timeout's body has no errorType,
 //     a crashed runtime gives Runtime.ExitError). 404 ResourceNotFoundException for an unknown name,
 //     400 InvalidRequestContentException for a body that is not JSON (unless X-Emulator-Raw: 1,
-//     which hands the bytes to the runtime as they are). X-Emulator-Timeout-Ms overrides the timeout.
+//     which hands the bytes to the runtime as they are). X-Emulator-Timeout-Ms overrides the timeout;
+//     X-Emulator-Post-Status: 500 answers the runtime's result POST with 500 (the runtime must exit).
 //     Reply headers X-Emulator-Environment (environment id) and X-Emulator-Cold (true on a cold start).
 //   GET /_emulator/log     every finished invocation and init error, with the headers the runtime sent
 // Runtime API (per environment): GET .../runtime/invocation/next (held until an event exists; headers
@@ -202,6 +203,9 @@ async function runtimeApi(env, req, res) {
     if (!inv || inv.id !== decodeURIComponent(m[1]) || inv.done) {
       return send(res, 403, { errorMessage: 'Invalid request ID', errorType: 'InvalidStateTransition' });
     }
+    if (inv.post_status === 500) {  // "Container error. Non-recoverable state. Runtime should exit promptly."
+      return send(res, 500, { errorMessage: 'injected container error', errorType: 'ServiceException' });
+    }
     if (m[2] === 'response') {
       if (body.length > MAX_RESPONSE) {
         return send(res, 413, { errorMessage: `Exceeded maximum allowed payload size (${MAX_RESPONSE} bytes).`, errorType: 'RequestEntityTooLarge' });
@@ -234,7 +238,10 @@ const server = http.createServer(async (req, res) => {
     }
   }
   const timeout = Number(req.headers['x-emulator-timeout-ms'] || fn.timeout_ms);
-  fn.queue.push({ id: crypto.randomUUID(), fn, event: body, res, timeout_ms: timeout, qualifier: url.searchParams.get('Qualifier') });
+  fn.queue.push({
+    id: crypto.randomUUID(), fn, event: body, res, timeout_ms: timeout, qualifier: url.searchParams.get('Qualifier'),
+    post_status: Number(req.headers['x-emulator-post-status'] || 0),
+  });
   dispatch(fn);
 });
 
