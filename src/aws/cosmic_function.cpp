@@ -121,8 +121,7 @@ FunctionInit init_cosmic_function(const LambdaSettings& s) {
   }
 
   init.registry = std::make_shared<functions::Registry>();
-  cosmic::register_cosmic_handlers(*init.registry,
-                                   std::make_shared<cosmic::CosmicRuntime>(std::move(config)));
+  cosmic::register_cosmic_handlers(*init.registry, std::make_shared<cosmic::CosmicRuntime>(std::move(config)));
   return init;
 }
 

@@ -28,9 +28,9 @@ std::string canonical_handler_name(const std::string& name);
 /// A started function: its handlers and the one this environment serves, or why it cannot start.
 struct FunctionInit {
   std::shared_ptr<functions::Registry> registry;
-  std::string handler;         ///< registered name served
-  std::string model_source;    ///< model loaded at start-up (infer only)
-  int threads = 0;             ///< intra-op threads per inference
+  std::string handler;               ///< registered name served
+  std::string model_source;          ///< model loaded at start-up (infer only)
+  int threads = 0;                   ///< intra-op threads per inference
   std::optional<ErrorReport> error;  ///< set when start-up failed
 };
 

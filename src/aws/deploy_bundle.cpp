@@ -104,7 +104,9 @@ Status copy_file(const fs::path& from, const fs::path& to, bool executable, std:
   }
   fs::create_directories(to.parent_path(), ec);
   fs::copy_file(from, to, fs::copy_options::overwrite_existing, ec);
-  if (ec) return make_error(ErrorCode::kIo, fmt::format("cannot copy {} to {}: {}", from.string(), to.string(), ec.message()));
+  if (ec)
+    return make_error(ErrorCode::kIo,
+                      fmt::format("cannot copy {} to {}: {}", from.string(), to.string(), ec.message()));
   fs::permissions(to, executable ? fs::perms(0755) : fs::perms(0644), ec);
   written.push_back(fs::relative(to, root).string());
   return {};
@@ -117,8 +119,7 @@ std::string pretty(const json& j) { return j.dump(2) + "\n"; }
 Status check_deploy_options(const DeployOptions& o) {
   auto bad = [](std::string what) -> Status { return make_error(ErrorCode::kInvalidArgument, std::move(what)); };
   if (o.out_dir.empty()) return bad("--out: the bundle folder is required");
-  if (!o.account.empty() &&
-      (o.account.size() != 12 || !std::all_of(o.account.begin(), o.account.end(), ::isdigit))) {
+  if (!o.account.empty() && (o.account.size() != 12 || !std::all_of(o.account.begin(), o.account.end(), ::isdigit))) {
     return bad(fmt::format("--account: must be 12 digits, got '{}'", o.account));
   }
   if (!std::regex_match(o.region, std::regex("[a-z]{2}(-gov)?-[a-z]+-[0-9]"))) {
@@ -140,9 +141,10 @@ Status check_deploy_options(const DeployOptions& o) {
       return bad(fmt::format("{}: 1 to 64 letters, digits, '-' or '_', got '{}'", opt, v));
     }
   }
-  for (const auto& [opt, v, lo, hi] :
-       {std::tuple{"--infer-memory-mb", o.infer_memory_mb, 128, 10240}, {"--helper-memory-mb", o.helper_memory_mb, 128, 10240},
-        {"--timeout-s", o.timeout_s, 1, 900}, {"--ephemeral-mb", o.ephemeral_mb, 512, 10240}}) {
+  for (const auto& [opt, v, lo, hi] : {std::tuple{"--infer-memory-mb", o.infer_memory_mb, 128, 10240},
+                                       {"--helper-memory-mb", o.helper_memory_mb, 128, 10240},
+                                       {"--timeout-s", o.timeout_s, 1, 900},
+                                       {"--ephemeral-mb", o.ephemeral_mb, 512, 10240}}) {
     if (v < lo || v > hi) return bad(fmt::format("{}: must be in [{}, {}], got {}", opt, lo, hi, v));
   }
   return {};
@@ -362,7 +364,8 @@ Result<std::vector<std::string>> write_aws_bundle(const DeployOptions& o) {
       if (s.size() < 3 || s.front() != '@' || s.back() != '@') return;
       const std::string marker = s.substr(1, s.size() - 2);
       if (marker.starts_with("policy:") || marker.starts_with("trust:")) {
-        const std::string name = marker.starts_with("policy:") ? marker.substr(7) + "-policy" : marker.substr(6) + "-trust";
+        const std::string name =
+            marker.starts_with("policy:") ? marker.substr(7) + "-policy" : marker.substr(6) + "-trust";
         auto it = policies.find(name);
         if (it == policies.end()) {
           problem = "cloudformation.json: unknown marker " + s;

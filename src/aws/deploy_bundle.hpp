@@ -11,11 +11,11 @@ namespace cosmicai::aws {
 
 /// What the bundle is made for. Defaults are the CloudFormation parameters' defaults.
 struct DeployOptions {
-  std::string out_dir;                 ///< where to write (created; existing files are replaced)
+  std::string out_dir;  ///< where to write (created; existing files are replaced)
   std::string region = "us-east-1";
-  std::string account;                 ///< 12 digits; empty: no *.rendered.json / state-machine.json
+  std::string account;  ///< 12 digits; empty: no *.rendered.json / state-machine.json
   std::string data_bucket = "cosmicai-data";
-  std::string data_prefix = "data";    ///< partitions under DATA_PREFIX/
+  std::string data_prefix = "data";       ///< partitions under DATA_PREFIX/
   std::string result_prefix = "results";  ///< results under RESULT_PREFIX/
   std::string state_machine_name = "cosmicai-workflow";
   std::string initialize_function = "cosmicai-initialize";

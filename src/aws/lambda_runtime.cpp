@@ -42,8 +42,8 @@ Outcome call_handler(const functions::Registry& registry, const std::string& han
     o.error.error_message = e.what();
   }
   if (!o.ok && o.error.stack_trace.empty()) {
-    o.error.stack_trace.push_back(fmt::format("cosmicai lambda-runtime: handler {} (request {})", handler,
-                                              ctx.request_id));
+    o.error.stack_trace.push_back(
+        fmt::format("cosmicai lambda-runtime: handler {} (request {})", handler, ctx.request_id));
   }
   return o;
 }
@@ -91,8 +91,8 @@ LoopEnd run_invocation_loop(RuntimeApiClient& client, const functions::Registry&
       event = json::parse(inv->body);
     } catch (const json::parse_error& e) {
       ErrorReport r{kUnmarshalError,
-                    fmt::format("event of request {} for {} is not JSON ({} bytes): {}", id, resolved,
-                                inv->body.size(), e.what()),
+                    fmt::format("event of request {} for {} is not JSON ({} bytes): {}", id, resolved, inv->body.size(),
+                                e.what()),
                     json::array()};
       if (post_error(r) == PostEnd::kFatal) return LoopEnd::kApiFailure;
       continue;

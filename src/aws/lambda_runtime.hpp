@@ -13,15 +13,15 @@
 namespace cosmicai::aws {
 
 /// Error types the runtime itself posts (handlers post their own, e.g. "NotFound").
-inline constexpr const char* kUnmarshalError = "Runtime.UnmarshalError";      ///< event is not JSON
-inline constexpr const char* kNoSuchHandler = "Runtime.NoSuchHandler";        ///< init: no or unknown function name
+inline constexpr const char* kUnmarshalError = "Runtime.UnmarshalError";       ///< event is not JSON
+inline constexpr const char* kNoSuchHandler = "Runtime.NoSuchHandler";         ///< init: no or unknown function name
 inline constexpr const char* kDeadlineExceeded = "CosmicAI.DeadlineExceeded";  ///< stopped before the deadline
 inline constexpr const char* kResponseTooLarge = "Function.ResponseSizeTooLarge";  ///< the API answered 413
 
 /// How the loop ends.
 enum class LoopEnd {
-  kApiFailure,     ///< the Runtime API was unreachable or answered 500: exit, Lambda restarts the runtime
-  kDeadlineExit,   ///< a handler outlived its deadline and could not be stopped: exit for a fresh environment
+  kApiFailure,       ///< the Runtime API was unreachable or answered 500: exit, Lambda restarts the runtime
+  kDeadlineExit,     ///< a handler outlived its deadline and could not be stopped: exit for a fresh environment
   kInvocationLimit,  ///< `max_invocations` served (tests)
 };
 

@@ -44,8 +44,7 @@ LambdaSettings LambdaSettings::from_environment(std::string& problems,
     s.handler = s.function_name;
     s.handler_source = "AWS_LAMBDA_FUNCTION_NAME";
   }
-  read_number("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE").c_str(), s.memory_mb,
-              problems);
+  read_number("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE").c_str(), s.memory_mb, problems);
   if (auto root = get("LAMBDA_TASK_ROOT"); !root.empty()) s.task_root = root;
   if (auto tmp = get("TMPDIR"); !tmp.empty()) s.tmp_dir = tmp;
   s.store = get("COSMICAI_STORE");

@@ -22,14 +22,14 @@ struct LambdaSettings {
   std::string handler_source;  ///< where `handler` came from, for error messages
   std::string function_name;   ///< AWS_LAMBDA_FUNCTION_NAME
   int memory_mb = 0;           ///< AWS_LAMBDA_FUNCTION_MEMORY_SIZE (0 = unknown)
-  std::string task_root = "/var/task";  ///< LAMBDA_TASK_ROOT: the code folder (the image bakes the model in model/)
-  std::string tmp_dir = "/tmp";         ///< TMPDIR, else /tmp: the only writable place on Lambda
-  std::string store;           ///< COSMICAI_STORE: object store URI (s3:// on AWS)
-  std::string model;           ///< COSMICAI_MODEL: model source; empty = a model file in TASK_ROOT/model/
-  int threads = 0;             ///< COSMICAI_THREADS: intra-op threads; 0 = the vCPUs of `memory_mb`
-  std::uint64_t model_seed = 0;  ///< COSMICAI_MODEL_SEED: seed of the built-in model's weights
+  std::string task_root = "/var/task";     ///< LAMBDA_TASK_ROOT: the code folder (the image bakes the model in model/)
+  std::string tmp_dir = "/tmp";            ///< TMPDIR, else /tmp: the only writable place on Lambda
+  std::string store;                       ///< COSMICAI_STORE: object store URI (s3:// on AWS)
+  std::string model;                       ///< COSMICAI_MODEL: model source; empty = a model file in TASK_ROOT/model/
+  int threads = 0;                         ///< COSMICAI_THREADS: intra-op threads; 0 = the vCPUs of `memory_mb`
+  std::uint64_t model_seed = 0;            ///< COSMICAI_MODEL_SEED: seed of the built-in model's weights
   std::int64_t deadline_margin_ms = 1000;  ///< COSMICAI_DEADLINE_MARGIN_MS: stop this long before the deadline
-  bool has_aws_credentials = false;  ///< AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY both set
+  bool has_aws_credentials = false;        ///< AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY both set
 
   /// Read the settings through `getenv` (std::getenv by default). Malformed numbers are
   /// reported in `problems` ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE: 'abc' is not an integer").

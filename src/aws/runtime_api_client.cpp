@@ -76,8 +76,8 @@ Result<Invocation> RuntimeApiClient::next() {
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &headers);
   const CURLcode rc = curl_easy_perform(curl);
   if (rc != CURLE_OK) {
-    return make_error(ErrorCode::kUnavailable, fmt::format("Runtime API {} unreachable: GET {}: {}", endpoint_, url,
-                                                           curl_easy_strerror(rc)));
+    return make_error(ErrorCode::kUnavailable,
+                      fmt::format("Runtime API {} unreachable: GET {}: {}", endpoint_, url, curl_easy_strerror(rc)));
   }
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
@@ -88,8 +88,9 @@ Result<Invocation> RuntimeApiClient::next() {
   Invocation inv;
   inv.request_id = headers["lambda-runtime-aws-request-id"];
   if (inv.request_id.empty()) {
-    return make_error(ErrorCode::kUnavailable,
-                      fmt::format("Runtime API {}: GET {} gave no Lambda-Runtime-Aws-Request-Id header", endpoint_, url));
+    return make_error(
+        ErrorCode::kUnavailable,
+        fmt::format("Runtime API {}: GET {} gave no Lambda-Runtime-Aws-Request-Id header", endpoint_, url));
   }
   if (auto it = headers.find("lambda-runtime-deadline-ms"); it != headers.end() && !it->second.empty()) {
     try {
@@ -131,8 +132,8 @@ Result<PostReply> RuntimeApiClient::post(const std::string& path, const std::str
   const CURLcode rc = curl_easy_perform(curl);
   curl_slist_free_all(headers);
   if (rc != CURLE_OK) {
-    return make_error(ErrorCode::kUnavailable, fmt::format("Runtime API {} unreachable: POST {}: {}", endpoint_, url,
-                                                           curl_easy_strerror(rc)));
+    return make_error(ErrorCode::kUnavailable,
+                      fmt::format("Runtime API {} unreachable: POST {}: {}", endpoint_, url, curl_easy_strerror(rc)));
   }
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply.status);
   return reply;

@@ -11,11 +11,11 @@ namespace cosmicai::aws {
 
 /// One event handed out by `GET /runtime/invocation/next`.
 struct Invocation {
-  std::string request_id;     ///< Lambda-Runtime-Aws-Request-Id
+  std::string request_id;        ///< Lambda-Runtime-Aws-Request-Id
   std::int64_t deadline_ms = 0;  ///< Lambda-Runtime-Deadline-Ms (Unix epoch ms; 0 if absent)
-  std::string function_arn;   ///< Lambda-Runtime-Invoked-Function-Arn
-  std::string trace_id;       ///< Lambda-Runtime-Trace-Id
-  std::string body;           ///< the event, raw bytes
+  std::string function_arn;      ///< Lambda-Runtime-Invoked-Function-Arn
+  std::string trace_id;          ///< Lambda-Runtime-Trace-Id
+  std::string body;              ///< the event, raw bytes
 };
 
 /// An error as the Runtime API takes it: the body {errorMessage, errorType, stackTrace} and the
@@ -30,7 +30,7 @@ struct ErrorReport {
 
 /// What a POST got back.
 struct PostReply {
-  long status = 0;   ///< HTTP status (202 accepted, 400, 403, 413, 500)
+  long status = 0;  ///< HTTP status (202 accepted, 400, 403, 413, 500)
   std::string body;
 };
 

@@ -112,7 +112,9 @@ HttpReply http(const std::string& url, const std::string* post_body, const std::
 
 std::string emulator() {
   const std::string port = read_file(kLambdaDir / "emu/port");
-  if (port.empty()) ADD_FAILURE() << "no emulator port file in " << kLambdaDir / "emu" << " (fixture not started?)";
+  if (port.empty())
+    ADD_FAILURE() << "no emulator port file in " << kLambdaDir / "emu"
+                  << " (fixture not started?)";
   return "127.0.0.1:" + port;
 }
 
@@ -164,10 +166,11 @@ void put_partitions(const fs::path& root, const std::string& prefix, int files) 
 }
 
 json payload(const std::string& prefix, const std::string& result_path, int files, int world) {
-  return json{{"bucket", "cosmicai-data"},  {"file_limit", std::to_string(files)}, {"batch_size", 16},
-              {"object_type", "folder"},    {"S3_object_name", "code"},            {"script", "unused"},
-              {"result_path", result_path}, {"data_bucket", "cosmicai-data"},      {"data_prefix", prefix},
-              {"world_size", world}};
+  return json{{"bucket", "cosmicai-data"},  {"file_limit", std::to_string(files)},
+              {"batch_size", 16},           {"object_type", "folder"},
+              {"S3_object_name", "code"},   {"script", "unused"},
+              {"result_path", result_path}, {"data_bucket", "cosmicai-data"},
+              {"data_prefix", prefix},      {"world_size", world}};
 }
 
 // === Cold start, warm invocations, each handler ===
@@ -201,8 +204,8 @@ TEST(LambdaRuntime, InitializeColdThenWarmWithTheSeedsShardPlan) {
     const json rec = record_of("request_id", r.request_id());
     std::string env_name = r.environment();
     env_name.replace(env_name.find('#'), 1, "-");
-    const std::string start_line = "START RequestId: " + r.request_id() + " Version: $LATEST _X_AMZN_TRACE_ID: " +
-                                   rec["trace_id"].get<std::string>();
+    const std::string start_line = "START RequestId: " + r.request_id() +
+                                   " Version: $LATEST _X_AMZN_TRACE_ID: " + rec["trace_id"].get<std::string>();
     std::string log;
     for (int tries = 0; tries < 50; ++tries) {  // the runtime's stderr reaches the log file asynchronously
       log = read_file(kLambdaDir / "emu" / (env_name + ".log"));
@@ -339,7 +342,8 @@ TEST(LambdaRuntime, InitErrorsArePostedToInitErrorWithANamedType) {
       {"infer-no-model", "CosmicAI.ModelNotFound", "empty-task-root/model holds neither model.pt nor a *.ts.pt"},
       {"summarize-s3-no-credentials", "CosmicAI.MissingCredentials", "AWS_ACCESS_KEY_ID"},
       {"unnamed", "Runtime.NoSuchHandler", "missing function name"},
-      {"no-such-handler", "Runtime.NoSuchHandler", "no handler named 'no-such-handler' (from AWS_LAMBDA_FUNCTION_NAME)"},
+      {"no-such-handler", "Runtime.NoSuchHandler",
+       "no handler named 'no-such-handler' (from AWS_LAMBDA_FUNCTION_NAME)"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.function);
@@ -393,9 +397,9 @@ TEST(StepFunctionsOverLambda, SeedsMachineGivesTheSameResultsAsTheLocalRun) {
   const std::string base = std::string(COSMICAI_BINARY) + " run " + quote(kMachine.string()) + " --input " +
                            quote(input.string()) + " --time-scale 0 ";
   const std::string ep = "lambda://" + emulator();
-  const auto remote = run(base + "--store " + quote("file://" + local.string() + "/unused") +
-                          " --function data-parallel-init=" + ep + " --function cosmic-executor=" + ep +
-                          " --function resultSummary=" + ep);
+  const auto remote =
+      run(base + "--store " + quote("file://" + local.string() + "/unused") + " --function data-parallel-init=" + ep +
+          " --function cosmic-executor=" + ep + " --function resultSummary=" + ep);
   const auto here = run(base + "--store " + quote("file://" + local.string()) + " --model builtin --threads 1");
   ASSERT_EQ(remote.exit_code, 0) << remote.out;
   ASSERT_EQ(here.exit_code, 0) << here.out;

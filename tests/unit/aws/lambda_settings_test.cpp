@@ -51,9 +51,9 @@ TEST(LambdaSettings, CredentialsNeedBothKeys) {
 
 TEST(LambdaSettings, MalformedNumbersAreNamed) {
   std::string problems;
-  auto s = from({{"AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "3008"}, {"COSMICAI_THREADS", "-2"},
-                 {"COSMICAI_DEADLINE_MARGIN_MS", "1s"}},
-                problems);
+  auto s = from(
+      {{"AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "3008"}, {"COSMICAI_THREADS", "-2"}, {"COSMICAI_DEADLINE_MARGIN_MS", "1s"}},
+      problems);
   EXPECT_EQ(s.memory_mb, 3008);
   EXPECT_NE(problems.find("COSMICAI_THREADS: '-2'"), std::string::npos) << problems;
   EXPECT_NE(problems.find("COSMICAI_DEADLINE_MARGIN_MS: '1s'"), std::string::npos) << problems;
@@ -87,7 +87,8 @@ TEST(CosmicFunction, MissingNameAndMissingStoreAreInitErrors) {
 
 TEST(InvokeClient, EndpointMustBeLambdaHostPort) {
   EXPECT_TRUE(make_invoke_api_handler("lambda://127.0.0.1:9001", "f").ok());
-  for (const char* bad : {"http://127.0.0.1:9001", "lambda://", "lambda://host", "lambda://host:port", "lambda://h:1/x"}) {
+  for (const char* bad :
+       {"http://127.0.0.1:9001", "lambda://", "lambda://host", "lambda://host:port", "lambda://h:1/x"}) {
     auto h = make_invoke_api_handler(bad, "f");
     ASSERT_FALSE(h.ok()) << bad;
     EXPECT_NE(h.error().message.find("expected lambda://HOST:PORT"), std::string::npos) << h.error().message;
