@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <thread>
 
@@ -95,6 +96,12 @@ FunctionInit init_cosmic_function(const LambdaSettings& s) {
   if (s.memory_mb > 0) config.pricing.memory_mb = s.memory_mb;
 
   if (init.handler == cosmic::kInferFunction) {
+    // The LibTorch model library ships in the code folder beside the binary; name it for the loader,
+    // which otherwise finds "beside the executable" through /proc/self/exe (absent in a bare chroot).
+    const fs::path library = fs::path(s.task_root) / "libcosmicai_model.so";
+    if (!std::getenv("COSMICAI_MODEL_LIBRARY") && fs::is_regular_file(library, ec)) {
+      ::setenv("COSMICAI_MODEL_LIBRARY", library.c_str(), 0);
+    }
     const fs::path model_dir = fs::path(s.task_root) / "model";
     std::string source = s.model;
     if (source.empty()) {

@@ -36,6 +36,8 @@ if [ "$(id -u)" = 0 ]; then
 fi
 umoci repack --image "$work/oci:cosmicai" "$work/bundle"
 umoci config --image "$work/oci:cosmicai" --config.entrypoint /var/task/bootstrap --config.cmd infer \
-  --config.workingdir /var/task --config.env LAMBDA_TASK_ROOT=/var/task --architecture amd64 --os linux
+  --config.workingdir /var/task --config.env LAMBDA_TASK_ROOT=/var/task \
+  --config.env COSMICAI_MODEL_LIBRARY=/var/task/libcosmicai_model.so \
+  --config.env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --architecture amd64 --os linux
 umoci gc --layout "$work/oci"
 echo "== done: OCI image $work/oci:cosmicai ($(du -sh "$work/oci" | cut -f1))"
