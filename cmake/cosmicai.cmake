@@ -22,10 +22,11 @@ function(cosmicai_unit_test sub)
   endif()
   add_executable(unit_${sub} ${srcs})
   target_link_libraries(unit_${sub} PRIVATE ${ARGN} GTest::gtest GTest::gtest_main)
+  target_include_directories(unit_${sub} PRIVATE ${CMAKE_SOURCE_DIR}/tests)
   target_compile_definitions(unit_${sub} PRIVATE
     COSMICAI_SOURCE_DIR="${CMAKE_SOURCE_DIR}"
-    COSMICAI_SHARED_DIR="${COSMICAI_SHARED_DIR}"
     COSMICAI_BINARY="$<TARGET_FILE:cosmicai>")
+  cosmicai_fixture_definitions(unit_${sub})
   add_dependencies(unit_${sub} cosmicai)
   gtest_discover_tests(unit_${sub} TEST_PREFIX "${sub}." DISCOVERY_TIMEOUT 60
                        PROPERTIES TIMEOUT 300)

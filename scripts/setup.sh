@@ -20,10 +20,21 @@ missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# apt's output (debconf and apt-utils notices on stderr included) goes to a log that is shown only
+# when a step fails.
+apt_log=$(mktemp "${TMPDIR:-/tmp}/cosmicai-setup-apt.XXXXXX")
+trap 'rm -f "$apt_log"' EXIT
+apt_quiet() {
+  if ! $SUDO env DEBIAN_FRONTEND=noninteractive "$@" >>"$apt_log" 2>&1; then
+    echo "setup: failed: $*" >&2
+    cat "$apt_log" >&2
+    exit 1
+  fi
+}
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}" >&2
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt_quiet apt-get update -q
+  apt_quiet apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
 # LibTorch uses whatever BLAS the alternatives point at; make it OpenBLAS (the

@@ -6,15 +6,18 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <random>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "common/json.hpp"
+#include "cosmicai_reference_model_status.hpp"
 #include "model/gemm_probe.hpp"
 #include "model/model_runner.hpp"
 
@@ -92,7 +95,18 @@ Args parse_args(int argc, char** argv) {
   return a;
 }
 
-std::string ref_dir() { return std::string(COSMICAI_SHARED_DIR) + "/reference/astromae"; }
+// The seed-0 reference model that the build generates (cmake/fixtures.cmake) and the project's
+// PyTorch definition of the model that generated it.
+std::string reference_model() {
+  const std::string path = COSMICAI_REFERENCE_MODEL;
+  if (!std::filesystem::is_regular_file(path)) {
+    const std::string why = COSMICAI_REFERENCE_MODEL_MISSING;
+    throw std::runtime_error("reference model " + path + " is missing: " +
+                             (why.empty() ? std::string("build the target cosmicai_reference_model") : why));
+  }
+  return path;
+}
+std::string model_definition_dir() { return std::string(COSMICAI_FIXTURES_DIR) + "/astromae/model"; }
 
 std::string cpu_model() {
   std::ifstream f("/proc/cpuinfo");
@@ -109,7 +123,7 @@ double median(std::vector<double> v) {
 
 model::ModelOptions variant_options(const std::string& variant, int threads, std::int64_t batch) {
   model::ModelOptions o;
-  o.source = "builtin:" + ref_dir() + "/astromae_seed0.ts.pt";
+  o.source = "builtin:" + reference_model();
   o.threads = threads;
   o.batch_size = batch;
   if (variant == "aten")
@@ -117,7 +131,7 @@ model::ModelOptions variant_options(const std::string& variant, int threads, std
   else if (variant == "bf16")
     o.precision = "bf16";
   else if (variant == "torchscript")
-    o.source = ref_dir() + "/astromae_seed0.ts.pt";
+    o.source = reference_model();
   else if (variant != "default")
     throw std::invalid_argument("unknown variant " + variant);
   return o;
@@ -150,9 +164,9 @@ std::map<std::pair<int, std::int64_t>, double> run_python(const Args& a, const s
   for (auto b : a.batches) batches += (batches.empty() ? "" : ",") + std::to_string(b);
   const std::string env = coretype.empty() ? "" : "OPENBLAS_CORETYPE=" + coretype + " ";
   const std::string cmd = fmt::format(
-      "{}{} {}/bench/inference/pytorch_eager.py --ref {} --threads {} --batches {} "
+      "{}{} {}/bench/inference/pytorch_eager.py --model-dir {} --weights {} --threads {} --batches {} "
       "--min-time {} --repeats 1",
-      env, a.python, COSMICAI_SOURCE_DIR, ref_dir(), threads, batches, a.min_time);
+      env, a.python, COSMICAI_SOURCE_DIR, model_definition_dir(), reference_model(), threads, batches, a.min_time);
   std::fprintf(stderr, "running: %s\n", cmd.c_str());
   FILE* p = popen(cmd.c_str(), "r");
   if (p == nullptr) throw std::runtime_error("cannot run " + cmd);

@@ -1,10 +1,12 @@
 #!/usr/bin/python3
-"""PyTorch-eager baseline for bench_inference: AstroMAE from the reference astromae.py with the
-reference weights, timed like the C++ side (same batches, threads, inputs, repeats).
+"""PyTorch-eager baseline for bench_inference: AstroMAE from the project's astromae.py
+(tests/fixtures/astromae/model) with the reference weights, timed like the C++ side (same batches,
+threads, inputs, repeats).
 
 Prints one JSON object per (threads, batch): {"threads", "batch", "samples_per_s" (median),
 "runs": [...]}. Usage:
-  /usr/bin/python3 pytorch_eager.py --ref DIR --threads 1,2 --batches 1,32,128,512 --min-time 1.5 --repeats 3
+  /usr/bin/python3 pytorch_eager.py --model-dir tests/fixtures/astromae/model \
+      --weights build/fixtures/astromae_seed0.ts.pt --threads 1,2 --batches 1,32,128,512 --min-time 1.5 --repeats 3
 """
 import argparse
 import json
@@ -17,17 +19,18 @@ import torch
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--ref', required=True, help='shared/reference/astromae folder')
+    ap.add_argument('--model-dir', required=True, help='folder of astromae.py (tests/fixtures/astromae/model)')
+    ap.add_argument('--weights', required=True, help='TorchScript reference model (build/fixtures/astromae_seed0.ts.pt)')
     ap.add_argument('--threads', default='1,2')
     ap.add_argument('--batches', default='1,32,128,512')
     ap.add_argument('--min-time', type=float, default=1.5)
     ap.add_argument('--repeats', type=int, default=3)
     args = ap.parse_args()
-    sys.path.insert(0, args.ref)
+    sys.path.insert(0, args.model_dir)
     import astromae  # noqa: E402
 
     model = astromae.build(0, two_input=True)
-    ts = torch.jit.load(f'{args.ref}/astromae_seed0.ts.pt')
+    ts = torch.jit.load(args.weights)
     model.load_state_dict(ts.state_dict(), strict=True)
     model.eval()
     gen = torch.Generator().manual_seed(7)

@@ -143,12 +143,14 @@ std::vector<ValidationError> check_supported(const StateMachine& machine) {
       if (t.resource_kind == ResourceKind::kUnsupported) {
         out.push_back({s.pointer + "/Resource",
                        "resource \"" + t.resource +
-                           "\" is not supported (supported: arn:aws:states:::lambda:invoke and Lambda function ARNs)"});
+                           "\" is not supported (supported: arn:aws:states:::lambda:invoke, Lambda function ARNs "
+                           "and arn:aws:states:::aws-sdk:SERVICE:ACTION)"});
       }
     } else if (s.type == StateType::kMap) {
       const auto& m = static_cast<const MapState&>(s);
-      if (m.item_reader) out.push_back({s.pointer + "/ItemReader", "ItemReader is not supported (items must be inline)"});
-      if (m.result_writer) out.push_back({s.pointer + "/ResultWriter", "ResultWriter is not supported"});
+      if (m.item_reader && m.item_reader->input_type == ItemInputType::kParquet) {
+        out.push_back({s.pointer + "/ItemReader/ReaderConfig/InputType", "InputType PARQUET is not supported"});
+      }
     }
   });
   return out;

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <functional>
 #include <regex>
+#include <set>
 
 #include "aws/embedded_files.hpp"
 #include "cosmic/handlers.hpp"
@@ -151,59 +152,32 @@ Status check_deploy_options(const DeployOptions& o) {
 }
 
 Result<json> make_state_machine(bool item_reader) {
-  auto machine = embedded_json("examples/cosmic-ai/cai-state-machine.json");
+  const char* source = item_reader ? "examples/cosmic-ai/cai-state-machine-itemreader.json"
+                                   : "examples/cosmic-ai/cai-state-machine.json";
+  auto machine = embedded_json(source);
   if (!machine) return machine.error();
   json def = std::move(*machine);
   const std::map<std::string, std::string> arn_of = {{cosmic::kInitializeFunction, "InitializeFunctionArn"},
                                                      {cosmic::kInferFunction, "InferFunctionArn"},
                                                      {cosmic::kSummarizeFunction, "SummarizeFunctionArn"}};
-  std::string problem, initialize_state;
+  std::string problem;
+  std::set<std::string> replaced;
   for_each_state(def["States"], [&](const std::string& name, json& s) {
     if (s.value("Type", "") != "Task" || !s.contains("Parameters") || !s["Parameters"].contains("FunctionName")) return;
     const auto ref = functions::parse_function_ref(s["Parameters"]["FunctionName"].get<std::string>());
     auto it = arn_of.find(ref.name);
     if (it == arn_of.end()) {
-      problem = fmt::format("state {} calls {}, not one of the workflow's functions", name, ref.name);
+      problem = fmt::format("{}: state {} calls {}, not one of the workflow's functions", source, name, ref.name);
       return;
     }
     s["Parameters"]["FunctionName"] = "${" + it->second + "}" + (ref.qualifier.empty() ? "" : ":" + ref.qualifier);
-    if (ref.name == cosmic::kInitializeFunction) initialize_state = name;
+    replaced.insert(it->second);
   });
   if (!problem.empty()) return make_error(ErrorCode::kInternal, problem);
-  if (!item_reader) return def;
-
-  if (initialize_state.empty() || def.value("StartAt", "") != initialize_state) {
-    return make_error(ErrorCode::kInternal, "the seeds' machine does not start with its Initialize task");
+  if (replaced.size() != arn_of.size()) {
+    return make_error(ErrorCode::kInternal,
+                      fmt::format("{}: calls {} of the 3 workflow functions", source, replaced.size()));
   }
-  // Ask Initialize to write the rank list to S3 instead of returning it.
-  const std::string pass = "Rank List To S3";
-  json states = json::object();
-  states[pass] = {{"Type", "Pass"},
-                  {"Comment", "Initialize writes the rank list to S3 (items_output) for the Map's ItemReader"},
-                  {"Result", "s3"},
-                  {"ResultPath", "$.items_output"},
-                  {"Next", initialize_state}};
-  for (auto it = def["States"].begin(); it != def["States"].end(); ++it) states[it.key()] = it.value();
-  bool found_map = false;
-  for (auto it = states.begin(); it != states.end(); ++it) {
-    json& s = it.value();
-    if (s.value("Type", "") != "Map") continue;
-    found_map = true;
-    s.erase("ItemsPath");
-    if (s.contains("Iterator")) {  // the current name of the field in Distributed mode
-      s["ItemProcessor"] = s["Iterator"];
-      s.erase("Iterator");
-    }
-    s["ItemReader"] = {{"Resource", "arn:aws:states:::s3:getObject"},
-                       {"ReaderConfig", {{"InputType", "JSON"}}},
-                       {"Parameters", {{"Bucket.$", "$.items.Bucket"}, {"Key.$", "$.items.Key"}}}};
-    s["ResultWriter"] = {{"Resource", "arn:aws:states:::s3:putObject"},
-                         {"Parameters", {{"Bucket.$", "$.data_bucket"}, {"Prefix.$", "$.result_path"}}}};
-  }
-  if (!found_map) return make_error(ErrorCode::kInternal, "the seeds' machine has no Map state");
-  def["StartAt"] = pass;
-  def["States"] = std::move(states);
-  def["Comment"] = def.value("Comment", std::string()) + " (ItemReader/ResultWriter variant)";
   return def;
 }
 

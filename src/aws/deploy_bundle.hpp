@@ -35,13 +35,11 @@ struct DeployOptions {
 /// Check the options; errors name the option ("--account: must be 12 digits, got '12'").
 Status check_deploy_options(const DeployOptions& options);
 
-/// Return the seeds' state machine with every lambda:invoke FunctionName replaced by
+/// Return the seeds' state machine (examples/cosmic-ai/cai-state-machine.json), or with
+/// `item_reader` the workflow past the 256 KiB state limit (cai-state-machine-itemreader.json:
+/// Initialize writes the rank list to the store, the Distributed Map reads it with an ItemReader
+/// and exports results with a ResultWriter), with every lambda:invoke FunctionName replaced by
 /// `${InitializeFunctionArn}`, `${InferFunctionArn}` or `${SummarizeFunctionArn}` (qualifier kept).
-/// `item_reader`: the variant past the 256 KiB payload limit: a Pass state sets
-/// `items_output: "s3"` before Initialize (which then writes the rank list to S3), the Map reads
-/// it with an ItemReader (s3:getObject, JSON) instead of `ItemsPath: $.body` (its `Iterator` named
-/// `ItemProcessor`, the field's current name), and writes its
-/// results with a ResultWriter under the run's result_path.
 Result<json> make_state_machine(bool item_reader);
 
 /// Replace every `${NAME}` in every string of `doc` from `values`; an unknown NAME is an error.

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "functions/registry.hpp"
+#include "storage/object_store.hpp"
 
 namespace cosmicai::cli {
 
@@ -25,11 +26,14 @@ std::vector<Command>& commands();
 /// A source of Task handlers for `cosmicai run` and friends (e.g. the Cosmic AI
 /// workflow's data-parallel-init / cosmic-executor / resultSummary).
 /// `add_options` adds the provider's options to a subcommand; `install` binds its
-/// handlers once options are parsed.
+/// handlers once options are parsed; `store` (optional, called after `install`) returns the object
+/// store those handlers use, which `run` also gives the engine for ItemReader, ResultWriter and
+/// aws-sdk:s3 tasks.
 struct FunctionProvider {
   std::string name;
   std::function<void(CLI::App& sub)> add_options;
   std::function<void(functions::Registry& registry)> install;
+  std::function<std::shared_ptr<storage::ObjectStore>()> store;
 };
 
 /// Register a provider; call from a static initialiser.

@@ -65,14 +65,23 @@ CosmicOptions& provider_options() {
   return options;
 }
 
+/// The store the installed handlers use (set by install).
+std::shared_ptr<storage::ObjectStore>& provider_store() {
+  static std::shared_ptr<storage::ObjectStore> store;
+  return store;
+}
+
 const bool kRegistered = register_function_provider(FunctionProvider{
     "cosmic",
     [](CLI::App& sub) { add_cosmic_options(sub, provider_options()); },
     [](functions::Registry& registry) {
       auto progress = std::make_shared<cosmic::Progress>(cosmic::stderr_is_terminal());
-      auto runtime = std::make_shared<cosmic::CosmicRuntime>(make_cosmic_config(provider_options(), progress));
+      auto config = make_cosmic_config(provider_options(), progress);
+      provider_store() = config.store;
+      auto runtime = std::make_shared<cosmic::CosmicRuntime>(std::move(config));
       cosmic::register_cosmic_handlers(registry, std::move(runtime));
-    }});
+    },
+    [] { return provider_store(); }});
 
 }  // namespace
 }  // namespace cosmicai::cli

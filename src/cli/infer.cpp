@@ -33,7 +33,9 @@ json select_rank_dict(cosmic::CosmicRuntime& rt, const json& in, std::int64_t ra
   } else if (in.is_object() && in.contains("body") && in.at("body").is_array()) {
     body = in.at("body");
   } else {
-    auto planned = rt.initialize(in);  // an execution payload: plan it (nothing is written)
+    json plan = in;
+    if (plan.is_object()) plan.erase("items_key");  // plan in memory: write no item file
+    auto planned = rt.initialize(plan);  // an execution payload: plan it (nothing is written)
     if (!planned) fail(planned.error().message);
     body = planned->at("body");
   }

@@ -8,6 +8,7 @@
 #include "cli/command.hpp"
 #include "common/json.hpp"
 #include "engine/engine.hpp"
+#include "engine/map_io/store_resolver.hpp"
 #include "functions/registry.hpp"
 
 namespace cosmicai::cli {
@@ -76,6 +77,14 @@ void run_run(const RunOptions& opts) {
   engine::EngineOptions eopts;
   eopts.workers = opts.workers;
   eopts.time_scale = opts.time_scale;
+  // ItemReader, ResultWriter and aws-sdk:s3 tasks use the handlers' store (--store).
+  for (auto& p : function_providers()) {
+    if (!p.store) continue;
+    if (auto store = p.store()) {
+      eopts.stores = engine::single_store_resolver(std::move(store));
+      break;
+    }
+  }
   engine::Engine engine(registry, eopts);
   engine::ExecutionOptions xopts;
   xopts.name = opts.name;
@@ -113,7 +122,7 @@ const bool kRegistered = register_command(Command{"run", [](CLI::App& app) {
       "{\"status\":\"FAILED\"|\"TIMED_OUT\",\"error\":...,\"cause\":...}.\n"
       "Exit status: 0 succeeded, 1 failed or timed out, 2 bad usage, malformed JSON or invalid definition.\n\n"
       "Example:\n"
-      "  cosmicai run ../shared/mission/cai-state-machine.json --input payload.json \\\n"
+      "  cosmicai run examples/cosmic-ai/cai-state-machine.json --input payload.json \\\n"
       "      --function data-parallel-init='python3 init.py' --time-scale 0 --history history.json");
   sub->callback([opts] { run_run(*opts); });
 }});

@@ -38,7 +38,7 @@ const bool kRegistered = register_command(Command{"validate", [](CLI::App& app) 
   sub->footer(
       "Exit status: 0 valid, 2 invalid or unreadable.\n\n"
       "Example:\n"
-      "  cosmicai validate ../shared/mission/cai-state-machine.json\n"
+      "  cosmicai validate examples/cosmic-ai/cai-state-machine.json\n"
       "  # prints \"valid\", or one line per problem with its JSON pointer:\n"
       "  # def.json: /States/Fetch/Retry/0/MaxAttempts: must be a non-negative integer, got -1");
   sub->callback([opts] { run_validate(*opts); });

@@ -15,8 +15,9 @@ CosmicRuntime::CosmicRuntime(CosmicConfig config)
 Result<json> CosmicRuntime::initialize(const json& event) {
   auto r = cosmic::initialize(*config_.store, event);
   if (r && config_.progress) {
-    config_.progress->expect_ranks(r->contains("body") ? static_cast<std::int64_t>(r->at("body").size())
-                                                       : r->at("world_size").get<std::int64_t>());
+    const json& body = r->at("body");
+    config_.progress->expect_ranks(body.is_array() ? static_cast<std::int64_t>(body.size())
+                                                   : body.at("world_size").get<std::int64_t>());
   }
   return r;
 }

@@ -98,8 +98,17 @@ Result<InitPayload> parse_init_payload(const json& event) {
     if (m.empty()) return invalid("payload /model: must not be empty");
     p.model = m;
   }
+  if (event.contains("items_key") && !event.at("items_key").is_null()) {
+    std::string k;
+    if (auto s = str("items_key", k, false); !s) return s.error();
+    if (k.empty() || k.front() == '/' || k.back() == '/') {
+      return invalid(fmt::format("payload /items_key: must be an object key (not empty, no leading or trailing '/'), "
+                                 "got \"{}\"", k));
+    }
+    p.items_key = k;
+  }
   static const char* kKnown[] = {"bucket", "file_limit", "batch_size", "object_type", "S3_object_name", "script",
-                                 "result_path", "data_bucket", "data_prefix", "world_size", "model"};
+                                 "result_path", "data_bucket", "data_prefix", "world_size", "model", "items_key"};
   for (auto it = event.begin(); it != event.end(); ++it) {
     bool known = false;
     for (const char* k : kKnown) known = known || it.key() == k;

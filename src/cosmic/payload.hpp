@@ -25,6 +25,10 @@ struct InitPayload {
   std::string data_prefix;     ///< `data_prefix`
   std::optional<std::int64_t> world_size;  ///< `world_size`, string or number; absent = one rank per file
   std::optional<std::string> model;        ///< `model`: model source for every rank (see ModelOptions::source)
+  /// `items_key`: write the rank dictionaries to DATA_BUCKET/items_key (a JSON array) and return only where
+  /// they are, for a Map with an ItemReader (no 256 KiB payload limit on the number of ranks). Absent: the
+  /// seeds' behaviour, the rank dictionaries in the output's `body`.
+  std::optional<std::string> items_key;
   json extra = json::object();             ///< every other field, in input order
 };
 

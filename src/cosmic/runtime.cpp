@@ -14,9 +14,16 @@ ComputeGate::ComputeGate(int slots) : slots_(std::max(1, slots)), free_(slots_) 
 
 ComputeGate::Slot ComputeGate::acquire() {
   std::unique_lock lock(mu_);
+  ++waiting_;
   cv_.wait(lock, [this] { return free_ > 0; });
+  --waiting_;
   --free_;
   return Slot(this);
+}
+
+int ComputeGate::waiting() const {
+  std::lock_guard lock(mu_);
+  return waiting_;
 }
 
 ComputeGate::Slot::~Slot() {

@@ -45,11 +45,14 @@ class ComputeGate {
   /// Block until a slot is free and take it.
   Slot acquire();
   int slots() const { return slots_; }
+  /// Return how many callers are blocked in acquire() now (for progress and tests).
+  int waiting() const;
 
  private:
   const int slots_;
   int free_;
-  std::mutex mu_;
+  int waiting_ = 0;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
 };
 

@@ -73,18 +73,7 @@ json make_rank_dicts(const InitPayload& p, const std::vector<std::vector<std::st
 Result<json> initialize(storage::ObjectStore& store, const json& event) {
   auto parsed = parse_init_payload(event);
   if (!parsed) return parsed.error();
-  InitPayload& p = *parsed;
-  // items_output "s3": the rank list goes to the store for a Distributed Map's ItemReader.
-  bool items_to_store = false;
-  if (p.extra.contains("items_output")) {
-    const json& v = p.extra["items_output"];
-    if (v != "s3" && v != "inline") {
-      return make_error(ErrorCode::kInvalidArgument,
-                        fmt::format("payload /items_output: must be \"s3\" or \"inline\", got {}", dump_compact(v)));
-    }
-    items_to_store = v == "s3";
-    p.extra.erase("items_output");
-  }
+  const InitPayload& p = *parsed;
   auto files = list_partitions(store, p.data_bucket, p.data_prefix);
   if (!files) return files.error();
   const auto available = static_cast<std::int64_t>(files->size());
@@ -99,20 +88,22 @@ Result<json> initialize(storage::ObjectStore& store, const json& event) {
   const std::int64_t world = p.world_size.value_or(static_cast<std::int64_t>(files->size()));
   const auto shards = plan_shards(*files, world);
   const std::string run_id = new_run_id();
-  json ranks = make_rank_dicts(p, shards, run_id);
-  if (!items_to_store) return json{{"statusCode", 200}, {"body", std::move(ranks)}};
-  const std::string key = trim_result_path(p.result_path) + "/items.json";
-  if (auto st = store.put(p.data_bucket, key, dump_compact(ranks)); !st) {
-    return make_error(st.error().code,
-                      fmt::format("writing the rank list {}/{}: {}", p.data_bucket, key, st.error().message));
+  json body = make_rank_dicts(p, shards, run_id);
+  if (!p.items_key) return json{{"statusCode", 200}, {"body", std::move(body)}};
+  // Rank items in the store, for a Map that reads them with an ItemReader (arn:aws:states:::s3:getObject, JSON).
+  if (auto st = store.put(p.data_bucket, *p.items_key, body.dump()); !st) {
+    return make_error(st.error().code, fmt::format("initialize: cannot write the rank items to {}/{}: {}",
+                                                   p.data_bucket, *p.items_key, st.error().message));
   }
-  return json{{"statusCode", 200},
-              {"items", {{"Bucket", p.data_bucket}, {"Key", key}}},
-              {"data_bucket", p.data_bucket},
-              {"data_prefix", p.data_prefix},
-              {"result_path", p.result_path},
-              {"run_id", run_id},
-              {"world_size", static_cast<std::int64_t>(ranks.size())}};
+  json out = json::object();
+  out["items_bucket"] = p.data_bucket;
+  out["items_key"] = *p.items_key;
+  out["world_size"] = world;
+  out["run_id"] = run_id;
+  out["data_bucket"] = p.data_bucket;
+  out["data_prefix"] = p.data_prefix;
+  out["result_path"] = p.result_path;
+  return json{{"statusCode", 200}, {"body", std::move(out)}};
 }
 
 std::string new_run_id() {

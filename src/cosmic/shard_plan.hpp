@@ -29,13 +29,12 @@ Result<std::vector<std::string>> list_partitions(const storage::ObjectStore& sto
 json make_rank_dicts(const InitPayload& payload, const std::vector<std::vector<std::string>>& shards,
                      std::string_view run_id);
 
-/// The Initialize handler body: parse the payload, list and limit the partitions, plan, and
-/// return {"statusCode":200,"body":[rank dicts]}. Writes nothing, unless the payload has
-/// `"items_output": "s3"` (for a Distributed Map with an ItemReader, past the 256 KiB state limit):
-/// then the rank list is written as a JSON array to DATA_BUCKET/<result_path>/items.json and the
-/// result is {"statusCode":200,"items":{"Bucket","Key"},"data_bucket","data_prefix","result_path",
-/// "run_id","world_size"} (an event Summarize accepts). Errors say what is wrong with
-/// the payload or the data ("no .pt files under cosmicai-data/100MB/", "file_limit 11 exceeds …").
+/// The Initialize handler body: parse the payload, list (every page) and limit the partitions, plan,
+/// and return {"statusCode":200,"body":[rank dicts]}, writing nothing. With the payload's `items_key`
+/// it writes the rank dicts to DATA_BUCKET/items_key as a JSON array instead and returns
+/// {"statusCode":200,"body":{"items_bucket","items_key","world_size","run_id","data_bucket",
+/// "data_prefix","result_path"}} (what Summarize accepts). Errors say what is wrong with the payload
+/// or the data ("no .pt files under cosmicai-data/100MB/", "file_limit 11 exceeds …").
 Result<json> initialize(storage::ObjectStore& store, const json& event);
 
 /// Return a fresh random run id (16 hex digits).

@@ -190,6 +190,25 @@ Result<json> summarize_results(const CosmicConfig& config, const json& event) {
       } else if (!res.is_object()) {
         return make_error(ErrorCode::kCorrupt, fmt::format("summarize: {}/{}: not a JSON object", bucket, key));
       } else {
+        // The predictions first: a rank whose predictions cannot be read is named as failed (its
+        // figures are not counted) rather than failing the whole summary.
+        const std::string pred_key = res.contains("predictions") && res.at("predictions").is_string()
+                                         ? res.at("predictions").get<std::string>()
+                                         : rank_predictions_key(base, r);
+        Result<std::vector<PredictionRow>> rows = make_error(ErrorCode::kInternal, "");
+        if (auto csv = store.get(bucket, pred_key); !csv) {
+          rows = make_error(csv.error().code,
+                            fmt::format("rank {}: predictions {}/{}: {}", r, bucket, pred_key, csv.error().message));
+        } else {
+          rows = parse_predictions_csv(*csv, fmt::format("{}/{}", bucket, pred_key));
+          if (!rows)
+            rows = make_error(rows.error().code, fmt::format("rank {}: predictions {}", r, rows.error().message));
+        }
+        if (!rows) {
+          missing.push_back(r);
+          failed.push_back({{"rank", r}, {"error", rows.error().message}});
+          continue;
+        }
         received = true;
         report::RankMetrics m;
         m.rank = r;
@@ -205,16 +224,6 @@ Result<json> summarize_results(const CosmicConfig& config, const json& event) {
         m.end_unix = number_or(res, "end_time", m.start_unix + busy);
         metrics.push_back(m);
         if (res.contains("model") && res.at("model").is_string()) models.insert(res.at("model").get<std::string>());
-        const std::string pred_key = res.contains("predictions") && res.at("predictions").is_string()
-                                         ? res.at("predictions").get<std::string>()
-                                         : rank_predictions_key(base, r);
-        auto csv = store.get(bucket, pred_key);
-        if (!csv) {
-          return make_error(csv.error().code, fmt::format("summarize: rank {} predictions {}/{}: {}", r, bucket,
-                                                          pred_key, csv.error().message));
-        }
-        auto rows = parse_predictions_csv(*csv, fmt::format("{}/{}", bucket, pred_key));
-        if (!rows) return make_error(rows.error().code, fmt::format("summarize: {}", rows.error().message));
         for (const auto& row : *rows) {
           if (!seen_samples.emplace(row.file, row.sample).second) {
             ++duplicate_samples;  // the same file on several ranks (more ranks than files)

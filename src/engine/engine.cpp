@@ -94,6 +94,7 @@ Engine::~Engine() = default;
 ExecutionResult Engine::run(std::shared_ptr<const asl::StateMachine> machine, const json& input,
                             const ExecutionOptions& options) {
   auto exec = std::make_shared<Execution>(*scheduler_, *registry_, options.record_history);
+  exec->stores = options_.stores.get();
   const std::string region_account = "us-east-1:123456789012";
   exec->execution_arn =
       "arn:aws:states:" + region_account + ":execution:" + options.state_machine_name + ":" + options.name;

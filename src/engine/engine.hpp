@@ -15,6 +15,7 @@
 namespace cosmicai::engine {
 
 class Scheduler;
+class StoreResolver;
 
 /// AWS's payload quota: 256 KiB for execution input, state input/output and task results.
 inline constexpr std::size_t kPayloadLimitBytes = 262144;
@@ -23,6 +24,9 @@ inline constexpr std::size_t kPayloadLimitBytes = 262144;
 struct EngineOptions {
   std::size_t workers = 4;   ///< worker threads for states, Map iterations and Parallel branches
   double time_scale = 1.0;   ///< 1 = real time; 0 = no sleeping (logical time still advances)
+  /// Buckets for ItemReader, ResultWriter and aws-sdk:s3 tasks (map_io/store_resolver.hpp);
+  /// null: those fail at run time with their AWS error, naming the bucket.
+  std::shared_ptr<const StoreResolver> stores;
 };
 
 /// Per-execution settings.

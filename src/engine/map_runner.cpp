@@ -7,6 +7,8 @@
 
 #include "asl/path/json_path.hpp"
 #include "asl/path/payload_template.hpp"
+#include "engine/map_io/item_reader.hpp"
+#include "engine/map_io/result_writer.hpp"
 #include "engine/runtime.hpp"
 
 namespace cosmicai::engine {
@@ -100,7 +102,23 @@ struct Fanout {
   std::size_t failed = 0;
   bool closed = false;
   CancelFlag cancel = std::make_shared<std::atomic<bool>>(false);
+  std::vector<map_io::ChildRecord> records;  ///< one per child, only with a ResultWriter
 };
+
+/// The children's records when the Map Run ends early: children still running count as failed
+/// (aborted), children never started stay pending. Called with fan.mu held.
+std::shared_ptr<std::vector<map_io::ChildRecord>> records_at_end(Fanout& fan, Clock::time_point now) {
+  auto out = std::make_shared<std::vector<map_io::ChildRecord>>(std::move(fan.records));
+  for (std::size_t i = 0; i < out->size() && i < fan.next; ++i) {
+    auto& r = (*out)[i];
+    if (r.status == map_io::ChildRecord::Status::kPending) {
+      r.status = map_io::ChildRecord::Status::kFailed;
+      r.cause = "The child execution was aborted because the Map Run failed";
+      r.stop = now;
+    }
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -108,7 +126,15 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
   const auto& m = static_cast<const asl::MapState&>(*call->state);
   auto& exec = call->exec();
   const bool distributed = m.mode == asl::MapMode::kDistributed;
-  json items_value = m.items_path == "$" ? effective : asl::query_path(m.items_path, effective, context);
+  json items_value;
+  if (m.item_reader) {
+    items_value = json::array();
+    for (auto& item : map_io::read_items(*m.item_reader, effective, context, exec.stores)) {
+      items_value.push_back(std::move(item));
+    }
+  } else {
+    items_value = m.items_path == "$" ? effective : asl::query_path(m.items_path, effective, context);
+  }
   if (!items_value.is_array()) {
     throw StatesError(asl::errors::kRuntime, "Map state input must be an array but was: " + dump_compact(items_value) +
                                                  (m.items_path == "$" ? "" : " (ItemsPath '" + m.items_path + "')"));
@@ -163,20 +189,44 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
 
   const std::size_t n = items->size();
   const auto started_id = exec.history.enabled() ? call->record("MapStateStarted", json{{"length", n}}) : call->record("");
-  if (distributed && exec.history.enabled()) {
-    call->record("MapRunStarted",
-                 json{{"mapRunArn", exec.execution_arn + "/" + (m.label.empty() ? m.name : m.label)}});
-  }
+  auto names = std::make_shared<map_io::MapRunNames>(
+      map_io::make_map_run_names(exec.execution_arn, m.label.empty() ? m.name : m.label, exec.uuid()));
+  if (distributed && exec.history.enabled()) call->record("MapRunStarted", json{{"mapRunArn", names->map_run_arn}});
   auto fan = std::make_shared<Fanout>();
   fan->results.resize(n);
   fan->succeeded.assign(n, 0);
+  const bool writer = m.result_writer.has_value();
+  if (writer) {
+    fan->records.resize(n);
+    for (std::size_t i = 0; i < n; ++i) fan->records[i].input = (*items)[i];  // PENDING entries show theirs too
+  }
+  // ResultWriter Parameters resolve against the Map's effective input, before any child runs.
+  json writer_params = writer && m.result_writer->exports
+                           ? asl::evaluate_payload_template(m.result_writer->parameters, effective, context)
+                           : json();
   const std::size_t limit = max_conc && *max_conc > 0 ? static_cast<std::size_t>(*max_conc) : n;
   const bool tolerant = distributed && (tol_count || tol_pct);
 
-  auto finish_ok = [call, fan, distributed, done] {
+  auto finish_ok = [call, fan, distributed, done, names, writer_params] {
+    const auto& ms = static_cast<const asl::MapState&>(*call->state);
     json out = json::array();
-    for (std::size_t i = 0; i < fan->results.size(); ++i) {
-      if (fan->succeeded[i]) out.push_back(std::move(fan->results[i]));
+    if (ms.result_writer) {
+      try {
+        out = ms.result_writer->exports ? map_io::export_results(fan->records, *ms.result_writer, writer_params, *names,
+                                                                 call->exec().stores)
+                                        : map_io::transform_results(fan->records, *ms.result_writer, *names);
+      } catch (const StatesError& e) {
+        if (call->exec().history.enabled()) {
+          call->record("MapRunFailed", json{{"error", e.name()}, {"cause", e.cause()}});
+          call->record("MapStateFailed");
+        }
+        done(false, nullptr, Failure{e.name(), e.cause()});
+        return;
+      }
+    } else {
+      for (std::size_t i = 0; i < fan->results.size(); ++i) {
+        if (fan->succeeded[i]) out.push_back(std::move(fan->results[i]));
+      }
     }
     if (call->exec().history.enabled()) {
       if (distributed) call->record("MapRunSucceeded");
@@ -184,7 +234,18 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
     }
     done(true, std::move(out), {});
   };
-  auto finish_fail = [call, distributed, done](Failure f) {
+  // On failure an exporting ResultWriter still writes what the Map Run did (FAILED, PENDING, …);
+  // the Map fails with the original error.
+  auto finish_fail = [call, distributed, done, names, writer_params](
+                         Failure f, std::shared_ptr<std::vector<map_io::ChildRecord>> records) {
+    const auto& ms = static_cast<const asl::MapState&>(*call->state);
+    if (ms.result_writer && ms.result_writer->exports && records) {
+      try {
+        map_io::export_results(*records, *ms.result_writer, writer_params, *names, call->exec().stores);
+      } catch (const StatesError& e) {
+        call->exec().note_child_failure("Map state '" + ms.name + "': results not written: " + e.cause());
+      }
+    }
     if (call->exec().history.enabled()) {
       if (distributed) call->record("MapRunFailed", json{{"error", f.error.value_or("")}, {"cause", f.cause.value_or("")}});
       call->record("MapStateFailed");
@@ -213,6 +274,11 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
       auto cancel = call->run->cancel_flags();
       cancel.push_back(fan->cancel);
       auto launch_ref = launch_weak.lock();
+      if (!fan->records.empty()) {
+        auto& rec = fan->records[index];
+        rec.name = ex.uuid();
+        rec.start = ex.scheduler.clock().now();
+      }
       auto child = std::make_shared<MachineRun>(
           call->run->exec_ptr(), *ms.processor, std::move((*items)[index]), iter_id, std::move(cancel),
           [call, fan, index, launch_ref, n, tolerant, tol_count, tol_pct, finish_ok, finish_fail](RunOutcome o) {
@@ -223,6 +289,17 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
             auto& ex = call->exec();
             const auto& st = static_cast<const asl::MapState&>(*call->state);
             const bool record = ex.history.enabled() && st.mode == asl::MapMode::kInline;
+            if (!fan->records.empty()) {
+              auto& rec = fan->records[index];
+              rec.stop = ex.scheduler.clock().now();
+              rec.status = o.ok ? map_io::ChildRecord::Status::kSucceeded : map_io::ChildRecord::Status::kFailed;
+              if (o.ok) {
+                rec.output = o.output;
+              } else {
+                rec.error = o.failure.error;
+                rec.cause = o.failure.cause;
+              }
+            }
             if (o.ok) {
               fan->results[index] = std::move(o.output);
               fan->succeeded[index] = 1;
@@ -248,12 +325,14 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
               if (exceeded) {
                 fan->closed = true;
                 fan->cancel->store(true);
+                auto records = fan->records.empty() ? nullptr : records_at_end(*fan, ex.scheduler.clock().now());
                 lock.unlock();
                 if (st.mode == asl::MapMode::kDistributed) {
                   finish_fail(Failure{std::string(asl::errors::kExceedToleratedFailureThreshold),
-                                      "The specified tolerated failure threshold was exceeded"});
+                                      "The specified tolerated failure threshold was exceeded"},
+                              std::move(records));
                 } else {
-                  finish_fail(std::move(o.failure));
+                  finish_fail(std::move(o.failure), std::move(records));
                 }
                 return;
               }

@@ -30,6 +30,7 @@ struct Execution {
 
   Scheduler& scheduler;
   const functions::Registry& registry;
+  const StoreResolver* stores = nullptr;  ///< EngineOptions::stores (may be null)
   History history;
   std::string execution_arn;
   json execution_context;     ///< $$.Execution

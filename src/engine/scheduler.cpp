@@ -1,5 +1,6 @@
 #include "engine/scheduler.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 
@@ -39,6 +40,7 @@ void Scheduler::post_after(Clock::duration delay, std::function<void()> task) {
       release_sleepers_if_idle();
     }
     cv_.notify_all();
+    timer_cv_.notify_one();  // the timer thread also wakes sleepers whose time comes while workers are busy
     return;
   }
   add_timer(std::chrono::duration_cast<std::chrono::steady_clock::duration>(real), std::move(task));
@@ -95,17 +97,36 @@ void Scheduler::worker_loop() {
 }
 
 void Scheduler::timer_loop() {
+  using steady = std::chrono::steady_clock;
   std::unique_lock lock(mu_);
   while (!stop_) {
-    if (timers_.empty()) {
+    auto wake = steady::time_point::max();
+    if (!timers_.empty()) wake = timers_.top().due;
+    if (!sleepers_.empty()) {
+      // With time scale 0 logical time still runs with real time between jumps: a sleeper whose
+      // wake-up time the clock has reached is due even while workers are busy (a long task must
+      // not hold back another execution's Wait or back-off).
+      const auto now = clock_.now();
+      if (sleepers_.top().due <= now) {
+        while (!sleepers_.empty() && sleepers_.top().due <= now) {
+          queue_.push_back(std::move(const_cast<Sleeper&>(sleepers_.top()).task));
+          sleepers_.pop();
+        }
+        cv_.notify_all();
+        continue;
+      }
+      const auto left = std::chrono::duration_cast<steady::duration>(sleepers_.top().due - now);
+      wake = std::min(wake, steady::now() + left);
+    }
+    if (wake == steady::time_point::max()) {
       timer_cv_.wait(lock);
       continue;
     }
-    const auto due = timers_.top().due;
-    if (std::chrono::steady_clock::now() < due) {
-      timer_cv_.wait_until(lock, due);
+    if (steady::now() < wake) {
+      timer_cv_.wait_until(lock, wake);
       continue;
     }
+    if (timers_.empty() || timers_.top().due > steady::now()) continue;  // a sleeper's turn: handled above
     auto task = std::move(const_cast<Timer&>(timers_.top()).task);
     timers_.pop();
     queue_.push_back(std::move(task));

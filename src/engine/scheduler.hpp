@@ -33,6 +33,8 @@ class Scheduler {
   /// time is simulated: sleepers wait in logical-time order until no worker is busy and
   /// no task is queued, then the clock jumps to the earliest wake-up time. Sleeps that
   /// overlap therefore advance logical time once (two parallel 10 s waits take 10 s).
+  /// Between jumps logical time runs with real time, so a sleeper also wakes when the
+  /// clock reaches its time while workers are busy.
   void post_after(Clock::duration delay, std::function<void()> task);
 
   /// Run `task` once `delay` of logical time has elapsed while work goes on

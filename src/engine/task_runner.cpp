@@ -1,5 +1,6 @@
 // Task states: Lambda functions called through the registry, with timeouts.
 #include "functions/lambda.hpp"
+#include "engine/map_io/s3_task.hpp"
 #include "engine/runtime.hpp"
 
 namespace cosmicai::engine {
@@ -52,6 +53,10 @@ void task_body(const CallPtr& call, const json& effective, const json& context, 
     // No activity workers exist here, so the activity is as absent as a deleted one on AWS, which fails the
     // execution with States.Runtime before scheduling anything (recorded: LocalStack test_runtime_error_handling).
     throw StatesError(asl::errors::kRuntime, "The activity " + t.resource + " does not exist.");
+  }
+  if (t.resource_kind == asl::ResourceKind::kAwsSdk) {
+    aws_sdk_task_body(call, effective, context, std::move(done));  // map_io/s3_task.cpp
+    return;
   }
   if (t.resource_kind == asl::ResourceKind::kUnsupported) {
     throw StatesError(asl::errors::kRuntime, "the resource '" + t.resource + "' is not supported by this engine");

@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 
 #include <cassert>
+#include <cstdint>
 #include <stdexcept>
 
 namespace cosmicai::model {
@@ -28,6 +29,13 @@ const OneDnn& onednn() {
     if (handle != nullptr) {
       f.sgemm = reinterpret_cast<SgemmFn>(dlsym(handle, "dnnl_sgemm"));
       f.gemm_bf16 = reinterpret_cast<Bf16GemmFn>(dlsym(handle, "dnnl_gemm_bf16bf16f32"));
+    }
+    if (f.gemm_bf16 != nullptr) {
+      // Every libdnnl has the bf16 GEMM, but it runs only on CPUs with AVX-512 and returns
+      // dnnl_unimplemented (3) elsewhere (e.g. an AVX2-only Zen 3): try one 1x1x1 product.
+      const std::uint16_t one = 0x3F80;  // 1.0 in bfloat16
+      float c = 0.0F;
+      if (f.gemm_bf16('N', 'N', 1, 1, 1, 1.0F, &one, 1, &one, 1, 0.0F, &c, 1) != 0 || c != 1.0F) f.gemm_bf16 = nullptr;
     }
     return f;
   }();

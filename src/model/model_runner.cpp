@@ -278,7 +278,12 @@ Result<std::shared_ptr<ModelRunner>> open_model_in_process(const ModelOptions& r
   }
   if (precision == Precision::kBFloat16 && resolve_backend(backend) == GemmBackend::kOneDnn &&
       !onednn_bf16_available()) {
-    return make_error(ErrorCode::kUnavailable, "model options: precision \"bf16\": oneDNN's bf16 GEMM is missing");
+    if (backend == GemmBackend::kOneDnn) {
+      return make_error(ErrorCode::kUnavailable,
+                        "model options: precision \"bf16\" with gemm \"onednn\": oneDNN's bf16 GEMM is missing or "
+                        "cannot run on this CPU (it needs AVX-512)");
+    }
+    backend = GemmBackend::kAten;  // gemm "auto": ATen's bf16 matmul, which runs on any CPU
   }
 
   try {

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <random>
 #include <system_error>
@@ -49,6 +50,27 @@ std::string unique_suffix() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   return std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1)) + "-" +
          std::to_string(rng() % 1000000007);
+}
+
+/// A quoted 32-hex-digit validator from size, modification time and inode (FNV-1a, twice), shaped like
+/// S3's ETag; it changes whenever the file is rewritten (puts rename a new inode into place).
+std::string weak_etag(std::uint64_t size, std::int64_t sec, std::int64_t nsec, std::uint64_t inode) {
+  auto fnv = [](std::uint64_t h, std::uint64_t v) {
+    for (int i = 0; i < 8; ++i) {
+      h ^= (v >> (8 * i)) & 0xff;
+      h *= 1099511628211ULL;
+    }
+    return h;
+  };
+  std::uint64_t a = 14695981039346656037ULL, b = 1469598103934665603ULL;
+  for (std::uint64_t v : {size, static_cast<std::uint64_t>(sec), static_cast<std::uint64_t>(nsec), inode}) {
+    a = fnv(a, v);
+    b = fnv(b, v ^ 0x9e3779b97f4a7c15ULL);
+  }
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "\"%016llx%016llx\"", static_cast<unsigned long long>(a),
+                static_cast<unsigned long long>(b));
+  return buf;
 }
 
 }  // namespace
@@ -113,9 +135,12 @@ Result<ListPage> FileObjectStore::list_page(std::string_view bucket, const ListR
     std::string key = base + it->path().lexically_relative(start).generic_string();
     if (key.compare(0, request.prefix.size(), request.prefix) != 0) continue;
     if (!request.continuation_token.empty() && key <= request.continuation_token) continue;
-    const auto size = it->file_size(ec);
-    if (ec) continue;  // removed while listing
-    found.push_back({std::move(key), size});
+    struct stat st {};
+    if (::stat(it->path().c_str(), &st) != 0) continue;  // removed while listing
+    ObjectInfo info{std::move(key), static_cast<std::uint64_t>(st.st_size)};
+    info.last_modified = static_cast<std::int64_t>(st.st_mtim.tv_sec);
+    info.etag = weak_etag(info.size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec, st.st_ino);
+    found.push_back(std::move(info));
   }
   std::sort(found.begin(), found.end(), [](const ObjectInfo& a, const ObjectInfo& b) { return a.key < b.key; });
   if (found.size() > max_keys) {

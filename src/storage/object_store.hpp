@@ -15,6 +15,12 @@ namespace cosmicai::storage {
 struct ObjectInfo {
   std::string key;
   std::uint64_t size = 0;
+  /// Entity tag as S3 lists it, quotes included ("\"9b2cf535f27731c974343645a3985328\""); empty when
+  /// the backend has none. mem:// gives the content MD5 like S3's single-part uploads; file:// a
+  /// validator derived from size and modification time (changes whenever the file does).
+  std::string etag;
+  /// Last modification, Unix seconds; 0 when the backend does not know it (mem://).
+  std::int64_t last_modified = 0;
 };
 
 /// One page of a listing request (S3 ListObjectsV2 semantics).

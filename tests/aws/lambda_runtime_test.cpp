@@ -260,35 +260,6 @@ TEST(LambdaRuntime, InferAndSummarizeWarmMatchTheLocalCommands) {
   fs::remove_all(local);
 }
 
-TEST(LambdaRuntime, InitializeWritesTheRankListForAnItemReaderAndSummarizeTakesItsOutput) {
-  put_partitions(kStore, "items", 2);
-  json event = payload("items", "results/items", 2, 2);
-  const Invoke inline_plan = invoke("data-parallel-init", dump_compact(event));
-  event["items_output"] = "s3";
-  const Invoke r = invoke("data-parallel-init", dump_compact(event));
-  ASSERT_FALSE(r.function_error()) << r.reply.body;
-  EXPECT_FALSE(r.body.contains("body")) << "the rank list goes to S3, not into the 256 KiB state";
-  EXPECT_EQ(r.body["items"], (json{{"Bucket", "cosmicai-data"}, {"Key", "results/items/items.json"}}));
-  EXPECT_EQ(r.body["world_size"], 2);
-  json items = json::parse(read_file(kStore / "cosmicai-data/results/items/items.json"));
-  json want = inline_plan.body["body"];
-  ASSERT_EQ(items.size(), 2u);
-  for (std::size_t i = 0; i < 2; ++i) {  // the same plan, under this run's id
-    EXPECT_EQ(items[i]["RUN_ID"], r.body["run_id"]);
-    items[i].erase("RUN_ID");
-    want[i].erase("RUN_ID");
-  }
-  EXPECT_EQ(items, want);
-  for (const auto& dict : json::parse(read_file(kStore / "cosmicai-data/results/items/items.json"))) {
-    const Invoke i = invoke("cosmic-executor", dump_compact(dict));
-    ASSERT_FALSE(i.function_error()) << i.reply.body;
-  }
-  const Invoke s = invoke("resultSummary", dump_compact(r.body));
-  ASSERT_FALSE(s.function_error()) << s.reply.body;
-  EXPECT_EQ(s.body["body"]["received_ranks"], 2);
-  EXPECT_TRUE(s.body["body"]["complete"].get<bool>()) << s.body;
-}
-
 // === Errors ===
 
 TEST(LambdaRuntime, HandlerErrorIsPostedWithItsTypeAndTheEnvironmentStaysWarm) {
@@ -296,7 +267,7 @@ TEST(LambdaRuntime, HandlerErrorIsPostedWithItsTypeAndTheEnvironmentStaysWarm) {
   const Invoke init = invoke("data-parallel-init", dump_compact(payload("handler-error", "results/herr", 1, 1)));
   json dict = init.body["body"][0];
   dict["DATA_PATH"] = "handler-error/404.pt";
-  const Invoke r = invoke("cosmic-executor", dump_compact(dict));
+  const Invoke r = invoke("infer-handler-error", dump_compact(dict));
   ASSERT_TRUE(r.function_error()) << r.reply.body;
   EXPECT_EQ(r.body["errorType"], "NotFound");
   EXPECT_NE(r.body["errorMessage"].get<std::string>().find("handler-error/404.pt"), std::string::npos) << r.body;
@@ -305,7 +276,7 @@ TEST(LambdaRuntime, HandlerErrorIsPostedWithItsTypeAndTheEnvironmentStaysWarm) {
   EXPECT_EQ(rec["outcome"], "error");
   EXPECT_EQ(rec["error_type_header"], "NotFound") << "Lambda-Runtime-Function-Error-Type header";
   // The same environment serves the next event.
-  const Invoke again = invoke("cosmic-executor", dump_compact(init.body["body"][0]));
+  const Invoke again = invoke("infer-handler-error", dump_compact(init.body["body"][0]));
   EXPECT_FALSE(again.function_error()) << again.reply.body;
   EXPECT_EQ(again.environment(), r.environment());
 }
@@ -387,18 +358,22 @@ TEST(LambdaRuntime, UnreachableRuntimeApiAndMissingApiAreNamed) {
 
 // === Step Functions over Lambda: `cosmicai run` with every Task invoking the runtime ===
 
-TEST(StepFunctionsOverLambda, SeedsMachineGivesTheSameResultsAsTheLocalRun) {
-  put_partitions(kStore, "machine", 6);
-  const fs::path local = fs::temp_directory_path() / ("cosmicai-lambda-machine-" + std::to_string(::getpid()));
+// Run `machine` twice on the same 6 partitions in 3 ranks: through the emulator (every Task a Lambda
+// invocation; the engine's own store, for an ItemReader, is the functions' store) and locally with
+// the built-in handlers; the predictions and the summary must agree.
+void expect_same_results_over_lambda(const fs::path& machine, const std::string& prefix) {
+  put_partitions(kStore, prefix, 6);
+  const fs::path local = fs::temp_directory_path() / ("cosmicai-lambda-" + prefix + "-" + std::to_string(::getpid()));
   fs::remove_all(local);
-  put_partitions(local, "machine", 6);
+  put_partitions(local, prefix, 6);
   const fs::path input = local / "payload.json";
-  std::ofstream(input) << payload("machine", "results/machine", 6, 3).dump();
-  const std::string base = std::string(COSMICAI_BINARY) + " run " + quote(kMachine.string()) + " --input " +
+  const std::string result_path = "results/" + prefix;
+  std::ofstream(input) << payload(prefix, result_path, 6, 3).dump();
+  const std::string base = std::string(COSMICAI_BINARY) + " run " + quote(machine.string()) + " --input " +
                            quote(input.string()) + " --time-scale 0 ";
   const std::string ep = "lambda://" + emulator();
   const auto remote =
-      run(base + "--store " + quote("file://" + local.string() + "/unused") + " --function data-parallel-init=" + ep +
+      run(base + "--store " + quote("file://" + kStore.string()) + " --function data-parallel-init=" + ep +
           " --function cosmic-executor=" + ep + " --function resultSummary=" + ep);
   const auto here = run(base + "--store " + quote("file://" + local.string()) + " --model builtin --threads 1");
   ASSERT_EQ(remote.exit_code, 0) << remote.out;
@@ -407,14 +382,26 @@ TEST(StepFunctionsOverLambda, SeedsMachineGivesTheSameResultsAsTheLocalRun) {
   for (const char* k : {"expected_ranks", "received_ranks", "complete", "missing_ranks", "failed_ranks"}) {
     EXPECT_EQ(a[k], b[k]) << k;
   }
+  EXPECT_EQ(a["expected_ranks"], 3);
+  EXPECT_TRUE(a["complete"].get<bool>());
   EXPECT_EQ(a["performance"]["samples"], 6 * 32);
   EXPECT_EQ(a["performance"]["samples"], b["performance"]["samples"]);
   for (int rank = 0; rank < 3; ++rank) {
-    const std::string key = "cosmicai-data/results/machine/predictions/" + std::to_string(rank) + ".csv";
+    const std::string key = "cosmicai-data/" + result_path + "/predictions/" + std::to_string(rank) + ".csv";
     EXPECT_EQ(read_file(kStore / key), read_file(local / key)) << "rank " << rank;
     EXPECT_GT(read_file(kStore / key).size(), 100u);
   }
   fs::remove_all(local);
+}
+
+TEST(StepFunctionsOverLambda, SeedsMachineGivesTheSameResultsAsTheLocalRun) {
+  expect_same_results_over_lambda(kMachine, "machine");
+}
+
+TEST(StepFunctionsOverLambda, ItemReaderMachineGivesTheSameResultsAsTheLocalRun) {
+  // The deployed variant past the 256 KiB limit: Initialize writes the rank list, the Map reads it.
+  expect_same_results_over_lambda(kSource / "examples/cosmic-ai/cai-state-machine-itemreader.json", "itemreader");
+  EXPECT_TRUE(fs::exists(kStore / "cosmicai-data/results/itemreader/rank-items.json"));
 }
 
 TEST(StepFunctionsOverLambda, FunctionErrorsAndUnknownFunctionsReachTheMachineWithAwsNames) {

@@ -109,8 +109,12 @@ std::unique_ptr<State> parse_map(const json& obj, const std::string& pointer, Pa
     s->label = *l;
   }
   if (auto it = obj.find("ItemBatcher"); it != obj.end()) s->item_batcher = parse_batcher(*it, pointer + "/ItemBatcher", ctx);
-  if (auto it = obj.find("ItemReader"); it != obj.end()) s->item_reader = *it;
-  if (auto it = obj.find("ResultWriter"); it != obj.end()) s->result_writer = *it;
+  if (auto it = obj.find("ItemReader"); it != obj.end()) {
+    s->item_reader = ItemReader::from_json(*it, pointer + "/ItemReader", ctx);
+  }
+  if (auto it = obj.find("ResultWriter"); it != obj.end()) {
+    s->result_writer = ResultWriter::from_json(*it, pointer + "/ResultWriter", ctx);
+  }
   auto exclusive = [&](const char* a, const char* b) {
     if (obj.contains(a) && obj.contains(b)) ctx.error(pointer, std::string(a) + " and " + b + " are mutually exclusive");
   };

@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <memory>
 
+#include "asl/states/item_reader.hpp"
+#include "asl/states/result_writer.hpp"
 #include "asl/states/state.hpp"
 
 namespace cosmicai::asl {
@@ -37,8 +39,8 @@ class MapState : public State {
   std::optional<std::string> tolerated_failure_count_path;
   std::string label;
   std::optional<ItemBatcher> item_batcher;
-  std::optional<json> item_reader;    ///< parsed, not run (S3 sources)
-  std::optional<json> result_writer;  ///< parsed, not run (S3 sinks)
+  std::optional<ItemReader> item_reader;      ///< items from S3 instead of ItemsPath (engine/map_io)
+  std::optional<ResultWriter> result_writer;  ///< results exported to S3 and/or reshaped (engine/map_io)
 };
 
 /// Parse a Map state object at `pointer` (the processor recursively).

@@ -1,5 +1,7 @@
 #include "asl/states/task.hpp"
 
+#include <cctype>
+
 namespace cosmicai::asl {
 
 ResourceKind classify_resource(std::string_view r) {
@@ -10,7 +12,29 @@ ResourceKind classify_resource(std::string_view r) {
   if (r.rfind("arn:aws:states:", 0) == 0 && r.find(":activity:") != std::string_view::npos) {
     return ResourceKind::kActivity;
   }
+  if (parse_aws_sdk_resource(r)) return ResourceKind::kAwsSdk;
   return ResourceKind::kUnsupported;
+}
+
+std::optional<AwsSdkAction> parse_aws_sdk_resource(std::string_view r) {
+  constexpr std::string_view kPrefix = "arn:aws:states:::aws-sdk:";
+  if (r.rfind(kPrefix, 0) != 0) return std::nullopt;
+  r.remove_prefix(kPrefix.size());
+  const auto colon = r.find(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == r.size()) return std::nullopt;
+  AwsSdkAction a{std::string(r.substr(0, colon)), std::string(r.substr(colon + 1))};
+  auto ident = [](std::string_view s) {
+    for (char c : s) {
+      if (!std::isalnum(static_cast<unsigned char>(c))) return false;
+    }
+    return !s.empty();
+  };
+  // The action is the SDK's camelCase name; a '.' suffix is an integration pattern this engine cannot wait for.
+  if (!ident(a.action) || !std::islower(static_cast<unsigned char>(a.action[0]))) return std::nullopt;
+  for (char c : a.service) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') return std::nullopt;
+  }
+  return a;
 }
 
 std::unique_ptr<State> parse_task(const json& obj, const std::string& pointer, ParseContext& ctx) {

@@ -10,6 +10,8 @@ enum class ResourceKind {
   kLambdaInvoke,    ///< arn:aws:states:::lambda:invoke (result: the Invoke response)
   kLambdaFunction,  ///< arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER] (result: the function's)
   kActivity,        ///< arn:aws:states:REGION:ACCOUNT:activity:NAME (no activity exists locally: States.Runtime)
+  kAwsSdk,          ///< arn:aws:states:::aws-sdk:SERVICE:ACTION (S3 actions run on the engine's stores;
+                    ///< others validate and fail at run time)
   kUnsupported,     ///< any other service integration or pattern (.sync, .waitForTaskToken)
 };
 
@@ -25,6 +27,15 @@ class TaskState : public State {
 
 /// Classify a Resource ARN.
 ResourceKind classify_resource(std::string_view resource);
+
+/// The service and action of an aws-sdk Resource ("arn:aws:states:::aws-sdk:s3:getObject" → s3, getObject).
+struct AwsSdkAction {
+  std::string service;
+  std::string action;
+};
+/// Split an aws-sdk Resource; nullopt unless it is "arn:aws:states:::aws-sdk:SERVICE:ACTION" with a
+/// request-response action (no .sync/.waitForTaskToken suffix).
+std::optional<AwsSdkAction> parse_aws_sdk_resource(std::string_view resource);
 
 /// Parse a Task state object at `pointer`.
 std::unique_ptr<State> parse_task(const json& obj, const std::string& pointer, ParseContext& ctx);

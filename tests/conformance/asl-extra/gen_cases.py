@@ -11,11 +11,13 @@ V2 = "tests/aws/services/stepfunctions/v2/"
 CASES = []
 
 
-def case(area, name, template, snapshot, key, entry, definition, inp, expect, stubs=()):
-    CASES.append((area, name, {
-        "name": f"{area}/{name}",
-        "source": {"template": T + template, "snapshot": V2 + snapshot, "key": V2 + key, "entry": entry},
-        "definition": definition, "input": inp, "expect": expect, "stubs": list(stubs)}))
+def case(area, name, template, snapshot, key, entry, definition, inp, expect, stubs=(), cause_masks=None):
+    c = {"name": f"{area}/{name}",
+         "source": {"template": T + template, "snapshot": V2 + snapshot, "key": V2 + key, "entry": entry},
+         "definition": definition, "input": inp, "expect": expect, "stubs": list(stubs)}
+    if cause_masks:  # literals LocalStack wrote in place of run-specific values (../asl/README.md)
+        c["cause_masks"] = cause_masks
+    CASES.append((area, name, c))
 
 
 def fail(error, cause):
@@ -79,7 +81,8 @@ case("error_handling", "runtime_error_handling", "errorhandling/statemachines/ru
          "StatesAllHandler": {"Type": "Pass", "End": True}}},
      {"Value1": "HelloWorld"},
      fail("States.Runtime", "An error occurred while executing the state 'ActivityTaskWithRuntimeCatch' (entered at "
-                            "the event id #2). The activity activity_arn does not exist."))
+                            "the event id #2). The activity activity_arn does not exist."),
+     cause_masks={"activity_arn": "<arn>"})
 
 SVC = ("services/test_lambda_task_service.snapshot.json", "services/test_lambda_task_service.py::TestTaskServiceLambda::")
 SVC_DEF = {"Comment": "TASK_SERVICE_LAMBDA_INVOKE", "StartAt": "Start", "States": {
@@ -118,7 +121,8 @@ case("error_handling", "task_service_lambda__no_such_function",
      fail("Lambda.ResourceNotFoundException",
           "Function not found: arn:<partition>:lambda:<region>:111111111111:function:no_such_<lambda_function_name> "
           "(Service: AWSLambda; Status Code: 404; Error Code: ResourceNotFoundException; Request ID: <request_id>; "
-          "Proxy: null)"))
+          "Proxy: null)"),
+     cause_masks={"111111111111": "<account>"})
 
 # Tolerated-failure and MaxConcurrency paths (test_map_state_tolerated_failure_{count,percentage}_path,
 # test_max_concurrency_path). The outcomes are

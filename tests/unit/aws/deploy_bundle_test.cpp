@@ -42,23 +42,29 @@ TEST(DeployBundle, ConcreteStateMachineIsTheSeedsMachineWithRealArns) {
   EXPECT_EQ(*concrete, want);
 }
 
-TEST(DeployBundle, ItemReaderVariantReadsTheRankListFromS3) {
+TEST(DeployBundle, ItemReaderVariantIsTheExampleWithRealArns) {
   auto def = make_state_machine(true);
   ASSERT_TRUE(def.ok()) << def.error().message;
-  const json& d = *def;
-  EXPECT_EQ(d["StartAt"], "Rank List To S3");
-  EXPECT_EQ(d["States"]["Rank List To S3"]["Result"], "s3");
-  EXPECT_EQ(d["States"]["Rank List To S3"]["ResultPath"], "$.items_output");
-  const json& map = d["States"]["Distributed Test"];
-  EXPECT_FALSE(map.contains("ItemsPath"));
-  EXPECT_EQ(map["ItemReader"]["Resource"], "arn:aws:states:::s3:getObject");
-  EXPECT_EQ(map["ItemReader"]["Parameters"]["Key.$"], "$.items.Key");
-  EXPECT_EQ(map["ResultWriter"]["Resource"], "arn:aws:states:::s3:putObject");
-  EXPECT_TRUE(map.contains("ItemProcessor"));
-  // The retry policy is the seeds' (4 Lambda service errors, 3 attempts).
-  const json& retry = map["ItemProcessor"]["States"]["Model Inference"]["Retry"][0];
-  EXPECT_EQ(retry["MaxAttempts"], 3);
-  EXPECT_EQ(retry["ErrorEquals"].size(), 4u);
+  auto concrete = substitute_placeholders(*def, concrete_values(options("/unused")));
+  ASSERT_TRUE(concrete.ok()) << concrete.error().message;
+  json want = read_json(fs::path(COSMICAI_SOURCE_DIR) / "examples/cosmic-ai/cai-state-machine-itemreader.json");
+  // Every FunctionName of the example names one of the three functions by the seeds' names.
+  const std::string text = want.dump();
+  for (const char* seeds_name : {"data-parallel-init", "cosmic-executor", "resultSummary"}) {
+    EXPECT_NE(text.find(std::string("function:") + seeds_name + ":$LATEST"), std::string::npos) << seeds_name;
+  }
+  std::string rendered = concrete->dump();
+  for (const char* seeds_name : {"data-parallel-init", "cosmic-executor", "resultSummary"}) {
+    EXPECT_EQ(rendered.find(std::string("function:") + seeds_name), std::string::npos) << seeds_name;
+  }
+  for (const char* name : {"cosmicai-initialize", "cosmicai-infer", "cosmicai-summarize"}) {
+    EXPECT_NE(rendered.find(std::string("arn:aws:lambda:eu-west-1:123456789012:function:") + name + ":$LATEST"),
+              std::string::npos)
+        << name;
+  }
+  EXPECT_EQ((*concrete)["States"]["Distributed Test"]["ItemReader"], want["States"]["Distributed Test"]["ItemReader"]);
+  EXPECT_EQ((*concrete)["States"]["Distributed Test"]["ResultWriter"],
+            want["States"]["Distributed Test"]["ResultWriter"]);
 }
 
 TEST(DeployBundle, UnknownPlaceholderIsAnError) {

@@ -6,8 +6,11 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -17,11 +20,12 @@
 #include "data/partition.hpp"
 #include "data/synthetic.hpp"
 #include "storage/object_store.hpp"
+#include "support/fixtures.hpp"
 
 namespace cosmicai::cosmic {
 namespace {
 
-const std::filesystem::path kTiny = std::filesystem::path(COSMICAI_SHARED_DIR) / "reference/astromae/partitions";
+const std::filesystem::path kPartitions = fixtures::partitions_dir();
 
 std::string slurp(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -36,9 +40,9 @@ class InferTest : public ::testing::Test {
     config_.store = storage::open_object_store("mem://").value();  // not local: exercises get + parse
     config_.threads = 1;
     for (int i = 1; i <= 3; ++i) {
-      ASSERT_TRUE(config_.store->put("d", fmt::format("tiny/{}.pt", i), slurp(kTiny / fmt::format("tiny/{}.pt", i))).ok());
+      ASSERT_TRUE(config_.store->put("d", fmt::format("tiny/{}.pt", i), slurp(kPartitions / fmt::format("tiny/{}.pt", i))).ok());
     }
-    ASSERT_TRUE(config_.store->put("d", "tiny/9.pt", slurp(kTiny / "corrupt/truncated_zip.pt")).ok());
+    ASSERT_TRUE(config_.store->put("d", "tiny/9.pt", slurp(kPartitions / "corrupt/truncated_zip.pt")).ok());
   }
   json dict(std::int64_t rank, json paths, std::int64_t batch = 10) const {
     return {{"S3_BUCKET", "code"},  {"S3_OBJECT_NAME", "Anomaly Detection"},
@@ -48,11 +52,14 @@ class InferTest : public ::testing::Test {
             {"BATCH_SIZE", batch},  {"RUN_ID", "r1"}};
   }
   CosmicConfig config_;
+  double call_seconds_ = 0;
 };
 
 TEST_F(InferTest, RankWritesResultAndPredictionsAndReusesTheModel) {
   ComputeGate gate(1);
+  const auto t0 = std::chrono::steady_clock::now();
   auto a = infer_rank(config_, gate, dict(0, json::array({"tiny/1.pt", "tiny/2.pt"})));
+  call_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   ASSERT_TRUE(a.ok()) << a.error().message;
   const auto loaded = models_loaded();
   auto b = infer_rank(config_, gate, dict(1, "tiny/3.pt"));
@@ -69,10 +76,17 @@ TEST_F(InferTest, RankWritesResultAndPredictionsAndReusesTheModel) {
   EXPECT_EQ(r["run_id"], "r1");
   EXPECT_EQ(r["model_source"], "builtin");  // no model in the code folder
   EXPECT_GT(r["total_cpu_memory (MB)"].get<double>(), 0);
-  EXPECT_NEAR(r["sample_persec"].get<double>(), 64 / r["total_cpu_time (seconds)"].get<double>(), 1e-6);
-  EXPECT_NEAR(r["throughput_bps"].get<double>(), 64 * kInputBitsPerSample / r["total_cpu_time (seconds)"].get<double>(),
-              1e-3);
-  EXPECT_LE(r["total_cpu_time (seconds)"].get<double>(), r["wall_seconds"].get<double>());
+  // The figures add up to what happened: the rank's phases ran one after the other inside its wall
+  // time, which itself lies inside the call as the test measured it.
+  const double wall = r["wall_seconds"].get<double>();
+  EXPECT_LE(wall, call_seconds_);
+  const double parts = r["model_seconds"].get<double>() + r["load_seconds"].get<double>() +
+                       r["gate_wait_seconds"].get<double>() + r["compute_seconds"].get<double>() +
+                       r["write_seconds"].get<double>();
+  EXPECT_LE(parts, wall + 1e-6);
+  EXPECT_GT(r["compute_seconds"].get<double>(), 0);
+  EXPECT_NEAR(r["execution_time (seconds/batch)"].get<double>(), r["compute_seconds"].get<double>() / 8, 1e-9);
+  EXPECT_LE(r["start_time"].get<double>(), r["end_time"].get<double>());
 
   auto rows = parse_predictions_csv(config_.store->get("d", "res/predictions/0.csv").value(), "0.csv");
   ASSERT_TRUE(rows.ok()) << rows.error().message;
@@ -82,6 +96,34 @@ TEST_F(InferTest, RankWritesResultAndPredictionsAndReusesTheModel) {
   EXPECT_EQ((*rows)[32].sample, 0);
   EXPECT_NEAR((*rows)[0].redshift, 0.11903, 1e-6);  // expected.json redshift_first of 1.pt
   for (const auto& row : *rows) EXPECT_TRUE(std::isfinite(row.prediction));
+}
+
+// total_cpu_time is the rank's wall time without the time it queued for a compute slot, and the
+// rates are per busy second: hold the only slot while the rank waits for it, for at least `held`.
+TEST_F(InferTest, RankTimeExcludesQueueingForAComputeSlot) {
+  ComputeGate gate(1);
+  ASSERT_TRUE(infer_rank(config_, gate, dict(0, "tiny/1.pt")).ok());  // the model is loaded and cached
+  double held = 0;
+  Result<json> r = make_error(ErrorCode::kInternal, "not run");
+  {
+    auto slot = gate.acquire();
+    std::thread rank([&] { r = infer_rank(config_, gate, dict(1, "tiny/1.pt")); });
+    for (int i = 0; i < 30000 && gate.waiting() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    ASSERT_EQ(gate.waiting(), 1) << "the rank never queued for the slot";
+    const auto since = std::chrono::steady_clock::now();
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    held = std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+    { auto release = std::move(slot); }
+    rank.join();
+  }
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const json res = json::parse(config_.store->get("d", "res/1.json").value());
+  const double wall = res["wall_seconds"].get<double>(), busy = res["total_cpu_time (seconds)"].get<double>();
+  EXPECT_GE(res["gate_wait_seconds"].get<double>(), held);
+  EXPECT_LE(busy, wall - held + 1e-9) << "the time queued for the slot must not count as the rank's time";
+  EXPECT_GE(res["sample_persec"].get<double>(), 32 / (wall - held) - 1e-6);
+  EXPECT_NEAR(res["sample_persec"].get<double>() * busy, 32, 1e-6);
+  EXPECT_NEAR(res["throughput_bps"].get<double>() * busy, 32 * kInputBitsPerSample, 1e-3);
 }
 
 TEST_F(InferTest, BatchSizeDoesNotChangePredictions) {
@@ -174,6 +216,7 @@ TEST(ComputeGate, SlotsBoundConcurrency) {
   EXPECT_EQ(compute_slots(2, 16), 8);
   EXPECT_EQ(compute_slots(32, 16), 1);
   for (int slots : {1, 2, 4}) {
+    // Never more than `slots` inside at once...
     ComputeGate gate(slots);
     std::atomic<int> inside{0}, most{0};
     std::vector<std::thread> threads;
@@ -192,7 +235,38 @@ TEST(ComputeGate, SlotsBoundConcurrency) {
     }
     for (auto& t : threads) t.join();
     EXPECT_LE(most.load(), slots) << "slots " << slots;
-    EXPECT_GE(most.load(), 1);
+
+    // ...and exactly `slots` at once when more want in: `slots` holders meet inside while one
+    // more caller is left waiting (30 s is a bound only a broken gate reaches).
+    std::mutex mu;
+    std::condition_variable cv;
+    int holding = 0;
+    bool release = false;
+    std::vector<std::thread> holders;
+    for (int t = 0; t <= slots; ++t) {
+      holders.emplace_back([&] {
+        auto slot = gate.acquire();
+        std::unique_lock lock(mu);
+        ++holding;
+        cv.notify_all();
+        cv.wait(lock, [&] { return release; });
+      });
+    }
+    {
+      std::unique_lock lock(mu);
+      const bool met = cv.wait_for(lock, std::chrono::seconds(30), [&] { return holding == slots; });
+      EXPECT_TRUE(met) << "slots " << slots << ": only " << holding << " callers got a slot";
+      lock.unlock();
+      for (int i = 0; i < 30000 && gate.waiting() != 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      EXPECT_EQ(gate.waiting(), 1) << "slots " << slots;
+      lock.lock();
+      EXPECT_EQ(holding, slots) << "slots " << slots << ": the extra caller got in";
+      release = true;
+      cv.notify_all();
+    }
+    for (auto& t : holders) t.join();
+    EXPECT_EQ(holding, slots + 1);
+    EXPECT_EQ(gate.waiting(), 0);
   }
 }
 

@@ -230,3 +230,35 @@ TEST(RankTask, ParsesAndRejects) {
 
 }  // namespace
 }  // namespace cosmicai::cosmic
+
+namespace cosmicai::cosmic {
+namespace {
+
+TEST(InitializeItemsKey, WritesTheRankItemsAndReturnsWhereTheyAre) {
+  auto store = storage::open_object_store("mem://").value();
+  for (int i = 1; i <= 1500; ++i) ASSERT_TRUE(store->put("cosmicai-data", fmt::format("25MB/{}.pt", i), "x").ok());
+  const json p = {{"batch_size", 512},       {"result_path", "res/run"}, {"data_bucket", "cosmicai-data"},
+                  {"data_prefix", "25MB"},   {"world_size", "3000"},     {"items_key", "res/run/items.json"}};
+  auto r = initialize(*store, p);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const json& body = (*r)["body"];
+  EXPECT_EQ(body["items_bucket"], "cosmicai-data");
+  EXPECT_EQ(body["items_key"], "res/run/items.json");
+  EXPECT_EQ(body["world_size"], 3000);
+  EXPECT_EQ(body["result_path"], "res/run");
+  const json items = json::parse(store->get("cosmicai-data", "res/run/items.json").value());
+  ASSERT_EQ(items.size(), 3000u);
+  EXPECT_EQ(items[1500]["DATA_PATH"], "25MB/1.pt");  // 3000 ranks on 1500 files: rank r reads file r % 1500
+  EXPECT_EQ(items[2999]["DATA_PATH"], "25MB/1500.pt");
+  EXPECT_EQ(items[0]["RUN_ID"], body["run_id"]);
+  EXPECT_FALSE(items[0].contains("items_key"));
+
+  json bad = p;
+  bad["items_key"] = "/abs";
+  auto e = initialize(*store, bad);
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.error().message.find("payload /items_key"), std::string::npos) << e.error().message;
+}
+
+}  // namespace
+}  // namespace cosmicai::cosmic

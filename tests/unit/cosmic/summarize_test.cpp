@@ -180,6 +180,43 @@ TEST_F(SummarizeTest, AllRanksMissingIsReportedNotAnError) {
   EXPECT_TRUE((*r)["body"]["accuracy"].is_null());
 }
 
+TEST_F(SummarizeTest, RankWithMissingOrCorruptPredictionsIsNamedAndTheRestSummarized) {
+  put_rank(0, 3, "p", 1.0, 0.0, {{0.1, 0.1}, {0.2, 0.3}});
+  put_rank(1, 3, "p", 2.0, 0.0, {{0.3, 0.3}});
+  put_rank(2, 3, "p", 4.0, 0.0, {{0.4, 0.4}});
+  ASSERT_TRUE(config_.store->remove(kBucket, rank_predictions_key(kPath, 1)).ok());
+  ASSERT_TRUE(
+      config_.store->put(kBucket, rank_predictions_key(kPath, 2), "sample,file,redshift,prediction\n0,x.pt,??,1\n")
+          .ok());
+
+  auto r = summarize_results(config_, init_output(3, "p"));
+  ASSERT_TRUE(r.ok()) << "one rank's predictions must not fail the whole summary: " << r.error().message;
+  const json& s = (*r)["body"];
+  EXPECT_EQ(s["received_ranks"], 1);
+  EXPECT_FALSE(s["complete"].get<bool>());
+  EXPECT_EQ(s["missing_ranks"], json({1, 2}));
+  ASSERT_EQ(s["failed_ranks"].size(), 2u);
+  const std::string missing = s["failed_ranks"][0]["error"].get<std::string>();
+  EXPECT_EQ(s["failed_ranks"][0]["rank"], 1);
+  EXPECT_NE(missing.find(fmt::format("rank 1: predictions {}/{}", kBucket, rank_predictions_key(kPath, 1))),
+            std::string::npos)
+      << missing;
+  const std::string corrupt = s["failed_ranks"][1]["error"].get<std::string>();
+  EXPECT_EQ(s["failed_ranks"][1]["rank"], 2);
+  EXPECT_NE(corrupt.find(fmt::format("rank 2: predictions {}/{}:2:", kBucket, rank_predictions_key(kPath, 2))),
+            std::string::npos)
+      << corrupt;
+  // Only rank 0 counts: its samples, its time, its accuracy.
+  EXPECT_EQ(s["performance"]["samples"], 2);
+  EXPECT_EQ(s["performance"]["requests"], 1);
+  EXPECT_EQ(s["accuracy"]["samples"], 2);
+  const json combined = json::parse(config_.store->get(kBucket, std::string(kPath) + "/combined_data.json").value());
+  ASSERT_EQ(combined.size(), 1u);
+  EXPECT_EQ(combined[0]["rank"], 0);
+  const std::string text = render_summary(s);
+  EXPECT_NE(text.find("rank 1 failed: rank 1: predictions"), std::string::npos) << text;
+}
+
 TEST(PredictionsCsv, ParsesQuotedFilesAndRejectsGarbage) {
   auto rows = parse_predictions_csv("sample,file,redshift,prediction\n0,\"a,b.pt\",0.5,0.25\n1,x.pt,1e-1,-2\n", "p.csv");
   ASSERT_TRUE(rows.ok()) << rows.error().message;

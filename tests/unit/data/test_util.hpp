@@ -7,9 +7,12 @@
 #include <sstream>
 #include <string>
 
+#include "support/fixtures.hpp"
+
 namespace cosmicai::data::testing {
 
-inline std::string partitions_dir() { return std::string(COSMICAI_SHARED_DIR) + "/reference/astromae/partitions"; }
+/// tests/fixtures/astromae/partitions: tiny/ (with expected.json), legacy/, corrupt/ (with CASES.json).
+inline std::string partitions_dir() { return fixtures::partitions_dir(); }
 
 inline std::string read_bytes(const std::string& path) {
   std::ifstream f(path, std::ios::binary);

@@ -19,7 +19,8 @@ TEST(BadInput, StateResultOver256KiBIsDataLimitExceeded) {
       "End":true}}})", input);
   EXPECT_EQ(r.status, "FAILED");
   EXPECT_EQ(r.error, "States.DataLimitExceeded");
-  EXPECT_NE(r.cause->find("'P'"), std::string::npos);
+  ASSERT_TRUE(r.cause);
+  EXPECT_NE(r.cause->find("'P'"), std::string::npos) << *r.cause;
 }
 
 TEST(BadInput, ResultPathIntoANonObjectFailsWithResultPathMatchFailure) {
@@ -37,14 +38,16 @@ TEST(BadInput, LambdaInvokeWithoutFunctionNameIsRejected) {
   auto r = run(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
       "Parameters":{"FunctionName.$":"$.n"},"End":true}}})", json{{"n", 5}});
   EXPECT_EQ(r.error, "States.Runtime");
-  EXPECT_NE(r.cause->find("FunctionName"), std::string::npos);
+  ASSERT_TRUE(r.cause);
+  EXPECT_NE(r.cause->find("FunctionName"), std::string::npos) << *r.cause;
 }
 
 TEST(BadInput, UnknownFunctionIsResourceNotFound) {
   auto r = run(R"({"StartAt":"T","States":{"T":{"Type":"Task",
       "Resource":"arn:aws:lambda:us-east-1:123456789012:function:nobody-home","End":true}}})", json::object());
   EXPECT_EQ(r.error, "Lambda.ResourceNotFoundException");
-  EXPECT_NE(r.cause->find("nobody-home"), std::string::npos);
+  ASSERT_TRUE(r.cause);
+  EXPECT_NE(r.cause->find("nobody-home"), std::string::npos) << *r.cause;
 }
 
 TEST(BadInput, HandlerThrowingAForeignExceptionDoesNotCrashTheEngine) {
@@ -53,8 +56,22 @@ TEST(BadInput, HandlerThrowingAForeignExceptionDoesNotCrashTheEngine) {
   auto r = run(R"({"StartAt":"T","States":{"T":{"Type":"Task",
       "Resource":"arn:aws:lambda:us-east-1:123456789012:function:throws","End":true}}})", json{{"x", 1}}, registry);
   EXPECT_EQ(r.status, "FAILED");
+  // The function's error, as a Lambda reports one: errorType names the exception, errorMessage says
+  // what the handler did wrong (the missing key), and the same engine goes on running.
   ASSERT_TRUE(r.error);
-  EXPECT_NE(r.error->find("nlohmann"), std::string::npos) << *r.error;
+  ASSERT_TRUE(r.cause);
+  const json cause = json::parse(*r.cause);
+  EXPECT_EQ(cause.value("errorType", ""), *r.error);
+  EXPECT_NE(cause.value("errorMessage", "").find("'absent'"), std::string::npos) << *r.cause;
+  registry->add("throws-int", [](const json&, const functions::InvokeContext&) -> json { throw 42; });
+  auto m = testing::parse_machine(R"({"StartAt":"T","States":{"T":{"Type":"Task",
+      "Resource":"arn:aws:lambda:us-east-1:123456789012:function:throws-int","End":true}}})");
+  Engine engine(registry, {.workers = 2, .time_scale = 0.0});
+  auto second = engine.run(m, json::object());
+  EXPECT_EQ(second.status, "FAILED");
+  EXPECT_EQ(second.error, "UnknownError");
+  auto pass = testing::parse_machine(R"({"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}})");
+  EXPECT_EQ(engine.run(pass, json{{"still", "running"}}).output, (json{{"still", "running"}}));
 }
 
 TEST(BadInput, ChoiceWithoutMatchOrDefaultIsNoChoiceMatched) {

@@ -44,7 +44,8 @@ fs::path write_temp(const std::string& name, const std::string& text) {
 }
 
 const std::string kFixtures = std::string(COSMICAI_SOURCE_DIR) + "/tests/unit/engine/fixtures/";
-const std::string kMission = std::string(COSMICAI_SHARED_DIR) + "/mission/";
+// The seeds' state machine and payloads (examples/cosmic-ai/, unchanged copies).
+const std::string kMission = std::string(COSMICAI_SOURCE_DIR) + "/examples/cosmic-ai/";
 
 TEST(CliRun, MissionStateMachineRunsWithLocalExecutables) {
   const auto history = fs::temp_directory_path() / ("cosmicai_cli_history_" + std::to_string(getpid()) + ".json");
@@ -82,6 +83,24 @@ TEST(CliRun, FailedExecutionExitsOneWithErrorAndCause) {
   auto r = sh("run " + def.string() + " --input-json '{}'");
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(json::parse(r.out), json::parse(R"({"status":"FAILED","error":"E","cause":"C"})"));
+}
+
+TEST(CliRun, TimedOutExecutionExitsOneWithStatesTimeout) {
+  // The execution may take 5 s; its Wait takes 60. At time scale 0 nothing sleeps, but logical time
+  // still passes, so the execution times out.
+  auto def = write_temp("timeout.json", R"({"TimeoutSeconds":5,"StartAt":"W","States":{
+      "W":{"Type":"Wait","Seconds":60,"Next":"P"},"P":{"Type":"Pass","End":true}}})");
+  auto r = sh("run " + def.string() + " --input-json '{}' --time-scale 0");
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  const auto out = json::parse(r.out);
+  EXPECT_EQ(out["status"], "TIMED_OUT") << r.out;
+  EXPECT_EQ(out["error"], "States.Timeout") << r.out;
+  // The same machine with time to spare succeeds: it is the timeout that failed it.
+  auto in_time = write_temp("in_time.json", R"({"TimeoutSeconds":100,"StartAt":"W","States":{
+      "W":{"Type":"Wait","Seconds":60,"Next":"P"},"P":{"Type":"Pass","End":true}}})");
+  auto ok = sh("run " + in_time.string() + " --input-json '{}' --time-scale 0");
+  EXPECT_EQ(ok.code, 0) << ok.out << ok.err;
+  EXPECT_EQ(json::parse(ok.out)["status"], "SUCCEEDED");
 }
 
 TEST(CliRun, MalformedJsonNamesFileLineAndColumn) {

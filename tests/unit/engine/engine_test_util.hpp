@@ -37,6 +37,15 @@ inline ExecutionResult run(const std::string& definition, const json& input,
   return engine.run(m, input, opts);
 }
 
+/// The cause of a failed run; a run without one is a test failure (and gives text no check matches).
+inline std::string cause_of(const ExecutionResult& r) {
+  if (!r.cause) {
+    ADD_FAILURE() << "expected a cause, got " << r.to_json().dump();
+    return "<no cause>";
+  }
+  return *r.cause;
+}
+
 inline std::vector<std::string> messages(const std::string& definition) {
   std::vector<std::string> out;
   for (const auto& e : asl::validate_definition(json::parse(definition))) out.push_back(e.to_string());

@@ -127,26 +127,31 @@ TEST(Hardening, ToleratedFailurePathsAreValidatedAsOnAws) {
   }
   auto bad_count = testing::run(count, with(json::object()));
   EXPECT_EQ(bad_count.error, "States.Runtime");
-  EXPECT_NE(bad_count.cause->find("The ToleratedFailureCountPath field refers to value \"{}\" which is not a valid "
-                                  "integer: $.v"),
+  EXPECT_NE(testing::cause_of(bad_count).find(
+                "The ToleratedFailureCountPath field refers to value \"{}\" which is not a valid "
+                "integer: $.v"),
             std::string::npos);
-  EXPECT_NE(testing::run(count, with(-1)).cause->find("ToleratedFailureCount cannot be negative."), std::string::npos);
+  EXPECT_NE(testing::cause_of(testing::run(count, with(-1))).find("ToleratedFailureCount cannot be negative."),
+            std::string::npos);
   EXPECT_EQ(testing::run(count, with(1.5)).error, "States.Runtime");
   auto bad_pct = testing::run(pct, with("NoNumber"));
   EXPECT_EQ(bad_pct.error, "States.Runtime");
-  EXPECT_NE(bad_pct.cause->find("value \"NoNumber\" which is not a valid float: $.v"), std::string::npos);
+  EXPECT_NE(testing::cause_of(bad_pct).find("value \"NoNumber\" which is not a valid float: $.v"), std::string::npos);
   // MaxConcurrencyPath follows the same rules (recorded: LocalStack test_max_concurrency_path).
   const std::string conc = R"({"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.Items","MaxConcurrencyPath":"$.v",
     "ItemProcessor":{"ProcessorConfig":{"Mode":"INLINE"},"StartAt":"H","States":{"H":{"Type":"Pass","End":true}}},
     "End":true}}})";
   EXPECT_EQ(testing::run(conc, with("2")).status, "SUCCEEDED");
-  EXPECT_NE(testing::run(conc, with("NoNumber")).cause->find("The MaxConcurrencyPath field refers to value \"NoNumber\""),
+  EXPECT_NE(testing::cause_of(testing::run(conc, with("NoNumber")))
+                .find("The MaxConcurrencyPath field refers to value \"NoNumber\""),
             std::string::npos);
-  EXPECT_NE(testing::run(conc, with(-1)).cause->find("Expected non-negative integer for MaxConcurrency, got '-1'"),
+  EXPECT_NE(testing::cause_of(testing::run(conc, with(-1)))
+                .find("Expected non-negative integer for MaxConcurrency, got '-1'"),
             std::string::npos);
   for (const json& out : {json(-1.1), json(100.1)}) {
-    EXPECT_NE(testing::run(pct, with(out)).cause->find("ToleratedFailurePercentage must be between 0 and 100."),
-              std::string::npos);
+    EXPECT_NE(
+        testing::cause_of(testing::run(pct, with(out))).find("ToleratedFailurePercentage must be between 0 and 100."),
+        std::string::npos);
   }
 }
 

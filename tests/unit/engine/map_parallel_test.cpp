@@ -1,5 +1,6 @@
 // Map (inline and distributed) and Parallel: item order, concurrency limits, tolerated failures.
 #include <atomic>
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 
@@ -10,21 +11,49 @@ namespace {
 
 using testing::run;
 
-/// A function that records how many calls overlap, returning its event times 10.
+/// A function that records how many calls overlap, returning its event times 10. The first
+/// `together` calls wait for each other (a barrier), so a Map that runs fewer than `together`
+/// iterations at once never fills it: `met` stays false (the wait gives up after 30 s, a bound
+/// only a broken engine reaches) and `peak` shows how many got in.
 struct ConcurrencyProbe {
+  explicit ConcurrencyProbe(int together = 1) : together(together) {}
+  const int together;
   std::atomic<int> active{0};
   std::atomic<int> peak{0};
+  std::mutex mu;
+  std::condition_variable cv;
+  int arrived = 0;
+  bool met = false;
+  bool gave_up = false;
+
   functions::Handler handler() {
     return [this](const json& event, const functions::InvokeContext&) -> json {
       const int now = ++active;
       int p = peak.load();
       while (now > p && !peak.compare_exchange_weak(p, now)) {
       }
+      {
+        std::unique_lock lock(mu);
+        if (++arrived <= together) {
+          if (arrived == together) {
+            met = true;
+            cv.notify_all();
+          } else if (!cv.wait_for(lock, std::chrono::seconds(30), [&] { return met; })) {
+            gave_up = true;
+          }
+        }
+      }
       // Vary the work so that completion order differs from item order.
       std::this_thread::sleep_for(std::chrono::microseconds(200 * (7 - event.get<int>() % 7)));
       --active;
       return event.get<int>() * 10;
     };
+  }
+  /// Expect exactly `n` overlapping calls at the peak, all of them having met at the barrier.
+  void expect_peak(int n, const std::string& what) {
+    std::lock_guard lock(mu);
+    EXPECT_TRUE(met && !gave_up) << what << ": " << together << " calls never ran at once (peak " << peak.load() << ")";
+    EXPECT_EQ(peak.load(), n) << what;
   }
 };
 
@@ -38,8 +67,9 @@ std::string map_def(const std::string& mode, int max_concurrency) {
 class MapWorkers : public ::testing::TestWithParam<std::size_t> {};
 
 TEST_P(MapWorkers, ResultsComeBackInItemOrder) {
+  const int workers = static_cast<int>(GetParam());
   for (const std::string mode : {"INLINE", "DISTRIBUTED"}) {
-    ConcurrencyProbe probe;
+    ConcurrencyProbe probe(workers);  // without MaxConcurrency, one iteration per worker
     auto registry = testing::stub_registry();
     registry->add("probe", probe.handler());
     json items = json::array();
@@ -51,19 +81,29 @@ TEST_P(MapWorkers, ResultsComeBackInItemOrder) {
     auto r = run(map_def(mode, 0), items, registry, GetParam());
     ASSERT_EQ(r.status, "SUCCEEDED") << r.to_json();
     EXPECT_EQ(r.output, expected) << mode;
-    EXPECT_LE(probe.peak.load(), static_cast<int>(GetParam()));
+    probe.expect_peak(workers, mode);
   }
 }
 
 TEST_P(MapWorkers, MaxConcurrencyBoundsOverlappingIterations) {
-  ConcurrencyProbe probe;
-  auto registry = testing::stub_registry();
-  registry->add("probe", probe.handler());
-  json items = json::array();
-  for (int i = 0; i < 24; ++i) items.push_back(i);
-  auto r = run(map_def("INLINE", 2), items, registry, GetParam());
-  ASSERT_EQ(r.status, "SUCCEEDED");
-  EXPECT_LE(probe.peak.load(), 2);
+  const int workers = static_cast<int>(GetParam());
+  for (const std::string mode : {"INLINE", "DISTRIBUTED"}) {
+    for (int max_concurrency : {1, 2, 3}) {
+      const int expected = std::min(workers, max_concurrency);
+      ConcurrencyProbe probe(expected);
+      auto registry = testing::stub_registry();
+      registry->add("probe", probe.handler());
+      json items = json::array(), out = json::array();
+      for (int i = 0; i < 24; ++i) {
+        items.push_back(i);
+        out.push_back(i * 10);
+      }
+      auto r = run(map_def(mode, max_concurrency), items, registry, GetParam());
+      ASSERT_EQ(r.status, "SUCCEEDED") << r.to_json();
+      EXPECT_EQ(r.output, out);
+      probe.expect_peak(expected, mode + " MaxConcurrency " + std::to_string(max_concurrency));
+    }
+  }
 }
 
 TEST_P(MapWorkers, ParallelBranchesComeBackInBranchOrder) {

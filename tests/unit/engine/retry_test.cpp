@@ -1,5 +1,7 @@
 // Retry delay arithmetic, measured through the clock, and $$.State.RetryCount.
 #include <atomic>
+#include <mutex>
+#include <vector>
 
 #include "asl/policy/retrier.hpp"
 #include "engine_test_util.hpp"
@@ -51,24 +53,40 @@ TEST(Retrier, FullJitterScalesTheDelayIntoZeroToDelay) {
 
 TEST(RetryExecution, BackOffAdvancesLogicalTimeBySumOfDelays) {
   auto registry = testing::stub_registry();
-  std::atomic<int> calls{0};
+  std::vector<Clock::time_point> calls;  // the engine's logical time at each call
+  Engine* engine_ptr = nullptr;
+  std::mutex mu;
   registry->add("flaky", [&](const json&, const functions::InvokeContext&) -> json {
-    throw functions::FunctionError("Flaky", "call " + std::to_string(++calls));
+    std::lock_guard lock(mu);
+    calls.push_back(engine_ptr->clock().now());
+    throw functions::FunctionError("Flaky", "call " + std::to_string(calls.size()));
   });
   const std::string def = R"({"StartAt":"T","States":{"T":{"Type":"Task",
       "Resource":"arn:aws:lambda:us-east-1:123456789012:function:flaky","End":true,
       "Retry":[{"ErrorEquals":["Flaky"],"IntervalSeconds":2,"BackoffRate":3,"MaxAttempts":3,"MaxDelaySeconds":10}]}}})";
   auto m = testing::parse_machine(def);
   Engine engine(registry, {.workers = 2, .time_scale = 0.0});
+  engine_ptr = &engine;
   const auto before = engine.clock().skipped();
   auto r = engine.run(m, json::object());
   EXPECT_EQ(r.status, "FAILED");
   EXPECT_EQ(r.error, "Flaky");
-  EXPECT_EQ(calls.load(), 4);  // first call + 3 retries
-  // Logical time skips to each wake-up time: 2 + 6 + 10 s, less the (tiny) real time spent meanwhile.
+  std::lock_guard lock(mu);
+  ASSERT_EQ(calls.size(), 4u);  // first call + 3 retries
+  // Each retry comes at least its back-off after the previous call in logical time (2, 2×3, then
+  // 18 capped at 10 s). Logical time is real time plus what the clock skipped, so the gap can
+  // only exceed the back-off by the real time spent between the calls (well under 4 s; a wrong
+  // rate or cap moves a gap by 4 s or more).
+  const std::chrono::seconds backoff[] = {2s, 6s, 10s};
+  for (std::size_t i = 1; i < calls.size(); ++i) {
+    const auto gap = calls[i] - calls[i - 1];
+    EXPECT_GE(gap, backoff[i - 1]) << "retry " << i;
+    EXPECT_LT(gap, backoff[i - 1] + 4s) << "retry " << i;
+  }
+  // At time scale 0 the clock skipped the back-off instead of sleeping (never more than 2 + 6 + 10 s).
   const auto skipped = engine.clock().skipped() - before;
   EXPECT_LE(skipped, std::chrono::nanoseconds(18s));
-  EXPECT_GT(skipped, std::chrono::nanoseconds(17s));
+  EXPECT_GT(skipped, std::chrono::nanoseconds(0));
 }
 
 TEST(RetryExecution, RetryCountIsVisibleInTheContextObject) {

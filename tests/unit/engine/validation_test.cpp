@@ -10,7 +10,7 @@ using testing::contains;
 using testing::messages;
 
 TEST(Validation, TheMissionStateMachineIsValid) {
-  const auto def = read_json_file(std::string(COSMICAI_SHARED_DIR) + "/mission/cai-state-machine.json");
+  const auto def = read_json_file(std::string(COSMICAI_SOURCE_DIR) + "/examples/cosmic-ai/cai-state-machine.json");
   EXPECT_TRUE(asl::validate_definition(def).empty());
 }
 

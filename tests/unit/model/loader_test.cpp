@@ -9,6 +9,7 @@
 #include <string>
 
 #include "model/model_runner.hpp"
+#include "support/fixtures.hpp"
 
 namespace {
 
@@ -42,7 +43,7 @@ TEST(ModelLoader, CommandsWithoutAModelDoNotLoadLibTorch) {
 TEST(ModelLoader, MissingLibraryIsANamedError) {
   const auto dir = std::filesystem::temp_directory_path() / "cosmicai_loader_test";
   std::filesystem::create_directories(dir / "store" / "cosmicai-data" / "tiny");
-  std::filesystem::copy_file(std::string(COSMICAI_SHARED_DIR) + "/reference/astromae/partitions/tiny/1.pt",
+  std::filesystem::copy_file(cosmicai::fixtures::partitions_dir() + "/tiny/1.pt",
                              dir / "store" / "cosmicai-data" / "tiny" / "1.pt",
                              std::filesystem::copy_options::overwrite_existing);
   std::ofstream(dir / "payload.json")

@@ -14,12 +14,14 @@
 #include "common/json.hpp"
 #include "data/partition.hpp"
 #include "model/model_runner.hpp"
+#include "support/fixtures.hpp"
 
 namespace cosmicai::model {
 namespace {
 
-const std::string kRefDir = std::string(COSMICAI_SHARED_DIR) + "/reference/astromae";
-const std::string kTorchScript = kRefDir + "/astromae_seed0.ts.pt";
+// tests/fixtures/astromae (reference_io.json, partitions/) and the generated seed-0 reference model.
+const std::string kRefDir = fixtures::astromae_dir();
+const std::string kTorchScript = fixtures::reference_model();
 constexpr std::int64_t kParams = 15'902'889;
 
 struct ReferenceIo {
@@ -81,6 +83,7 @@ std::vector<float> predict_ref(ModelRunner& m) {
 }
 
 TEST(ModelRunner, BuiltinWithReferenceWeightsMatchesPyTorchWithin1e6) {
+  COSMICAI_REQUIRE_REFERENCE_MODEL();
   auto m = reference_builtin();
   ASSERT_TRUE(m);
   const double diff = max_abs_diff(predict_ref(*m), reference().outputs);
@@ -90,6 +93,7 @@ TEST(ModelRunner, BuiltinWithReferenceWeightsMatchesPyTorchWithin1e6) {
 }
 
 TEST(ModelRunner, AtenGemmBackendMatchesReferenceWithin1e6) {
+  COSMICAI_REQUIRE_REFERENCE_MODEL();
   auto m = reference_builtin("aten");
   ASSERT_TRUE(m);
   const double diff = max_abs_diff(predict_ref(*m), reference().outputs);
@@ -98,6 +102,7 @@ TEST(ModelRunner, AtenGemmBackendMatchesReferenceWithin1e6) {
 }
 
 TEST(ModelRunner, BatchOfOneAgreesWithWholeBatch) {
+  COSMICAI_REQUIRE_REFERENCE_MODEL();
   auto whole = reference_builtin("auto", 512);
   auto single = reference_builtin("auto", 1);
   auto odd = reference_builtin("auto", 5);  // 16 = 5 + 5 + 5 + 1: a short last batch
@@ -109,6 +114,7 @@ TEST(ModelRunner, BatchOfOneAgreesWithWholeBatch) {
 }
 
 TEST(ModelRunner, TwoThreadsSplittingTheBatchAgreeWithOneThread) {
+  COSMICAI_REQUIRE_REFERENCE_MODEL();
   ModelOptions o;
   o.source = "builtin:" + kTorchScript;
   o.threads = 2;  // 16 samples >= 2 x 8: two slices of 8 on two threads
@@ -119,6 +125,7 @@ TEST(ModelRunner, TwoThreadsSplittingTheBatchAgreeWithOneThread) {
 }
 
 TEST(ModelRunner, ConcurrentPredictCallsGiveTheSameAnswers) {
+  COSMICAI_REQUIRE_REFERENCE_MODEL();
   auto m = reference_builtin();
   ASSERT_TRUE(m);
   const auto expected = predict_ref(*m);
@@ -130,6 +137,7 @@ TEST(ModelRunner, ConcurrentPredictCallsGiveTheSameAnswers) {
 }
 
 TEST(ModelRunner, FirstPredictionsOfPartitionOneMatchExpectedJson) {
+  COSMICAI_REQUIRE_REFERENCE_MODEL();
   json expected = read_json_file(kRefDir + "/partitions/tiny/expected.json");
   const auto first4 = floats(expected["predictions_file1_first4"]);
   auto m = reference_builtin();
@@ -140,6 +148,7 @@ TEST(ModelRunner, FirstPredictionsOfPartitionOneMatchExpectedJson) {
 }
 
 TEST(ModelRunner, WholePartitionFileOnePredictionsMatchExpectedJson) {
+  COSMICAI_REQUIRE_REFERENCE_MODEL();
   // The real input path: the native partition reader, float64 magnitudes cast to float32.
   auto part = data::read_partition_file(kRefDir + "/partitions/tiny/1.pt");
   ASSERT_TRUE(part.ok()) << part.error().message;
@@ -156,6 +165,7 @@ TEST(ModelRunner, WholePartitionFileOnePredictionsMatchExpectedJson) {
 }
 
 TEST(ModelRunner, TorchScriptRunnerMatchesReference) {
+  COSMICAI_REQUIRE_REFERENCE_MODEL();
   ModelOptions o;
   o.source = kTorchScript;
   o.threads = 1;
@@ -167,6 +177,7 @@ TEST(ModelRunner, TorchScriptRunnerMatchesReference) {
 }
 
 TEST(ModelRunner, ParameterCountIsTheFactSheetFigure) {
+  COSMICAI_REQUIRE_REFERENCE_MODEL();
   auto loaded = reference_builtin();
   ASSERT_TRUE(loaded);
   EXPECT_EQ(loaded->parameter_count(), kParams);
@@ -193,6 +204,7 @@ TEST(ModelRunner, SeededWeightsAreDeterministicAndSaySoInDescription) {
 }
 
 TEST(ModelRunner, Bf16IsOptInAndStaysClose) {
+  COSMICAI_REQUIRE_REFERENCE_MODEL();
   ModelOptions o;
   o.source = "builtin:" + kTorchScript;
   o.precision = "bf16";

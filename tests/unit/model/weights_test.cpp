@@ -10,11 +10,13 @@
 #include "model/astromae.hpp"
 #include "model/model_runner.hpp"
 #include "model/weights_file.hpp"
+#include "support/fixtures.hpp"
 
 namespace cosmicai::model {
 namespace {
 
-const std::string kTorchScript = std::string(COSMICAI_SHARED_DIR) + "/reference/astromae/astromae_seed0.ts.pt";
+// The seed-0 reference model that the build generates (tests/fixtures/astromae/model/make_reference.py).
+const std::string kTorchScript = fixtures::reference_model();
 
 const std::map<std::string, at::Tensor>& reference_tensors() {
   static const auto named = [] {
@@ -31,6 +33,7 @@ std::string load_error(const std::map<std::string, at::Tensor>& named) {
 }
 
 TEST(AstroMaeWeights, SpecNamesAreExactlyTheTorchScriptNames) {
+  COSMICAI_REQUIRE_REFERENCE_MODEL();
   std::set<std::string> specs, script;
   for (const auto& s : astromae_specs()) specs.insert(s.name);
   for (const auto& [name, t] : reference_tensors()) script.insert(name);
@@ -42,6 +45,7 @@ TEST(AstroMaeWeights, SpecNamesAreExactlyTheTorchScriptNames) {
 }
 
 TEST(AstroMaeWeights, LoadsTorchScriptTensorsAndCountsSharedStemOnce) {
+  COSMICAI_REQUIRE_REFERENCE_MODEL();
   auto w = AstroMaeWeights::from_named(reference_tensors(), kTorchScript);
   ASSERT_TRUE(w.ok()) << w.error().message;
   EXPECT_EQ(w->parameter_count(), 15'902'889);
@@ -49,6 +53,7 @@ TEST(AstroMaeWeights, LoadsTorchScriptTensorsAndCountsSharedStemOnce) {
 }
 
 TEST(AstroMaeWeights, SeededSinCosTableEqualsTheReferenceOne) {
+  COSMICAI_REQUIRE_REFERENCE_MODEL();
   // pos_embed is MAE's fixed table, not random: the seeded weights must reproduce it.
   const auto seeded = AstroMaeWeights::seeded(0);
   const double diff = (seeded.get("pos_embed") - reference_tensors().at("pos_embed")).abs().max().item<double>();
@@ -59,6 +64,7 @@ TEST(AstroMaeWeights, SeededSinCosTableEqualsTheReferenceOne) {
 }
 
 TEST(AstroMaeWeights, MissingTensorIsNamed) {
+  COSMICAI_REQUIRE_REFERENCE_MODEL();
   auto named = reference_tensors();
   named.erase("blocks.3.mlp.fc1.weight");
   const std::string msg = load_error(named);
@@ -67,6 +73,7 @@ TEST(AstroMaeWeights, MissingTensorIsNamed) {
 }
 
 TEST(AstroMaeWeights, UnexpectedTensorIsNamed) {
+  COSMICAI_REQUIRE_REFERENCE_MODEL();
   auto named = reference_tensors();
   named.emplace("blocks.12.norm1.weight", at::ones({192}));
   const std::string msg = load_error(named);
@@ -74,6 +81,7 @@ TEST(AstroMaeWeights, UnexpectedTensorIsNamed) {
 }
 
 TEST(AstroMaeWeights, MisShapedTensorIsNamedWithBothShapes) {
+  COSMICAI_REQUIRE_REFERENCE_MODEL();
   auto named = reference_tensors();
   named["head.weight"] = at::zeros({191, 192});
   const std::string msg = load_error(named);
@@ -81,6 +89,7 @@ TEST(AstroMaeWeights, MisShapedTensorIsNamedWithBothShapes) {
 }
 
 TEST(AstroMaeWeights, NonFiniteAndIntegerTensorsAreRejected) {
+  COSMICAI_REQUIRE_REFERENCE_MODEL();
   auto named = reference_tensors();
   named["head.bias"] = at::full({192}, std::numeric_limits<float>::quiet_NaN());
   EXPECT_NE(load_error(named).find("head.bias contains NaN"), std::string::npos) << load_error(named);
@@ -90,6 +99,7 @@ TEST(AstroMaeWeights, NonFiniteAndIntegerTensorsAreRejected) {
 }
 
 TEST(AstroMaeWeights, SharedStemAliasMustAgreeButMayStandAlone) {
+  COSMICAI_REQUIRE_REFERENCE_MODEL();
   auto named = reference_tensors();
   named["inception_model.vis_inception.0.bias"] = named["inception_model.vis_inception.0.bias"] + 1;
   EXPECT_NE(load_error(named).find("differs from inception_model.conv2d_init.bias"), std::string::npos)
@@ -105,6 +115,7 @@ TEST(AstroMaeWeights, SharedStemAliasMustAgreeButMayStandAlone) {
 }
 
 TEST(WeightsFile, StateDictFileWithDataParallelPrefixLoadsAndPredictsLikeTheModule) {
+  COSMICAI_REQUIRE_REFERENCE_MODEL();
   c10::Dict<std::string, at::Tensor> dict;
   for (const auto& [name, t] : reference_tensors()) dict.insert("module." + name, t);
   const auto path = std::filesystem::temp_directory_path() / "cosmicai_state_dict_test.pt";

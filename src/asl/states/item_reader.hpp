@@ -1,0 +1,45 @@
+#pragma once
+/// ItemReader of a Distributed Map: where the items come from (an S3 listing or an S3 object).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "asl/parse_context.hpp"
+#include "common/json.hpp"
+
+namespace cosmicai::asl {
+
+/// ItemReader.Resource.
+enum class ItemReaderResource {
+  kListObjectsV2,  ///< arn:aws:states:::s3:listObjectsV2 — one item per object record
+  kGetObject,      ///< arn:aws:states:::s3:getObject — items parsed from one object (ReaderConfig.InputType)
+};
+
+/// ReaderConfig.InputType.
+enum class ItemInputType { kNone, kJson, kJsonl, kCsv, kManifest, kParquet };
+
+/// ReaderConfig.CSVHeaderLocation.
+enum class CsvHeaderLocation { kFirstRow, kGiven };
+
+/// "The ItemReader field is a JSON object, which specifies a dataset and its location."
+/// Parsed and validated once; immutable.
+struct ItemReader {
+  ItemReaderResource resource = ItemReaderResource::kGetObject;
+  std::string resource_arn;
+  json parameters = json::object();  ///< payload template: Bucket, Key / Prefix, … (".$" keys allowed)
+  ItemInputType input_type = ItemInputType::kNone;
+  CsvHeaderLocation csv_header_location = CsvHeaderLocation::kFirstRow;
+  std::vector<std::string> csv_headers;   ///< GIVEN only
+  char csv_delimiter = ',';               ///< COMMA, PIPE, SEMICOLON, SPACE, TAB
+  std::optional<std::int64_t> max_items;  ///< 0 or absent = no limit
+  std::optional<std::string> max_items_path;
+
+  /// Parse an ItemReader object at `pointer`; problems go to `ctx`.
+  static std::optional<ItemReader> from_json(const json& v, const std::string& pointer, ParseContext& ctx);
+};
+
+/// "Currently, you can specify a limit of up to 100,000,000" (ReaderConfig MaxItems).
+inline constexpr std::int64_t kMaxItemsLimit = 100000000;
+
+}  // namespace cosmicai::asl
