@@ -11,6 +11,7 @@ PACKAGES=(
   libtorch-dev libopenblas0-pthread
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-torch python3-numpy
+  graphviz chromium
   nodejs
 )
 
