@@ -13,6 +13,7 @@ PACKAGES=(
   openmpi-bin libopenmpi-dev
   python3 python3-torch python3-numpy
   graphviz chromium
+  nodejs
 )
 
 SUDO=""
@@ -45,16 +46,21 @@ if [ -e "$blas" ]; then
   $SUDO update-alternatives --set libblas.so.3-x86_64-linux-gnu "$blas" >/dev/null 2>&1 || true
 fi
 
-# Test peers (tests/peers: s3rver and the SigV4-verifying proxy for the s3:// tests), pinned by
-# package-lock.json. Without Node/npm the s3:// tests are reported SKIPPED, not passed.
+# Test peers from npm, each pinned by its lock file: tests/peers (s3rver and the SigV4-verifying
+# proxy for the s3:// tests), tests/peers/aws (the IAM policy simulator). Without Node/npm those tests
+# are reported SKIPPED, not passed. Debian's nodejs comes without npm; NodeSource's includes it (and
+# conflicts with Debian's npm package).
 if ! command -v npm >/dev/null; then
-  echo "setup: installing nodejs npm (for the S3 test peer)" >&2
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null || true
+  echo "setup: installing npm (for the test peers)" >&2
+  apt_quiet apt-get update -q
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends npm >>"$apt_log" 2>&1 ||
+    echo "setup: npm could not be installed; the tests that need the npm peers will be skipped" >&2
 fi
 if command -v npm >/dev/null; then
-  (cd tests/peers && npm ci --no-fund --no-audit --loglevel=error) ||
-    echo "setup: npm ci in tests/peers failed; the s3:// tests will be skipped" >&2
+  for peer in tests/peers tests/peers/aws; do
+    npm ci --prefix "$peer" --no-fund --no-audit --loglevel=error >/dev/null ||
+      echo "setup: npm ci in $peer failed; the tests that need it will be skipped" >&2
+  done
 fi
 
 BUILD_TYPE=${BUILD_TYPE:-Release}

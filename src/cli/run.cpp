@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "asl/state_machine.hpp"
+#include "aws/invoke_client.hpp"
 #include "cli/command.hpp"
 #include "common/json.hpp"
 #include "engine/engine.hpp"
@@ -61,9 +62,16 @@ void run_run(const RunOptions& opts) {
   for (const auto& binding : opts.function_bindings) {
     const auto eq = binding.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == binding.size()) {
-      usage_error("--function expects NAME=COMMAND, got '" + binding + "'");
+      usage_error("--function expects NAME=COMMAND or NAME=lambda://HOST:PORT, got '" + binding + "'");
     }
-    registry->add(binding.substr(0, eq), functions::make_process_handler(binding.substr(eq + 1)));
+    const std::string name = binding.substr(0, eq), target = binding.substr(eq + 1);
+    if (aws::is_invoke_api_uri(target)) {
+      auto handler = aws::make_invoke_api_handler(target, functions::parse_function_ref(name).name);
+      if (!handler) usage_error("--function " + binding + ": " + handler.error().message);
+      registry->add(name, std::move(*handler));
+    } else {
+      registry->add(name, functions::make_process_handler(target));
+    }
   }
 
   engine::EngineOptions eopts;
@@ -102,7 +110,8 @@ const bool kRegistered = register_command(Command{"run", [](CLI::App& app) {
   sub->add_option("--time-scale", opts->time_scale, "1 = real time, 0 = skip waits and back-off (logical time still advances)")
       ->check(CLI::NonNegativeNumber);
   sub->add_option("--function", opts->function_bindings,
-                  "bind a Lambda function name to a local command: NAME=COMMAND (event JSON on stdin, result JSON on stdout); repeatable");
+                  "bind a Lambda function name to a local command: NAME=COMMAND (event JSON on stdin, result JSON on stdout), "
+                  "or to a Lambda Invoke API endpoint: NAME=lambda://HOST:PORT (e.g. the Runtime API emulator); repeatable");
   sub->add_option("--workers", opts->workers, "worker threads")->check(CLI::PositiveNumber);
   sub->add_option("--name", opts->name, "execution name ($$.Execution.Name)");
   for (auto& p : function_providers()) {
