@@ -432,7 +432,7 @@ struct Evaluator {
     if (is_seq(r) && !r.a->tuple_stream) {
       if (e->keep_array) r.a->keep_singleton = true;
       if (r.size() == 0) r = Value();
-      else if (r.size() == 1 && !r.a->keep_singleton) r = r.arr()[0];
+      else if (r.size() == 1 && !r.a->keep_singleton) { Value tmp = r.arr()[0]; r = std::move(tmp); }
     }
     return r;
   }
@@ -502,7 +502,8 @@ struct Evaluator {
 
   FrameP frame_from_tuple(const FrameP& env, const Value& tuple) {
     auto f = std::make_shared<Frame>(env);
-    for (auto& [k, v] : tuple.o->items) f->bind(k, v);
+    if (tuple.is_obj())
+      for (auto& [k, v] : tuple.o->items) f->bind(k, v);
     return f;
   }
 
@@ -630,7 +631,7 @@ struct Evaluator {
   static Value wildcard(const Value& input0) {
     Value results = Value::sequence();
     Value input = input0;
-    if (input.is_arr() && input.a->outer_wrapper && input.size() > 0) input = input.arr()[0];
+    if (input.is_arr() && input.a->outer_wrapper && input.size() > 0) { Value tmp = input.arr()[0]; input = std::move(tmp); }
     if (input.is_obj()) {
       for (auto& [k, v] : input.o->items) {
         if (v.is_arr()) {
@@ -700,7 +701,6 @@ struct Evaluator {
         case '/': r = lhs.n / rhs.n; break;
         case '%': r = std::fmod(lhs.n, rhs.n); break;
       }
-      if (!std::isfinite(r)) fail("D1001", e->position, op);
       return Value::number(r);
     }
     if (op == "=" || op == "!=") {
@@ -762,7 +762,7 @@ struct Evaluator {
     for (auto& item : items) {
       FrameP e = reduce ? frame_from_tuple(env, item) : env;
       for (std::size_t pi = 0; pi < pairs.size(); ++pi) {
-        Value key = eval(pairs[pi].first.get(), reduce ? *item.o->find("@") : item, e);
+        Value key = eval(pairs[pi].first.get(), reduce ? (item.is_obj() ? *item.o->find("@") : Value()) : item, e);
         if (key.undef()) continue;
         if (!key.is_str()) fail("T1003", pos, {}, "Key in object structure must evaluate to a string; got " + string_fn(ctx, key));
         auto it = std::find_if(groups.begin(), groups.end(), [&](auto& g) { return g.first == key.str(); });
@@ -779,7 +779,7 @@ struct Evaluator {
       FrameP e = env;
       if (reduce) {
         Value tuple = reduce_tuple_stream(entry.data);
-        context = *tuple.o->find("@");
+        context = tuple.is_obj() ? *tuple.o->find("@") : Value();
         tuple.o->erase("@");
         e = frame_from_tuple(env, tuple);
       }
@@ -790,7 +790,7 @@ struct Evaluator {
   }
 
   static Value reduce_tuple_stream(const Value& ts) {
-    if (!ts.is_arr()) return ts;
+    if (!ts.is_arr() || ts.size() == 0) return ts;
     Value r = Value::object();
     r.o->items = ts.arr()[0].o->items;
     for (std::size_t i = 1; i < ts.size(); ++i)
@@ -861,7 +861,8 @@ struct Evaluator {
       try {
         r = apply_inner(next, std::move(a), input, env);
       } catch (Error& err) {
-        if (err.position() < 0) throw Error(err.code(), err.detail(), callnode->position, err.token());
+        std::string name = callnode->procedure->type == NT::Path ? callnode->procedure->steps[0]->value : callnode->procedure->value;
+        if (err.position() < 0) throw Error(err.code(), err.detail(), callnode->position, err.token().empty() ? name : err.token());
         throw;
       }
     }
@@ -1057,7 +1058,7 @@ std::optional<json> Expression::evaluate(const std::optional<json>& input, const
   }
   env->bind("$", in);
   Value r = eval_root(ctx, root_.get(), in, env);
-  if (r.is_arr() && r.a->sequence && r.size() == 1 && !r.a->keep_singleton) r = r.arr()[0];
+  if (r.is_arr() && r.a->sequence && r.size() == 1 && !r.a->keep_singleton) { Value tmp = r.arr()[0]; r = std::move(tmp); }
   return to_json(r);
 }
 

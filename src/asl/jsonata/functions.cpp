@@ -259,7 +259,7 @@ std::string string_fn(Ctx&, const Value& v0, bool pretty) {
   if (v0.is_fn()) return "";
   if (v0.is_num() && !std::isfinite(v0.n)) fail("D3001", -1);
   Value v = v0;
-  if (v.is_arr() && v.a->outer_wrapper && v.size() > 0) v = v.arr()[0];
+  if (v.is_arr() && v.a->outer_wrapper && v.size() > 0) { Value tmp = v.arr()[0]; v = std::move(tmp); }
   std::string out;
   stringify(out, v, pretty ? 2 : 0, 0);
   return out;

@@ -79,7 +79,6 @@ class Lexer {
     if (c == '<' && d == '=') return op("<=", 2);
     if (c == '*' && d == '*') return op("**", 2);
     if (c == '~' && d == '>') return op("~>", 2);
-    if (c == '?' && (d == ':' || d == '?')) return op(&src_[p], 2);  // 2.1 syntax; rejected by the parser
     if (single_op_char(c)) return op(&src_[p], 1);
     if (c == '"' || c == '\'') {
       char q = c;
@@ -254,6 +253,9 @@ class Parser {
 
   int lbp() const {
     if (id_ == "(end)" || id_ == "(name)" || id_ == "(literal)" || id_ == "(regex)") return 0;
+    if (id_ == ":" || id_ == ";" || id_ == "," || id_ == ")" || id_ == "]" || id_ == "}" || id_ == ".." || id_ == "!" || id_ == "|" ||
+        id_ == "~")
+      return 0;
     auto it = operators().find(id_);
     return it == operators().end() ? 0 : it->second;
   }
