@@ -1,6 +1,8 @@
 // $now, $millis-based date functions and the picture-string formatters.
 #include <cstring>
 #include <ctime>
+#include <numeric>
+#include <algorithm>
 
 #include "asl/jsonata/internal.hpp"
 
@@ -8,7 +10,8 @@ namespace cosmicai::jsonata::detail {
 
 std::string js_number(double d);
 
-static std::string iso_from_millis(double ms) {
+static long long days_from_civil(long long y, long long m, long long d);
+[[maybe_unused]] static std::string iso_from_millis(double ms) {
   long long total = static_cast<long long>(std::floor(ms));
   long long days = total >= 0 ? total / 86400000 : -((-total + 86400000 - 1) / 86400000);
   long long rem = total - days * 86400000;
@@ -83,11 +86,517 @@ static bool parse_iso(const std::string& s, double& out) {
   return true;
 }
 
+// ---- integer pictures (XPath F&O 4.6.1, as jsonata-js implements them) ----
+namespace {
+
+std::u32string to_u32(const std::string& s) {
+  std::u32string out;
+  for (std::size_t i = 0; i < s.size();) {
+    unsigned char c = s[i];
+    char32_t cp;
+    int len;
+    if (c < 0x80) { cp = c; len = 1; }
+    else if ((c >> 5) == 6) { cp = c & 0x1F; len = 2; }
+    else if ((c >> 4) == 14) { cp = c & 0x0F; len = 3; }
+    else { cp = c & 0x07; len = 4; }
+    for (int k = 1; k < len && i + k < s.size(); ++k) cp = (cp << 6) | (s[i + k] & 0x3F);
+    out += cp;
+    i += len;
+  }
+  return out;
+}
+std::string to_u8(const std::u32string& s) {
+  std::string out;
+  for (char32_t cp : s) {
+    if (cp < 0x80) out += char(cp);
+    else if (cp < 0x800) { out += char(0xC0 | (cp >> 6)); out += char(0x80 | (cp & 0x3F)); }
+    else if (cp < 0x10000) { out += char(0xE0 | (cp >> 12)); out += char(0x80 | ((cp >> 6) & 0x3F)); out += char(0x80 | (cp & 0x3F)); }
+    else { out += char(0xF0 | (cp >> 18)); out += char(0x80 | ((cp >> 12) & 0x3F)); out += char(0x80 | ((cp >> 6) & 0x3F)); out += char(0x80 | (cp & 0x3F)); }
+  }
+  return out;
+}
+
+const char32_t kDecimalGroups[] = {0x30, 0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66,
+                                   0x0CE6, 0x0D66, 0x0DE6, 0x0E50, 0x0ED0, 0x0F20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946,
+                                   0x19D0, 0x1A80, 0x1A90, 0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0,
+                                   0xA9F0, 0xAA50, 0xABF0, 0xFF10};
+
+enum class Prim { Decimal, Letters, Roman, Words, Sequence };
+enum class Case { Upper, Lower, Title };
+struct Sep { int position; char32_t ch; };
+struct IntFormat {
+  Prim primary = Prim::Decimal;
+  Case tcase = Case::Lower;
+  bool ordinal = false;
+  char32_t zero = 0x30;
+  int mandatory = 0, optional = 0;
+  bool regular = false;
+  int reg_pos = 0;
+  char32_t reg_ch = 0;
+  std::vector<Sep> seps;
+  std::string token;
+};
+
+IntFormat analyse_integer(const std::string& picture) {
+  IntFormat f;
+  std::string primary = picture;
+  auto semi = picture.rfind(';');
+  if (semi != std::string::npos) {
+    primary = picture.substr(0, semi);
+    if (semi + 1 < picture.size() && picture[semi + 1] == 'o') f.ordinal = true;
+  }
+  if (primary == "A") { f.tcase = Case::Upper; f.primary = Prim::Letters; }
+  else if (primary == "a") f.primary = Prim::Letters;
+  else if (primary == "I") { f.tcase = Case::Upper; f.primary = Prim::Roman; }
+  else if (primary == "i") f.primary = Prim::Roman;
+  else if (primary == "W") { f.tcase = Case::Upper; f.primary = Prim::Words; }
+  else if (primary == "Ww") { f.tcase = Case::Title; f.primary = Prim::Words; }
+  else if (primary == "w") f.primary = Prim::Words;
+  else {
+    std::u32string cps = to_u32(primary);
+    std::reverse(cps.begin(), cps.end());
+    bool have_zero = false;
+    char32_t zero = 0;
+    int sep_pos = 0;
+    std::vector<Sep> seps;
+    for (char32_t cp : cps) {
+      bool digit = false;
+      for (char32_t g : kDecimalGroups) {
+        if (cp >= g && cp <= g + 9) {
+          digit = true;
+          f.mandatory++;
+          sep_pos++;
+          if (!have_zero) { zero = g; have_zero = true; }
+          else if (g != zero) fail("D3131", -1, {}, "In a decimal digit pattern, all digits must be from the same decimal group");
+          break;
+        }
+      }
+      if (!digit) {
+        if (cp == U'#') { sep_pos++; f.optional++; }
+        else seps.push_back({sep_pos, cp});
+      }
+    }
+    if (f.mandatory > 0) {
+      f.primary = Prim::Decimal;
+      f.zero = zero;
+      int regular = 0;
+      if (!seps.empty()) {
+        bool same = true;
+        for (auto& sp : seps) if (sp.ch != seps[0].ch) same = false;
+        if (same) {
+          int g = 0;
+          for (auto& sp : seps) g = std::gcd(g, sp.position);
+          regular = g;
+          for (std::size_t k = 1; k <= seps.size(); ++k) {
+            bool found = false;
+            for (auto& sp : seps) if (sp.position == int(k) * g) found = true;
+            if (!found) { regular = 0; break; }
+          }
+        }
+      }
+      if (regular > 0) { f.regular = true; f.reg_pos = regular; f.reg_ch = seps[0].ch; }
+      else f.seps = seps;
+    } else {
+      f.primary = Prim::Sequence;
+      f.token = primary;
+    }
+  }
+  return f;
+}
+
+const char* kFew[] = {"Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten", "Eleven",
+                      "Twelve", "Thirteen", "Fourteen", "Fifteen", "Sixteen", "Seventeen", "Eighteen", "Nineteen"};
+const char* kOrdinals[] = {"Zeroth", "First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth", "Ninth",
+                           "Tenth", "Eleventh", "Twelfth", "Thirteenth", "Fourteenth", "Fifteenth", "Sixteenth",
+                           "Seventeenth", "Eighteenth", "Nineteenth"};
+const char* kDecades[] = {"Twenty", "Thirty", "Forty", "Fifty", "Sixty", "Seventy", "Eighty", "Ninety", "Hundred"};
+const char* kMagnitudes[] = {"Thousand", "Million", "Billion", "Trillion"};
+
+std::string words_lookup(double num, bool prev, bool ordinal) {
+  std::string w;
+  if (num <= 19) {
+    w = std::string(prev ? " and " : "") + (ordinal ? kOrdinals[int(num)] : kFew[int(num)]);
+  } else if (num < 100) {
+    int tens = int(num / 10), rem = int(std::fmod(num, 10));
+    w = std::string(prev ? " and " : "") + kDecades[tens - 2];
+    if (rem > 0) w += "-" + words_lookup(rem, false, ordinal);
+    else if (ordinal) w = w.substr(0, w.size() - 1) + "ieth";
+  } else if (num < 1000) {
+    int hundreds = int(num / 100), rem = int(std::fmod(num, 100));
+    w = std::string(prev ? ", " : "") + kFew[hundreds] + " Hundred";
+    if (rem > 0) w += words_lookup(rem, true, ordinal);
+    else if (ordinal) w += "th";
+  } else {
+    int mag = int(std::floor(std::log10(num) / 3));
+    if (mag > 4) mag = 4;
+    double factor = std::pow(10, mag * 3);
+    double mant = std::floor(num / factor);
+    double rem = num - mant * factor;
+    w = std::string(prev ? ", " : "") + words_lookup(mant, false, false) + " " + kMagnitudes[mag - 1];
+    if (rem > 0) w += words_lookup(rem, true, ordinal);
+    else if (ordinal) w += "th";
+  }
+  return w;
+}
+
+std::string roman(long v) {
+  static const std::pair<int, const char*> rn[] = {{1000, "m"}, {900, "cm"}, {500, "d"}, {400, "cd"}, {100, "c"},
+                                                  {90, "xc"},   {50, "l"},   {40, "xl"},  {10, "x"},   {9, "ix"},
+                                                  {5, "v"},     {4, "iv"},   {1, "i"}};
+  std::string out;
+  for (auto& [n, s] : rn)
+    while (v >= n) { out += s; v -= n; }
+  return out;
+}
+
+std::string upper(std::string s) { for (auto& c : s) c = char(std::toupper((unsigned char)c)); return s; }
+std::string lower(std::string s) { for (auto& c : s) c = char(std::tolower((unsigned char)c)); return s; }
+
+std::string format_integer(double value, const IntFormat& f) {
+  bool negative = value < 0;
+  value = std::fabs(value);
+  std::string out;
+  switch (f.primary) {
+    case Prim::Letters: {
+      std::string letters;
+      long v = long(value);
+      char a = f.tcase == Case::Upper ? 'A' : 'a';
+      while (v > 0) { letters.insert(letters.begin(), char((v - 1) % 26 + a)); v = (v - 1) / 26; }
+      out = letters;
+      break;
+    }
+    case Prim::Roman:
+      out = roman(long(value));
+      if (f.tcase == Case::Upper) out = upper(out);
+      break;
+    case Prim::Words:
+      out = words_lookup(value, false, f.ordinal);
+      if (f.tcase == Case::Upper) out = upper(out);
+      else if (f.tcase == Case::Lower) out = lower(out);
+      break;
+    case Prim::Decimal: {
+      std::string digits = js_number(value);
+      std::u32string s = to_u32(digits);
+      if (int(s.size()) < f.mandatory) s = std::u32string(f.mandatory - s.size(), U'0') + s;
+      if (f.zero != 0x30) for (auto& c : s) c = c + f.zero - 0x30;
+      if (f.regular) {
+        int n = (int(s.size()) - 1) / f.reg_pos;
+        for (int k = n; k > 0; --k) {
+          int pos = int(s.size()) - k * f.reg_pos;
+          s.insert(s.begin() + pos, f.reg_ch);
+        }
+      } else {
+        for (auto it = f.seps.rbegin(); it != f.seps.rend(); ++it) {
+          int pos = int(s.size()) - it->position;
+          if (pos >= 0) s.insert(s.begin() + pos, it->ch);
+        }
+      }
+      if (f.ordinal) {
+        char32_t last = s.back();
+        std::u32string suffix = last == U'1' ? U"st" : last == U'2' ? U"nd" : last == U'3' ? U"rd" : U"th";
+        if (s.size() > 1 && s[s.size() - 2] == U'1') suffix = U"th";
+        s += suffix;
+      }
+      out = to_u8(s);
+      break;
+    }
+    case Prim::Sequence: fail("D3130", -1, f.token, "Formatting or parsing an integer as a sequence starting with " + f.token + " is not supported by this implementation");
+  }
+  return negative ? "-" + out : out;
+}
+
+// ---- date/time pictures ----
+struct Marker {
+  bool literal = false;
+  std::string value;  // literal text
+  char component = 0;
+  std::string pres1, pres2;
+  bool has_width = false;
+  int wmin = -1, wmax = -1;
+  Case names = Case::Lower;
+  bool has_names = false;
+  IntFormat fmt;
+  int n = -1;
+};
+
+const char* default_pres(char c) {
+  switch (c) {
+    case 'Y': case 'M': case 'D': case 'd': case 'W': case 'w': case 'X': case 'x': case 'H': case 'h': case 'f': return "1";
+    case 'F': case 'P': case 'C': case 'E': return "n";
+    case 'm': case 's': return "01";
+    case 'Z': case 'z': return "01:01";
+    default: return nullptr;
+  }
+}
+
+std::vector<Marker> analyse_datetime(const std::string& picture) {
+  std::vector<Marker> spec;
+  auto add_literal = [&](std::size_t start, std::size_t end) {
+    if (end > start) {
+      std::string lit = picture.substr(start, end - start);
+      std::string out;
+      for (std::size_t i = 0; i < lit.size(); ++i) {
+        out += lit[i];
+        if (lit[i] == ']' && i + 1 < lit.size() && lit[i + 1] == ']') ++i;
+      }
+      Marker m;
+      m.literal = true;
+      m.value = out;
+      spec.push_back(m);
+    }
+  };
+  std::size_t start = 0, pos = 0;
+  while (pos < picture.size()) {
+    if (picture[pos] == '[') {
+      if (pos + 1 < picture.size() && picture[pos + 1] == '[') {
+        add_literal(start, pos);
+        Marker m;
+        m.literal = true;
+        m.value = "[";
+        spec.push_back(m);
+        pos += 2;
+        start = pos;
+        continue;
+      }
+      add_literal(start, pos);
+      start = pos;
+      pos = picture.find(']', start);
+      if (pos == std::string::npos) fail("D3135", -1, {}, "No matching closing bracket ']' in date/time picture string");
+      std::string raw = picture.substr(start + 1, pos - start - 1), marker;
+      for (char c : raw) if (!isspace((unsigned char)c)) marker += c;
+      Marker d;
+      d.component = marker.empty() ? 0 : marker[0];
+      auto comma = marker.rfind(',');
+      std::string pres;
+      if (comma != std::string::npos) {
+        std::string wm = marker.substr(comma + 1);
+        auto dash = wm.find('-');
+        std::string mn = dash == std::string::npos ? wm : wm.substr(0, dash);
+        std::string mx = dash == std::string::npos ? "" : wm.substr(dash + 1);
+        d.has_width = true;
+        auto pw = [](const std::string& x) { return (x.empty() || x == "*") ? -1 : std::atoi(x.c_str()); };
+        d.wmin = pw(mn);
+        d.wmax = dash == std::string::npos ? -1 : pw(mx);
+        pres = marker.substr(1, comma - 1);
+      } else {
+        pres = marker.size() > 1 ? marker.substr(1) : "";
+      }
+      if (pres.size() == 1) d.pres1 = pres;
+      else if (pres.size() > 1) {
+        char last = pres.back();
+        if (std::strchr("atco", last)) { d.pres2 = std::string(1, last); d.pres1 = pres.substr(0, pres.size() - 1); }
+        else d.pres1 = pres;
+      } else {
+        const char* dp = default_pres(d.component);
+        if (!dp) fail("D3132", -1, std::string(1, d.component), std::string("Unknown component specifier ") + d.component + " in date/time picture string");
+        d.pres1 = dp;
+      }
+      if (d.pres1[0] == 'n') { d.has_names = true; d.names = Case::Lower; }
+      else if (d.pres1[0] == 'N') { d.has_names = true; d.names = d.pres1.size() > 1 && d.pres1[1] == 'n' ? Case::Title : Case::Upper; }
+      else if (std::strchr("YMDdFWwXxHhmsf", d.component) && d.component) {
+        std::string ip = d.pres1;
+        if (!d.pres2.empty()) ip += ";" + d.pres2;
+        d.fmt = analyse_integer(ip);
+        if (d.has_width && d.wmin >= 0 && d.fmt.mandatory < d.wmin) d.fmt.mandatory = d.wmin;
+        if (d.component == 'Y') {
+          d.n = -1;
+          if (d.has_width && d.wmax >= 0) { d.n = d.wmax; d.fmt.mandatory = d.n; }
+          else {
+            int w = d.fmt.mandatory + d.fmt.optional;
+            if (w >= 2) d.n = w;
+          }
+        }
+      }
+      if (d.component == 'Z' || d.component == 'z') d.fmt = analyse_integer(d.pres1);
+      spec.push_back(d);
+      start = pos + 1;
+    }
+    ++pos;
+  }
+  add_literal(start, pos);
+  return spec;
+}
+
+struct Civil { long long y, m, d, h, mi, s, ms, dow /*1..7 Mon..Sun*/, doy; };
+
+Civil civil(double millis) {
+  long long total = static_cast<long long>(std::floor(millis));
+  long long days = total >= 0 ? total / 86400000 : -((-total + 86400000 - 1) / 86400000);
+  long long rem = total - days * 86400000;
+  long long z = days + 719468;
+  long long era = (z >= 0 ? z : z - 146096) / 146097;
+  long long doe = z - era * 146097;
+  long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  long long y = yoe + era * 400;
+  long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  long long mp = (5 * doy + 2) / 153;
+  long long d = doy - (153 * mp + 2) / 5 + 1;
+  long long m = mp < 10 ? mp + 3 : mp - 9;
+  if (m <= 2) ++y;
+  Civil c{y, m, d, rem / 3600000, (rem / 60000) % 60, (rem / 1000) % 60, rem % 1000, 0, 0};
+  long long wd = (days % 7 + 7 + 3) % 7;  // 1970-01-01 was a Thursday: 0=Mon
+  c.dow = wd + 1;
+  c.doy = days - days_from_civil(y, 1, 1) + 1;
+  return c;
+}
+
+// ISO week: returns {week-year, week}
+std::pair<long long, long long> iso_week(double millis) {
+  Civil c = civil(millis);
+  long long days = days_from_civil(c.y, c.m, c.d);
+  long long thursday = days - (c.dow - 1) + 3;
+  Civil t = civil(double(thursday) * 86400000.0);
+  long long jan1 = days_from_civil(t.y, 1, 1);
+  return {t.y, (thursday - jan1) / 7 + 1};
+}
+
+const char* kDays[] = {"", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};
+const char* kMonths[] = {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"};
+
+std::string format_datetime(double millis, const std::string* picture, const std::string* timezone) {
+  int off_h = 0, off_m = 0;
+  if (timezone) {
+    int offset = std::atoi(timezone->c_str());
+    off_h = int(std::floor(offset / 100.0));
+    off_m = offset % 100;
+    if (offset < 0 && off_m != 0) off_h = offset / 100;  // JS: Math.floor(-530/100) = -6, %: -30
+    off_h = int(std::floor(offset / 100.0));
+  }
+  static const std::vector<Marker> iso = analyse_datetime("[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01].[f001][Z01:01t]");
+  std::vector<Marker> spec = picture ? analyse_datetime(*picture) : iso;
+  double offset_ms = (60.0 * off_h + off_m) * 60 * 1000;
+  double t = millis + offset_ms;
+  Civil c = civil(t);
+  std::string out;
+  for (auto& mk : spec) {
+    if (mk.literal) { out += mk.value; continue; }
+    char comp = mk.component;
+    if (std::strchr("YMDdFWwXxHhmsf", comp) && comp) {
+      double v = 0;
+      switch (comp) {
+        case 'Y': v = double(c.y); break;
+        case 'M': v = double(c.m); break;
+        case 'D': v = double(c.d); break;
+        case 'd': v = double(c.doy); break;
+        case 'F': v = double(c.dow); break;
+        case 'W': v = double(iso_week(t).second); break;
+        case 'X': v = double(iso_week(t).first); break;
+        case 'w': {
+          // week of month: weeks start on Monday; week 1 contains the month's first Thursday
+          long long days = days_from_civil(c.y, c.m, c.d);
+          long long first = days_from_civil(c.y, c.m, 1);
+          Civil fc = civil(double(first) * 86400000.0);
+          long long week1_monday = first - (fc.dow - 1) + (fc.dow > 4 ? 7 : 0);
+          if (days < week1_monday) {
+            // belongs to last week of previous month
+            long long pm_first = days_from_civil(c.m == 1 ? c.y - 1 : c.y, c.m == 1 ? 12 : c.m - 1, 1);
+            Civil pc = civil(double(pm_first) * 86400000.0);
+            long long pm_w1 = pm_first - (pc.dow - 1) + (pc.dow > 4 ? 7 : 0);
+            v = double((days - pm_w1) / 7 + 1);
+          } else {
+            long long next_first = days_from_civil(c.m == 12 ? c.y + 1 : c.y, c.m == 12 ? 1 : c.m + 1, 1);
+            Civil nc = civil(double(next_first) * 86400000.0);
+            long long nm_w1 = next_first - (nc.dow - 1) + (nc.dow > 4 ? 7 : 0);
+            v = days >= nm_w1 ? 1 : double((days - week1_monday) / 7 + 1);
+          }
+          break;
+        }
+        case 'x': {
+          long long days = days_from_civil(c.y, c.m, c.d);
+          long long first = days_from_civil(c.y, c.m, 1);
+          Civil fc = civil(double(first) * 86400000.0);
+          long long week1_monday = first - (fc.dow - 1) + (fc.dow > 4 ? 7 : 0);
+          long long next_first = days_from_civil(c.m == 12 ? c.y + 1 : c.y, c.m == 12 ? 1 : c.m + 1, 1);
+          Civil nc = civil(double(next_first) * 86400000.0);
+          long long nm_w1 = next_first - (nc.dow - 1) + (nc.dow > 4 ? 7 : 0);
+          long long m = c.m;
+          if (days < week1_monday) m = c.m == 1 ? 12 : c.m - 1;
+          else if (days >= nm_w1) m = c.m == 12 ? 1 : c.m + 1;
+          v = double(m);
+          break;
+        }
+        case 'H': v = double(c.h); break;
+        case 'h': v = double(c.h % 12 == 0 ? 12 : c.h % 12); break;
+        case 'm': v = double(c.mi); break;
+        case 's': v = double(c.s); break;
+        case 'f': v = double(c.ms); break;
+      }
+      if (comp == 'Y' && mk.n != -1) v = std::fmod(v, std::pow(10, mk.n));
+      if (mk.has_names) {
+        std::string name;
+        if (comp == 'M' || comp == 'x') name = kMonths[int(v) - 1];
+        else if (comp == 'F') name = kDays[int(v)];
+        else fail("D3133", -1, std::string(1, comp), std::string("The component ") + comp + " cannot be represented as a name");
+        if (mk.names == Case::Upper) name = upper(name);
+        else if (mk.names == Case::Lower) name = lower(name);
+        if (mk.has_width && mk.wmax >= 0 && int(name.size()) > mk.wmax) name = name.substr(0, mk.wmax);
+        out += name;
+      } else {
+        if (comp == 'f') {
+          // fractional seconds: digits are the leading digits of the fraction
+          std::string ms = std::to_string(1000 + c.ms).substr(1);
+          int want = mk.fmt.mandatory;
+          if (want <= 3) {
+            // round to `want` digits
+            double scaled = std::round(double(c.ms) / std::pow(10, 3 - want));
+            std::string d = std::to_string(long(scaled));
+            if (int(d.size()) < want) d = std::string(want - d.size(), '0') + d;
+            out += d.substr(0, want);
+          } else {
+            out += ms + std::string(want - 3, '0');
+          }
+        } else {
+          out += format_integer(v, mk.fmt);
+        }
+      }
+    } else if (comp == 'Z' || comp == 'z') {
+      int offset = off_h * 100 + off_m;
+      std::string v;
+      if (mk.fmt.regular) v = format_integer(offset, mk.fmt);
+      else {
+        int nd = mk.fmt.mandatory;
+        if (nd == 1 || nd == 2) {
+          v = format_integer(off_h, mk.fmt);
+          if (off_m != 0) {
+            IntFormat two;
+            two.mandatory = 2;
+            v += ":" + format_integer(off_m, two);
+          }
+        } else if (nd == 3 || nd == 4) {
+          v = format_integer(offset, mk.fmt);
+        } else {
+          fail("D3134", -1, {}, "The timezone integer format specifier cannot have more than four digits");
+        }
+      }
+      if (offset >= 0) v = "+" + v;
+      if (comp == 'z') v = "GMT" + v;
+      if (offset == 0 && mk.pres2 == "t") v = "Z";
+      out += v;
+    } else if (comp == 'P') {
+      std::string v = c.h >= 12 ? "pm" : "am";
+      if (mk.has_names && mk.names == Case::Upper) v = upper(v);
+      out += v;
+    } else if (comp == 'C' || comp == 'E') {
+      out += "ISO";
+    } else {
+      fail("D3132", -1, std::string(1, comp), std::string("Unknown component specifier ") + comp + " in date/time picture string");
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 Value f_from_millis(Ctx&, std::vector<Value>& a, const Value&) {
   if (a.empty() || a[0].undef()) return Value();
-  if (a.size() > 1 && !a[1].undef())
-    fail("D3133", -1, {}, "$fromMillis with a picture string is not supported by this implementation yet");
-  return Value::string(iso_from_millis(a[0].n));
+  const std::string* pic = a.size() > 1 && a[1].is_str() ? &a[1].str() : nullptr;
+  const std::string* tz = a.size() > 2 && a[2].is_str() ? &a[2].str() : nullptr;
+  return Value::string(format_datetime(a[0].n, pic, tz));
+}
+
+Value f_format_integer(Ctx&, std::vector<Value>& a, const Value&) {
+  if (a.empty() || a[0].undef()) return Value();
+  return Value::string(format_integer(std::floor(a[0].n), analyse_integer(a[1].str())));
 }
 
 Value f_to_millis(Ctx&, std::vector<Value>& a, const Value&) {
@@ -111,10 +620,6 @@ Value f_format_number(Ctx&, std::vector<Value>& a, const Value&) {
   fail("D3080", -1, {}, "$formatNumber is not supported by this implementation yet");
 }
 
-Value f_format_integer(Ctx&, std::vector<Value>& a, const Value&) {
-  if (a.empty() || a[0].undef()) return Value();
-  fail("D3130", -1, {}, "$formatInteger is not supported by this implementation yet");
-}
 
 Value f_parse_integer(Ctx&, std::vector<Value>& a, const Value&) {
   if (a.empty() || a[0].undef()) return Value();
