@@ -1,6 +1,7 @@
 // $now, $millis-based date functions and the picture-string formatters.
 #include <cstring>
 #include <ctime>
+#include <map>
 #include <numeric>
 #include <algorithm>
 
@@ -615,11 +616,209 @@ Value f_now(Ctx& ctx, std::vector<Value>& a, const Value& in) {
   return f_from_millis(ctx, args, in);
 }
 
+double js_round(double arg, double precision);
+
+// $formatNumber: XPath F&O 4.7 (fn:format-number), following jsonata-js.
 Value f_format_number(Ctx&, std::vector<Value>& a, const Value&) {
   if (a.empty() || a[0].undef()) return Value();
-  fail("D3080", -1, {}, "$formatNumber is not supported by this implementation yet");
+  double value = a[0].n;
+  std::map<std::string, std::u32string> props = {
+      {"decimal-separator", U"."}, {"grouping-separator", U","}, {"exponent-separator", U"e"},
+      {"infinity", U"Infinity"},   {"minus-sign", U"-"},         {"NaN", U"NaN"},
+      {"percent", U"%"},           {"per-mille", U"\u2030"},     {"zero-digit", U"0"},
+      {"digit", U"#"},             {"pattern-separator", U";"}};
+  if (a.size() > 2 && a[2].is_obj())
+    for (auto& [k, v] : a[2].o->items)
+      if (v.is_str()) props[k] = to_u32(v.str());
+  auto ch = [&](const char* k) { return props[k].empty() ? char32_t(0) : props[k][0]; };
+  char32_t zero = ch("zero-digit"), dec = ch("decimal-separator"), grp = ch("grouping-separator"),
+           expc = ch("exponent-separator"), digit = ch("digit"), patsep = ch("pattern-separator"), pct = ch("percent"),
+           pml = ch("per-mille");
+  auto is_family = [&](char32_t c) { return c >= zero && c < zero + 10; };
+  auto is_active = [&](char32_t c) { return is_family(c) || c == dec || c == expc || c == grp || c == digit || c == patsep; };
+  std::u32string picture = to_u32(a[1].str());
+  std::vector<std::u32string> subs;
+  {
+    std::u32string cur;
+    for (char32_t c : picture) {
+      if (c == patsep) { subs.push_back(cur); cur.clear(); }
+      else cur += c;
+    }
+    subs.push_back(cur);
+  }
+  if (subs.size() > 2) fail("D3080", -1);
+  struct Parts { std::u32string prefix, suffix, active, mantissa, exponent, integer, fraction, sub; bool has_exp = false; };
+  struct Vars {
+    std::vector<int> int_groups, frac_groups;
+    int regular = 0, min_int = 0, scaling = 0, min_frac = 0, max_frac = 0, min_exp = 0;
+    std::u32string prefix, suffix, picture;
+  };
+  auto count_if = [](const std::u32string& s, auto pred) { int n = 0; for (char32_t c : s) if (pred(c)) ++n; return n; };
+  auto split_parts = [&](const std::u32string& sp) {
+    Parts p;
+    p.sub = sp;
+    std::size_t i = 0;
+    for (; i < sp.size(); ++i) if (is_active(sp[i]) && sp[i] != expc) break;
+    p.prefix = sp.substr(0, i);
+    long j = long(sp.size()) - 1;
+    for (; j >= 0; --j) if (is_active(sp[j]) && sp[j] != expc) break;
+    p.suffix = sp.substr(std::size_t(j + 1));
+    p.active = sp.substr(p.prefix.size(), sp.size() - p.prefix.size() - p.suffix.size());
+    auto ep = sp.find(expc, p.prefix.size());
+    if (ep == std::u32string::npos || ep > sp.size() - p.suffix.size()) {
+      p.mantissa = p.active;
+    } else {
+      p.mantissa = p.active.substr(0, ep - p.prefix.size() > p.active.size() ? p.active.size() : ep - p.prefix.size());
+      p.mantissa = p.active.substr(0, ep);
+      if (ep <= p.active.size()) p.mantissa = p.active.substr(0, ep);
+      p.exponent = ep + 1 <= p.active.size() ? p.active.substr(ep + 1) : U"";
+      p.has_exp = true;
+    }
+    auto dp = p.mantissa.find(dec);
+    if (dp == std::u32string::npos) { p.integer = p.mantissa; p.fraction = p.suffix; }
+    else { p.integer = p.mantissa.substr(0, dp); p.fraction = p.mantissa.substr(dp + 1); }
+    return p;
+  };
+  auto validate = [&](const Parts& p) {
+    const std::u32string& sp = p.sub;
+    const char* err = nullptr;
+    auto dpos = sp.find(dec);
+    if (dpos != sp.rfind(dec)) err = "D3081";
+    if (sp.find(pct) != sp.rfind(pct)) err = "D3082";
+    if (sp.find(pml) != sp.rfind(pml)) err = "D3083";
+    if (sp.find(pct) != std::u32string::npos && sp.find(pml) != std::u32string::npos) err = "D3084";
+    bool valid = false;
+    for (char32_t c : p.mantissa) if (is_family(c) || c == digit) { valid = true; break; }
+    if (!valid) err = "D3085";
+    for (char32_t c : p.active) if (!is_active(c)) err = "D3086";
+    if (dpos != std::u32string::npos) {
+      if ((dpos > 0 && sp[dpos - 1] == grp) || (dpos + 1 < sp.size() && sp[dpos + 1] == grp)) err = "D3087";
+    } else if (!p.integer.empty() && p.integer.back() == grp) {
+      err = "D3088";
+    }
+    std::u32string gg{grp, grp};
+    if (sp.find(gg) != std::u32string::npos) err = "D3089";
+    auto od = p.integer.find(digit);
+    if (od != std::u32string::npos && count_if(p.integer.substr(0, od), is_family) > 0) err = "D3090";
+    od = p.fraction.rfind(digit);
+    if (od != std::u32string::npos && count_if(p.fraction.substr(od), is_family) > 0) err = "D3091";
+    if (p.has_exp && !p.exponent.empty() && (sp.find(pct) != std::u32string::npos || sp.find(pml) != std::u32string::npos)) err = "D3092";
+    if (p.has_exp && (p.exponent.empty() || count_if(p.exponent, [&](char32_t c) { return !is_family(c); }) > 0)) err = "D3093";
+    if (err) fail(err, -1);
+  };
+  auto analyse = [&](const Parts& p) {
+    Vars v;
+    auto grouping = [&](const std::u32string& part, bool to_left) {
+      std::vector<int> pos;
+      auto g = part.find(grp);
+      while (g != std::u32string::npos) {
+        std::u32string side = to_left ? part.substr(0, g) : part.substr(g);
+        pos.push_back(count_if(side, [&](char32_t c) { return is_family(c) || c == digit; }));
+        g = p.integer.find(grp, g + 1);
+      }
+      return pos;
+    };
+    v.int_groups = grouping(p.integer, false);
+    if (!v.int_groups.empty()) {
+      int f = 0;
+      for (int x : v.int_groups) f = std::gcd(f, x);
+      v.regular = f;
+      for (std::size_t k = 1; k <= v.int_groups.size(); ++k)
+        if (std::find(v.int_groups.begin(), v.int_groups.end(), int(k) * f) == v.int_groups.end()) { v.regular = 0; break; }
+    }
+    v.frac_groups = grouping(p.fraction, true);
+    v.min_int = count_if(p.integer, is_family);
+    v.scaling = v.min_int;
+    v.min_frac = count_if(p.fraction, is_family);
+    v.max_frac = count_if(p.fraction, [&](char32_t c) { return is_family(c) || c == digit; });
+    if (v.min_int == 0 && v.max_frac == 0) {
+      if (p.has_exp) { v.min_frac = 1; v.max_frac = 1; }
+      else v.min_int = 1;
+    }
+    if (p.has_exp && v.min_int == 0 && p.integer.find(digit) != std::u32string::npos) v.min_int = 1;
+    if (v.min_int == 0 && v.min_frac == 0) v.min_frac = 1;
+    if (p.has_exp) v.min_exp = count_if(p.exponent, is_family);
+    v.prefix = p.prefix;
+    v.suffix = p.suffix;
+    v.picture = p.sub;
+    return v;
+  };
+  std::vector<Parts> parts;
+  for (auto& sp : subs) parts.push_back(split_parts(sp));
+  for (auto& p : parts) validate(p);
+  std::vector<Vars> vars;
+  for (auto& p : parts) vars.push_back(analyse(p));
+  std::u32string minus = props["minus-sign"];
+  if (vars.size() == 1) {
+    vars.push_back(vars[0]);
+    vars[1].prefix = minus + vars[1].prefix;
+  }
+  const Vars& pic = value >= 0 ? vars[0] : vars[1];
+  double adjusted = value;
+  if (pic.picture.find(pct) != std::u32string::npos) adjusted = value * 100;
+  else if (pic.picture.find(pml) != std::u32string::npos) adjusted = value * 1000;
+  double mantissa = adjusted;
+  bool has_exponent = pic.min_exp != 0;
+  int exponent = 0;
+  if (has_exponent) {
+    double maxm = std::pow(10, pic.scaling), minm = std::pow(10, pic.scaling - 1);
+    if (mantissa != 0 && std::isfinite(mantissa)) {
+      bool neg = mantissa < 0;
+      mantissa = std::fabs(mantissa);
+      while (mantissa < minm) { mantissa *= 10; exponent -= 1; }
+      while (mantissa > maxm) { mantissa /= 10; exponent += 1; }
+      if (neg) mantissa = -mantissa;
+    }
+  }
+  double rounded = js_round(mantissa, pic.max_frac);
+  auto make_string = [&](double v, int dp) {
+    char buf[512];
+    std::snprintf(buf, sizeof buf, "%.*f", dp, std::fabs(v));
+    std::u32string s = to_u32(buf);
+    if (zero != U'0')
+      for (auto& c : s) if (c >= U'0' && c <= U'9') c = zero + (c - U'0');
+    return s;
+  };
+  std::u32string sv = make_string(rounded, pic.max_frac);
+  auto dp = sv.find(U'.');
+  if (dp == std::u32string::npos) sv += dec;
+  else sv[dp] = dec;
+  while (!sv.empty() && sv[0] == zero) sv.erase(0, 1);
+  while (!sv.empty() && sv.back() == zero) sv.pop_back();
+  long dpos = long(sv.find(dec));
+  long pad_left = pic.min_int - dpos;
+  long pad_right = pic.min_frac - (long(sv.size()) - dpos - 1);
+  if (pad_left > 0) sv = std::u32string(std::size_t(pad_left), zero) + sv;
+  if (pad_right > 0) sv += std::u32string(std::size_t(pad_right), zero);
+  dpos = long(sv.find(dec));
+  if (pic.regular > 0) {
+    long groups = (dpos - 1) / pic.regular;
+    for (long g = 1; g <= groups; ++g) sv.insert(std::size_t(dpos - g * pic.regular), 1, grp);
+  } else {
+    for (int pos : pic.int_groups) {
+      if (dpos - pos >= 0) sv.insert(std::size_t(dpos - pos), 1, grp);
+      ++dpos;
+    }
+  }
+  dpos = long(sv.find(dec));
+  for (int pos : pic.frac_groups) {
+    std::size_t at = std::size_t(pos + dpos + 1);
+    if (at <= sv.size()) sv.insert(at, 1, grp);
+  }
+  dpos = long(sv.find(dec));
+  if (pic.max_frac == 0 || dpos == long(sv.size()) - 1) {
+    if (dpos == long(sv.size()) - 1) sv.pop_back();
+  }
+  if (has_exponent) {
+    std::u32string se = make_string(exponent, 0);
+    long pl = pic.min_exp - long(se.size());
+    if (pl > 0) se = std::u32string(std::size_t(pl), zero) + se;
+    sv += props["exponent-separator"];
+    if (exponent < 0) sv += minus;
+    sv += se;
+  }
+  return Value::string(to_u8(pic.prefix + sv + pic.suffix));
 }
-
 
 Value f_parse_integer(Ctx&, std::vector<Value>& a, const Value&) {
   if (a.empty() || a[0].undef()) return Value();
