@@ -117,6 +117,10 @@ int main(int argc, char** argv) {
   int pass = 0, fail = 0, known_fail = 0, unexpected = 0, total = 0, total_v206 = 0, pass_v206 = 0;
   for (auto& f : files) {
     json cases = read_cases(f);
+    if (!cases.is_array()) {
+      std::cerr << f << ": not a group file (expected a JSON array of cases)\n";
+      return 2;
+    }
     for (auto& c : cases) {
       std::string name = c.at("name").get<std::string>();
       bool v206 = !c.contains("since");

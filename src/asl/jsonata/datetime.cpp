@@ -822,7 +822,97 @@ Value f_format_number(Ctx&, std::vector<Value>& a, const Value&) {
 
 Value f_parse_integer(Ctx&, std::vector<Value>& a, const Value&) {
   if (a.empty() || a[0].undef()) return Value();
-  fail("D3130", -1, {}, "$parseInteger is not supported by this implementation yet");
+  IntFormat f = analyse_integer(a[1].str());
+  std::string value = a[0].str();
+  switch (f.primary) {
+    case Prim::Letters: {
+      double d = 0;
+      char base = f.tcase == Case::Upper ? 'A' : 'a';
+      for (std::size_t i = 0; i < value.size(); ++i) d += (value[value.size() - i - 1] - base + 1) * std::pow(26, double(i));
+      return Value::number(d);
+    }
+    case Prim::Roman: {
+      std::string r = upper(value);
+      auto val = [](char c) {
+        switch (c) { case 'M': return 1000; case 'D': return 500; case 'C': return 100; case 'L': return 50;
+                     case 'X': return 10; case 'V': return 5; case 'I': return 1; default: return 0; }
+      };
+      double d = 0;
+      int mx = 1;
+      for (long i = long(r.size()) - 1; i >= 0; --i) {
+        int v = val(r[i]);
+        if (v < mx) d -= v;
+        else { mx = v; d += v; }
+      }
+      return Value::number(d);
+    }
+    case Prim::Words: {
+      static const std::map<std::string, double> words = [] {
+        std::map<std::string, double> w;
+        for (int i = 0; i < 20; ++i) { w[lower(kFew[i])] = i; w[lower(kOrdinals[i])] = i; }
+        for (int i = 0; i < 9; ++i) {
+          std::string l = lower(kDecades[i]);
+          w[l] = (i + 2) * 10;
+          w[l.substr(0, l.size() - 1) + "ieth"] = (i + 2) * 10;
+        }
+        w["hundredth"] = 100;
+        for (int i = 0; i < 4; ++i) {
+          std::string l = lower(kMagnitudes[i]);
+          w[l] = std::pow(10, (i + 1) * 3);
+          w[l + "th"] = std::pow(10, (i + 1) * 3);
+        }
+        return w;
+      }();
+      std::string text = lower(value);
+      // split on ", ", " and ", whitespace or '-'
+      std::vector<std::string> parts;
+      std::string cur;
+      for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text.compare(i, 5, " and ") == 0) { parts.push_back(cur); cur.clear(); i += 4; continue; }
+        if (text[i] == ',' && i + 1 < text.size() && isspace((unsigned char)text[i + 1])) { parts.push_back(cur); cur.clear(); ++i; continue; }
+        if (isspace((unsigned char)text[i]) || text[i] == '-') { parts.push_back(cur); cur.clear(); continue; }
+        cur += text[i];
+      }
+      parts.push_back(cur);
+      std::vector<double> segs{0};
+      for (auto& p : parts) {
+        auto it = words.find(p);
+        double v = it == words.end() ? NAN : it->second;
+        if (v < 100) {
+          double top = segs.back();
+          segs.pop_back();
+          if (top >= 1000) { segs.push_back(top); top = 0; }
+          segs.push_back(top + v);
+        } else {
+          double top = segs.back();
+          segs.pop_back();
+          segs.push_back(top * v);
+        }
+      }
+      double r = 0;
+      for (double x : segs) r += x;
+      return Value::number(r);
+    }
+    case Prim::Decimal: {
+      std::u32string digits = to_u32(value);
+      if (f.ordinal && digits.size() >= 2) digits = digits.substr(0, digits.size() - 2);
+      std::u32string out;
+      for (char32_t c : digits) {
+        bool sep = f.regular ? c == U',' : std::any_of(f.seps.begin(), f.seps.end(), [&](const Sep& sp) { return sp.ch == c; });
+        if (sep) continue;
+        if (f.zero != 0x30 && c >= f.zero && c <= f.zero + 9) c = c - f.zero + 0x30;
+        out += c;
+      }
+      std::string d = to_u8(out);
+      std::size_t k = 0;
+      if (k < d.size() && (d[k] == '-' || d[k] == '+')) ++k;
+      while (k < d.size() && isdigit((unsigned char)d[k])) ++k;
+      if (k == 0) return Value::number(NAN);
+      return Value::number(std::strtod(d.substr(0, k).c_str(), nullptr));
+    }
+    case Prim::Sequence: fail("D3130", -1, f.token, "Formatting or parsing an integer as a sequence starting with " + f.token + " is not supported by this implementation");
+  }
+  return Value();
 }
 
 }  // namespace cosmicai::jsonata::detail
