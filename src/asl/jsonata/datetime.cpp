@@ -1,6 +1,9 @@
 // $now, $millis-based date functions and the picture-string formatters.
 #include <cstring>
 #include <ctime>
+#include <functional>
+#include <optional>
+#include <regex>
 #include <map>
 #include <numeric>
 #include <algorithm>
@@ -600,10 +603,182 @@ Value f_format_integer(Ctx&, std::vector<Value>& a, const Value&) {
   return Value::string(format_integer(std::floor(a[0].n), analyse_integer(a[1].str())));
 }
 
-Value f_to_millis(Ctx&, std::vector<Value>& a, const Value&) {
+Value f_parse_integer(Ctx&, std::vector<Value>& a, const Value&);
+namespace {
+// $toMillis with a picture: build a regex per marker, as jsonata-js does (case-insensitive match).
+struct ParsePart {
+  std::string regex;
+  char component = 0;
+  bool literal = false;
+  std::function<double(const std::string&)> parse;
+};
+
+std::string regex_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (std::strchr(".*+?^${}()|[]\\", c) && c) out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+std::optional<double> parse_datetime(Ctx& ctx, const std::string& timestamp, const std::string& picture) {
+  std::vector<Marker> spec = analyse_datetime(picture);
+  std::vector<ParsePart> parts;
+  for (auto& mk : spec) {
+    ParsePart pp;
+    if (mk.literal) { pp.literal = true; pp.regex = regex_escape(mk.value); parts.push_back(pp); continue; }
+    pp.component = mk.component;
+    if (mk.component == 'Z' || mk.component == 'z') {
+      bool has_sep = mk.fmt.regular;
+      char32_t sep = mk.fmt.reg_ch;
+      std::string sep8 = has_sep ? to_u8(std::u32string(1, sep)) : "";
+      pp.regex = std::string(mk.component == 'z' ? "GMT" : "") + "[-+][0-9]+" + (has_sep ? regex_escape(sep8) + "[0-9]+" : "");
+      char comp = mk.component;
+      pp.parse = [comp, has_sep, sep8](const std::string& v0) {
+        std::string v = comp == 'z' ? v0.substr(3) : v0;
+        double h = 0, m = 0;
+        if (has_sep) {
+          auto at = v.find(sep8);
+          h = std::atoi(v.substr(0, at).c_str());
+          m = std::atoi(v.substr(at + sep8.size()).c_str());
+        } else if (v.size() - 1 <= 2) {
+          h = std::atoi(v.c_str());
+        } else {
+          h = std::atoi(v.substr(0, 3).c_str());
+          m = std::atoi(v.substr(3).c_str());
+        }
+        return h * 60 + m;
+      };
+    } else if (!mk.has_names && std::strchr("YMDdFWwXxHhmsf", mk.component) && mk.component) {
+      IntFormat f = mk.fmt;
+      int n = mk.component == 'Y' ? mk.n : -1;
+      switch (f.primary) {
+        case Prim::Letters: pp.regex = f.tcase == Case::Upper ? "[A-Z]+" : "[a-z]+"; break;
+        case Prim::Roman: pp.regex = f.tcase == Case::Upper ? "[MDCLXVI]+" : "[mdclxvi]+"; break;
+        case Prim::Words: pp.regex = "(?:[a-zA-Z]|[\\-, ])+"; break;
+        case Prim::Decimal: {
+          std::string occ = "+";
+          if (n > 0) occ = f.optional == 0 ? "{" + std::to_string(n) + "}" : "{" + std::to_string(n - f.optional) + "," + std::to_string(n) + "}";
+          pp.regex = "[0-9]" + occ;
+          if (f.ordinal) pp.regex += "(?:th|st|nd|rd)";
+          break;
+        }
+        case Prim::Sequence: fail("D3130", -1, f.token);
+      }
+      std::string pic = mk.pres1 + (mk.pres2.empty() ? "" : ";" + mk.pres2);
+      pp.parse = [pic, &ctx](const std::string& v) {
+        std::vector<Value> args{Value::string(v), Value::string(pic)};
+        return f_parse_integer(ctx, args, Value()).n;
+      };
+    } else {
+      pp.regex = "[a-zA-Z]+";
+      std::map<std::string, double> lookup;
+      if (mk.component == 'M' || mk.component == 'x') {
+        for (int i = 0; i < 12; ++i) {
+          std::string nm = kMonths[i];
+          lookup[lower(mk.has_width && mk.wmax > 0 ? nm.substr(0, mk.wmax) : nm)] = i + 1;
+        }
+      } else if (mk.component == 'F') {
+        for (int i = 1; i < 8; ++i) {
+          std::string nm = kDays[i];
+          lookup[lower(mk.has_width && mk.wmax > 0 ? nm.substr(0, mk.wmax) : nm)] = i;
+        }
+      } else if (mk.component == 'P') {
+        lookup = {{"am", 0}, {"pm", 1}};
+      } else {
+        fail("D3133", -1, std::string(1, mk.component));
+      }
+      pp.parse = [lookup](const std::string& v) {
+        auto it = lookup.find(lower(v));
+        return it == lookup.end() ? NAN : it->second;
+      };
+    }
+    parts.push_back(pp);
+  }
+  std::string full = "^";
+  for (auto& pp : parts) full += "(" + pp.regex + ")";
+  full += "$";
+  std::smatch m;
+  std::regex re(full, std::regex::ECMAScript | std::regex::icase);
+  if (!std::regex_match(timestamp, m, re)) return std::nullopt;
+  std::map<char, double> comps;
+  for (std::size_t i = 1; i < m.size(); ++i) {
+    auto& pp = parts[i - 1];
+    if (pp.literal) continue;
+    comps[pp.component] = pp.parse(m[i].str());
+  }
+  if (comps.empty()) return std::nullopt;
+  auto has = [&](char c) { return comps.count(c) > 0; };
+  int mask = 0;
+  auto shift = [&](bool bit) { mask = (mask << 1) + (bit ? 1 : 0); };
+  auto is_type = [&](int type) { return !(~type & mask) && (type & mask); };
+  for (char c : std::string("YXMxWwdD")) shift(has(c));
+  bool dateA = is_type(161), dateB = !dateA && is_type(130), dateC = is_type(84), dateD = !dateC && is_type(72);
+  mask = 0;
+  for (char c : std::string("PHhmsf")) shift(has(c));
+  bool timeA = is_type(23), timeB = !timeA && is_type(47);
+  std::string date_comps = dateB ? "YD" : dateC ? "XxwF" : dateD ? "XWF" : "YMD";
+  std::string comps_order = date_comps + (timeB ? "Phmsf" : "Hmsf");
+  double now_ms = double(std::chrono::duration_cast<std::chrono::milliseconds>(ctx.now.time_since_epoch()).count());
+  Civil now = civil(now_ms);
+  bool start = false, end = false;
+  for (char c : comps_order) {
+    if (!has(c)) {
+      if (start) { comps[c] = std::strchr("MDd", c) ? 1 : 0; end = true; }
+      else {
+        double v = 0;
+        switch (c) {
+          case 'Y': v = double(now.y); break;
+          case 'M': v = double(now.m); break;
+          case 'D': v = double(now.d); break;
+          case 'd': v = double(now.doy); break;
+          case 'H': v = double(now.h); break;
+          case 'h': v = double(now.h % 12 == 0 ? 12 : now.h % 12); break;
+          case 'P': v = now.h >= 12 ? 1 : 0; break;
+          case 'm': v = double(now.mi); break;
+          case 's': v = double(now.s); break;
+          case 'f': v = double(now.ms); break;
+          default: v = 0;
+        }
+        comps[c] = v;
+      }
+    } else {
+      start = true;
+      if (end) fail("D3136", -1, {}, "The date/time picture string is missing specifiers required to parse the timestamp");
+    }
+  }
+  double M = comps['M'] > 0 ? comps['M'] - 1 : 0;
+  double D = comps['D'];
+  if (dateB) {
+    double first = double(days_from_civil((long long)comps['Y'], 1, 1)) * 86400000.0 + (comps['d'] - 1) * 86400000.0;
+    Civil c = civil(first);
+    M = double(c.m - 1);
+    D = double(c.d);
+  }
+  if (dateC || dateD) fail("D3136", -1, {}, "The date/time picture string is missing specifiers required to parse the timestamp");
+  double H = comps['H'];
+  if (timeB) {
+    H = comps['h'] == 12 ? 0 : comps['h'];
+    if (comps['P'] == 1) H += 12;
+  }
+  for (auto& [k, v] : comps) if (std::isnan(v)) return std::nullopt;
+  long long y = (long long)comps['Y'] + (long long)std::floor(M / 12);
+  long long mo = ((long long)M % 12 + 12) % 12;
+  double millis = double(days_from_civil(y, mo + 1, 1) + (long long)D - 1) * 86400000.0 + H * 3600000.0 +
+                  comps['m'] * 60000.0 + comps['s'] * 1000.0 + comps['f'];
+  if (has('Z')) millis -= comps['Z'] * 60000.0;
+  else if (has('z')) millis -= comps['z'] * 60000.0;
+  return millis;
+}
+}  // namespace
+
+Value f_to_millis(Ctx& ctx, std::vector<Value>& a, const Value&) {
   if (a.empty() || a[0].undef()) return Value();
-  if (a.size() > 1 && !a[1].undef())
-    fail("D3136", -1, {}, "$toMillis with a picture string is not supported by this implementation yet");
+  if (a.size() > 1 && a[1].is_str()) {
+    auto r = parse_datetime(ctx, a[0].str(), a[1].str());
+    return r ? Value::number(*r) : Value();
+  }
   double ms;
   if (!parse_iso(a[0].str(), ms)) fail("D3110", -1, {}, "The timestamp " + a[0].str() + " is not ISO 8601");
   return Value::number(ms);
