@@ -50,7 +50,7 @@ std::string run_case(const json& c) {
     for (auto& [k, v] : c["bindings"].items()) bindings.value(k, v);
   jsn::Limits limits;
   if (c.contains("timelimit")) limits.max_time = std::chrono::milliseconds(c["timelimit"].get<long>());
-  if (c.contains("depth")) limits.max_depth = c["depth"].get<std::size_t>() * 2;
+  if (c.contains("depth")) limits.max_depth = c["depth"].get<std::size_t>() * 4 / 3;
   try {
     auto expr = jsn::Expression::compile(c.at("expr").get<std::string>());
     auto result = expr.evaluate(input, bindings, limits);

@@ -61,7 +61,7 @@ static bool parse_iso(const std::string& s, double& out) {
   if (!num(4, y)) return false;
   if (*p == '-') { ++p; if (!num(2, mo)) return false; if (*p == '-') { ++p; if (!num(2, d)) return false; } }
   long tz = 0;
-  if (*p == 'T' || *p == ' ') {
+  if (*p == 'T') {
     ++p;
     if (!num(2, h) || *p++ != ':' || !num(2, mi)) return false;
     if (*p == ':') {

@@ -632,7 +632,17 @@ struct Evaluator {
     Value results = Value::sequence();
     Value input = input0;
     if (input.is_arr() && input.a->outer_wrapper && input.size() > 0) { Value tmp = input.arr()[0]; input = std::move(tmp); }
-    if (input.is_obj()) {
+    if (input.is_arr()) {
+      for (auto& v : input.arr()) {
+        if (v.is_arr()) {
+          Value flat = Value::array();
+          flatten(v, flat);
+          results = append(results, flat);
+        } else {
+          results.push(v);
+        }
+      }
+    } else if (input.is_obj()) {
       for (auto& [k, v] : input.o->items) {
         if (v.is_arr()) {
           Value flat = Value::array();
@@ -999,7 +1009,7 @@ int function_arity(const Value& fn) {
   if (!fn.is_fn()) return 0;
   const Function& f = *fn.f;
   if (f.kind == Function::Kind::Lambda) return static_cast<int>(f.node->arguments.size());
-  if (f.kind == Function::Kind::Native && f.signature) return static_cast<int>(f.signature->params.size());
+  if (f.kind == Function::Kind::Native) return f.arity;
   return f.arity;
 }
 

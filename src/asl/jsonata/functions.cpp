@@ -216,7 +216,8 @@ static bool stringify(std::string& out, const Value& v, int indent, int level) {
     case Value::T::Null: out += "null"; return true;
     case Value::T::Bool: out += v.b ? "true" : "false"; return true;
     case Value::T::Num:
-      if (!std::isfinite(v.n)) out += "null"; else out += number_to_string(v.n);
+      if (!std::isfinite(v.n)) fail("D1001", -1, {}, "Number out of range");
+      out += number_to_string(v.n);
       return true;
     case Value::T::Str: json_escape(out, v.str()); return true;
     case Value::T::Fn: out += "\"\""; return true;
@@ -1048,6 +1049,9 @@ void register_builtins(Frame& root) {
     f->name = d.name;
     f->signature = parse_signature(d.sig, -1);
     f->arity = static_cast<int>(f->signature->params.size());
+    // jsonata-js passes a native function as many arguments as its JavaScript parameters without
+    // defaults; $string's second parameter has a default, so $map(xs, $string) passes one.
+    if (std::strcmp(d.name, "string") == 0) f->arity = 1;
     root.bind(d.name, fnval(f));
   }
 }
