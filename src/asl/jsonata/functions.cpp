@@ -114,8 +114,11 @@ std::vector<Value> Signature::validate(const std::vector<Value>& args, const Val
     std::string match = m[i + 1].str();
     if (match.empty()) {
       if (p.context && !p.context_regex.empty()) {
-        std::string ct(1, symbol_of(context));
-        if (std::regex_match(ct, std::regex(p.context_regex))) out.push_back(context);
+        // the context regex is one type letter or a character class such as "[sm]"
+        char ct = symbol_of(context);
+        const std::string& cr = p.context_regex;
+        bool ok = cr.size() > 1 && cr[0] == '[' ? cr.find(ct, 1) != std::string::npos && ct != ']' : cr == std::string(1, ct);
+        if (ok) out.push_back(context);
         else fail("T0411", -1, {}, "Context value is not a compatible type with argument " + std::to_string(ai + 1));
       } else {
         out.push_back(ai < args.size() ? args[ai] : Value());
