@@ -3,12 +3,12 @@
 // Prints one line per case (PASS, KNOWN, FAIL, UNEXPECTED-PASS) and a summary; exits 1 when a case
 // fails that is not in the known-failures list, or a listed case passes (the list only shrinks).
 #include <chrono>
-#include <cstring>
-#include <fstream>
-#include <sstream>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -54,14 +54,18 @@ std::string run_case(const json& c) {
   try {
     auto expr = jsn::Expression::compile(c.at("expr").get<std::string>());
     auto result = expr.evaluate(input, bindings, limits);
-    if (expect.contains("error")) return "expected error " + expect["error"].get<std::string>() + ", got " + (result ? result->dump() : "undefined");
+    if (expect.contains("error"))
+      return "expected error " + expect["error"].get<std::string>() + ", got " +
+             (result ? result->dump() : "undefined");
     if (expect.contains("undefined")) return result ? "expected undefined, got " + result->dump() : "";
     if (!result) return "expected " + expect["result"].dump() + ", got undefined";
-    if (!equal_json(*result, expect["result"])) return "expected " + expect["result"].dump() + ", got " + result->dump();
+    if (!equal_json(*result, expect["result"]))
+      return "expected " + expect["result"].dump() + ", got " + result->dump();
     return "";
   } catch (const jsn::Error& e) {
     if (expect.contains("error")) {
-      if (e.code() != expect["error"].get<std::string>()) return "expected error " + expect["error"].get<std::string>() + ", got " + e.what();
+      if (e.code() != expect["error"].get<std::string>())
+        return "expected error " + expect["error"].get<std::string>() + ", got " + e.what();
       if (expect.contains("token") && e.token() != expect["token"].get<std::string>())
         return "expected token " + expect["token"].get<std::string>() + ", got '" + e.token() + "'";
       return "";
@@ -108,9 +112,12 @@ int main(int argc, char** argv) {
   std::vector<std::string> files;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--known-failures" && i + 1 < argc) known_path = argv[++i];
-    else if (a == "--list") list = true;
-    else files.push_back(a);
+    if (a == "--known-failures" && i + 1 < argc)
+      known_path = argv[++i];
+    else if (a == "--list")
+      list = true;
+    else
+      files.push_back(a);
   }
   json known = json::object();
   if (!known_path.empty()) known = cosmicai::read_json_file(known_path);
@@ -146,8 +153,9 @@ int main(int argc, char** argv) {
       }
     }
   }
-  std::printf("summary: %d cases, %d pass, %d known failures, %d new failures, %d unexpected passes; "
-              "JSONata 2.0.6 cases (no 'since'): %d of %d pass\n",
-              total, pass + unexpected, known_fail, fail, unexpected, pass_v206, total_v206);
+  std::printf(
+      "summary: %d cases, %d pass, %d known failures, %d new failures, %d unexpected passes; "
+      "JSONata 2.0.6 cases (no 'since'): %d of %d pass\n",
+      total, pass + unexpected, known_fail, fail, unexpected, pass_v206, total_v206);
   return (fail || unexpected) ? 1 : 0;
 }

@@ -1,12 +1,12 @@
 // $now, $millis-based date functions and the picture-string formatters.
+#include <algorithm>
 #include <cstring>
 #include <ctime>
 #include <functional>
-#include <optional>
-#include <regex>
 #include <map>
 #include <numeric>
-#include <algorithm>
+#include <optional>
+#include <regex>
 
 #include "asl/jsonata/internal.hpp"
 
@@ -59,7 +59,14 @@ static bool parse_iso(const std::string& s, double& out) {
     return true;
   };
   if (!num(4, y)) return false;
-  if (*p == '-') { ++p; if (!num(2, mo)) return false; if (*p == '-') { ++p; if (!num(2, d)) return false; } }
+  if (*p == '-') {
+    ++p;
+    if (!num(2, mo)) return false;
+    if (*p == '-') {
+      ++p;
+      if (!num(2, d)) return false;
+    }
+  }
   long tz = 0;
   if (*p == 'T') {
     ++p;
@@ -70,10 +77,14 @@ static bool parse_iso(const std::string& s, double& out) {
       if (*p == '.') {
         ++p;
         double scale = 0.1;
-        while (isdigit((unsigned char)*p)) { frac += (*p++ - '0') * scale; scale /= 10; }
+        while (isdigit((unsigned char)*p)) {
+          frac += (*p++ - '0') * scale;
+          scale /= 10;
+        }
       }
     }
-    if (*p == 'Z') ++p;
+    if (*p == 'Z')
+      ++p;
     else if (*p == '+' || *p == '-') {
       int sign = *p++ == '-' ? -1 : 1;
       int th = 0, tm = 0;
@@ -99,10 +110,19 @@ std::u32string to_u32(const std::string& s) {
     unsigned char c = s[i];
     char32_t cp;
     int len;
-    if (c < 0x80) { cp = c; len = 1; }
-    else if ((c >> 5) == 6) { cp = c & 0x1F; len = 2; }
-    else if ((c >> 4) == 14) { cp = c & 0x0F; len = 3; }
-    else { cp = c & 0x07; len = 4; }
+    if (c < 0x80) {
+      cp = c;
+      len = 1;
+    } else if ((c >> 5) == 6) {
+      cp = c & 0x1F;
+      len = 2;
+    } else if ((c >> 4) == 14) {
+      cp = c & 0x0F;
+      len = 3;
+    } else {
+      cp = c & 0x07;
+      len = 4;
+    }
     for (int k = 1; k < len && i + k < s.size(); ++k) cp = (cp << 6) | (s[i + k] & 0x3F);
     out += cp;
     i += len;
@@ -112,22 +132,36 @@ std::u32string to_u32(const std::string& s) {
 std::string to_u8(const std::u32string& s) {
   std::string out;
   for (char32_t cp : s) {
-    if (cp < 0x80) out += char(cp);
-    else if (cp < 0x800) { out += char(0xC0 | (cp >> 6)); out += char(0x80 | (cp & 0x3F)); }
-    else if (cp < 0x10000) { out += char(0xE0 | (cp >> 12)); out += char(0x80 | ((cp >> 6) & 0x3F)); out += char(0x80 | (cp & 0x3F)); }
-    else { out += char(0xF0 | (cp >> 18)); out += char(0x80 | ((cp >> 12) & 0x3F)); out += char(0x80 | ((cp >> 6) & 0x3F)); out += char(0x80 | (cp & 0x3F)); }
+    if (cp < 0x80)
+      out += char(cp);
+    else if (cp < 0x800) {
+      out += char(0xC0 | (cp >> 6));
+      out += char(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      out += char(0xE0 | (cp >> 12));
+      out += char(0x80 | ((cp >> 6) & 0x3F));
+      out += char(0x80 | (cp & 0x3F));
+    } else {
+      out += char(0xF0 | (cp >> 18));
+      out += char(0x80 | ((cp >> 12) & 0x3F));
+      out += char(0x80 | ((cp >> 6) & 0x3F));
+      out += char(0x80 | (cp & 0x3F));
+    }
   }
   return out;
 }
 
-const char32_t kDecimalGroups[] = {0x30, 0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66,
-                                   0x0CE6, 0x0D66, 0x0DE6, 0x0E50, 0x0ED0, 0x0F20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946,
-                                   0x19D0, 0x1A80, 0x1A90, 0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0,
-                                   0xA9F0, 0xAA50, 0xABF0, 0xFF10};
+const char32_t kDecimalGroups[] = {0x30,   0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6,
+                                   0x0C66, 0x0CE6, 0x0D66, 0x0DE6, 0x0E50, 0x0ED0, 0x0F20, 0x1040, 0x1090, 0x17E0,
+                                   0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90, 0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620,
+                                   0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10};
 
 enum class Prim { Decimal, Letters, Roman, Words, Sequence };
 enum class Case { Upper, Lower, Title };
-struct Sep { int position; char32_t ch; };
+struct Sep {
+  int position;
+  char32_t ch;
+};
 struct IntFormat {
   Prim primary = Prim::Decimal;
   Case tcase = Case::Lower;
@@ -149,13 +183,24 @@ IntFormat analyse_integer(const std::string& picture) {
     primary = picture.substr(0, semi);
     if (semi + 1 < picture.size() && picture[semi + 1] == 'o') f.ordinal = true;
   }
-  if (primary == "A") { f.tcase = Case::Upper; f.primary = Prim::Letters; }
-  else if (primary == "a") f.primary = Prim::Letters;
-  else if (primary == "I") { f.tcase = Case::Upper; f.primary = Prim::Roman; }
-  else if (primary == "i") f.primary = Prim::Roman;
-  else if (primary == "W") { f.tcase = Case::Upper; f.primary = Prim::Words; }
-  else if (primary == "Ww") { f.tcase = Case::Title; f.primary = Prim::Words; }
-  else if (primary == "w") f.primary = Prim::Words;
+  if (primary == "A") {
+    f.tcase = Case::Upper;
+    f.primary = Prim::Letters;
+  } else if (primary == "a")
+    f.primary = Prim::Letters;
+  else if (primary == "I") {
+    f.tcase = Case::Upper;
+    f.primary = Prim::Roman;
+  } else if (primary == "i")
+    f.primary = Prim::Roman;
+  else if (primary == "W") {
+    f.tcase = Case::Upper;
+    f.primary = Prim::Words;
+  } else if (primary == "Ww") {
+    f.tcase = Case::Title;
+    f.primary = Prim::Words;
+  } else if (primary == "w")
+    f.primary = Prim::Words;
   else {
     std::u32string cps = to_u32(primary);
     std::reverse(cps.begin(), cps.end());
@@ -170,14 +215,20 @@ IntFormat analyse_integer(const std::string& picture) {
           digit = true;
           f.mandatory++;
           sep_pos++;
-          if (!have_zero) { zero = g; have_zero = true; }
-          else if (g != zero) fail("D3131", -1, {}, "In a decimal digit pattern, all digits must be from the same decimal group");
+          if (!have_zero) {
+            zero = g;
+            have_zero = true;
+          } else if (g != zero)
+            fail("D3131", -1, {}, "In a decimal digit pattern, all digits must be from the same decimal group");
           break;
         }
       }
       if (!digit) {
-        if (cp == U'#') { sep_pos++; f.optional++; }
-        else seps.push_back({sep_pos, cp});
+        if (cp == U'#') {
+          sep_pos++;
+          f.optional++;
+        } else
+          seps.push_back({sep_pos, cp});
       }
     }
     if (f.mandatory > 0) {
@@ -186,20 +237,29 @@ IntFormat analyse_integer(const std::string& picture) {
       int regular = 0;
       if (!seps.empty()) {
         bool same = true;
-        for (auto& sp : seps) if (sp.ch != seps[0].ch) same = false;
+        for (auto& sp : seps)
+          if (sp.ch != seps[0].ch) same = false;
         if (same) {
           int g = 0;
           for (auto& sp : seps) g = std::gcd(g, sp.position);
           regular = g;
           for (std::size_t k = 1; k <= seps.size(); ++k) {
             bool found = false;
-            for (auto& sp : seps) if (sp.position == int(k) * g) found = true;
-            if (!found) { regular = 0; break; }
+            for (auto& sp : seps)
+              if (sp.position == int(k) * g) found = true;
+            if (!found) {
+              regular = 0;
+              break;
+            }
           }
         }
       }
-      if (regular > 0) { f.regular = true; f.reg_pos = regular; f.reg_ch = seps[0].ch; }
-      else f.seps = seps;
+      if (regular > 0) {
+        f.regular = true;
+        f.reg_pos = regular;
+        f.reg_ch = seps[0].ch;
+      } else
+        f.seps = seps;
     } else {
       f.primary = Prim::Sequence;
       f.token = primary;
@@ -208,11 +268,13 @@ IntFormat analyse_integer(const std::string& picture) {
   return f;
 }
 
-const char* kFew[] = {"Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten", "Eleven",
-                      "Twelve", "Thirteen", "Fourteen", "Fifteen", "Sixteen", "Seventeen", "Eighteen", "Nineteen"};
-const char* kOrdinals[] = {"Zeroth", "First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth", "Ninth",
-                           "Tenth", "Eleventh", "Twelfth", "Thirteenth", "Fourteenth", "Fifteenth", "Sixteenth",
-                           "Seventeenth", "Eighteenth", "Nineteenth"};
+const char* kFew[] = {"Zero",     "One",     "Two",     "Three",     "Four",     "Five",    "Six",
+                      "Seven",    "Eight",   "Nine",    "Ten",       "Eleven",   "Twelve",  "Thirteen",
+                      "Fourteen", "Fifteen", "Sixteen", "Seventeen", "Eighteen", "Nineteen"};
+const char* kOrdinals[] = {"Zeroth",    "First",     "Second",      "Third",      "Fourth",
+                           "Fifth",     "Sixth",     "Seventh",     "Eighth",     "Ninth",
+                           "Tenth",     "Eleventh",  "Twelfth",     "Thirteenth", "Fourteenth",
+                           "Fifteenth", "Sixteenth", "Seventeenth", "Eighteenth", "Nineteenth"};
 const char* kDecades[] = {"Twenty", "Thirty", "Forty", "Fifty", "Sixty", "Seventy", "Eighty", "Ninety", "Hundred"};
 const char* kMagnitudes[] = {"Thousand", "Million", "Billion", "Trillion"};
 
@@ -223,13 +285,17 @@ std::string words_lookup(double num, bool prev, bool ordinal) {
   } else if (num < 100) {
     int tens = int(num / 10), rem = int(std::fmod(num, 10));
     w = std::string(prev ? " and " : "") + kDecades[tens - 2];
-    if (rem > 0) w += "-" + words_lookup(rem, false, ordinal);
-    else if (ordinal) w = w.substr(0, w.size() - 1) + "ieth";
+    if (rem > 0)
+      w += "-" + words_lookup(rem, false, ordinal);
+    else if (ordinal)
+      w = w.substr(0, w.size() - 1) + "ieth";
   } else if (num < 1000) {
     int hundreds = int(num / 100), rem = int(std::fmod(num, 100));
     w = std::string(prev ? ", " : "") + kFew[hundreds] + " Hundred";
-    if (rem > 0) w += words_lookup(rem, true, ordinal);
-    else if (ordinal) w += "th";
+    if (rem > 0)
+      w += words_lookup(rem, true, ordinal);
+    else if (ordinal)
+      w += "th";
   } else {
     int mag = int(std::floor(std::log10(num) / 3));
     if (mag > 4) mag = 4;
@@ -237,24 +303,35 @@ std::string words_lookup(double num, bool prev, bool ordinal) {
     double mant = std::floor(num / factor);
     double rem = num - mant * factor;
     w = std::string(prev ? ", " : "") + words_lookup(mant, false, false) + " " + kMagnitudes[mag - 1];
-    if (rem > 0) w += words_lookup(rem, true, ordinal);
-    else if (ordinal) w += "th";
+    if (rem > 0)
+      w += words_lookup(rem, true, ordinal);
+    else if (ordinal)
+      w += "th";
   }
   return w;
 }
 
 std::string roman(long v) {
   static const std::pair<int, const char*> rn[] = {{1000, "m"}, {900, "cm"}, {500, "d"}, {400, "cd"}, {100, "c"},
-                                                  {90, "xc"},   {50, "l"},   {40, "xl"},  {10, "x"},   {9, "ix"},
-                                                  {5, "v"},     {4, "iv"},   {1, "i"}};
+                                                   {90, "xc"},  {50, "l"},   {40, "xl"}, {10, "x"},   {9, "ix"},
+                                                   {5, "v"},    {4, "iv"},   {1, "i"}};
   std::string out;
   for (auto& [n, s] : rn)
-    while (v >= n) { out += s; v -= n; }
+    while (v >= n) {
+      out += s;
+      v -= n;
+    }
   return out;
 }
 
-std::string upper(std::string s) { for (auto& c : s) c = char(std::toupper((unsigned char)c)); return s; }
-std::string lower(std::string s) { for (auto& c : s) c = char(std::tolower((unsigned char)c)); return s; }
+std::string upper(std::string s) {
+  for (auto& c : s) c = char(std::toupper((unsigned char)c));
+  return s;
+}
+std::string lower(std::string s) {
+  for (auto& c : s) c = char(std::tolower((unsigned char)c));
+  return s;
+}
 
 std::string format_integer(double value, const IntFormat& f) {
   bool negative = value < 0;
@@ -265,7 +342,10 @@ std::string format_integer(double value, const IntFormat& f) {
       std::string letters;
       long v = long(value);
       char a = f.tcase == Case::Upper ? 'A' : 'a';
-      while (v > 0) { letters.insert(letters.begin(), char((v - 1) % 26 + a)); v = (v - 1) / 26; }
+      while (v > 0) {
+        letters.insert(letters.begin(), char((v - 1) % 26 + a));
+        v = (v - 1) / 26;
+      }
       out = letters;
       break;
     }
@@ -275,14 +355,17 @@ std::string format_integer(double value, const IntFormat& f) {
       break;
     case Prim::Words:
       out = words_lookup(value, false, f.ordinal);
-      if (f.tcase == Case::Upper) out = upper(out);
-      else if (f.tcase == Case::Lower) out = lower(out);
+      if (f.tcase == Case::Upper)
+        out = upper(out);
+      else if (f.tcase == Case::Lower)
+        out = lower(out);
       break;
     case Prim::Decimal: {
       std::string digits = js_number(value);
       std::u32string s = to_u32(digits);
       if (int(s.size()) < f.mandatory) s = std::u32string(f.mandatory - s.size(), U'0') + s;
-      if (f.zero != 0x30) for (auto& c : s) c = c + f.zero - 0x30;
+      if (f.zero != 0x30)
+        for (auto& c : s) c = c + f.zero - 0x30;
       if (f.regular) {
         int n = (int(s.size()) - 1) / f.reg_pos;
         for (int k = n; k > 0; --k) {
@@ -304,7 +387,10 @@ std::string format_integer(double value, const IntFormat& f) {
       out = to_u8(s);
       break;
     }
-    case Prim::Sequence: fail("D3130", -1, f.token, "Formatting or parsing an integer as a sequence starting with " + f.token + " is not supported by this implementation");
+    case Prim::Sequence:
+      fail("D3130", -1, f.token,
+           "Formatting or parsing an integer as a sequence starting with " + f.token +
+               " is not supported by this implementation");
   }
   return negative ? "-" + out : out;
 }
@@ -325,11 +411,31 @@ struct Marker {
 
 const char* default_pres(char c) {
   switch (c) {
-    case 'Y': case 'M': case 'D': case 'd': case 'W': case 'w': case 'X': case 'x': case 'H': case 'h': case 'f': return "1";
-    case 'F': case 'P': case 'C': case 'E': return "n";
-    case 'm': case 's': return "01";
-    case 'Z': case 'z': return "01:01";
-    default: return nullptr;
+    case 'Y':
+    case 'M':
+    case 'D':
+    case 'd':
+    case 'W':
+    case 'w':
+    case 'X':
+    case 'x':
+    case 'H':
+    case 'h':
+    case 'f':
+      return "1";
+    case 'F':
+    case 'P':
+    case 'C':
+    case 'E':
+      return "n";
+    case 'm':
+    case 's':
+      return "01";
+    case 'Z':
+    case 'z':
+      return "01:01";
+    default:
+      return nullptr;
   }
 }
 
@@ -365,9 +471,11 @@ std::vector<Marker> analyse_datetime(const std::string& picture) {
       add_literal(start, pos);
       start = pos;
       pos = picture.find(']', start);
-      if (pos == std::string::npos) fail("D3135", -1, {}, "No matching closing bracket ']' in date/time picture string");
+      if (pos == std::string::npos)
+        fail("D3135", -1, {}, "No matching closing bracket ']' in date/time picture string");
       std::string raw = picture.substr(start + 1, pos - start - 1), marker;
-      for (char c : raw) if (!isspace((unsigned char)c)) marker += c;
+      for (char c : raw)
+        if (!isspace((unsigned char)c)) marker += c;
       Marker d;
       d.component = marker.empty() ? 0 : marker[0];
       auto comma = marker.rfind(',');
@@ -385,27 +493,39 @@ std::vector<Marker> analyse_datetime(const std::string& picture) {
       } else {
         pres = marker.size() > 1 ? marker.substr(1) : "";
       }
-      if (pres.size() == 1) d.pres1 = pres;
+      if (pres.size() == 1)
+        d.pres1 = pres;
       else if (pres.size() > 1) {
         char last = pres.back();
-        if (std::strchr("atco", last)) { d.pres2 = std::string(1, last); d.pres1 = pres.substr(0, pres.size() - 1); }
-        else d.pres1 = pres;
+        if (std::strchr("atco", last)) {
+          d.pres2 = std::string(1, last);
+          d.pres1 = pres.substr(0, pres.size() - 1);
+        } else
+          d.pres1 = pres;
       } else {
         const char* dp = default_pres(d.component);
-        if (!dp) fail("D3132", -1, std::string(1, d.component), std::string("Unknown component specifier ") + d.component + " in date/time picture string");
+        if (!dp)
+          fail("D3132", -1, std::string(1, d.component),
+               std::string("Unknown component specifier ") + d.component + " in date/time picture string");
         d.pres1 = dp;
       }
-      if (d.pres1[0] == 'n') { d.has_names = true; d.names = Case::Lower; }
-      else if (d.pres1[0] == 'N') { d.has_names = true; d.names = d.pres1.size() > 1 && d.pres1[1] == 'n' ? Case::Title : Case::Upper; }
-      else if (std::strchr("YMDdFWwXxHhmsf", d.component) && d.component) {
+      if (d.pres1[0] == 'n') {
+        d.has_names = true;
+        d.names = Case::Lower;
+      } else if (d.pres1[0] == 'N') {
+        d.has_names = true;
+        d.names = d.pres1.size() > 1 && d.pres1[1] == 'n' ? Case::Title : Case::Upper;
+      } else if (std::strchr("YMDdFWwXxHhmsf", d.component) && d.component) {
         std::string ip = d.pres1;
         if (!d.pres2.empty()) ip += ";" + d.pres2;
         d.fmt = analyse_integer(ip);
         if (d.has_width && d.wmin >= 0 && d.fmt.mandatory < d.wmin) d.fmt.mandatory = d.wmin;
         if (d.component == 'Y') {
           d.n = -1;
-          if (d.has_width && d.wmax >= 0) { d.n = d.wmax; d.fmt.mandatory = d.n; }
-          else {
+          if (d.has_width && d.wmax >= 0) {
+            d.n = d.wmax;
+            d.fmt.mandatory = d.n;
+          } else {
             int w = d.fmt.mandatory + d.fmt.optional;
             if (w >= 2) d.n = w;
           }
@@ -421,7 +541,9 @@ std::vector<Marker> analyse_datetime(const std::string& picture) {
   return spec;
 }
 
-struct Civil { long long y, m, d, h, mi, s, ms, dow /*1..7 Mon..Sun*/, doy; };
+struct Civil {
+  long long y, m, d, h, mi, s, ms, dow /*1..7 Mon..Sun*/, doy;
+};
 
 Civil civil(double millis) {
   long long total = static_cast<long long>(std::floor(millis));
@@ -455,7 +577,8 @@ std::pair<long long, long long> iso_week(double millis) {
 }
 
 const char* kDays[] = {"", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};
-const char* kMonths[] = {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"};
+const char* kMonths[] = {"January", "February", "March",     "April",   "May",      "June",
+                         "July",    "August",   "September", "October", "November", "December"};
 
 std::string format_datetime(double millis, const std::string* picture, const std::string* timezone) {
   int off_h = 0, off_m = 0;
@@ -473,18 +596,35 @@ std::string format_datetime(double millis, const std::string* picture, const std
   Civil c = civil(t);
   std::string out;
   for (auto& mk : spec) {
-    if (mk.literal) { out += mk.value; continue; }
+    if (mk.literal) {
+      out += mk.value;
+      continue;
+    }
     char comp = mk.component;
     if (std::strchr("YMDdFWwXxHhmsf", comp) && comp) {
       double v = 0;
       switch (comp) {
-        case 'Y': v = double(c.y); break;
-        case 'M': v = double(c.m); break;
-        case 'D': v = double(c.d); break;
-        case 'd': v = double(c.doy); break;
-        case 'F': v = double(c.dow); break;
-        case 'W': v = double(iso_week(t).second); break;
-        case 'X': v = double(iso_week(t).first); break;
+        case 'Y':
+          v = double(c.y);
+          break;
+        case 'M':
+          v = double(c.m);
+          break;
+        case 'D':
+          v = double(c.d);
+          break;
+        case 'd':
+          v = double(c.doy);
+          break;
+        case 'F':
+          v = double(c.dow);
+          break;
+        case 'W':
+          v = double(iso_week(t).second);
+          break;
+        case 'X':
+          v = double(iso_week(t).first);
+          break;
         case 'w': {
           // week of month: weeks start on Monday; week 1 contains the month's first Thursday
           long long days = days_from_civil(c.y, c.m, c.d);
@@ -514,25 +654,43 @@ std::string format_datetime(double millis, const std::string* picture, const std
           Civil nc = civil(double(next_first) * 86400000.0);
           long long nm_w1 = next_first - (nc.dow - 1) + (nc.dow > 4 ? 7 : 0);
           long long m = c.m;
-          if (days < week1_monday) m = c.m == 1 ? 12 : c.m - 1;
-          else if (days >= nm_w1) m = c.m == 12 ? 1 : c.m + 1;
+          if (days < week1_monday)
+            m = c.m == 1 ? 12 : c.m - 1;
+          else if (days >= nm_w1)
+            m = c.m == 12 ? 1 : c.m + 1;
           v = double(m);
           break;
         }
-        case 'H': v = double(c.h); break;
-        case 'h': v = double(c.h % 12 == 0 ? 12 : c.h % 12); break;
-        case 'm': v = double(c.mi); break;
-        case 's': v = double(c.s); break;
-        case 'f': v = double(c.ms); break;
+        case 'H':
+          v = double(c.h);
+          break;
+        case 'h':
+          v = double(c.h % 12 == 0 ? 12 : c.h % 12);
+          break;
+        case 'm':
+          v = double(c.mi);
+          break;
+        case 's':
+          v = double(c.s);
+          break;
+        case 'f':
+          v = double(c.ms);
+          break;
       }
       if (comp == 'Y' && mk.n != -1) v = std::fmod(v, std::pow(10, mk.n));
       if (mk.has_names) {
         std::string name;
-        if (comp == 'M' || comp == 'x') name = kMonths[int(v) - 1];
-        else if (comp == 'F') name = kDays[int(v)];
-        else fail("D3133", -1, std::string(1, comp), std::string("The component ") + comp + " cannot be represented as a name");
-        if (mk.names == Case::Upper) name = upper(name);
-        else if (mk.names == Case::Lower) name = lower(name);
+        if (comp == 'M' || comp == 'x')
+          name = kMonths[int(v) - 1];
+        else if (comp == 'F')
+          name = kDays[int(v)];
+        else
+          fail("D3133", -1, std::string(1, comp),
+               std::string("The component ") + comp + " cannot be represented as a name");
+        if (mk.names == Case::Upper)
+          name = upper(name);
+        else if (mk.names == Case::Lower)
+          name = lower(name);
         if (mk.has_width && mk.wmax >= 0 && int(name.size()) > mk.wmax) name = name.substr(0, mk.wmax);
         out += name;
       } else {
@@ -556,7 +714,8 @@ std::string format_datetime(double millis, const std::string* picture, const std
     } else if (comp == 'Z' || comp == 'z') {
       int offset = off_h * 100 + off_m;
       std::string v;
-      if (mk.fmt.regular) v = format_integer(offset, mk.fmt);
+      if (mk.fmt.regular)
+        v = format_integer(offset, mk.fmt);
       else {
         int nd = mk.fmt.mandatory;
         if (nd == 1 || nd == 2) {
@@ -583,7 +742,8 @@ std::string format_datetime(double millis, const std::string* picture, const std
     } else if (comp == 'C' || comp == 'E') {
       out += "ISO";
     } else {
-      fail("D3132", -1, std::string(1, comp), std::string("Unknown component specifier ") + comp + " in date/time picture string");
+      fail("D3132", -1, std::string(1, comp),
+           std::string("Unknown component specifier ") + comp + " in date/time picture string");
     }
   }
   return out;
@@ -627,13 +787,19 @@ std::optional<double> parse_datetime(Ctx& ctx, const std::string& timestamp, con
   std::vector<ParsePart> parts;
   for (auto& mk : spec) {
     ParsePart pp;
-    if (mk.literal) { pp.literal = true; pp.regex = regex_escape(mk.value); parts.push_back(pp); continue; }
+    if (mk.literal) {
+      pp.literal = true;
+      pp.regex = regex_escape(mk.value);
+      parts.push_back(pp);
+      continue;
+    }
     pp.component = mk.component;
     if (mk.component == 'Z' || mk.component == 'z') {
       bool has_sep = mk.fmt.regular;
       char32_t sep = mk.fmt.reg_ch;
       std::string sep8 = has_sep ? to_u8(std::u32string(1, sep)) : "";
-      pp.regex = std::string(mk.component == 'z' ? "GMT" : "") + "[-+][0-9]+" + (has_sep ? regex_escape(sep8) + "[0-9]+" : "");
+      pp.regex =
+          std::string(mk.component == 'z' ? "GMT" : "") + "[-+][0-9]+" + (has_sep ? regex_escape(sep8) + "[0-9]+" : "");
       char comp = mk.component;
       pp.parse = [comp, has_sep, sep8](const std::string& v0) {
         std::string v = comp == 'z' ? v0.substr(3) : v0;
@@ -654,17 +820,26 @@ std::optional<double> parse_datetime(Ctx& ctx, const std::string& timestamp, con
       IntFormat f = mk.fmt;
       int n = mk.component == 'Y' ? mk.n : -1;
       switch (f.primary) {
-        case Prim::Letters: pp.regex = f.tcase == Case::Upper ? "[A-Z]+" : "[a-z]+"; break;
-        case Prim::Roman: pp.regex = f.tcase == Case::Upper ? "[MDCLXVI]+" : "[mdclxvi]+"; break;
-        case Prim::Words: pp.regex = "(?:[a-zA-Z]|[\\-, ])+"; break;
+        case Prim::Letters:
+          pp.regex = f.tcase == Case::Upper ? "[A-Z]+" : "[a-z]+";
+          break;
+        case Prim::Roman:
+          pp.regex = f.tcase == Case::Upper ? "[MDCLXVI]+" : "[mdclxvi]+";
+          break;
+        case Prim::Words:
+          pp.regex = "(?:[a-zA-Z]|[\\-, ])+";
+          break;
         case Prim::Decimal: {
           std::string occ = "+";
-          if (n > 0) occ = f.optional == 0 ? "{" + std::to_string(n) + "}" : "{" + std::to_string(n - f.optional) + "," + std::to_string(n) + "}";
+          if (n > 0)
+            occ = f.optional == 0 ? "{" + std::to_string(n) + "}"
+                                  : "{" + std::to_string(n - f.optional) + "," + std::to_string(n) + "}";
           pp.regex = "[0-9]" + occ;
           if (f.ordinal) pp.regex += "(?:th|st|nd|rd)";
           break;
         }
-        case Prim::Sequence: fail("D3130", -1, f.token);
+        case Prim::Sequence:
+          fail("D3130", -1, f.token);
       }
       std::string pic = mk.pres1 + (mk.pres2.empty() ? "" : ";" + mk.pres2);
       pp.parse = [pic, &ctx](const std::string& v) {
@@ -725,27 +900,51 @@ std::optional<double> parse_datetime(Ctx& ctx, const std::string& timestamp, con
   bool start = false, end = false;
   for (char c : comps_order) {
     if (!has(c)) {
-      if (start) { comps[c] = std::strchr("MDd", c) ? 1 : 0; end = true; }
-      else {
+      if (start) {
+        comps[c] = std::strchr("MDd", c) ? 1 : 0;
+        end = true;
+      } else {
         double v = 0;
         switch (c) {
-          case 'Y': v = double(now.y); break;
-          case 'M': v = double(now.m); break;
-          case 'D': v = double(now.d); break;
-          case 'd': v = double(now.doy); break;
-          case 'H': v = double(now.h); break;
-          case 'h': v = double(now.h % 12 == 0 ? 12 : now.h % 12); break;
-          case 'P': v = now.h >= 12 ? 1 : 0; break;
-          case 'm': v = double(now.mi); break;
-          case 's': v = double(now.s); break;
-          case 'f': v = double(now.ms); break;
-          default: v = 0;
+          case 'Y':
+            v = double(now.y);
+            break;
+          case 'M':
+            v = double(now.m);
+            break;
+          case 'D':
+            v = double(now.d);
+            break;
+          case 'd':
+            v = double(now.doy);
+            break;
+          case 'H':
+            v = double(now.h);
+            break;
+          case 'h':
+            v = double(now.h % 12 == 0 ? 12 : now.h % 12);
+            break;
+          case 'P':
+            v = now.h >= 12 ? 1 : 0;
+            break;
+          case 'm':
+            v = double(now.mi);
+            break;
+          case 's':
+            v = double(now.s);
+            break;
+          case 'f':
+            v = double(now.ms);
+            break;
+          default:
+            v = 0;
         }
         comps[c] = v;
       }
     } else {
       start = true;
-      if (end) fail("D3136", -1, {}, "The date/time picture string is missing specifiers required to parse the timestamp");
+      if (end)
+        fail("D3136", -1, {}, "The date/time picture string is missing specifiers required to parse the timestamp");
     }
   }
   double M = comps['M'] > 0 ? comps['M'] - 1 : 0;
@@ -756,19 +955,23 @@ std::optional<double> parse_datetime(Ctx& ctx, const std::string& timestamp, con
     M = double(c.m - 1);
     D = double(c.d);
   }
-  if (dateC || dateD) fail("D3136", -1, {}, "The date/time picture string is missing specifiers required to parse the timestamp");
+  if (dateC || dateD)
+    fail("D3136", -1, {}, "The date/time picture string is missing specifiers required to parse the timestamp");
   double H = comps['H'];
   if (timeB) {
     H = comps['h'] == 12 ? 0 : comps['h'];
     if (comps['P'] == 1) H += 12;
   }
-  for (auto& [k, v] : comps) if (std::isnan(v)) return std::nullopt;
+  for (auto& [k, v] : comps)
+    if (std::isnan(v)) return std::nullopt;
   long long y = (long long)comps['Y'] + (long long)std::floor(M / 12);
   long long mo = ((long long)M % 12 + 12) % 12;
   double millis = double(days_from_civil(y, mo + 1, 1) + (long long)D - 1) * 86400000.0 + H * 3600000.0 +
                   comps['m'] * 60000.0 + comps['s'] * 1000.0 + comps['f'];
-  if (has('Z')) millis -= comps['Z'] * 60000.0;
-  else if (has('z')) millis -= comps['z'] * 60000.0;
+  if (has('Z'))
+    millis -= comps['Z'] * 60000.0;
+  else if (has('z'))
+    millis -= comps['z'] * 60000.0;
   return millis;
 }
 }  // namespace
@@ -797,11 +1000,17 @@ double js_round(double arg, double precision);
 Value f_format_number(Ctx&, std::vector<Value>& a, const Value&) {
   if (a.empty() || a[0].undef()) return Value();
   double value = a[0].n;
-  std::map<std::string, std::u32string> props = {
-      {"decimal-separator", U"."}, {"grouping-separator", U","}, {"exponent-separator", U"e"},
-      {"infinity", U"Infinity"},   {"minus-sign", U"-"},         {"NaN", U"NaN"},
-      {"percent", U"%"},           {"per-mille", U"\u2030"},     {"zero-digit", U"0"},
-      {"digit", U"#"},             {"pattern-separator", U";"}};
+  std::map<std::string, std::u32string> props = {{"decimal-separator", U"."},
+                                                 {"grouping-separator", U","},
+                                                 {"exponent-separator", U"e"},
+                                                 {"infinity", U"Infinity"},
+                                                 {"minus-sign", U"-"},
+                                                 {"NaN", U"NaN"},
+                                                 {"percent", U"%"},
+                                                 {"per-mille", U"\u2030"},
+                                                 {"zero-digit", U"0"},
+                                                 {"digit", U"#"},
+                                                 {"pattern-separator", U";"}};
   if (a.size() > 2 && a[2].is_obj())
     for (auto& [k, v] : a[2].o->items)
       if (v.is_str()) props[k] = to_u32(v.str());
@@ -810,33 +1019,48 @@ Value f_format_number(Ctx&, std::vector<Value>& a, const Value&) {
            expc = ch("exponent-separator"), digit = ch("digit"), patsep = ch("pattern-separator"), pct = ch("percent"),
            pml = ch("per-mille");
   auto is_family = [&](char32_t c) { return c >= zero && c < zero + 10; };
-  auto is_active = [&](char32_t c) { return is_family(c) || c == dec || c == expc || c == grp || c == digit || c == patsep; };
+  auto is_active = [&](char32_t c) {
+    return is_family(c) || c == dec || c == expc || c == grp || c == digit || c == patsep;
+  };
   std::u32string picture = to_u32(a[1].str());
   std::vector<std::u32string> subs;
   {
     std::u32string cur;
     for (char32_t c : picture) {
-      if (c == patsep) { subs.push_back(cur); cur.clear(); }
-      else cur += c;
+      if (c == patsep) {
+        subs.push_back(cur);
+        cur.clear();
+      } else
+        cur += c;
     }
     subs.push_back(cur);
   }
   if (subs.size() > 2) fail("D3080", -1);
-  struct Parts { std::u32string prefix, suffix, active, mantissa, exponent, integer, fraction, sub; bool has_exp = false; };
+  struct Parts {
+    std::u32string prefix, suffix, active, mantissa, exponent, integer, fraction, sub;
+    bool has_exp = false;
+  };
   struct Vars {
     std::vector<int> int_groups, frac_groups;
     int regular = 0, min_int = 0, scaling = 0, min_frac = 0, max_frac = 0, min_exp = 0;
     std::u32string prefix, suffix, picture;
   };
-  auto count_if = [](const std::u32string& s, auto pred) { int n = 0; for (char32_t c : s) if (pred(c)) ++n; return n; };
+  auto count_if = [](const std::u32string& s, auto pred) {
+    int n = 0;
+    for (char32_t c : s)
+      if (pred(c)) ++n;
+    return n;
+  };
   auto split_parts = [&](const std::u32string& sp) {
     Parts p;
     p.sub = sp;
     std::size_t i = 0;
-    for (; i < sp.size(); ++i) if (is_active(sp[i]) && sp[i] != expc) break;
+    for (; i < sp.size(); ++i)
+      if (is_active(sp[i]) && sp[i] != expc) break;
     p.prefix = sp.substr(0, i);
     long j = long(sp.size()) - 1;
-    for (; j >= 0; --j) if (is_active(sp[j]) && sp[j] != expc) break;
+    for (; j >= 0; --j)
+      if (is_active(sp[j]) && sp[j] != expc) break;
     p.suffix = sp.substr(std::size_t(j + 1));
     p.active = sp.substr(p.prefix.size(), sp.size() - p.prefix.size() - p.suffix.size());
     auto ep = sp.find(expc, p.prefix.size());
@@ -850,8 +1074,13 @@ Value f_format_number(Ctx&, std::vector<Value>& a, const Value&) {
       p.has_exp = true;
     }
     auto dp = p.mantissa.find(dec);
-    if (dp == std::u32string::npos) { p.integer = p.mantissa; p.fraction = p.suffix; }
-    else { p.integer = p.mantissa.substr(0, dp); p.fraction = p.mantissa.substr(dp + 1); }
+    if (dp == std::u32string::npos) {
+      p.integer = p.mantissa;
+      p.fraction = p.suffix;
+    } else {
+      p.integer = p.mantissa.substr(0, dp);
+      p.fraction = p.mantissa.substr(dp + 1);
+    }
     return p;
   };
   auto validate = [&](const Parts& p) {
@@ -863,9 +1092,14 @@ Value f_format_number(Ctx&, std::vector<Value>& a, const Value&) {
     if (sp.find(pml) != sp.rfind(pml)) err = "D3083";
     if (sp.find(pct) != std::u32string::npos && sp.find(pml) != std::u32string::npos) err = "D3084";
     bool valid = false;
-    for (char32_t c : p.mantissa) if (is_family(c) || c == digit) { valid = true; break; }
+    for (char32_t c : p.mantissa)
+      if (is_family(c) || c == digit) {
+        valid = true;
+        break;
+      }
     if (!valid) err = "D3085";
-    for (char32_t c : p.active) if (!is_active(c)) err = "D3086";
+    for (char32_t c : p.active)
+      if (!is_active(c)) err = "D3086";
     if (dpos != std::u32string::npos) {
       if ((dpos > 0 && sp[dpos - 1] == grp) || (dpos + 1 < sp.size() && sp[dpos + 1] == grp)) err = "D3087";
     } else if (!p.integer.empty() && p.integer.back() == grp) {
@@ -877,8 +1111,11 @@ Value f_format_number(Ctx&, std::vector<Value>& a, const Value&) {
     if (od != std::u32string::npos && count_if(p.integer.substr(0, od), is_family) > 0) err = "D3090";
     od = p.fraction.rfind(digit);
     if (od != std::u32string::npos && count_if(p.fraction.substr(od), is_family) > 0) err = "D3091";
-    if (p.has_exp && !p.exponent.empty() && (sp.find(pct) != std::u32string::npos || sp.find(pml) != std::u32string::npos)) err = "D3092";
-    if (p.has_exp && (p.exponent.empty() || count_if(p.exponent, [&](char32_t c) { return !is_family(c); }) > 0)) err = "D3093";
+    if (p.has_exp && !p.exponent.empty() &&
+        (sp.find(pct) != std::u32string::npos || sp.find(pml) != std::u32string::npos))
+      err = "D3092";
+    if (p.has_exp && (p.exponent.empty() || count_if(p.exponent, [&](char32_t c) { return !is_family(c); }) > 0))
+      err = "D3093";
     if (err) fail(err, -1);
   };
   auto analyse = [&](const Parts& p) {
@@ -899,7 +1136,10 @@ Value f_format_number(Ctx&, std::vector<Value>& a, const Value&) {
       for (int x : v.int_groups) f = std::gcd(f, x);
       v.regular = f;
       for (std::size_t k = 1; k <= v.int_groups.size(); ++k)
-        if (std::find(v.int_groups.begin(), v.int_groups.end(), int(k) * f) == v.int_groups.end()) { v.regular = 0; break; }
+        if (std::find(v.int_groups.begin(), v.int_groups.end(), int(k) * f) == v.int_groups.end()) {
+          v.regular = 0;
+          break;
+        }
     }
     v.frac_groups = grouping(p.fraction, true);
     v.min_int = count_if(p.integer, is_family);
@@ -907,8 +1147,11 @@ Value f_format_number(Ctx&, std::vector<Value>& a, const Value&) {
     v.min_frac = count_if(p.fraction, is_family);
     v.max_frac = count_if(p.fraction, [&](char32_t c) { return is_family(c) || c == digit; });
     if (v.min_int == 0 && v.max_frac == 0) {
-      if (p.has_exp) { v.min_frac = 1; v.max_frac = 1; }
-      else v.min_int = 1;
+      if (p.has_exp) {
+        v.min_frac = 1;
+        v.max_frac = 1;
+      } else
+        v.min_int = 1;
     }
     if (p.has_exp && v.min_int == 0 && p.integer.find(digit) != std::u32string::npos) v.min_int = 1;
     if (v.min_int == 0 && v.min_frac == 0) v.min_frac = 1;
@@ -930,8 +1173,10 @@ Value f_format_number(Ctx&, std::vector<Value>& a, const Value&) {
   }
   const Vars& pic = value >= 0 ? vars[0] : vars[1];
   double adjusted = value;
-  if (pic.picture.find(pct) != std::u32string::npos) adjusted = value * 100;
-  else if (pic.picture.find(pml) != std::u32string::npos) adjusted = value * 1000;
+  if (pic.picture.find(pct) != std::u32string::npos)
+    adjusted = value * 100;
+  else if (pic.picture.find(pml) != std::u32string::npos)
+    adjusted = value * 1000;
   double mantissa = adjusted;
   bool has_exponent = pic.min_exp != 0;
   int exponent = 0;
@@ -940,8 +1185,14 @@ Value f_format_number(Ctx&, std::vector<Value>& a, const Value&) {
     if (mantissa != 0 && std::isfinite(mantissa)) {
       bool neg = mantissa < 0;
       mantissa = std::fabs(mantissa);
-      while (mantissa < minm) { mantissa *= 10; exponent -= 1; }
-      while (mantissa > maxm) { mantissa /= 10; exponent += 1; }
+      while (mantissa < minm) {
+        mantissa *= 10;
+        exponent -= 1;
+      }
+      while (mantissa > maxm) {
+        mantissa /= 10;
+        exponent += 1;
+      }
       if (neg) mantissa = -mantissa;
     }
   }
@@ -951,13 +1202,16 @@ Value f_format_number(Ctx&, std::vector<Value>& a, const Value&) {
     std::snprintf(buf, sizeof buf, "%.*f", dp, std::fabs(v));
     std::u32string s = to_u32(buf);
     if (zero != U'0')
-      for (auto& c : s) if (c >= U'0' && c <= U'9') c = zero + (c - U'0');
+      for (auto& c : s)
+        if (c >= U'0' && c <= U'9') c = zero + (c - U'0');
     return s;
   };
   std::u32string sv = make_string(rounded, pic.max_frac);
   auto dp = sv.find(U'.');
-  if (dp == std::u32string::npos) sv += dec;
-  else sv[dp] = dec;
+  if (dp == std::u32string::npos)
+    sv += dec;
+  else
+    sv[dp] = dec;
   while (!sv.empty() && sv[0] == zero) sv.erase(0, 1);
   while (!sv.empty() && sv.back() == zero) sv.pop_back();
   long dpos = long(sv.find(dec));
@@ -1003,28 +1257,52 @@ Value f_parse_integer(Ctx&, std::vector<Value>& a, const Value&) {
     case Prim::Letters: {
       double d = 0;
       char base = f.tcase == Case::Upper ? 'A' : 'a';
-      for (std::size_t i = 0; i < value.size(); ++i) d += (value[value.size() - i - 1] - base + 1) * std::pow(26, double(i));
+      for (std::size_t i = 0; i < value.size(); ++i)
+        d += (value[value.size() - i - 1] - base + 1) * std::pow(26, double(i));
       return Value::number(d);
     }
     case Prim::Roman: {
       std::string r = upper(value);
       auto val = [](char c) {
-        switch (c) { case 'M': return 1000; case 'D': return 500; case 'C': return 100; case 'L': return 50;
-                     case 'X': return 10; case 'V': return 5; case 'I': return 1; default: return 0; }
+        switch (c) {
+          case 'M':
+            return 1000;
+          case 'D':
+            return 500;
+          case 'C':
+            return 100;
+          case 'L':
+            return 50;
+          case 'X':
+            return 10;
+          case 'V':
+            return 5;
+          case 'I':
+            return 1;
+          default:
+            return 0;
+        }
       };
       double d = 0;
       int mx = 1;
       for (long i = long(r.size()) - 1; i >= 0; --i) {
         int v = val(r[i]);
-        if (v < mx) d -= v;
-        else { mx = v; d += v; }
+        if (v < mx)
+          d -= v;
+        else {
+          mx = v;
+          d += v;
+        }
       }
       return Value::number(d);
     }
     case Prim::Words: {
       static const std::map<std::string, double> words = [] {
         std::map<std::string, double> w;
-        for (int i = 0; i < 20; ++i) { w[lower(kFew[i])] = i; w[lower(kOrdinals[i])] = i; }
+        for (int i = 0; i < 20; ++i) {
+          w[lower(kFew[i])] = i;
+          w[lower(kOrdinals[i])] = i;
+        }
         for (int i = 0; i < 9; ++i) {
           std::string l = lower(kDecades[i]);
           w[l] = (i + 2) * 10;
@@ -1043,9 +1321,23 @@ Value f_parse_integer(Ctx&, std::vector<Value>& a, const Value&) {
       std::vector<std::string> parts;
       std::string cur;
       for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text.compare(i, 5, " and ") == 0) { parts.push_back(cur); cur.clear(); i += 4; continue; }
-        if (text[i] == ',' && i + 1 < text.size() && isspace((unsigned char)text[i + 1])) { parts.push_back(cur); cur.clear(); ++i; continue; }
-        if (isspace((unsigned char)text[i]) || text[i] == '-') { parts.push_back(cur); cur.clear(); continue; }
+        if (text.compare(i, 5, " and ") == 0) {
+          parts.push_back(cur);
+          cur.clear();
+          i += 4;
+          continue;
+        }
+        if (text[i] == ',' && i + 1 < text.size() && isspace((unsigned char)text[i + 1])) {
+          parts.push_back(cur);
+          cur.clear();
+          ++i;
+          continue;
+        }
+        if (isspace((unsigned char)text[i]) || text[i] == '-') {
+          parts.push_back(cur);
+          cur.clear();
+          continue;
+        }
         cur += text[i];
       }
       parts.push_back(cur);
@@ -1056,7 +1348,10 @@ Value f_parse_integer(Ctx&, std::vector<Value>& a, const Value&) {
         if (v < 100) {
           double top = segs.back();
           segs.pop_back();
-          if (top >= 1000) { segs.push_back(top); top = 0; }
+          if (top >= 1000) {
+            segs.push_back(top);
+            top = 0;
+          }
           segs.push_back(top + v);
         } else {
           double top = segs.back();
@@ -1073,7 +1368,8 @@ Value f_parse_integer(Ctx&, std::vector<Value>& a, const Value&) {
       if (f.ordinal && digits.size() >= 2) digits = digits.substr(0, digits.size() - 2);
       std::u32string out;
       for (char32_t c : digits) {
-        bool sep = f.regular ? c == U',' : std::any_of(f.seps.begin(), f.seps.end(), [&](const Sep& sp) { return sp.ch == c; });
+        bool sep = f.regular ? c == U','
+                             : std::any_of(f.seps.begin(), f.seps.end(), [&](const Sep& sp) { return sp.ch == c; });
         if (sep) continue;
         if (f.zero != 0x30 && c >= f.zero && c <= f.zero + 9) c = c - f.zero + 0x30;
         out += c;
@@ -1085,7 +1381,10 @@ Value f_parse_integer(Ctx&, std::vector<Value>& a, const Value&) {
       if (k == 0) return Value::number(NAN);
       return Value::number(std::strtod(d.substr(0, k).c_str(), nullptr));
     }
-    case Prim::Sequence: fail("D3130", -1, f.token, "Formatting or parsing an integer as a sequence starting with " + f.token + " is not supported by this implementation");
+    case Prim::Sequence:
+      fail("D3130", -1, f.token,
+           "Formatting or parsing an integer as a sequence starting with " + f.token +
+               " is not supported by this implementation");
   }
   return Value();
 }

@@ -13,7 +13,10 @@ namespace cosmicai::jsonata {
 
 Error::Error(std::string code, std::string message, long position, std::string token)
     : std::runtime_error(code + (position >= 0 ? " at " + std::to_string(position) : std::string()) + ": " + message),
-      code_(std::move(code)), detail_(std::move(message)), position_(position), token_(std::move(token)) {}
+      code_(std::move(code)),
+      detail_(std::move(message)),
+      position_(position),
+      token_(std::move(token)) {}
 
 namespace detail {
 
@@ -74,7 +77,9 @@ const char* message_for(const std::string& code) {
       {"T2010", "The expressions either side of operator must evaluate to numeric or string values"},
       {"T2011", "The insert/update clause of the transform expression must evaluate to an object"},
       {"T2012", "The delete clause of the transform expression must evaluate to a string or array of strings"},
-      {"T2013", "The transform expression clones the input object using the $clone() function.  This has been overridden in the current scope by a non-function."},
+      {"T2013",
+       "The transform expression clones the input object using the $clone() function.  This has been overridden in the "
+       "current scope by a non-function."},
       {"D2014", "The size of the sequence allocated by the range operator (..) must not exceed 1e7"},
       {"D3001", "Attempting to invoke string function on Infinity or NaN"},
       {"D3010", "Second argument of replace function cannot be an empty string"},
@@ -86,7 +91,9 @@ const char* message_for(const std::string& code) {
       {"D3050", "The second argument of reduce function must be a function with at least two arguments"},
       {"D3060", "The sqrt function cannot be applied to a negative number"},
       {"D3061", "The power function has resulted in a value that cannot be represented as a JSON number"},
-      {"D3070", "The single argument form of the sort function can only be applied to an array of strings or an array of numbers.  Use the second argument to specify a comparison function"},
+      {"D3070",
+       "The single argument form of the sort function can only be applied to an array of strings or an array of "
+       "numbers.  Use the second argument to specify a comparison function"},
       {"D3080", "The picture string must only contain a maximum of two sub-pictures"},
       {"D3137", "$error() function evaluated"},
       {"D3138", "The $single() function expected exactly 1 matching result.  Instead it matched more."},
@@ -108,16 +115,20 @@ void fail(const std::string& code, long position, const std::string& token, cons
 
 // ---------------- values ----------------
 const Value* ObjectData::find(const std::string& k) const {
-  for (auto& kv : items) if (kv.first == k) return &kv.second;
+  for (auto& kv : items)
+    if (kv.first == k) return &kv.second;
   return nullptr;
 }
 Value* ObjectData::find(const std::string& k) {
-  for (auto& kv : items) if (kv.first == k) return &kv.second;
+  for (auto& kv : items)
+    if (kv.first == k) return &kv.second;
   return nullptr;
 }
 void ObjectData::set(const std::string& k, Value v) {
-  if (auto* p = find(k)) *p = std::move(v);
-  else items.emplace_back(k, std::move(v));
+  if (auto* p = find(k))
+    *p = std::move(v);
+  else
+    items.emplace_back(k, std::move(v));
 }
 void ObjectData::erase(const std::string& k) {
   items.erase(std::remove_if(items.begin(), items.end(), [&](auto& kv) { return kv.first == k; }), items.end());
@@ -125,11 +136,16 @@ void ObjectData::erase(const std::string& k) {
 
 Value from_json(const json& j) {
   switch (j.type()) {
-    case json::value_t::null: return Value::null();
-    case json::value_t::boolean: return Value::boolean(j.get<bool>());
-    case json::value_t::number_integer: case json::value_t::number_unsigned: case json::value_t::number_float:
+    case json::value_t::null:
+      return Value::null();
+    case json::value_t::boolean:
+      return Value::boolean(j.get<bool>());
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned:
+    case json::value_t::number_float:
       return Value::number(j.get<double>());
-    case json::value_t::string: return Value::string(j.get<std::string>());
+    case json::value_t::string:
+      return Value::string(j.get<std::string>());
     case json::value_t::array: {
       Value a = Value::array();
       a.arr().reserve(j.size());
@@ -142,27 +158,34 @@ Value from_json(const json& j) {
       for (auto& [k, v] : j.items()) o.o->items.emplace_back(k, from_json(v));
       return o;
     }
-    default: return Value();
+    default:
+      return Value();
   }
 }
 
 std::optional<json> to_json(const Value& v) {
   switch (v.t) {
-    case Value::T::Undef: return std::nullopt;
-    case Value::T::Null: return json(nullptr);
-    case Value::T::Bool: return json(v.b);
+    case Value::T::Undef:
+      return std::nullopt;
+    case Value::T::Null:
+      return json(nullptr);
+    case Value::T::Bool:
+      return json(v.b);
     case Value::T::Num: {
       double d = v.n;
       if (std::floor(d) == d && std::fabs(d) < 9e15) return json(static_cast<int64_t>(d));
       return json(d);
     }
-    case Value::T::Str: return json(v.str());
+    case Value::T::Str:
+      return json(v.str());
     case Value::T::Arr: {
       json a = json::array();
       for (auto& x : v.arr()) {
         auto j = to_json(x);
-        if (j) a.push_back(std::move(*j));
-        else if (x.is_fn()) a.push_back("");
+        if (j)
+          a.push_back(std::move(*j));
+        else if (x.is_fn())
+          a.push_back("");
       }
       return a;
     }
@@ -170,12 +193,15 @@ std::optional<json> to_json(const Value& v) {
       json o = json::object();
       for (auto& [k, x] : v.o->items) {
         auto j = to_json(x);
-        if (j) o[k] = std::move(*j);
-        else if (x.is_fn()) o[k] = "";
+        if (j)
+          o[k] = std::move(*j);
+        else if (x.is_fn())
+          o[k] = "";
       }
       return o;
     }
-    case Value::T::Fn: return std::nullopt;
+    case Value::T::Fn:
+      return std::nullopt;
   }
   return std::nullopt;
 }
@@ -197,8 +223,14 @@ Value append(const Value& a, const Value& b) {
   if (a.undef()) return b;
   if (b.undef()) return a;
   Value r = Value::array();
-  if (a.is_arr()) r.arr() = a.arr(); else r.push(a);
-  if (b.is_arr()) r.arr().insert(r.arr().end(), b.arr().begin(), b.arr().end()); else r.push(b);
+  if (a.is_arr())
+    r.arr() = a.arr();
+  else
+    r.push(a);
+  if (b.is_arr())
+    r.arr().insert(r.arr().end(), b.arr().begin(), b.arr().end());
+  else
+    r.push(b);
   return r;
 }
 
@@ -209,14 +241,22 @@ Value boolean_fn(const Value& v) {
 
 bool truthy(const Value& v) {
   switch (v.t) {
-    case Value::T::Undef: case Value::T::Null: case Value::T::Fn: return false;
-    case Value::T::Bool: return v.b;
-    case Value::T::Num: return v.n != 0 && !std::isnan(v.n);
-    case Value::T::Str: return !v.str().empty();
-    case Value::T::Obj: return !v.o->items.empty();
+    case Value::T::Undef:
+    case Value::T::Null:
+    case Value::T::Fn:
+      return false;
+    case Value::T::Bool:
+      return v.b;
+    case Value::T::Num:
+      return v.n != 0 && !std::isnan(v.n);
+    case Value::T::Str:
+      return !v.str().empty();
+    case Value::T::Obj:
+      return !v.o->items.empty();
     case Value::T::Arr:
       if (v.size() == 1) return truthy(v.arr()[0]);
-      for (auto& x : v.arr()) if (truthy(x)) return true;
+      for (auto& x : v.arr())
+        if (truthy(x)) return true;
       return false;
   }
   return false;
@@ -225,14 +265,21 @@ bool truthy(const Value& v) {
 bool deep_equal(const Value& a, const Value& b) {
   if (a.t != b.t) return false;
   switch (a.t) {
-    case Value::T::Undef: case Value::T::Null: return true;
-    case Value::T::Bool: return a.b == b.b;
-    case Value::T::Num: return a.n == b.n;
-    case Value::T::Str: return a.str() == b.str();
-    case Value::T::Fn: return a.f == b.f;
+    case Value::T::Undef:
+    case Value::T::Null:
+      return true;
+    case Value::T::Bool:
+      return a.b == b.b;
+    case Value::T::Num:
+      return a.n == b.n;
+    case Value::T::Str:
+      return a.str() == b.str();
+    case Value::T::Fn:
+      return a.f == b.f;
     case Value::T::Arr:
       if (a.size() != b.size()) return false;
-      for (std::size_t i = 0; i < a.size(); ++i) if (!deep_equal(a.arr()[i], b.arr()[i])) return false;
+      for (std::size_t i = 0; i < a.size(); ++i)
+        if (!deep_equal(a.arr()[i], b.arr()[i])) return false;
       return true;
     case Value::T::Obj:
       if (a.o->items.size() != b.o->items.size()) return false;
@@ -264,7 +311,9 @@ Value deep_clone(const Value& v) {
 // ---------------- regex ----------------
 struct CompiledRegex {
   pcre2_code* code = nullptr;
-  ~CompiledRegex() { if (code) pcre2_code_free(code); }
+  ~CompiledRegex() {
+    if (code) pcre2_code_free(code);
+  }
 };
 
 void compile_regex(Node& n) {
@@ -281,7 +330,8 @@ void compile_regex(Node& n) {
   if (!code) {
     PCRE2_UCHAR buf[256];
     pcre2_get_error_message(err, buf, sizeof buf);
-    fail("S0303", n.position, n.regex_pattern, std::string("Invalid regular expression: ") + reinterpret_cast<char*>(buf));
+    fail("S0303", n.position, n.regex_pattern,
+         std::string("Invalid regular expression: ") + reinterpret_cast<char*>(buf));
   }
   auto c = std::make_shared<CompiledRegex>();
   c->code = code;
@@ -290,7 +340,8 @@ void compile_regex(Node& n) {
 
 std::size_t utf8_length(const std::string& s) {
   std::size_t n = 0;
-  for (unsigned char c : s) if ((c & 0xC0) != 0x80) ++n;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++n;
   return n;
 }
 
@@ -321,8 +372,10 @@ Value regex_match_fn(Ctx& ctx, const Node* rnode, const std::string& s, std::siz
   m.o->set("index", Value::number(double(utf8_length(s.substr(0, ov[0])))));
   Value groups = Value::array();
   for (int i = 1; i < rc; ++i) {
-    if (ov[2 * i] == PCRE2_UNSET) groups.push(Value::string(""));
-    else groups.push(Value::string(s.substr(ov[2 * i], ov[2 * i + 1] - ov[2 * i])));
+    if (ov[2 * i] == PCRE2_UNSET)
+      groups.push(Value::string(""));
+    else
+      groups.push(Value::string(s.substr(ov[2 * i], ov[2 * i + 1] - ov[2 * i])));
   }
   uint32_t cap = 0;
   pcre2_pattern_info(cr->code, PCRE2_INFO_CAPTURECOUNT, &cap);
@@ -343,7 +396,8 @@ struct Evaluator {
   struct DepthGuard {
     Ctx& c;
     explicit DepthGuard(Ctx& ctx) : c(ctx) {
-      if (++c.depth > c.limits.max_depth) fail("U1001", -1, {}, "Stack overflow error: maximum evaluation depth exceeded");
+      if (++c.depth > c.limits.max_depth)
+        fail("U1001", -1, {}, "Stack overflow error: maximum evaluation depth exceeded");
       if (++c.steps > c.limits.max_steps) fail("U1001", -1, {}, "Evaluation exceeded its step limit");
       if ((c.steps & 1023) == 0 && std::chrono::steady_clock::now() > c.deadline)
         fail("U1001", -1, {}, "Evaluation time limit exceeded");
@@ -357,20 +411,46 @@ struct Evaluator {
     DepthGuard g(ctx);
     Value r;
     switch (e->type) {
-      case NT::Path: r = path(e, input, env); break;
-      case NT::Binary: r = binary(e, input, env); break;
-      case NT::Unary: r = unary(e, input, env); break;
-      case NT::ArrayCons: r = array_cons(e, input, env); break;
-      case NT::ObjectCons: r = group(e->pairs, input, env, e->position); break;
-      case NT::Name: r = lookup(input, e->value); break;
-      case NT::String: case NT::Number: case NT::Value: r = e->literal; break;
-      case NT::Wildcard: r = wildcard(input); break;
-      case NT::Descendant: r = descendants(input); break;
-      case NT::Parent: { const Value* v = env->lookup(e->slot->label); if (v) r = *v; break; }
+      case NT::Path:
+        r = path(e, input, env);
+        break;
+      case NT::Binary:
+        r = binary(e, input, env);
+        break;
+      case NT::Unary:
+        r = unary(e, input, env);
+        break;
+      case NT::ArrayCons:
+        r = array_cons(e, input, env);
+        break;
+      case NT::ObjectCons:
+        r = group(e->pairs, input, env, e->position);
+        break;
+      case NT::Name:
+        r = lookup(input, e->value);
+        break;
+      case NT::String:
+      case NT::Number:
+      case NT::Value:
+        r = e->literal;
+        break;
+      case NT::Wildcard:
+        r = wildcard(input);
+        break;
+      case NT::Descendant:
+        r = descendants(input);
+        break;
+      case NT::Parent: {
+        const Value* v = env->lookup(e->slot->label);
+        if (v) r = *v;
+        break;
+      }
       case NT::Condition: {
         Value c = eval(e->condition.get(), input, env);
-        if (truthy(c)) r = eval(e->then.get(), input, env);
-        else if (e->otherwise) r = eval(e->otherwise.get(), input, env);
+        if (truthy(c))
+          r = eval(e->then.get(), input, env);
+        else if (e->otherwise)
+          r = eval(e->otherwise.get(), input, env);
         break;
       }
       case NT::Block: {
@@ -392,11 +472,17 @@ struct Evaluator {
         r.f = fn;
         break;
       }
-      case NT::Function: r = call(e, input, env, nullptr); break;
-      case NT::Partial: r = partial(e, input, env); break;
+      case NT::Function:
+        r = call(e, input, env, nullptr);
+        break;
+      case NT::Partial:
+        r = partial(e, input, env);
+        break;
       case NT::Variable: {
-        if (e->value.empty()) r = (input.is_arr() && input.a->outer_wrapper) ? input.arr()[0] : input;
-        else if (const Value* v = env->lookup(e->value)) r = *v;
+        if (e->value.empty())
+          r = (input.is_arr() && input.a->outer_wrapper) ? input.arr()[0] : input;
+        else if (const Value* v = env->lookup(e->value))
+          r = *v;
         break;
       }
       case NT::Lambda: {
@@ -412,7 +498,9 @@ struct Evaluator {
         r.f = fn;
         break;
       }
-      case NT::Apply: r = apply_expr(e, input, env); break;
+      case NT::Apply:
+        r = apply_expr(e, input, env);
+        break;
       case NT::Transform: {
         auto fn = std::make_shared<Function>();
         fn->kind = Function::Kind::Transform;
@@ -424,40 +512,53 @@ struct Evaluator {
         r.f = fn;
         break;
       }
-      case NT::Placeholder: fail("S0201", e->position, "?");
-      default: fail("S0206", e->position);
+      case NT::Placeholder:
+        fail("S0201", e->position, "?");
+      default:
+        fail("S0206", e->position);
     }
     for (auto& p : e->predicate) r = filter(p.expr.get(), r, env);
     if (e->type != NT::Path && e->has_group) r = group(e->group, r, env, e->group_position);
     if (is_seq(r) && !r.a->tuple_stream) {
       if (e->keep_array) r.a->keep_singleton = true;
-      if (r.size() == 0) r = Value();
-      else if (r.size() == 1 && !r.a->keep_singleton) { Value tmp = r.arr()[0]; r = std::move(tmp); }
+      if (r.size() == 0)
+        r = Value();
+      else if (r.size() == 1 && !r.a->keep_singleton) {
+        Value tmp = r.arr()[0];
+        r = std::move(tmp);
+      }
     }
     return r;
   }
 
   Value path(const Node* e, const Value& input, const FrameP& env) {
     Value in;
-    if (input.is_arr() && e->steps[0]->type != NT::Variable) in = input;
-    else in = make_sequence(input);
+    if (input.is_arr() && e->steps[0]->type != NT::Variable)
+      in = input;
+    else
+      in = make_sequence(input);
     Value result;
     bool tuple_stream = false;
     Value tuples;
     for (std::size_t i = 0; i < e->steps.size(); ++i) {
       const Node* step = e->steps[i].get();
       if (step->tuple) tuple_stream = true;
-      if (i == 0 && step->consarray) result = eval(step, in, env);
-      else if (tuple_stream) tuples = tuple_step(step, in, tuples, env);
-      else result = eval_step(step, in, env, i == e->steps.size() - 1);
+      if (i == 0 && step->consarray)
+        result = eval(step, in, env);
+      else if (tuple_stream)
+        tuples = tuple_step(step, in, tuples, env);
+      else
+        result = eval_step(step, in, env, i == e->steps.size() - 1);
       if (!tuple_stream && (result.undef() || (result.is_arr() && result.size() == 0))) break;
       if (step->focus.empty()) in = result;
     }
     if (tuple_stream) {
-      if (e->tuple) result = tuples;
+      if (e->tuple)
+        result = tuples;
       else {
         result = Value::sequence();
-        if (!tuples.undef()) for (auto& t : tuples.arr()) result.push(*t.o->find("@"));
+        if (!tuples.undef())
+          for (auto& t : tuples.arr()) result.push(*t.o->find("@"));
       }
     }
     if (e->keep_singleton_array) {
@@ -485,15 +586,18 @@ struct Evaluator {
     if (last && result.size() == 1 && result.arr()[0].is_arr() && !is_seq(result.arr()[0])) return result.arr()[0];
     Value out = Value::sequence();
     for (auto& res : result.arr()) {
-      if (!res.is_arr() || res.a->cons) out.push(res);
-      else for (auto& v : res.arr()) out.push(v);
+      if (!res.is_arr() || res.a->cons)
+        out.push(res);
+      else
+        for (auto& v : res.arr()) out.push(v);
     }
     return out;
   }
 
   Value stages(const std::vector<NodeStage>& sts, Value r, const FrameP& env) {
     for (auto& st : sts) {
-      if (!st.is_index) r = filter(st.expr.get(), r, env);
+      if (!st.is_index)
+        r = filter(st.expr.get(), r, env);
       else if (r.is_arr())
         for (std::size_t i = 0; i < r.size(); ++i) r.arr()[i].o->set(st.index_var, Value::number(double(i)));
     }
@@ -510,7 +614,8 @@ struct Evaluator {
   Value tuple_step(const Node* step, const Value& in, Value tuples, const FrameP& env) {
     if (step->type == NT::Sort) {
       Value r;
-      if (!tuples.undef()) r = sort(step, tuples, env);
+      if (!tuples.undef())
+        r = sort(step, tuples, env);
       else {
         Value sorted = sort(step, in, env);
         r = Value::sequence();
@@ -542,7 +647,11 @@ struct Evaluator {
       Value res = eval(step, *tb.o->find("@"), step_env);
       if (res.undef()) continue;
       bool res_tuple = res.is_arr() && res.a->tuple_stream;
-      if (!res.is_arr()) { Value w = Value::array(); w.push(res); res = w; }
+      if (!res.is_arr()) {
+        Value w = Value::array();
+        w.push(res);
+        res = w;
+      }
       for (std::size_t bb = 0; bb < res.size(); ++bb) {
         Value t = Value::object();
         t.o->items = tb.o->items;
@@ -575,8 +684,10 @@ struct Evaluator {
       if (idx < 0) idx += n;
       if (idx >= 0 && idx < n) {
         const Value& item = in.arr()[idx];
-        if (item.is_arr()) results = item;
-        else if (!item.undef()) results.push(item);
+        if (item.is_arr())
+          results = item;
+        else if (!item.undef())
+          results.push(item);
       }
       return results;
     }
@@ -592,7 +703,11 @@ struct Evaluator {
       if (is_numeric(res)) res = make_sequence(res);
       bool all_nums = res.is_arr() && res.size() > 0;
       if (res.is_arr())
-        for (auto& x : res.arr()) if (!is_numeric(x)) { all_nums = false; break; }
+        for (auto& x : res.arr())
+          if (!is_numeric(x)) {
+            all_nums = false;
+            break;
+          }
       if (all_nums) {
         for (auto& x : res.arr()) {
           long ii = static_cast<long>(std::floor(x.n));
@@ -612,8 +727,10 @@ struct Evaluator {
       for (auto& x : input.arr()) {
         Value res = lookup(x, key);
         if (res.undef()) continue;
-        if (res.is_arr()) for (auto& v : res.arr()) r.push(v);
-        else r.push(res);
+        if (res.is_arr())
+          for (auto& v : res.arr()) r.push(v);
+        else
+          r.push(res);
       }
       return r;
     }
@@ -624,14 +741,19 @@ struct Evaluator {
   }
 
   static void flatten(const Value& v, Value& out) {
-    if (v.is_arr()) for (auto& x : v.arr()) flatten(x, out);
-    else out.push(v);
+    if (v.is_arr())
+      for (auto& x : v.arr()) flatten(x, out);
+    else
+      out.push(v);
   }
 
   static Value wildcard(const Value& input0) {
     Value results = Value::sequence();
     Value input = input0;
-    if (input.is_arr() && input.a->outer_wrapper && input.size() > 0) { Value tmp = input.arr()[0]; input = std::move(tmp); }
+    if (input.is_arr() && input.a->outer_wrapper && input.size() > 0) {
+      Value tmp = input.arr()[0];
+      input = std::move(tmp);
+    }
     if (input.is_arr()) {
       for (auto& v : input.arr()) {
         if (v.is_arr()) {
@@ -658,8 +780,10 @@ struct Evaluator {
 
   static void recurse_desc(const Value& v, Value& out) {
     if (!v.is_arr()) out.push(v);
-    if (v.is_arr()) for (auto& x : v.arr()) recurse_desc(x, out);
-    else if (v.is_obj()) for (auto& [k, x] : v.o->items) recurse_desc(x, out);
+    if (v.is_arr())
+      for (auto& x : v.arr()) recurse_desc(x, out);
+    else if (v.is_obj())
+      for (auto& [k, x] : v.o->items) recurse_desc(x, out);
   }
 
   static Value descendants(const Value& input) {
@@ -675,8 +799,10 @@ struct Evaluator {
     for (auto& item : e->expressions) {
       Value v = eval(item.get(), input, env);
       if (v.undef()) continue;
-      if (item->type == NT::ArrayCons) result.push(v);
-      else result = append(result, v);
+      if (item->type == NT::ArrayCons)
+        result.push(v);
+      else
+        result = append(result, v);
     }
     if (e->consarray) result.a->cons = true;
     return result;
@@ -705,11 +831,21 @@ struct Evaluator {
       if (lhs.undef() || rhs.undef()) return Value();
       double r = 0;
       switch (c) {
-        case '+': r = lhs.n + rhs.n; break;
-        case '-': r = lhs.n - rhs.n; break;
-        case '*': r = lhs.n * rhs.n; break;
-        case '/': r = lhs.n / rhs.n; break;
-        case '%': r = std::fmod(lhs.n, rhs.n); break;
+        case '+':
+          r = lhs.n + rhs.n;
+          break;
+        case '-':
+          r = lhs.n - rhs.n;
+          break;
+        case '*':
+          r = lhs.n * rhs.n;
+          break;
+        case '/':
+          r = lhs.n / rhs.n;
+          break;
+        case '%':
+          r = std::fmod(lhs.n, rhs.n);
+          break;
       }
       return Value::number(r);
     }
@@ -724,8 +860,10 @@ struct Evaluator {
       if (lhs.undef() || rhs.undef()) return Value();
       if (lhs.t != rhs.t) fail("T2009", e->position, op);
       int cmp;
-      if (lhs.is_num()) cmp = lhs.n < rhs.n ? -1 : (lhs.n > rhs.n ? 1 : 0);
-      else cmp = lhs.str().compare(rhs.str());  // TODO: UTF-16 order
+      if (lhs.is_num())
+        cmp = lhs.n < rhs.n ? -1 : (lhs.n > rhs.n ? 1 : 0);
+      else
+        cmp = lhs.str().compare(rhs.str());  // TODO: UTF-16 order
       bool r = op == "<" ? cmp < 0 : op == "<=" ? cmp <= 0 : op == ">" ? cmp > 0 : cmp >= 0;
       return Value::boolean(r);
     }
@@ -752,8 +890,8 @@ struct Evaluator {
       Value r = rhs.is_arr() ? rhs : make_sequence(rhs);
       for (auto& x : r.arr()) {
         if (x.t != lhs.t) continue;
-        if ((x.is_num() && x.n == lhs.n) || (x.is_str() && x.str() == lhs.str()) || (x.t == Value::T::Bool && x.b == lhs.b) ||
-            x.t == Value::T::Null)
+        if ((x.is_num() && x.n == lhs.n) || (x.is_str() && x.str() == lhs.str()) ||
+            (x.t == Value::T::Bool && x.b == lhs.b) || x.t == Value::T::Null)
           return Value::boolean(true);
       }
       return Value::boolean(false);
@@ -767,14 +905,18 @@ struct Evaluator {
     Value input = input0.is_arr() ? input0 : make_sequence(input0);
     std::vector<Value> items = input.arr();
     if (items.empty()) items.push_back(Value());
-    struct Entry { Value data; std::size_t expr_index; };
+    struct Entry {
+      Value data;
+      std::size_t expr_index;
+    };
     std::vector<std::pair<std::string, Entry>> groups;
     for (auto& item : items) {
       FrameP e = reduce ? frame_from_tuple(env, item) : env;
       for (std::size_t pi = 0; pi < pairs.size(); ++pi) {
         Value key = eval(pairs[pi].first.get(), reduce ? (item.is_obj() ? *item.o->find("@") : Value()) : item, e);
         if (key.undef()) continue;
-        if (!key.is_str()) fail("T1003", pos, {}, "Key in object structure must evaluate to a string; got " + string_fn(ctx, key));
+        if (!key.is_str())
+          fail("T1003", pos, {}, "Key in object structure must evaluate to a string; got " + string_fn(ctx, key));
         auto it = std::find_if(groups.begin(), groups.end(), [&](auto& g) { return g.first == key.str(); });
         if (it != groups.end()) {
           if (it->second.expr_index != pi) fail("D1009", pos, key.str());
@@ -822,17 +964,29 @@ struct Evaluator {
         Value ca = a, cb = b;
         FrameP ea = env, eb = env;
         if (tuple_sort) {
-          ca = *a.o->find("@"); ea = frame_from_tuple(env, a);
-          cb = *b.o->find("@"); eb = frame_from_tuple(env, b);
+          ca = *a.o->find("@");
+          ea = frame_from_tuple(env, a);
+          cb = *b.o->find("@");
+          eb = frame_from_tuple(env, b);
         }
         Value aa = eval(term.expr.get(), ca, ea);
         Value bb = eval(term.expr.get(), cb, eb);
-        if (aa.undef()) { comp = bb.undef() ? 0 : 1; continue; }
-        if (bb.undef()) { comp = -1; continue; }
+        if (aa.undef()) {
+          comp = bb.undef() ? 0 : 1;
+          continue;
+        }
+        if (bb.undef()) {
+          comp = -1;
+          continue;
+        }
         if (!(aa.is_str() || aa.is_num()) || !(bb.is_str() || bb.is_num())) fail("T2008", e->position);
         if (aa.t != bb.t) fail("T2007", e->position);
-        if (aa.is_num()) comp = aa.n == bb.n ? 0 : (aa.n < bb.n ? -1 : 1);
-        else { int c = aa.str().compare(bb.str()); comp = c == 0 ? 0 : (c < 0 ? -1 : 1); }
+        if (aa.is_num())
+          comp = aa.n == bb.n ? 0 : (aa.n < bb.n ? -1 : 1);
+        else {
+          int c = aa.str().compare(bb.str());
+          comp = c == 0 ? 0 : (c < 0 ? -1 : 1);
+        }
         if (term.descending) comp = -comp;
       }
       return comp == 1;
@@ -856,7 +1010,8 @@ struct Evaluator {
     try {
       return apply_fn(proc, std::move(args), input, env);
     } catch (Error& err) {
-      if (err.position() < 0) throw Error(err.code(), err.detail(), e->position, err.token().empty() ? name : err.token());
+      if (err.position() < 0)
+        throw Error(err.code(), err.detail(), e->position, err.token().empty() ? name : err.token());
       throw;
     }
   }
@@ -871,8 +1026,10 @@ struct Evaluator {
       try {
         r = apply_inner(next, std::move(a), input, env);
       } catch (Error& err) {
-        std::string name = callnode->procedure->type == NT::Path ? callnode->procedure->steps[0]->value : callnode->procedure->value;
-        if (err.position() < 0) throw Error(err.code(), err.detail(), callnode->position, err.token().empty() ? name : err.token());
+        std::string name =
+            callnode->procedure->type == NT::Path ? callnode->procedure->steps[0]->value : callnode->procedure->value;
+        if (err.position() < 0)
+          throw Error(err.code(), err.detail(), callnode->position, err.token().empty() ? name : err.token());
         throw;
       }
     }
@@ -888,16 +1045,20 @@ struct Evaluator {
       case Function::Kind::Lambda: {
         auto fenv = std::make_shared<Frame>(f.env);
         auto& params = f.node->arguments;
-        for (std::size_t i = 0; i < params.size(); ++i) fenv->bind(params[i]->value, i < validated.size() ? validated[i] : Value());
+        for (std::size_t i = 0; i < params.size(); ++i)
+          fenv->bind(params[i]->value, i < validated.size() ? validated[i] : Value());
         return eval(f.node->body.get(), f.input, fenv);
       }
-      case Function::Kind::Native: return f.impl(ctx, validated, input);
+      case Function::Kind::Native:
+        return f.impl(ctx, validated, input);
       case Function::Kind::Partial: {
         std::vector<Value> full;
         std::size_t k = 0;
         for (std::size_t i = 0; i < f.bound.size(); ++i) {
-          if (f.hole[i]) full.push_back(k < validated.size() ? validated[k++] : Value());
-          else full.push_back(f.bound[i]);
+          if (f.hole[i])
+            full.push_back(k < validated.size() ? validated[k++] : Value());
+          else
+            full.push_back(f.bound[i]);
         }
         return apply_fn(f.target, std::move(full), input, env);
       }
@@ -915,7 +1076,8 @@ struct Evaluator {
         if (validated.empty() || !validated[0].is_str()) return Value();
         return regex_closure(f.rnode, validated[0].str(), 0);
       }
-      case Function::Kind::Transform: return transform(f, validated.empty() ? Value() : validated[0]);
+      case Function::Kind::Transform:
+        return transform(f, validated.empty() ? Value() : validated[0]);
     }
     return Value();
   }
@@ -945,14 +1107,17 @@ struct Evaluator {
       Value update = eval(e->update.get(), match, f.env);
       if (!update.undef()) {
         if (!update.is_obj()) fail("T2011", e->update->position);
-        if (match.is_obj()) for (auto& [k, v] : update.o->items) match.o->set(k, v);
+        if (match.is_obj())
+          for (auto& [k, v] : update.o->items) match.o->set(k, v);
       }
       if (e->del) {
         Value dels = eval(e->del.get(), match, f.env);
         if (dels.undef()) continue;
         Value d = dels.is_arr() ? dels : make_sequence(dels);
-        for (auto& x : d.arr()) if (!x.is_str()) fail("T2012", e->del->position);
-        if (match.is_obj()) for (auto& x : d.arr()) match.o->erase(x.str());
+        for (auto& x : d.arr())
+          if (!x.is_str()) fail("T2012", e->del->position);
+        if (match.is_obj())
+          for (auto& x : d.arr()) match.o->erase(x.str());
       }
     }
     return result;
@@ -969,8 +1134,14 @@ struct Evaluator {
     fn->kind = Function::Kind::Partial;
     fn->target = proc;
     for (auto& a : e->arguments) {
-      if (a->type == NT::Placeholder) { fn->bound.push_back(Value()); fn->hole.push_back(true); fn->arity++; }
-      else { fn->bound.push_back(eval(a.get(), input, env)); fn->hole.push_back(false); }
+      if (a->type == NT::Placeholder) {
+        fn->bound.push_back(Value());
+        fn->hole.push_back(true);
+        fn->arity++;
+      } else {
+        fn->bound.push_back(eval(a.get(), input, env));
+        fn->hole.push_back(false);
+      }
     }
     Value r;
     r.t = Value::T::Fn;
@@ -1068,7 +1239,10 @@ std::optional<json> Expression::evaluate(const std::optional<json>& input, const
   }
   env->bind("$", in);
   Value r = eval_root(ctx, root_.get(), in, env);
-  if (r.is_arr() && r.a->sequence && r.size() == 1 && !r.a->keep_singleton) { Value tmp = r.arr()[0]; r = std::move(tmp); }
+  if (r.is_arr() && r.a->sequence && r.size() == 1 && !r.a->keep_singleton) {
+    Value tmp = r.arr()[0];
+    r = std::move(tmp);
+  }
   return to_json(r);
 }
 

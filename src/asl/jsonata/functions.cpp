@@ -25,8 +25,10 @@ std::shared_ptr<Signature> parse_signature(const std::string& sig, long position
     std::size_t p = start;
     while (p < sig.size()) {
       ++p;
-      if (sig[p] == open) ++depth;
-      else if (sig[p] == close && --depth == 0) break;
+      if (sig[p] == open)
+        ++depth;
+      else if (sig[p] == close && --depth == 0)
+        break;
     }
     return p;
   };
@@ -35,16 +37,45 @@ std::shared_ptr<Signature> parse_signature(const std::string& sig, long position
     if (c == ':') break;
     prev = s->params.empty() ? nullptr : &s->params.back();
     switch (c) {
-      case 's': case 'n': case 'b': case 'l': case 'o':
-        param.regex = std::string("[") + c + "m]"; param.type = c; next(); break;
-      case 'a': param.regex = "[asnblfom]"; param.type = c; param.array = true; next(); break;
-      case 'f': param.regex = "f"; param.type = c; next(); break;
-      case 'j': param.regex = "[asnblom]"; param.type = c; next(); break;
-      case 'x': param.regex = "[asnblfom]"; param.type = c; next(); break;
-      case '-':
-        if (prev) { prev->context = true; prev->context_regex = prev->regex; prev->regex += "?"; }
+      case 's':
+      case 'n':
+      case 'b':
+      case 'l':
+      case 'o':
+        param.regex = std::string("[") + c + "m]";
+        param.type = c;
+        next();
         break;
-      case '?': case '+':
+      case 'a':
+        param.regex = "[asnblfom]";
+        param.type = c;
+        param.array = true;
+        next();
+        break;
+      case 'f':
+        param.regex = "f";
+        param.type = c;
+        next();
+        break;
+      case 'j':
+        param.regex = "[asnblom]";
+        param.type = c;
+        next();
+        break;
+      case 'x':
+        param.regex = "[asnblfom]";
+        param.type = c;
+        next();
+        break;
+      case '-':
+        if (prev) {
+          prev->context = true;
+          prev->context_regex = prev->regex;
+          prev->regex += "?";
+        }
+        break;
+      case '?':
+      case '+':
         if (prev) prev->regex += c;
         break;
       case '(': {
@@ -68,7 +99,8 @@ std::shared_ptr<Signature> parse_signature(const std::string& sig, long position
         }
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
   std::string rx = "^";
@@ -80,14 +112,22 @@ std::shared_ptr<Signature> parse_signature(const std::string& sig, long position
 
 static char symbol_of(const Value& v) {
   switch (v.t) {
-    case Value::T::Fn: return 'f';
-    case Value::T::Str: return 's';
-    case Value::T::Num: return 'n';
-    case Value::T::Bool: return 'b';
-    case Value::T::Null: return 'l';
-    case Value::T::Arr: return 'a';
-    case Value::T::Obj: return 'o';
-    default: return 'm';
+    case Value::T::Fn:
+      return 'f';
+    case Value::T::Str:
+      return 's';
+    case Value::T::Num:
+      return 'n';
+    case Value::T::Bool:
+      return 'b';
+    case Value::T::Null:
+      return 'l';
+    case Value::T::Arr:
+      return 'a';
+    case Value::T::Obj:
+      return 'o';
+    default:
+      return 'm';
   }
 }
 
@@ -117,9 +157,12 @@ std::vector<Value> Signature::validate(const std::vector<Value>& args, const Val
         // the context regex is one type letter or a character class such as "[sm]"
         char ct = symbol_of(context);
         const std::string& cr = p.context_regex;
-        bool ok = cr.size() > 1 && cr[0] == '[' ? cr.find(ct, 1) != std::string::npos && ct != ']' : cr == std::string(1, ct);
-        if (ok) out.push_back(context);
-        else fail("T0411", -1, {}, "Context value is not a compatible type with argument " + std::to_string(ai + 1));
+        bool ok =
+            cr.size() > 1 && cr[0] == '[' ? cr.find(ct, 1) != std::string::npos && ct != ']' : cr == std::string(1, ct);
+        if (ok)
+          out.push_back(context);
+        else
+          fail("T0411", -1, {}, "Context value is not a compatible type with argument " + std::to_string(ai + 1));
       } else {
         out.push_back(ai < args.size() ? args[ai] : Value());
         ++ai;
@@ -133,15 +176,28 @@ std::vector<Value> Signature::validate(const std::vector<Value>& args, const Val
           arg = args[ai];
           bool ok = true;
           if (!p.subtype.empty()) {
-            if (single != 'a' && match != p.subtype) ok = false;
+            if (single != 'a' && match != p.subtype)
+              ok = false;
             else if (single == 'a' && arg.size() > 0) {
               char it = symbol_of(arg.arr()[0]);
-              if (it != p.subtype[0]) ok = false;
-              else for (auto& x : arg.arr()) if (symbol_of(x) != it) { ok = false; break; }
+              if (it != p.subtype[0])
+                ok = false;
+              else
+                for (auto& x : arg.arr())
+                  if (symbol_of(x) != it) {
+                    ok = false;
+                    break;
+                  }
             }
           }
-          if (!ok) fail("T0412", -1, {}, "Argument " + std::to_string(ai + 1) + " of function must be an array of " + p.subtype);
-          if (single != 'a') { Value w = Value::array(); w.push(arg); arg = w; }
+          if (!ok)
+            fail("T0412", -1, {},
+                 "Argument " + std::to_string(ai + 1) + " of function must be an array of " + p.subtype);
+          if (single != 'a') {
+            Value w = Value::array();
+            w.push(arg);
+            arg = w;
+          }
         }
         out.push_back(arg);
         ++ai;
@@ -169,13 +225,17 @@ std::string js_number(double d) {
   std::string mant = sci.substr(0, epos);
   int exp = std::stoi(sci.substr(epos + 1));
   std::string digits;
-  for (char c : mant) if (c != '.') digits += c;
+  for (char c : mant)
+    if (c != '.') digits += c;
   int k = static_cast<int>(digits.size());
   int n = exp + 1;
   std::string out;
-  if (k <= n && n <= 21) out = digits + std::string(n - k, '0');
-  else if (0 < n && n <= 21) out = digits.substr(0, n) + "." + digits.substr(n);
-  else if (-6 < n && n <= 0) out = "0." + std::string(-n, '0') + digits;
+  if (k <= n && n <= 21)
+    out = digits + std::string(n - k, '0');
+  else if (0 < n && n <= 21)
+    out = digits.substr(0, n) + "." + digits.substr(n);
+  else if (-6 < n && n <= 0)
+    out = "0." + std::string(-n, '0') + digits;
   else {
     out = digits.substr(0, 1);
     if (k > 1) out += "." + digits.substr(1);
@@ -197,36 +257,71 @@ static void json_escape(std::string& out, const std::string& s) {
   out += '"';
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
-        if (c < 0x20) { char b[8]; std::snprintf(b, sizeof b, "\\u%04x", c); out += b; }
-        else out += char(c);
+        if (c < 0x20) {
+          char b[8];
+          std::snprintf(b, sizeof b, "\\u%04x", c);
+          out += b;
+        } else
+          out += char(c);
     }
   }
   out += '"';
 }
 
 static bool stringify(std::string& out, const Value& v, int indent, int level) {
-  auto nl = [&](int lv) { if (indent) { out += '\n'; out += std::string(std::size_t(indent * lv), ' '); } };
+  auto nl = [&](int lv) {
+    if (indent) {
+      out += '\n';
+      out += std::string(std::size_t(indent * lv), ' ');
+    }
+  };
   switch (v.t) {
-    case Value::T::Undef: return false;
-    case Value::T::Null: out += "null"; return true;
-    case Value::T::Bool: out += v.b ? "true" : "false"; return true;
+    case Value::T::Undef:
+      return false;
+    case Value::T::Null:
+      out += "null";
+      return true;
+    case Value::T::Bool:
+      out += v.b ? "true" : "false";
+      return true;
     case Value::T::Num:
       if (!std::isfinite(v.n)) fail("D1001", -1, {}, "Number out of range");
       out += number_to_string(v.n);
       return true;
-    case Value::T::Str: json_escape(out, v.str()); return true;
-    case Value::T::Fn: out += "\"\""; return true;
+    case Value::T::Str:
+      json_escape(out, v.str());
+      return true;
+    case Value::T::Fn:
+      out += "\"\"";
+      return true;
     case Value::T::Arr: {
       out += '[';
-      if (v.size() == 0) { out += ']'; return true; }
+      if (v.size() == 0) {
+        out += ']';
+        return true;
+      }
       bool first = true;
       for (auto& x : v.arr()) {
         if (!first) out += ',';
@@ -263,7 +358,10 @@ std::string string_fn(Ctx&, const Value& v0, bool pretty) {
   if (v0.is_fn()) return "";
   if (v0.is_num() && !std::isfinite(v0.n)) fail("D3001", -1);
   Value v = v0;
-  if (v.is_arr() && v.a->outer_wrapper && v.size() > 0) { Value tmp = v.arr()[0]; v = std::move(tmp); }
+  if (v.is_arr() && v.a->outer_wrapper && v.size() > 0) {
+    Value tmp = v.arr()[0];
+    v = std::move(tmp);
+  }
   std::string out;
   stringify(out, v, pretty ? 2 : 0, 0);
   return out;
@@ -363,7 +461,9 @@ static std::vector<MatchInfo> all_matches(Ctx& ctx, const Value& matcher, const 
 // ---------------- the library ----------------
 #define NATIVE(name) static Value name(Ctx& ctx, std::vector<Value>& a, const Value& input)
 #define ARG(i) (a.size() > (i) ? a[i] : Value())
-#define UNUSED (void)ctx; (void)input
+#define UNUSED \
+  (void)ctx;   \
+  (void)input
 
 NATIVE(f_sum) {
   UNUSED;
@@ -457,8 +557,13 @@ NATIVE(f_trim) {
   std::string r;
   bool ws = false;
   for (char c : a[0].str()) {
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') { if (!ws) r += ' '; ws = true; }
-    else { r += c; ws = false; }
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      if (!ws) r += ' ';
+      ws = true;
+    } else {
+      r += c;
+      ws = false;
+    }
   }
   if (!r.empty() && r.front() == ' ') r.erase(0, 1);
   if (!r.empty() && r.back() == ' ') r.pop_back();
@@ -492,12 +597,16 @@ NATIVE(f_split) {
   if (a[1].is_str()) {
     const std::string& sep = a[1].str();
     std::vector<std::string> parts;
-    if (sep.empty()) parts = code_points(s);
+    if (sep.empty())
+      parts = code_points(s);
     else {
       std::size_t p = 0;
       for (;;) {
         auto q = s.find(sep, p);
-        if (q == std::string::npos) { parts.push_back(s.substr(p)); break; }
+        if (q == std::string::npos) {
+          parts.push_back(s.substr(p));
+          break;
+        }
         parts.push_back(s.substr(p, q - p));
         p = q + sep.size();
       }
@@ -587,9 +696,13 @@ NATIVE(f_replace) {
         result += rp.substr(p, d - p);
         p = d + 1;
         char c = p < rp.size() ? rp[p] : 0;
-        if (c == '$') { result += '$'; ++p; }
-        else if (c == '0') { result += m.match; ++p; }
-        else {
+        if (c == '$') {
+          result += '$';
+          ++p;
+        } else if (c == '0') {
+          result += m.match;
+          ++p;
+        } else {
           int maxd = ng == 0 ? 1 : int(std::floor(std::log10(double(ng)))) + 1;
           auto parse = [&](int nd) -> long {
             std::string t = rp.substr(p, nd);
@@ -601,7 +714,8 @@ NATIVE(f_replace) {
           long idx = parse(maxd);
           if (maxd > 1 && idx > long(ng)) idx = parse(maxd - 1);
           if (idx >= 0) {
-            if (ng > 0 && idx >= 1 && std::size_t(idx) <= ng && m.groups[idx - 1].is_str()) result += m.groups[idx - 1].str();
+            if (ng > 0 && idx >= 1 && std::size_t(idx) <= ng && m.groups[idx - 1].is_str())
+              result += m.groups[idx - 1].str();
             p += std::to_string(idx).size();
           } else {
             result += '$';
@@ -645,9 +759,18 @@ NATIVE(f_number) {
   }
   fail("D3030", -1, {}, "Unable to cast value to a number: " + string_fn(ctx, v));
 }
-NATIVE(f_floor) { UNUSED; return ARG(0).undef() ? Value() : Value::number(std::floor(a[0].n)); }
-NATIVE(f_ceil) { UNUSED; return ARG(0).undef() ? Value() : Value::number(std::ceil(a[0].n)); }
-NATIVE(f_abs) { UNUSED; return ARG(0).undef() ? Value() : Value::number(std::fabs(a[0].n)); }
+NATIVE(f_floor) {
+  UNUSED;
+  return ARG(0).undef() ? Value() : Value::number(std::floor(a[0].n));
+}
+NATIVE(f_ceil) {
+  UNUSED;
+  return ARG(0).undef() ? Value() : Value::number(std::ceil(a[0].n));
+}
+NATIVE(f_abs) {
+  UNUSED;
+  return ARG(0).undef() ? Value() : Value::number(std::fabs(a[0].n));
+}
 NATIVE(f_sqrt) {
   UNUSED;
   if (ARG(0).undef()) return Value();
@@ -687,24 +810,44 @@ NATIVE(f_random) {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   return Value::number(std::uniform_real_distribution<double>(0, 1)(rng));
 }
-NATIVE(f_boolean) { UNUSED; return boolean_fn(ARG(0)); }
-NATIVE(f_not) { UNUSED; return ARG(0).undef() ? Value() : Value::boolean(!truthy(a[0])); }
-NATIVE(f_exists) { UNUSED; return Value::boolean(!ARG(0).undef()); }
+NATIVE(f_boolean) {
+  UNUSED;
+  return boolean_fn(ARG(0));
+}
+NATIVE(f_not) {
+  UNUSED;
+  return ARG(0).undef() ? Value() : Value::boolean(!truthy(a[0]));
+}
+NATIVE(f_exists) {
+  UNUSED;
+  return Value::boolean(!ARG(0).undef());
+}
 NATIVE(f_type) {
   UNUSED;
   switch (ARG(0).t) {
-    case Value::T::Undef: return Value();
-    case Value::T::Null: return Value::string("null");
-    case Value::T::Num: return Value::string("number");
-    case Value::T::Str: return Value::string("string");
-    case Value::T::Bool: return Value::string("boolean");
-    case Value::T::Arr: return Value::string("array");
-    case Value::T::Fn: return Value::string("function");
-    case Value::T::Obj: return Value::string("object");
+    case Value::T::Undef:
+      return Value();
+    case Value::T::Null:
+      return Value::string("null");
+    case Value::T::Num:
+      return Value::string("number");
+    case Value::T::Str:
+      return Value::string("string");
+    case Value::T::Bool:
+      return Value::string("boolean");
+    case Value::T::Arr:
+      return Value::string("array");
+    case Value::T::Fn:
+      return Value::string("function");
+    case Value::T::Obj:
+      return Value::string("object");
   }
   return Value();
 }
-NATIVE(f_append) { UNUSED; return append(ARG(0), ARG(1)); }
+NATIVE(f_append) {
+  UNUSED;
+  return append(ARG(0), ARG(1));
+}
 NATIVE(f_reverse) {
   UNUSED;
   if (ARG(0).undef()) return Value();
@@ -714,7 +857,8 @@ NATIVE(f_reverse) {
   return r;
 }
 static void keys_of(const Value& v, std::vector<std::string>& out) {
-  if (v.is_arr()) for (auto& x : v.arr()) keys_of(x, out);
+  if (v.is_arr())
+    for (auto& x : v.arr()) keys_of(x, out);
   else if (v.is_obj())
     for (auto& [k, x] : v.o->items)
       if (std::find(out.begin(), out.end(), k) == out.end()) out.push_back(k);
@@ -736,8 +880,10 @@ NATIVE(f_lookup) {
     for (auto& x : in.arr()) {
       if (!x.is_obj()) continue;
       if (auto* v = x.o->find(key)) {
-        if (v->is_arr()) for (auto& y : v->arr()) r.push(y);
-        else r.push(*v);
+        if (v->is_arr())
+          for (auto& y : v->arr()) r.push(y);
+        else
+          r.push(*v);
       }
     }
     return r;
@@ -763,7 +909,10 @@ static Value spread(const Value& v) {
   }
   return v;
 }
-NATIVE(f_spread) { UNUSED; return spread(ARG(0)); }
+NATIVE(f_spread) {
+  UNUSED;
+  return spread(ARG(0));
+}
 NATIVE(f_merge) {
   UNUSED;
   if (ARG(0).undef()) return Value();
@@ -848,8 +997,11 @@ NATIVE(f_reduce) {
   if (arity < 2) fail("D3050", -1);
   Value result;
   std::size_t i = 0;
-  if (ARG(2).undef() && a[0].size() > 0) { result = a[0].arr()[0]; i = 1; }
-  else result = ARG(2);
+  if (ARG(2).undef() && a[0].size() > 0) {
+    result = a[0].arr()[0];
+    i = 1;
+  } else
+    result = ARG(2);
   for (; i < a[0].size(); ++i) {
     std::vector<Value> args{result, a[0].arr()[i]};
     if (arity >= 3) args.push_back(Value::number(double(i)));
@@ -876,9 +1028,13 @@ NATIVE(f_sort) {
   std::vector<Value> v = a[0].arr();
   if (ARG(1).undef()) {
     bool nums = true, strs = true;
-    for (auto& x : v) { if (!x.is_num()) nums = false; if (!x.is_str()) strs = false; }
+    for (auto& x : v) {
+      if (!x.is_num()) nums = false;
+      if (!x.is_str()) strs = false;
+    }
     if (!nums && !strs) fail("D3070", -1);
-    std::stable_sort(v.begin(), v.end(), [](const Value& x, const Value& y) { return x.is_num() ? x.n < y.n : x.str() < y.str(); });
+    std::stable_sort(v.begin(), v.end(),
+                     [](const Value& x, const Value& y) { return x.is_num() ? x.n < y.n : x.str() < y.str(); });
   } else {
     Value f = a[1];
     std::stable_sort(v.begin(), v.end(), [&](const Value& x, const Value& y) {
@@ -907,15 +1063,23 @@ NATIVE(f_distinct) {
   Value r = a[0].a->sequence ? Value::sequence() : Value::array();
   for (auto& x : a[0].arr()) {
     bool inc = false;
-    for (auto& y : r.arr()) if (deep_equal(x, y)) { inc = true; break; }
+    for (auto& y : r.arr())
+      if (deep_equal(x, y)) {
+        inc = true;
+        break;
+      }
     if (!inc) r.push(x);
   }
   return r;
 }
-NATIVE(f_clone) { UNUSED; return ARG(0).undef() ? Value() : from_json(*to_json(a[0])); }
+NATIVE(f_clone) {
+  UNUSED;
+  return ARG(0).undef() ? Value() : from_json(*to_json(a[0]));
+}
 NATIVE(f_millis) {
   UNUSED;
-  return Value::number(double(std::chrono::duration_cast<std::chrono::milliseconds>(ctx.now.time_since_epoch()).count()));
+  return Value::number(
+      double(std::chrono::duration_cast<std::chrono::milliseconds>(ctx.now.time_since_epoch()).count()));
 }
 
 static const char* B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -927,14 +1091,22 @@ NATIVE(f_b64enc) {
   std::size_t i = 0;
   for (; i + 2 < s.size(); i += 3) {
     uint32_t n = (uint8_t(s[i]) << 16) | (uint8_t(s[i + 1]) << 8) | uint8_t(s[i + 2]);
-    out += B64[n >> 18]; out += B64[(n >> 12) & 63]; out += B64[(n >> 6) & 63]; out += B64[n & 63];
+    out += B64[n >> 18];
+    out += B64[(n >> 12) & 63];
+    out += B64[(n >> 6) & 63];
+    out += B64[n & 63];
   }
   if (i + 1 == s.size()) {
     uint32_t n = uint8_t(s[i]) << 16;
-    out += B64[n >> 18]; out += B64[(n >> 12) & 63]; out += "==";
+    out += B64[n >> 18];
+    out += B64[(n >> 12) & 63];
+    out += "==";
   } else if (i + 2 == s.size()) {
     uint32_t n = (uint8_t(s[i]) << 16) | (uint8_t(s[i + 1]) << 8);
-    out += B64[n >> 18]; out += B64[(n >> 12) & 63]; out += B64[(n >> 6) & 63]; out += '=';
+    out += B64[n >> 18];
+    out += B64[(n >> 12) & 63];
+    out += B64[(n >> 6) & 63];
+    out += '=';
   }
   return Value::string(out);
 }
@@ -949,7 +1121,10 @@ NATIVE(f_b64dec) {
     if (!p || c == 0) continue;
     buf = (buf << 6) | uint32_t(p - B64);
     bits += 6;
-    if (bits >= 8) { bits -= 8; out += char((buf >> bits) & 0xFF); }
+    if (bits >= 8) {
+      bits -= 8;
+      out += char((buf >> bits) & 0xFF);
+    }
   }
   return Value::string(out);
 }
@@ -964,24 +1139,40 @@ static Value url_encode(const Value& v, const char* keep) {
   if (lone_surrogate(s)) fail("D3140", -1, {}, "Malformed URL passed to encodeURI(): " + s);
   std::string out;
   for (unsigned char c : s) {
-    if (isalnum(c) || std::strchr(keep, c)) out += char(c);
-    else { char b[4]; std::snprintf(b, sizeof b, "%%%02X", c); out += b; }
+    if (isalnum(c) || std::strchr(keep, c))
+      out += char(c);
+    else {
+      char b[4];
+      std::snprintf(b, sizeof b, "%%%02X", c);
+      out += b;
+    }
   }
   return Value::string(out);
 }
-NATIVE(f_enc_comp) { UNUSED; return url_encode(ARG(0), "-_.!~*'()"); }
-NATIVE(f_enc) { UNUSED; return url_encode(ARG(0), "-_.!~*'();/?:@&=+$,#"); }
+NATIVE(f_enc_comp) {
+  UNUSED;
+  return url_encode(ARG(0), "-_.!~*'()");
+}
+NATIVE(f_enc) {
+  UNUSED;
+  return url_encode(ARG(0), "-_.!~*'();/?:@&=+$,#");
+}
 static Value url_decode(const Value& v, const char* reserved) {
   if (v.undef()) return Value();
   const std::string& s = v.str();
   std::string out;
   for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') { out += s[i]; continue; }
+    if (s[i] != '%') {
+      out += s[i];
+      continue;
+    }
     if (i + 2 >= s.size() || !isxdigit((unsigned char)s[i + 1]) || !isxdigit((unsigned char)s[i + 2]))
       fail("D3140", -1, {}, "Malformed URL passed to decodeURI(): " + s);
     char c = char(std::stoi(s.substr(i + 1, 2), nullptr, 16));
-    if (reserved && std::strchr(reserved, c) && c) out += s.substr(i, 3);
-    else out += c;
+    if (reserved && std::strchr(reserved, c) && c)
+      out += s.substr(i, 3);
+    else
+      out += c;
     i += 2;
   }
   // validate UTF-8
@@ -995,8 +1186,14 @@ static Value url_decode(const Value& v, const char* reserved) {
   }
   return Value::string(out);
 }
-NATIVE(f_dec_comp) { UNUSED; return url_decode(ARG(0), nullptr); }
-NATIVE(f_dec) { UNUSED; return url_decode(ARG(0), ";/?:@&=+$,#"); }
+NATIVE(f_dec_comp) {
+  UNUSED;
+  return url_decode(ARG(0), nullptr);
+}
+NATIVE(f_dec) {
+  UNUSED;
+  return url_decode(ARG(0), ";/?:@&=+$,#");
+}
 NATIVE(f_format_base) {
   UNUSED;
   if (ARG(0).undef()) return Value();
@@ -1006,7 +1203,10 @@ NATIVE(f_format_base) {
   bool neg = v < 0;
   unsigned long long n = static_cast<unsigned long long>(std::fabs(v));
   std::string out;
-  do { out += "0123456789abcdefghijklmnopqrstuvwxyz"[n % radix]; n /= radix; } while (n);
+  do {
+    out += "0123456789abcdefghijklmnopqrstuvwxyz"[n % radix];
+    n /= radix;
+  } while (n);
   if (neg) out += '-';
   std::reverse(out.begin(), out.end());
   return Value::string(out);
@@ -1020,29 +1220,75 @@ Value f_to_millis(Ctx&, std::vector<Value>&, const Value&);
 Value f_now(Ctx&, std::vector<Value>&, const Value&);
 
 void register_builtins(Frame& root) {
-  struct Def { const char* name; NativeImpl impl; const char* sig; };
+  struct Def {
+    const char* name;
+    NativeImpl impl;
+    const char* sig;
+  };
   static const Def defs[] = {
-      {"sum", f_sum, "<a<n>:n>"}, {"count", f_count, "<a:n>"}, {"max", f_max, "<a<n>:n>"}, {"min", f_min, "<a<n>:n>"},
-      {"average", f_average, "<a<n>:n>"}, {"string", f_string, "<x-b?:s>"}, {"substring", f_substring, "<s-nn?:s>"},
-      {"substringBefore", f_substring_before, "<s-s:s>"}, {"substringAfter", f_substring_after, "<s-s:s>"},
-      {"lowercase", f_lowercase, "<s-:s>"}, {"uppercase", f_uppercase, "<s-:s>"}, {"length", f_length, "<s-:n>"},
-      {"trim", f_trim, "<s-:s>"}, {"pad", f_pad, "<s-ns?:s>"}, {"match", f_match, "<s-f<s:o>n?:a<o>>"},
-      {"contains", f_contains, "<s-(sf):b>"}, {"replace", f_replace, "<s-(sf)(sf)n?:s>"},
-      {"split", f_split, "<s-(sf)n?:a<s>>"}, {"join", f_join, "<a<s>s?:s>"},
-      {"formatNumber", f_format_number, "<n-so?:s>"}, {"formatBase", f_format_base, "<n-n?:s>"},
-      {"formatInteger", f_format_integer, "<n-s:s>"}, {"parseInteger", f_parse_integer, "<s-s:n>"},
-      {"number", f_number, "<(nsb)-:n>"}, {"floor", f_floor, "<n-:n>"}, {"ceil", f_ceil, "<n-:n>"},
-      {"round", f_round, "<n-n?:n>"}, {"abs", f_abs, "<n-:n>"}, {"sqrt", f_sqrt, "<n-:n>"}, {"power", f_power, "<n-n:n>"},
-      {"random", f_random, "<:n>"}, {"boolean", f_boolean, "<x-:b>"}, {"not", f_not, "<x-:b>"}, {"map", f_map, "<af>"},
-      {"zip", f_zip, "<a+>"}, {"filter", f_filter, "<af>"}, {"single", f_single, "<af?>"}, {"reduce", f_reduce, "<afj?:j>"},
-      {"sift", f_sift, "<o-f?:o>"}, {"keys", f_keys, "<x-:a<s>>"}, {"lookup", f_lookup, "<x-s:x>"},
-      {"append", f_append, "<xx:a>"}, {"exists", f_exists, "<x:b>"}, {"spread", f_spread, "<x-:a<o>>"},
-      {"merge", f_merge, "<a<o>:o>"}, {"reverse", f_reverse, "<a:a>"}, {"each", f_each, "<o-f:a>"},
-      {"error", f_error, "<s?:x>"}, {"assert", f_assert, "<bs?:x>"}, {"type", f_type, "<x:s>"}, {"sort", f_sort, "<af?:a>"},
-      {"shuffle", f_shuffle, "<a:a>"}, {"distinct", f_distinct, "<x:x>"}, {"base64encode", f_b64enc, "<s-:s>"},
-      {"base64decode", f_b64dec, "<s-:s>"}, {"encodeUrlComponent", f_enc_comp, "<s-:s>"}, {"encodeUrl", f_enc, "<s-:s>"},
-      {"decodeUrlComponent", f_dec_comp, "<s-:s>"}, {"decodeUrl", f_dec, "<s-:s>"}, {"toMillis", f_to_millis, "<s-s?:n>"},
-      {"fromMillis", f_from_millis, "<n-s?s?:s>"}, {"clone", f_clone, "<(oa)-:o>"}, {"now", f_now, "<s?s?:s>"},
+      {"sum", f_sum, "<a<n>:n>"},
+      {"count", f_count, "<a:n>"},
+      {"max", f_max, "<a<n>:n>"},
+      {"min", f_min, "<a<n>:n>"},
+      {"average", f_average, "<a<n>:n>"},
+      {"string", f_string, "<x-b?:s>"},
+      {"substring", f_substring, "<s-nn?:s>"},
+      {"substringBefore", f_substring_before, "<s-s:s>"},
+      {"substringAfter", f_substring_after, "<s-s:s>"},
+      {"lowercase", f_lowercase, "<s-:s>"},
+      {"uppercase", f_uppercase, "<s-:s>"},
+      {"length", f_length, "<s-:n>"},
+      {"trim", f_trim, "<s-:s>"},
+      {"pad", f_pad, "<s-ns?:s>"},
+      {"match", f_match, "<s-f<s:o>n?:a<o>>"},
+      {"contains", f_contains, "<s-(sf):b>"},
+      {"replace", f_replace, "<s-(sf)(sf)n?:s>"},
+      {"split", f_split, "<s-(sf)n?:a<s>>"},
+      {"join", f_join, "<a<s>s?:s>"},
+      {"formatNumber", f_format_number, "<n-so?:s>"},
+      {"formatBase", f_format_base, "<n-n?:s>"},
+      {"formatInteger", f_format_integer, "<n-s:s>"},
+      {"parseInteger", f_parse_integer, "<s-s:n>"},
+      {"number", f_number, "<(nsb)-:n>"},
+      {"floor", f_floor, "<n-:n>"},
+      {"ceil", f_ceil, "<n-:n>"},
+      {"round", f_round, "<n-n?:n>"},
+      {"abs", f_abs, "<n-:n>"},
+      {"sqrt", f_sqrt, "<n-:n>"},
+      {"power", f_power, "<n-n:n>"},
+      {"random", f_random, "<:n>"},
+      {"boolean", f_boolean, "<x-:b>"},
+      {"not", f_not, "<x-:b>"},
+      {"map", f_map, "<af>"},
+      {"zip", f_zip, "<a+>"},
+      {"filter", f_filter, "<af>"},
+      {"single", f_single, "<af?>"},
+      {"reduce", f_reduce, "<afj?:j>"},
+      {"sift", f_sift, "<o-f?:o>"},
+      {"keys", f_keys, "<x-:a<s>>"},
+      {"lookup", f_lookup, "<x-s:x>"},
+      {"append", f_append, "<xx:a>"},
+      {"exists", f_exists, "<x:b>"},
+      {"spread", f_spread, "<x-:a<o>>"},
+      {"merge", f_merge, "<a<o>:o>"},
+      {"reverse", f_reverse, "<a:a>"},
+      {"each", f_each, "<o-f:a>"},
+      {"error", f_error, "<s?:x>"},
+      {"assert", f_assert, "<bs?:x>"},
+      {"type", f_type, "<x:s>"},
+      {"sort", f_sort, "<af?:a>"},
+      {"shuffle", f_shuffle, "<a:a>"},
+      {"distinct", f_distinct, "<x:x>"},
+      {"base64encode", f_b64enc, "<s-:s>"},
+      {"base64decode", f_b64dec, "<s-:s>"},
+      {"encodeUrlComponent", f_enc_comp, "<s-:s>"},
+      {"encodeUrl", f_enc, "<s-:s>"},
+      {"decodeUrlComponent", f_dec_comp, "<s-:s>"},
+      {"decodeUrl", f_dec, "<s-:s>"},
+      {"toMillis", f_to_millis, "<s-s?:n>"},
+      {"fromMillis", f_from_millis, "<n-s?s?:s>"},
+      {"clone", f_clone, "<(oa)-:o>"},
+      {"now", f_now, "<s?s?:s>"},
       {"millis", f_millis, "<:n>"},
   };
   for (auto& d : defs) {

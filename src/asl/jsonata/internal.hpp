@@ -40,13 +40,46 @@ struct Value {
   std::shared_ptr<ObjectData> o;
   std::shared_ptr<Function> f;
 
-  static Value null() { Value v; v.t = T::Null; return v; }
-  static Value boolean(bool x) { Value v; v.t = T::Bool; v.b = x; return v; }
-  static Value number(double x) { Value v; v.t = T::Num; v.n = x; return v; }
-  static Value string(std::string x) { Value v; v.t = T::Str; v.s = std::make_shared<std::string>(std::move(x)); return v; }
-  static Value array() { Value v; v.t = T::Arr; v.a = std::make_shared<ArrayData>(); return v; }
-  static Value sequence() { Value v = array(); v.a->sequence = true; return v; }
-  static Value object() { Value v; v.t = T::Obj; v.o = std::make_shared<ObjectData>(); return v; }
+  static Value null() {
+    Value v;
+    v.t = T::Null;
+    return v;
+  }
+  static Value boolean(bool x) {
+    Value v;
+    v.t = T::Bool;
+    v.b = x;
+    return v;
+  }
+  static Value number(double x) {
+    Value v;
+    v.t = T::Num;
+    v.n = x;
+    return v;
+  }
+  static Value string(std::string x) {
+    Value v;
+    v.t = T::Str;
+    v.s = std::make_shared<std::string>(std::move(x));
+    return v;
+  }
+  static Value array() {
+    Value v;
+    v.t = T::Arr;
+    v.a = std::make_shared<ArrayData>();
+    return v;
+  }
+  static Value sequence() {
+    Value v = array();
+    v.a->sequence = true;
+    return v;
+  }
+  static Value object() {
+    Value v;
+    v.t = T::Obj;
+    v.o = std::make_shared<ObjectData>();
+    return v;
+  }
 
   bool undef() const { return t == T::Undef; }
   bool is_arr() const { return t == T::Arr; }
@@ -72,8 +105,31 @@ struct Slot {
 struct Signature;
 
 enum class NT {
-  Path, Binary, Unary, Name, String, Number, Value, Wildcard, Descendant, Parent, Condition, Block, Bind, Regex,
-  Function, Partial, Variable, Lambda, Apply, Transform, Sort, Operator, ArrayCons, ObjectCons, Placeholder
+  Path,
+  Binary,
+  Unary,
+  Name,
+  String,
+  Number,
+  Value,
+  Wildcard,
+  Descendant,
+  Parent,
+  Condition,
+  Block,
+  Bind,
+  Regex,
+  Function,
+  Partial,
+  Variable,
+  Lambda,
+  Apply,
+  Transform,
+  Sort,
+  Operator,
+  ArrayCons,
+  ObjectCons,
+  Placeholder
 };
 
 struct NodeStage {
@@ -93,13 +149,13 @@ namespace cosmicai::jsonata {
 struct Node {
   using P = std::shared_ptr<Node>;
   detail::NT type;
-  std::string value;         // operator / name / string / variable name
+  std::string value;  // operator / name / string / variable name
   double num = 0;
-  detail::Value literal;     // for Value (true/false/null) and String/Number literals
+  detail::Value literal;  // for Value (true/false/null) and String/Number literals
   long position = 0;
-  P lhs, rhs, expression;    // binary / unary operand
-  std::vector<P> steps;      // path
-  std::vector<P> expressions;  // array constructor / block
+  P lhs, rhs, expression;              // binary / unary operand
+  std::vector<P> steps;                // path
+  std::vector<P> expressions;          // array constructor / block
   std::vector<std::pair<P, P>> pairs;  // object constructor
   std::vector<std::pair<P, P>> group;  // group by
   bool has_group = false;

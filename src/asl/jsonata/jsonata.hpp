@@ -41,11 +41,11 @@ class Error : public std::runtime_error {
 /// Limits on one evaluation. Exceeding one raises Error with code U1001 (depth, steps or time)
 /// or D2014 (a range too large) so a hostile expression fails instead of crashing.
 struct Limits {
-  std::size_t max_depth = 1000;                      ///< nested evaluations (recursion)
-  std::size_t max_steps = 50'000'000;                ///< evaluation steps in total
-  std::chrono::milliseconds max_time{10'000};        ///< wall-clock time
-  std::size_t max_sequence = 10'000'000;             ///< items in one range/sequence
-  std::size_t regex_match_limit = 1'000'000;         ///< backtracking steps in one regex match
+  std::size_t max_depth = 1000;                ///< nested evaluations (recursion)
+  std::size_t max_steps = 50'000'000;          ///< evaluation steps in total
+  std::chrono::milliseconds max_time{10'000};  ///< wall-clock time
+  std::size_t max_sequence = 10'000'000;       ///< items in one range/sequence
+  std::size_t regex_match_limit = 1'000'000;   ///< backtracking steps in one regex match
 };
 
 /// A native function callable from expressions as $name(...). Arguments arrive already
@@ -59,8 +59,14 @@ struct CustomFunction {
 /// Variables ($name) and functions visible to one evaluation.
 class Bindings {
  public:
-  Bindings& value(std::string name, json v) { values_[std::move(name)] = std::move(v); return *this; }
-  Bindings& function(std::string name, CustomFunction f) { functions_[std::move(name)] = std::move(f); return *this; }
+  Bindings& value(std::string name, json v) {
+    values_[std::move(name)] = std::move(v);
+    return *this;
+  }
+  Bindings& function(std::string name, CustomFunction f) {
+    functions_[std::move(name)] = std::move(f);
+    return *this;
+  }
   const std::map<std::string, json>& values() const { return values_; }
   const std::map<std::string, CustomFunction>& functions() const { return functions_; }
 

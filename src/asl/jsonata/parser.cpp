@@ -15,10 +15,10 @@ namespace {
 
 const std::unordered_map<std::string, int>& operators() {
   static const std::unordered_map<std::string, int> ops = {
-      {".", 75}, {"[", 80}, {"]", 0}, {"{", 70}, {"}", 0}, {"(", 80}, {")", 0}, {",", 0}, {"@", 80},
-      {"#", 80}, {";", 80}, {":", 80}, {"?", 20}, {"+", 50}, {"-", 50}, {"*", 60}, {"/", 60}, {"%", 60},
-      {"|", 20}, {"=", 40}, {"<", 40}, {">", 40}, {"^", 40}, {"**", 60}, {"..", 20}, {":=", 10}, {"!=", 40},
-      {"<=", 40}, {">=", 40}, {"~>", 40}, {"and", 30}, {"or", 25}, {"in", 40}, {"&", 50}, {"!", 0}, {"~", 0}};
+      {".", 75},  {"[", 80},  {"]", 0},   {"{", 70},   {"}", 0},   {"(", 80},  {")", 0},   {",", 0},   {"@", 80},
+      {"#", 80},  {";", 80},  {":", 80},  {"?", 20},   {"+", 50},  {"-", 50},  {"*", 60},  {"/", 60},  {"%", 60},
+      {"|", 20},  {"=", 40},  {"<", 40},  {">", 40},   {"^", 40},  {"**", 60}, {"..", 20}, {":=", 10}, {"!=", 40},
+      {"<=", 40}, {">=", 40}, {"~>", 40}, {"and", 30}, {"or", 25}, {"in", 40}, {"&", 50},  {"!", 0},   {"~", 0}};
   return ops;
 }
 
@@ -34,10 +34,21 @@ struct Token {
 };
 
 void append_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) out += char(cp);
-  else if (cp < 0x800) { out += char(0xC0 | (cp >> 6)); out += char(0x80 | (cp & 0x3F)); }
-  else if (cp < 0x10000) { out += char(0xE0 | (cp >> 12)); out += char(0x80 | ((cp >> 6) & 0x3F)); out += char(0x80 | (cp & 0x3F)); }
-  else { out += char(0xF0 | (cp >> 18)); out += char(0x80 | ((cp >> 12) & 0x3F)); out += char(0x80 | ((cp >> 6) & 0x3F)); out += char(0x80 | (cp & 0x3F)); }
+  if (cp < 0x80)
+    out += char(cp);
+  else if (cp < 0x800) {
+    out += char(0xC0 | (cp >> 6));
+    out += char(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += char(0xE0 | (cp >> 12));
+    out += char(0x80 | ((cp >> 6) & 0x3F));
+    out += char(0x80 | (cp & 0x3F));
+  } else {
+    out += char(0xF0 | (cp >> 18));
+    out += char(0x80 | ((cp >> 12) & 0x3F));
+    out += char(0x80 | ((cp >> 6) & 0x3F));
+    out += char(0x80 | (cp & 0x3F));
+  }
 }
 
 class Lexer {
@@ -53,7 +64,10 @@ class Lexer {
         p += 2;
         for (;;) {
           if (p + 1 >= n) fail("S0106", start);
-          if (src_[p] == '*' && src_[p + 1] == '/') { p += 2; break; }
+          if (src_[p] == '*' && src_[p + 1] == '/') {
+            p += 2;
+            break;
+          }
           ++p;
         }
         continue;
@@ -69,7 +83,11 @@ class Lexer {
       return scan_regex(t);
     }
     auto op = [&](const char* s, std::size_t len) {
-      t.kind = Token::Op; t.value = std::string(s, len); p += len; t.position = p; return t;
+      t.kind = Token::Op;
+      t.value = std::string(s, len);
+      p += len;
+      t.position = p;
+      return t;
     };
     char d = p + 1 < n ? src_[p + 1] : 0;
     if (c == '.' && d == '.') return op("..", 2);
@@ -91,14 +109,30 @@ class Lexer {
           if (p >= n) break;
           char e = src_[p];
           switch (e) {
-            case '"': out += '"'; break;
-            case '\\': out += '\\'; break;
-            case '/': out += '/'; break;
-            case 'b': out += '\b'; break;
-            case 'f': out += '\f'; break;
-            case 'n': out += '\n'; break;
-            case 'r': out += '\r'; break;
-            case 't': out += '\t'; break;
+            case '"':
+              out += '"';
+              break;
+            case '\\':
+              out += '\\';
+              break;
+            case '/':
+              out += '/';
+              break;
+            case 'b':
+              out += '\b';
+              break;
+            case 'f':
+              out += '\f';
+              break;
+            case 'n':
+              out += '\n';
+              break;
+            case 'r':
+              out += '\r';
+              break;
+            case 't':
+              out += '\t';
+              break;
             case 'u': {
               auto hex4 = [&](long at, uint32_t& cp) {
                 if (at + 4 > n) return false;
@@ -106,10 +140,14 @@ class Lexer {
                 for (int i = 0; i < 4; ++i) {
                   char h = src_[at + i];
                   cp <<= 4;
-                  if (h >= '0' && h <= '9') cp |= h - '0';
-                  else if (h >= 'a' && h <= 'f') cp |= h - 'a' + 10;
-                  else if (h >= 'A' && h <= 'F') cp |= h - 'A' + 10;
-                  else return false;
+                  if (h >= '0' && h <= '9')
+                    cp |= h - '0';
+                  else if (h >= 'a' && h <= 'f')
+                    cp |= h - 'a' + 10;
+                  else if (h >= 'A' && h <= 'F')
+                    cp |= h - 'A' + 10;
+                  else
+                    return false;
                 }
                 return true;
               };
@@ -126,7 +164,8 @@ class Lexer {
               append_utf8(out, cp);
               break;
             }
-            default: fail("S0103", p, std::string(1, e));
+            default:
+              fail("S0103", p, std::string(1, e));
           }
           ++p;
         } else if (ch == q) {
@@ -144,12 +183,21 @@ class Lexer {
     }
     if (c >= '0' && c <= '9') {
       long s = p;
-      if (c == '0') ++p; else while (p < n && isdigit((unsigned char)src_[p])) ++p;
-      if (p + 1 < n && src_[p] == '.' && isdigit((unsigned char)src_[p + 1])) { ++p; while (p < n && isdigit((unsigned char)src_[p])) ++p; }
+      if (c == '0')
+        ++p;
+      else
+        while (p < n && isdigit((unsigned char)src_[p])) ++p;
+      if (p + 1 < n && src_[p] == '.' && isdigit((unsigned char)src_[p + 1])) {
+        ++p;
+        while (p < n && isdigit((unsigned char)src_[p])) ++p;
+      }
       if (p < n && (src_[p] == 'e' || src_[p] == 'E')) {
         long q = p + 1;
         if (q < n && (src_[q] == '+' || src_[q] == '-')) ++q;
-        if (q < n && isdigit((unsigned char)src_[q])) { p = q; while (p < n && isdigit((unsigned char)src_[p])) ++p; }
+        if (q < n && isdigit((unsigned char)src_[q])) {
+          p = q;
+          while (p < n && isdigit((unsigned char)src_[p])) ++p;
+        }
       }
       std::string text(src_.substr(s, p - s));
       double v = std::strtod(text.c_str(), nullptr);
@@ -180,10 +228,29 @@ class Lexer {
       t.value = word.substr(1);
       return t;
     }
-    if (word == "and" || word == "or" || word == "in") { t.kind = Token::Op; t.value = word; return t; }
-    if (word == "true") { t.kind = Token::Val; t.value = word; t.literal = Value::boolean(true); return t; }
-    if (word == "false") { t.kind = Token::Val; t.value = word; t.literal = Value::boolean(false); return t; }
-    if (word == "null") { t.kind = Token::Val; t.value = word; t.literal = Value::null(); return t; }
+    if (word == "and" || word == "or" || word == "in") {
+      t.kind = Token::Op;
+      t.value = word;
+      return t;
+    }
+    if (word == "true") {
+      t.kind = Token::Val;
+      t.value = word;
+      t.literal = Value::boolean(true);
+      return t;
+    }
+    if (word == "false") {
+      t.kind = Token::Val;
+      t.value = word;
+      t.literal = Value::boolean(false);
+      return t;
+    }
+    if (word == "null") {
+      t.kind = Token::Val;
+      t.value = word;
+      t.literal = Value::null();
+      return t;
+    }
     t.kind = Token::Name;
     t.value = word;
     return t;
@@ -253,8 +320,8 @@ class Parser {
 
   int lbp() const {
     if (id_ == "(end)" || id_ == "(name)" || id_ == "(literal)" || id_ == "(regex)") return 0;
-    if (id_ == ":" || id_ == ";" || id_ == "," || id_ == ")" || id_ == "]" || id_ == "}" || id_ == ".." || id_ == "!" || id_ == "|" ||
-        id_ == "~")
+    if (id_ == ":" || id_ == ";" || id_ == "," || id_ == ")" || id_ == "]" || id_ == "}" || id_ == ".." || id_ == "!" ||
+        id_ == "|" || id_ == "~")
       return 0;
     auto it = operators().find(id_);
     return it == operators().end() ? 0 : it->second;
@@ -265,14 +332,26 @@ class Parser {
     Token t = lex_.next(infix);
     tok_ = t;
     switch (t.kind) {
-      case Token::End: id_ = "(end)"; tok_.position = len_; break;
-      case Token::Name: case Token::Variable: id_ = "(name)"; break;
+      case Token::End:
+        id_ = "(end)";
+        tok_.position = len_;
+        break;
+      case Token::Name:
+      case Token::Variable:
+        id_ = "(name)";
+        break;
       case Token::Op:
         if (!operators().count(t.value)) fail("S0204", t.position, t.value);
         id_ = t.value;
         break;
-      case Token::Str: case Token::Num: case Token::Val: id_ = "(literal)"; break;
-      case Token::Regex: id_ = "(regex)"; break;
+      case Token::Str:
+      case Token::Num:
+      case Token::Val:
+        id_ = "(literal)";
+        break;
+      case Token::Regex:
+        id_ = "(regex)";
+        break;
     }
   }
 
@@ -306,9 +385,17 @@ class Parser {
     }
     if (id == "(literal)") {
       P n;
-      if (t.kind == Token::Str) { n = make(NT::String, t); n->literal = Value::string(t.value); }
-      else if (t.kind == Token::Num) { n = make(NT::Number, t); n->num = t.num; n->literal = Value::number(t.num); }
-      else { n = make(NT::Value, t); n->literal = t.literal; }
+      if (t.kind == Token::Str) {
+        n = make(NT::String, t);
+        n->literal = Value::string(t.value);
+      } else if (t.kind == Token::Num) {
+        n = make(NT::Number, t);
+        n->num = t.num;
+        n->literal = Value::number(t.num);
+      } else {
+        n = make(NT::Value, t);
+        n->literal = t.literal;
+      }
       return n;
     }
     if (id == "(regex)") {
@@ -366,7 +453,10 @@ class Parser {
       n->pattern = expression(0);
       advance("|");
       n->update = expression(0);
-      if (id_ == ",") { advance(","); n->del = expression(0); }
+      if (id_ == ",") {
+        advance(",");
+        n->del = expression(0);
+      }
       advance("|");
       return n;
     }
@@ -426,8 +516,10 @@ class Parser {
           std::string sig = "<";
           while (depth > 0 && id_ != "{" && id_ != "(end)") {
             advance();
-            if (id_ == ">") --depth;
-            else if (id_ == "<") ++depth;
+            if (id_ == ">")
+              --depth;
+            else if (id_ == "<")
+              ++depth;
             sig += tok_.kind == Token::Variable ? "$" + tok_.value : tok_.value;
           }
           advance(">");
@@ -465,7 +557,10 @@ class Parser {
       P n = make(NT::Condition, t);
       n->condition = left;
       n->then = expression(0);
-      if (id_ == ":") { advance(":"); n->otherwise = expression(0); }
+      if (id_ == ":") {
+        advance(":");
+        n->otherwise = expression(0);
+      }
       return n;
     }
     if (id == ":=") {
@@ -488,8 +583,12 @@ class Parser {
       n->lhs = left;
       for (;;) {
         SortTerm term;
-        if (id_ == "<") advance("<");
-        else if (id_ == ">") { term.descending = true; advance(">"); }
+        if (id_ == "<")
+          advance("<");
+        else if (id_ == ">") {
+          term.descending = true;
+          advance(">");
+        }
         term.expr = expression(0);
         n->terms.push_back(term);
         if (id_ != ",") break;
@@ -518,10 +617,12 @@ class Parser {
 
   std::shared_ptr<Slot> seek_parent(Node& node, std::shared_ptr<Slot> slot) {
     switch (node.type) {
-      case NT::Name: case NT::Wildcard:
+      case NT::Name:
+      case NT::Wildcard:
         slot->level--;
         if (slot->level == 0) {
-          if (!node.ancestor) node.ancestor = slot;
+          if (!node.ancestor)
+            node.ancestor = slot;
           else {
             ancestry_[slot->index]->slot->label = node.ancestor->label;
             node.ancestor = slot;
@@ -529,7 +630,9 @@ class Parser {
           node.tuple = true;
         }
         break;
-      case NT::Parent: slot->level++; break;
+      case NT::Parent:
+        slot->level++;
+        break;
       case NT::Block:
         if (!node.expressions.empty()) {
           node.tuple = true;
@@ -543,7 +646,8 @@ class Parser {
         while (slot->level > 0 && index >= 0) slot = seek_parent(*node.steps[index--], slot);
         break;
       }
-      default: fail("S0217", node.position);
+      default:
+        fail("S0217", node.position);
     }
     return slot;
   }
@@ -561,7 +665,8 @@ class Parser {
           break;
         }
         Node* step = path.steps[index--].get();
-        while (index >= 0 && !step->focus.empty() && !path.steps[index]->focus.empty()) step = path.steps[index--].get();
+        while (index >= 0 && !step->focus.empty() && !path.steps[index]->focus.empty())
+          step = path.steps[index--].get();
         slot = seek_parent(*step, slot);
       }
     }
@@ -603,19 +708,26 @@ class Parser {
         if (op == ".") {
           P lstep = process(expr->lhs);
           result = lstep->type == NT::Path ? lstep : to_path(lstep);
-          if (lstep->type == NT::Parent) { result->seeking_parent = {lstep->slot}; result->has_seeking = true; }
+          if (lstep->type == NT::Parent) {
+            result->seeking_parent = {lstep->slot};
+            result->has_seeking = true;
+          }
           P rest = process(expr->rhs);
           if (rest->type == NT::Path) {
             result->steps.insert(result->steps.end(), rest->steps.begin(), rest->steps.end());
           } else {
-            if (!rest->predicate.empty()) { rest->stages = std::move(rest->predicate); rest->predicate.clear(); }
+            if (!rest->predicate.empty()) {
+              rest->stages = std::move(rest->predicate);
+              rest->predicate.clear();
+            }
             result->steps.push_back(rest);
           }
           for (auto& s : result->steps) {
             if (s->type == NT::Number || s->type == NT::Value) fail("S0213", s->position, s->value);
             if (s->type == NT::String) s->type = NT::Name;
           }
-          for (auto& s : result->steps) if (s->keep_array) result->keep_singleton_array = true;
+          for (auto& s : result->steps)
+            if (s->keep_array) result->keep_singleton_array = true;
           auto& first = result->steps.front();
           if (first->type == NT::ArrayCons) first->consarray = true;
           auto& last = result->steps.back();
@@ -625,13 +737,18 @@ class Parser {
           result = process(expr->lhs);
           Node* step = result.get();
           bool stages = false;
-          if (result->type == NT::Path) { step = result->steps.back().get(); stages = true; }
+          if (result->type == NT::Path) {
+            step = result->steps.back().get();
+            stages = true;
+          }
           if (step->has_group) fail("S0209", expr->position);
           P pred = process(expr->rhs);
           if (pred->has_seeking) {
             for (auto& slot : pred->seeking_parent) {
-              if (slot->level == 1) seek_parent(*step, slot);
-              else slot->level--;
+              if (slot->level == 1)
+                seek_parent(*step, slot);
+              else
+                slot->level--;
             }
             push_ancestry(*step, *pred);
           }
@@ -676,12 +793,17 @@ class Parser {
         } else if (op == "#") {
           result = process(expr->lhs);
           Node* step = result.get();
-          if (result->type == NT::Path) step = result->steps.back().get();
+          if (result->type == NT::Path)
+            step = result->steps.back().get();
           else {
             result = to_path(result);
-            if (!step->predicate.empty()) { step->stages = std::move(step->predicate); step->predicate.clear(); }
+            if (!step->predicate.empty()) {
+              step->stages = std::move(step->predicate);
+              step->predicate.clear();
+            }
           }
-          if (step->stages.empty()) step->index = expr->rhs->value;
+          if (step->stages.empty())
+            step->index = expr->rhs->value;
           else {
             NodeStage st;
             st.is_index = true;
@@ -743,7 +865,8 @@ class Parser {
         }
         break;
       }
-      case NT::Function: case NT::Partial: {
+      case NT::Function:
+      case NT::Partial: {
         result = std::make_shared<Node>(*expr);
         result->arguments.clear();
         for (auto& a : expr->arguments) {
@@ -803,13 +926,17 @@ class Parser {
         ancestry_.push_back(result);
         break;
       }
-      case NT::Placeholder: result = expr; break;
+      case NT::Placeholder:
+        result = expr;
+        break;
       case NT::Regex: {
         result = expr;
         compile_regex(*result);
         break;
       }
-      default: result = expr; break;
+      default:
+        result = expr;
+        break;
     }
     if (expr->keep_array) result->keep_array = true;
     return result;

@@ -11,7 +11,8 @@ namespace jsn = cosmicai::jsonata;
 
 namespace {
 
-std::string error_code(const std::string& expr, const jsn::Limits& limits = {}, std::optional<json> input = std::nullopt) {
+std::string error_code(const std::string& expr, const jsn::Limits& limits = {},
+                       std::optional<json> input = std::nullopt) {
   try {
     jsn::Expression::compile(expr).evaluate(input, {}, limits);
   } catch (const jsn::Error& e) {
@@ -41,9 +42,10 @@ TEST(Jsonata, SyntaxErrorsCarryCodeAndPosition) {
 
 TEST(Jsonata, BindingsAndCustomFunctions) {
   jsn::Bindings b;
-  b.value("x", 20).function("double", {"<n:n>", [](const std::vector<std::optional<json>>& args) -> std::optional<json> {
-                                          return json(args.at(0)->get<double>() * 2);
-                                        }});
+  b.value("x", 20).function("double",
+                            {"<n:n>", [](const std::vector<std::optional<json>>& args) -> std::optional<json> {
+                               return json(args.at(0)->get<double>() * 2);
+                             }});
   EXPECT_EQ(*jsn::Expression::compile("$double($x) + 2").evaluate(std::nullopt, b), json(42));
   EXPECT_EQ(error_code("$double('a')"), "T1006");  // not bound here
 }
