@@ -2,6 +2,12 @@
 # interface library while DIR has none yet), with src/ on the include path.
 function(cosmicai_library name dir)
   file(GLOB_RECURSE srcs CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/${dir}/*.cpp)
+  # Subdirectories that are libraries of their own (COSMICAI_SEPARATE_LIBRARY_DIRS) are left out.
+  foreach(sep ${COSMICAI_SEPARATE_LIBRARY_DIRS})
+    if(NOT sep STREQUAL dir)
+      list(FILTER srcs EXCLUDE REGEX "^${CMAKE_SOURCE_DIR}/${sep}/")
+    endif()
+  endforeach()
   if(srcs)
     add_library(${name} STATIC ${srcs})
     target_include_directories(${name} PUBLIC ${CMAKE_SOURCE_DIR}/src)

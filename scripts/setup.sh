@@ -9,7 +9,7 @@ PACKAGES=(
   nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev
   libcurl4-openssl-dev libssl-dev zlib1g-dev libsqlite3-dev
   libtorch-dev libopenblas0-pthread
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libpcre2-dev
   openmpi-bin libopenmpi-dev
   python3 python3-torch python3-numpy
   graphviz chromium

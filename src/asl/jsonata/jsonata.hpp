@@ -1,0 +1,97 @@
+#pragma once
+/// JSONata 2.0.6 (as AWS Step Functions documents it): compile once into an immutable tree,
+/// evaluate many times, from any number of threads at once.
+///
+///   auto expr = jsonata::Expression::compile("$sum(Account.Order.Product.(Price * Quantity))");
+///   cosmicai::json out = expr.evaluate(input);            // throws jsonata::Error
+///
+/// Evaluation returns std::nullopt for "no result" (JSONata's undefined), which is not JSON null.
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/json.hpp"
+
+namespace cosmicai::jsonata {
+
+/// Every compile or evaluation failure: `code` is JSONata's (S0201, T2001, D3030, U1001 ...),
+/// `position` the character offset in the expression where known (or -1), `token` the token.
+class Error : public std::runtime_error {
+ public:
+  Error(std::string code, std::string message, long position = -1, std::string token = {});
+  const std::string& code() const { return code_; }
+  long position() const { return position_; }
+  const std::string& token() const { return token_; }
+  const std::string& detail() const { return detail_; }  // message without code/position
+
+ private:
+  std::string code_;
+  std::string detail_;
+  long position_;
+  std::string token_;
+};
+
+/// Limits on one evaluation. Exceeding one raises Error with code U1001 (depth, steps or time)
+/// or D2014 (a range too large) so a hostile expression fails instead of crashing.
+struct Limits {
+  std::size_t max_depth = 1000;                ///< nested evaluations (recursion)
+  std::size_t max_steps = 50'000'000;          ///< evaluation steps in total
+  std::chrono::milliseconds max_time{10'000};  ///< wall-clock time
+  std::size_t max_sequence = 10'000'000;       ///< items in one range/sequence
+  std::size_t regex_match_limit = 1'000'000;   ///< backtracking steps in one regex match
+};
+
+/// A native function callable from expressions as $name(...). Arguments arrive already
+/// checked against `signature` (JSONata syntax, e.g. "<n-n?:n>"); undefined arguments are
+/// std::nullopt. Throw Error for a failure.
+struct CustomFunction {
+  std::string signature;  // empty = no checking
+  std::function<std::optional<json>(const std::vector<std::optional<json>>& args)> body;
+};
+
+/// Variables ($name) and functions visible to one evaluation.
+class Bindings {
+ public:
+  Bindings& value(std::string name, json v) {
+    values_[std::move(name)] = std::move(v);
+    return *this;
+  }
+  Bindings& function(std::string name, CustomFunction f) {
+    functions_[std::move(name)] = std::move(f);
+    return *this;
+  }
+  const std::map<std::string, json>& values() const { return values_; }
+  const std::map<std::string, CustomFunction>& functions() const { return functions_; }
+
+ private:
+  std::map<std::string, json> values_;
+  std::map<std::string, CustomFunction> functions_;
+};
+
+struct Node;
+
+class Expression {
+ public:
+  /// Parse `text`; throws Error (S0xxx) with the position of the offending token.
+  static Expression compile(std::string_view text);
+
+  /// Evaluate against `input` (std::nullopt: no input at all). Thread-safe: the tree is immutable.
+  std::optional<json> evaluate(const std::optional<json>& input, const Bindings& bindings = {},
+                               const Limits& limits = {}) const;
+  std::optional<json> evaluate(const json& input) const { return evaluate(std::optional<json>(input)); }
+
+  const std::string& source() const { return *source_; }
+
+ private:
+  std::shared_ptr<const Node> root_;
+  std::shared_ptr<const std::string> source_;
+};
+
+}  // namespace cosmicai::jsonata

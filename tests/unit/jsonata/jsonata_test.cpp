@@ -1,0 +1,73 @@
+// Public-API tests of the JSONata library: compile once, evaluate with bindings, custom functions,
+// and limits that turn hostile expressions into named errors.
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include "asl/jsonata/jsonata.hpp"
+
+using cosmicai::json;
+namespace jsn = cosmicai::jsonata;
+
+namespace {
+
+std::string error_code(const std::string& expr, const jsn::Limits& limits = {},
+                       std::optional<json> input = std::nullopt) {
+  try {
+    jsn::Expression::compile(expr).evaluate(input, {}, limits);
+  } catch (const jsn::Error& e) {
+    return e.code();
+  }
+  return "no error";
+}
+
+}  // namespace
+
+TEST(Jsonata, EvaluatesPathsAndFunctions) {
+  auto e = jsn::Expression::compile("$sum(Order.(Price * Quantity))");
+  json in = json::parse(R"({"Order":[{"Price":2,"Quantity":3},{"Price":1.5,"Quantity":2}]})");
+  EXPECT_EQ(*e.evaluate(in), json(9));
+  EXPECT_FALSE(jsn::Expression::compile("missing").evaluate(in).has_value());
+}
+
+TEST(Jsonata, SyntaxErrorsCarryCodeAndPosition) {
+  try {
+    jsn::Expression::compile("Account.(Order");
+    FAIL() << "expected a syntax error";
+  } catch (const jsn::Error& e) {
+    EXPECT_EQ(e.code(), "S0203");
+    EXPECT_EQ(e.position(), 14);
+  }
+}
+
+TEST(Jsonata, BindingsAndCustomFunctions) {
+  jsn::Bindings b;
+  b.value("x", 20).function("double",
+                            {"<n:n>", [](const std::vector<std::optional<json>>& args) -> std::optional<json> {
+                               return json(args.at(0)->get<double>() * 2);
+                             }});
+  EXPECT_EQ(*jsn::Expression::compile("$double($x) + 2").evaluate(std::nullopt, b), json(42));
+  EXPECT_EQ(error_code("$double('a')"), "T1006");  // not bound here
+}
+
+TEST(Jsonata, OneCompiledExpressionServesManyEvaluations) {
+  auto e = jsn::Expression::compile("($f := function($n) { $n < 2 ? $n : $f($n - 1) + $f($n - 2) }; $f(n))");
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(*e.evaluate(json{{"n", 10}}), json(55));
+}
+
+TEST(Jsonata, HostileExpressionsFailWithNamedErrors) {
+  // non-tail recursion past the depth limit
+  EXPECT_EQ(error_code("($f := function($n) { 1 + $f($n + 1) }; $f(0))"), "U1001");
+  // a range beyond 1e7 items
+  EXPECT_EQ(error_code("$sum([1..100000000])"), "D2014");
+  // catastrophic backtracking in a regex
+  EXPECT_EQ(error_code("$match('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!', /^(a+)+$/)"), "U1001");
+  // an endless tail call stops at the time limit
+  jsn::Limits limits;
+  limits.max_time = std::chrono::milliseconds(200);
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(error_code("($f := function($n) { $f($n + 1) }; $f(0))", limits), "U1001");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
+TEST(Jsonata, EvalIsUnavailableAsOnAws) { EXPECT_EQ(error_code("$eval('1 + 1')"), "T1006"); }
