@@ -47,6 +47,10 @@ HttpServer::HttpServer(Service& service, std::size_t threads) : impl_(std::make_
     res.set_content(r.body, kContentType);
   };
   srv.Post("/", handler);
+  // The absolute form (RFC 9112 §3.2.2) that clients send through an HTTP proxy: pointing a
+  // client's HTTP_PROXY here lets the AWS CLI v2, which cannot turn off the `sync-` host prefix,
+  // reach StartSyncExecution without a hosts entry.
+  srv.Post(R"(https?://[^/]+/)", handler);
   auto not_found = [](const httplib::Request& req, httplib::Response& res) {
     res.status = 404;
     res.set_header("x-amzn-ErrorType", "UnknownOperationException");

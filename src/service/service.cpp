@@ -463,6 +463,7 @@ void Service::run_job(Job& job) {
   x.state_machine_name = job.record.state_machine_name;
   x.execution_arn = job.record.arn;
   x.state_machine_arn = job.record.state_machine_arn;
+  x.role_arn = job.record.role_arn;
   x.record_history = true;
   x.observer = std::make_shared<PersistingObserver>(store_, job.record.arn);
   x.control = job.control;
@@ -670,6 +671,7 @@ struct Service::Impl {
     r.status = "RUNNING";
     r.input = text;
     r.definition = machine_rec.definition;
+    r.role_arn = machine_rec.role_arn;
     r.started = now_epoch();
     if (!s.store_.insert_execution(r)) {
       // Idempotent for a RUNNING execution with the same input; otherwise the name is taken.
@@ -702,6 +704,7 @@ struct Service::Impl {
     x.state_machine_name = machine_rec.name;
     x.execution_arn = arn;
     x.state_machine_arn = machine_rec.arn;
+    x.role_arn = machine_rec.role_arn;
     const auto started = now_epoch();
     const auto t0 = std::chrono::steady_clock::now();
     auto r = s.engine_->run(machine, input, x);

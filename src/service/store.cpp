@@ -20,7 +20,8 @@ CREATE TABLE IF NOT EXISTS state_machines(
 CREATE TABLE IF NOT EXISTS executions(
   seq INTEGER PRIMARY KEY AUTOINCREMENT, arn TEXT UNIQUE NOT NULL, sm_arn TEXT NOT NULL,
   sm_name TEXT NOT NULL, name TEXT NOT NULL, status TEXT NOT NULL, input TEXT NOT NULL,
-  definition TEXT NOT NULL, output TEXT, error TEXT, cause TEXT, started REAL NOT NULL, stopped REAL);
+  definition TEXT NOT NULL, role_arn TEXT NOT NULL, output TEXT, error TEXT, cause TEXT, started REAL NOT NULL,
+  stopped REAL);
 CREATE INDEX IF NOT EXISTS executions_by_machine ON executions(sm_arn, seq);
 CREATE INDEX IF NOT EXISTS executions_by_status ON executions(status);
 CREATE TABLE IF NOT EXISTS events(
@@ -244,7 +245,7 @@ std::vector<StateMachineRecord> Store::list_state_machines(const Page& page) {
 
 namespace {
 constexpr const char* kExecColumns =
-    "seq, arn, sm_arn, sm_name, name, status, input, definition, output, error, cause, started, stopped";
+    "seq, arn, sm_arn, sm_name, name, status, input, definition, output, error, cause, started, stopped, role_arn";
 }
 
 static ExecutionRecord read_exec(const auto& s) {
@@ -262,16 +263,17 @@ static ExecutionRecord read_exec(const auto& s) {
   r.cause = s.opt_text(10);
   r.started = s.real(11);
   r.stopped = s.opt_real(12);
+  r.role_arn = s.text(13);
   return r;
 }
 
 bool Store::insert_execution(const ExecutionRecord& r) {
   std::lock_guard lock(mu_);
   Stmt s(*this,
-         "INSERT INTO executions(arn, sm_arn, sm_name, name, status, input, definition, started) "
-         "VALUES(?,?,?,?,?,?,?,?)");
+         "INSERT INTO executions(arn, sm_arn, sm_name, name, status, input, definition, started, role_arn) "
+         "VALUES(?,?,?,?,?,?,?,?,?)");
   s.bind(1, r.arn).bind(2, r.state_machine_arn).bind(3, r.state_machine_name).bind(4, r.name).bind(5, r.status);
-  s.bind(6, r.input).bind(7, r.definition).bind(8, r.started);
+  s.bind(6, r.input).bind(7, r.definition).bind(8, r.started).bind(9, r.role_arn);
   s.step();
   return !s.constraint_failed();
 }

@@ -30,7 +30,7 @@ struct StateMachineRecord {
 
 struct ExecutionRecord {
   std::int64_t seq = 0;
-  std::string arn, state_machine_arn, state_machine_name, name, status, input, definition;
+  std::string arn, state_machine_arn, state_machine_name, name, status, input, definition, role_arn;
   std::optional<std::string> output, error, cause;
   EpochSeconds started = 0;
   std::optional<EpochSeconds> stopped;
