@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
+#include <cstdio>
 #include <limits>
 #include <stdexcept>
 #include <unordered_map>
@@ -117,6 +119,57 @@ class Store::Stmt {
   bool constraint_ = false;
 };
 
+/// A write: joins the open transaction (or begins one). Durable writes commit before returning,
+/// with every lazy write before them; lazy ones (history events, Map Run progress) are committed
+/// by the next durable write or within kLazyCommit by the flusher, so that one commit carries many.
+class Store::Write {
+ public:
+  Write(Store& s, bool durable) : s_(s), lock_(s.mu_), durable_(durable) {
+    if (!s_.in_txn_) {
+      s_.exec_sql("BEGIN");
+      s_.in_txn_ = true;
+      s_.txn_start_ = std::chrono::steady_clock::now();
+    }
+  }
+  ~Write() {
+    try {
+      if (durable_ || std::chrono::steady_clock::now() - s_.txn_start_ > kLazyCommit) s_.commit_locked();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "cosmicai serve: %s\n", e.what());
+    }
+  }
+
+ private:
+  Store& s_;
+  std::lock_guard<std::mutex> lock_;
+  bool durable_;
+};
+
+void Store::commit_locked() {
+  if (!in_txn_) return;
+  in_txn_ = false;
+  exec_sql("COMMIT");
+}
+
+void Store::flush() {
+  std::lock_guard lock(mu_);
+  commit_locked();
+}
+
+void Store::flusher_loop() {
+  std::unique_lock lock(mu_);
+  while (!stop_flusher_) {
+    flusher_cv_.wait_for(lock, kLazyCommit);
+    if (in_txn_ && std::chrono::steady_clock::now() - txn_start_ >= kLazyCommit) {
+      try {
+        commit_locked();
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "cosmicai serve: %s\n", e.what());
+      }
+    }
+  }
+}
+
 [[noreturn]] void Store::fail(const char* what) {
   throw std::runtime_error("database " + (path_.empty() ? std::string(":memory:") : path_) + ": " + what + ": " +
                            sqlite3_errmsg(db_));
@@ -145,6 +198,7 @@ Store::Store(const std::string& path) : path_(path) {
     // process crash (kill -9), which is what the service promises.
     if (!path.empty()) exec_sql("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
     exec_sql(kSchema);
+    flusher_ = std::thread([this] { flusher_loop(); });
   } catch (...) {
     sqlite3_close(db_);
     db_ = nullptr;
@@ -153,6 +207,17 @@ Store::Store(const std::string& path) : path_(path) {
 }
 
 Store::~Store() {
+  {
+    std::lock_guard lock(mu_);
+    stop_flusher_ = true;
+  }
+  flusher_cv_.notify_all();
+  if (flusher_.joinable()) flusher_.join();
+  try {
+    flush();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "cosmicai serve: %s\n", e.what());
+  }
   for (auto& [sql, s] : statements_) sqlite3_finalize(s);
   sqlite3_close(db_);
 }
@@ -187,7 +252,7 @@ static std::optional<std::string> opt_dump(const json& j) {
 }
 
 bool Store::insert_state_machine(const StateMachineRecord& r) {
-  std::lock_guard lock(mu_);
+  Write w(*this, true);
   Stmt s(*this,
          "INSERT INTO state_machines(arn, name, definition, role_arn, type, created, updated, revision_id, "
          "description, logging, tracing) VALUES(?,?,?,?,?,?,?,?,?,?,?)");
@@ -208,7 +273,7 @@ std::optional<StateMachineRecord> Store::state_machine(const std::string& arn) {
 }
 
 bool Store::update_state_machine(const StateMachineRecord& r) {
-  std::lock_guard lock(mu_);
+  Write w(*this, true);
   Stmt s(*this,
          "UPDATE state_machines SET definition = ?, role_arn = ?, updated = ?, revision_id = ?, logging = ?, "
          "tracing = ? WHERE arn = ?");
@@ -219,7 +284,7 @@ bool Store::update_state_machine(const StateMachineRecord& r) {
 }
 
 bool Store::delete_state_machine(const std::string& arn) {
-  std::lock_guard lock(mu_);
+  Write w(*this, true);
   Stmt s(*this, "DELETE FROM state_machines WHERE arn = ?");
   s.bind(1, arn);
   s.step();
@@ -268,7 +333,7 @@ static ExecutionRecord read_exec(const auto& s) {
 }
 
 bool Store::insert_execution(const ExecutionRecord& r) {
-  std::lock_guard lock(mu_);
+  Write w(*this, true);
   Stmt s(*this,
          "INSERT INTO executions(arn, sm_arn, sm_name, name, status, input, definition, started, role_arn) "
          "VALUES(?,?,?,?,?,?,?,?,?)");
@@ -290,7 +355,7 @@ std::optional<ExecutionRecord> Store::execution(const std::string& arn) {
 void Store::finish_execution(const std::string& arn, const std::string& status,
                              const std::optional<std::string>& output, const std::optional<std::string>& error,
                              const std::optional<std::string>& cause, EpochSeconds stopped) {
-  std::lock_guard lock(mu_);
+  Write w(*this, true);
   Stmt s(*this, "UPDATE executions SET status = ?, output = ?, error = ?, cause = ?, stopped = ? WHERE arn = ?");
   s.bind(1, status).bind(2, output).bind(3, error).bind(4, cause).bind(5, stopped).bind(6, arn);
   s.step();
@@ -332,7 +397,7 @@ std::int64_t Store::count_executions(const std::string& status) {
 // === history ===
 
 void Store::add_event(const std::string& execution_arn, const EventRecord& e) {
-  std::lock_guard lock(mu_);
+  Write w(*this, false);
   Stmt s(*this, "INSERT OR REPLACE INTO events(exec_arn, id, previous_id, ts, type, details) VALUES(?,?,?,?,?,?)");
   s.bind(1, execution_arn).bind(2, e.id).bind(3, e.previous_id).bind(4, e.timestamp).bind(5, e.type);
   s.bind(6, e.details);
@@ -371,8 +436,7 @@ std::vector<EventRecord> Store::events(const std::string& execution_arn, bool re
 }
 
 void Store::reset_execution_progress(const std::string& execution_arn) {
-  std::lock_guard lock(mu_);
-  exec_sql("BEGIN");
+  Write w(*this, true);
   {
     Stmt s(*this, "DELETE FROM events WHERE exec_arn = ?");
     s.bind(1, execution_arn);
@@ -383,13 +447,12 @@ void Store::reset_execution_progress(const std::string& execution_arn) {
     s.bind(1, execution_arn);
     s.step();
   }
-  exec_sql("COMMIT");
 }
 
 // === Map Runs ===
 
 void Store::insert_map_run(const MapRunRecord& r) {
-  std::lock_guard lock(mu_);
+  Write w(*this, false);
   Stmt s(*this,
          "INSERT OR REPLACE INTO map_runs(arn, exec_arn, state_name, status, started, total, max_concurrency, "
          "tol_count, tol_pct) VALUES(?,?,?,?,?,?,?,?,?)");
@@ -400,7 +463,7 @@ void Store::insert_map_run(const MapRunRecord& r) {
 }
 
 void Store::finish_map_run(const std::string& arn, const std::string& status, EpochSeconds stopped) {
-  std::lock_guard lock(mu_);
+  Write w(*this, false);
   Stmt s(*this, "UPDATE map_runs SET status = ?, stopped = ? WHERE arn = ?");
   s.bind(1, status).bind(2, stopped).bind(3, arn);
   s.step();
@@ -453,7 +516,7 @@ std::vector<MapRunRecord> Store::list_map_runs(const std::string& execution_arn,
 
 void Store::add_map_child(const std::string& execution_arn, const std::string& key, std::int64_t index,
                           const std::string& map_run_arn, bool ok, const std::string& output) {
-  std::lock_guard lock(mu_);
+  Write w(*this, true);
   Stmt s(*this,
          "INSERT OR REPLACE INTO map_children(exec_arn, key, idx, map_run_arn, ok, output) VALUES(?,?,?,?,?,?)");
   s.bind(1, execution_arn).bind(2, key).bind(3, index).bind(4, map_run_arn).bind(5, std::int64_t{ok ? 1 : 0});
@@ -473,18 +536,16 @@ std::optional<std::string> Store::succeeded_map_child(const std::string& executi
 // === tags ===
 
 void Store::set_tags(const std::string& arn, const std::vector<std::pair<std::string, std::string>>& tags) {
-  std::lock_guard lock(mu_);
-  exec_sql("BEGIN");
+  Write w(*this, true);
   for (const auto& [k, v] : tags) {
     Stmt s(*this, "INSERT OR REPLACE INTO tags(arn, key, value) VALUES(?,?,?)");
     s.bind(1, arn).bind(2, k).bind(3, v);
     s.step();
   }
-  exec_sql("COMMIT");
 }
 
 void Store::remove_tags(const std::string& arn, const std::vector<std::string>& keys) {
-  std::lock_guard lock(mu_);
+  Write w(*this, true);
   for (const auto& k : keys) {
     Stmt s(*this, "DELETE FROM tags WHERE arn = ? AND key = ?");
     s.bind(1, arn).bind(2, k);

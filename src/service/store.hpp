@@ -1,9 +1,14 @@
 #pragma once
 /// The service's durable state in SQLite (WAL): state machines, executions, every history
-/// event, Map Runs and the results of their children, tags. One connection; every call is
-/// one transaction and thread-safe.
+/// event, Map Runs and the results of their children, tags. One connection, thread-safe. Writes
+/// that a client can rely on (machines, executions and their ends, Map children's results, tags)
+/// are committed before the call returns; history events and Map Run progress are group-committed
+/// within 5 ms (or with the next such write). Reads see every write at once (same connection).
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <thread>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -112,6 +117,9 @@ class Store {
   std::optional<std::string> succeeded_map_child(const std::string& execution_arn, const std::string& key,
                                                  std::int64_t index);
 
+  /// Commit the writes that wait for a group commit (history events, Map Run progress).
+  void flush();
+
   // --- tags ---
   void set_tags(const std::string& arn, const std::vector<std::pair<std::string, std::string>>& tags);
   void remove_tags(const std::string& arn, const std::vector<std::string>& keys);
@@ -119,12 +127,21 @@ class Store {
 
  private:
   class Stmt;
+  class Write;
+  static constexpr std::chrono::milliseconds kLazyCommit{5};
   void exec_sql(const char* sql);
+  void commit_locked();
+  void flusher_loop();
   [[noreturn]] void fail(const char* what);
   std::mutex mu_;
   sqlite3* db_ = nullptr;
   std::unordered_map<const char*, sqlite3_stmt*> statements_;  ///< prepared once per SQL literal
   std::string path_;
+  bool in_txn_ = false;
+  std::chrono::steady_clock::time_point txn_start_;
+  bool stop_flusher_ = false;
+  std::condition_variable flusher_cv_;
+  std::thread flusher_;
 };
 
 }  // namespace cosmicai::service

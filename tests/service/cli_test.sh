@@ -37,6 +37,9 @@ expect_error() {  # NAME ERROR_TYPE MESSAGE_PART cmd...
     bad "$name: rc=$rc, output: $out"
   fi
 }
+flat() {  # JSON on stdin → its list items (or the value) separated by spaces
+  python3 -c 'import json, sys; v = json.load(sys.stdin); print(" ".join(map(str, v)) if isinstance(v, list) else v)'
+}
 wait_done() {  # ARN → final status
   local s
   for _ in $(seq 1 200); do
@@ -73,10 +76,10 @@ expect_error "update-state-machine: nothing to update" MissingRequiredParameter 
   sfn update-state-machine --state-machine-arn "$arn"
 for i in 0 1 2 3 4; do sfn create-state-machine --name "cli-page-$i" --definition "$WAIT" --role-arn "$ROLE" >/dev/null; done
 expect_eq "list-state-machines --page-size 2 (the CLI follows every nextToken)" \
-  "$(sfn list-state-machines --page-size 2 --query 'length(stateMachines)' --output text)" 6
-tok=$(sfn list-state-machines --max-items 4 --page-size 2 --query NextToken --output text)
+  "$(sfn list-state-machines --page-size 2 --query 'length(stateMachines)' --output json)" 6
+tok=$(sfn list-state-machines --max-items 4 --page-size 2 --query NextToken --output json | flat)
 expect_eq "list-state-machines --starting-token continues after --max-items" \
-  "$(sfn list-state-machines --starting-token "$tok" --page-size 2 --query 'stateMachines[].name' --output text)" "cli-page-3	cli-page-4"
+  "$(sfn list-state-machines --starting-token "$tok" --page-size 2 --query 'stateMachines[].name' --output json | flat)" "cli-page-3 cli-page-4"
 expect_error "list-state-machines: maxResults 1001" ValidationException "less than or equal to 1000" \
   sfn list-state-machines --max-results 1001 --no-paginate
 expect_error "list-state-machines: foreign nextToken" InvalidToken "Invalid Token" \
@@ -97,16 +100,16 @@ expect_error "start-execution: oversized input" ValidationException "262144" \
 expect_error "describe-execution: unknown ARN" ExecutionDoesNotExist "Execution Does Not Exist: '$P:execution:cli-task:nope'" \
   sfn describe-execution --execution-arn "$P:execution:cli-task:nope"
 expect_eq "get-execution-history: every event, ids 1..7" \
-  "$(sfn get-execution-history --execution-arn "$ex" --page-size 2 --query 'events[].id' --output text)" "1	2	3	4	5	6	7"
+  "$(sfn get-execution-history --execution-arn "$ex" --page-size 2 --query 'events[].id' --output json | flat)" "1 2 3 4 5 6 7"
 expect_eq "get-execution-history --reverse-order" \
-  "$(sfn get-execution-history --execution-arn "$ex" --reverse-order --max-items 2 --page-size 2 --query 'events[].type' --output json | tr -d '[]",')" \
+  "$(sfn get-execution-history --execution-arn "$ex" --reverse-order --max-items 2 --page-size 2 --query 'events[].type' --output json | flat)" \
   "ExecutionSucceeded	TaskStateExited"
 expect_eq "get-execution-history --no-include-execution-data" \
   "$(sfn get-execution-history --execution-arn "$ex" --no-include-execution-data --query 'events[0].executionStartedEventDetails.input' --output text)" None
 for i in 1 2 3; do sfn start-execution --state-machine-arn "$arn" --name "more-$i" >/dev/null; done
 for i in 1 2 3; do wait_done "$P:execution:cli-task:more-$i" >/dev/null; done
 expect_eq "list-executions --page-size 2: newest first" \
-  "$(sfn list-executions --state-machine-arn "$arn" --page-size 2 --query 'executions[].name' --output text)" "more-3	more-2	more-1	run-1"
+  "$(sfn list-executions --state-machine-arn "$arn" --page-size 2 --query 'executions[].name' --output json | flat)" "more-3 more-2 more-1 run-1"
 wait_arn=$(sfn describe-state-machine --state-machine-arn "$P:stateMachine:cli-page-0" --query stateMachineArn --output text)
 long=$(sfn start-execution --state-machine-arn "$wait_arn" --name long --query executionArn --output text)
 sleep 0.2
