@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "asl/state_machine.hpp"
 #include "engine/engine.hpp"
 #include "functions/registry.hpp"
 #include "service/http_server.hpp"
@@ -161,6 +162,31 @@ int main(int argc, char** argv) {
   http.stop();
   server.join();
   svc.shutdown(false);
+
+  // Baseline in the same run: the same executions on the same engine called directly from as many
+  // threads (no HTTP, no SQLite, no history), i.e. what the service layer costs.
+  auto machine = [&] {
+    std::vector<asl::ValidationError> errs;
+    return asl::StateMachine::parse(def, errs);
+  }();
+  std::atomic<int> bnext{0};
+  const auto b0 = WallClock::now();
+  std::vector<std::thread> direct;
+  for (int c = 0; c < a.clients; ++c) {
+    direct.emplace_back([&] {
+      while (true) {
+        const int i = bnext.fetch_add(1);
+        if (i >= a.count) break;
+        engine::ExecutionOptions x;
+        x.name = "b" + std::to_string(i);
+        engine->run(machine, json{{"n", i}}, x);
+      }
+    });
+  }
+  for (auto& t : direct) t.join();
+  const double base_s = std::chrono::duration<double>(WallClock::now() - b0).count();
+  std::printf("baseline (Engine::run from %d threads, no HTTP/SQLite): %.0f executions/s; service/baseline = %.2f\n",
+              a.clients, a.count / base_s, (a.count / done_s) / (a.count / base_s));
   std::filesystem::remove_all(dir);
   return (succeeded == a.count && errors == 0) ? 0 : 1;
 }
