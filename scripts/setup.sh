@@ -11,6 +11,7 @@ PACKAGES=(
   libtorch-dev libopenblas0-pthread
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-torch python3-numpy
+  awscli
 )
 
 SUDO=""
@@ -41,6 +42,18 @@ fi
 blas=/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3
 if [ -e "$blas" ]; then
   $SUDO update-alternatives --set libblas.so.3-x86_64-linux-gnu "$blas" >/dev/null 2>&1 || true
+fi
+
+# The Step Functions service's SDK test drives it with @aws-sdk/client-sfn, pinned in
+# tests/peers/sfn/package-lock.json. Without Node/npm that test is reported SKIPPED, not passed.
+if ! command -v npm >/dev/null; then
+  echo "setup: installing nodejs npm (for the Step Functions SDK test)" >&2
+  apt_quiet apt-get update -q
+  apt_quiet apt-get install -y -q --no-install-recommends nodejs npm
+fi
+if command -v npm >/dev/null; then
+  (cd tests/peers/sfn && npm ci --no-fund --no-audit --loglevel=error) ||
+    echo "setup: npm ci in tests/peers/sfn failed; the service's SDK test will be skipped" >&2
 fi
 
 BUILD_TYPE=${BUILD_TYPE:-Release}
