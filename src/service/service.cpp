@@ -290,7 +290,8 @@ json execution_item(const ExecutionRecord& r) {
   json j{{"executionArn", r.arn},     {"stateMachineArn", r.state_machine_arn}, {"name", r.name},
          {"status", r.status},        {"startDate", r.started}};
   if (r.stopped) j["stopDate"] = *r.stopped;
-  j["redriveCount"] = 0;
+  j["redriveCount"] = r.redrive_count;
+  if (r.redrive_date) j["redriveDate"] = *r.redrive_date;
   return j;
 }
 
@@ -310,10 +311,19 @@ namespace {
 /// the results of Map children that succeeded before a restart.
 class PersistingObserver : public engine::ExecutionObserver {
  public:
-  PersistingObserver(Store& store, std::string arn) : store_(store), arn_(std::move(arn)) {}
+  /// `event_base`/`redrive_count`: a redriven attempt's events follow the `event_base` events of the
+  /// attempts before, and its ExecutionStarted is recorded as ExecutionRedriven.
+  PersistingObserver(Store& store, std::string arn, std::int64_t event_base = 0, std::int64_t redrive_count = 0)
+      : store_(store), arn_(std::move(arn)), base_(event_base), redrive_count_(redrive_count) {}
 
   void event(const engine::HistoryEvent& e) override {
-    store_.add_event(arn_, EventRecord{e.id, e.previous_id, epoch(e.timestamp), e.type,
+    if (base_ > 0 && e.type == "ExecutionStarted") {
+      store_.add_event(arn_, EventRecord{base_ + e.id, base_, epoch(e.timestamp), "ExecutionRedriven",
+                                         dump_compact(json{{"redriveCount", redrive_count_}})});
+      return;
+    }
+    store_.add_event(arn_, EventRecord{base_ + e.id, e.previous_id == 0 ? base_ : base_ + e.previous_id,
+                                       epoch(e.timestamp), e.type,
                                        e.details.is_null() ? std::string() : dump_compact(e.details)});
   }
   void map_run_started(const engine::MapRunInfo& info) override {
@@ -363,6 +373,7 @@ class PersistingObserver : public engine::ExecutionObserver {
  private:
   Store& store_;
   std::string arn_;
+  std::int64_t base_ = 0, redrive_count_ = 0;
   std::mutex mu_;
   std::map<std::string, int> visits_;            // Map state → Map Runs started so far
   std::map<std::string, std::string> current_;   // Map state → key of its latest visit
@@ -423,7 +434,7 @@ void Service::resume_running() {
     }
     // The execution runs again from the start; its history is recorded afresh (ids from 1, no
     // gaps), and Distributed Map children that succeeded before are not run again.
-    store_.reset_execution_progress(rec.arn);
+    store_.reset_execution_progress(rec.arn, rec.event_base);
     auto job = std::make_shared<Job>(Job{rec, machine, std::move(input), std::make_shared<engine::ExecutionControl>()});
     active_[rec.arn] = job->control;
     queue_.push_back(std::move(job));
@@ -465,7 +476,8 @@ void Service::run_job(Job& job) {
   x.state_machine_arn = job.record.state_machine_arn;
   x.role_arn = job.record.role_arn;
   x.record_history = true;
-  x.observer = std::make_shared<PersistingObserver>(store_, job.record.arn);
+  x.observer = std::make_shared<PersistingObserver>(store_, job.record.arn, job.record.event_base,
+                                                    job.record.redrive_count);
   x.control = job.control;
   engine::ExecutionResult r;
   try {
@@ -742,7 +754,11 @@ struct Service::Impl {
     }
     if (r.error) j["error"] = *r.error;
     if (r.cause) j["cause"] = *r.cause;
-    j["redriveCount"] = 0;
+    j["redriveCount"] = r.redrive_count;
+    if (r.redrive_date) j["redriveDate"] = *r.redrive_date;
+    const bool redrivable = r.status == "FAILED" || r.status == "TIMED_OUT" || r.status == "ABORTED";
+    j["redriveStatus"] = redrivable ? "REDRIVABLE" : "NOT_REDRIVABLE";
+    if (!redrivable) j["redriveStatusReason"] = "Execution is " + r.status + " and cannot be redriven";
     return j;
   }
 
@@ -806,6 +822,33 @@ struct Service::Impl {
     }
     auto again = s.store_.execution(arn);
     return json{{"stopDate", again && again->stopped ? *again->stopped : stopped}};
+  }
+
+  json redrive_execution(const json& b) {
+    const auto arn = req_string(b, "executionArn");
+    auto a = parse_arn(arn, {"execution", "express"});
+    if (a.type == "express") fail("InvalidArn", "Invalid Arn: 'Resource type not valid in this context: express'");
+    auto r = need_execution(arn);
+    {
+      std::lock_guard lock(s.mu_);
+      if (s.active_.count(arn)) {
+        fail("ExecutionNotRedrivable", "Execution is still " + std::string(r.status == "RUNNING" ? "running" : "stopping") +
+                                           " and cannot be redriven: '" + arn + "'");
+      }
+    }
+    std::vector<asl::ValidationError> errors;
+    auto machine = asl::StateMachine::parse(json::parse(r.definition), errors);
+    const auto date = now_epoch();
+    if (!machine || !s.store_.redrive_execution(arn, date)) {
+      auto now = s.store_.execution(arn);
+      fail("ExecutionNotRedrivable",
+           "Execution is " + (now ? now->status : r.status) + " and cannot be redriven: '" + arn + "'");
+    }
+    auto rec = s.store_.execution(arn);
+    // The attempt runs the machine again; Distributed Map children that succeeded before are not
+    // run again (their results come from the store), so only the unsuccessful ones are.
+    s.enqueue(std::make_shared<Job>(Job{*rec, machine, json::parse(rec->input), std::make_shared<engine::ExecutionControl>()}));
+    return json{{"redriveDate", date}};
   }
 
   json get_execution_history(const json& b) {
@@ -972,6 +1015,7 @@ Response Service::handle(std::string_view target, std::string_view body, std::st
       {"DescribeExecution", &Impl::describe_execution},
       {"ListExecutions", &Impl::list_executions},
       {"StopExecution", &Impl::stop_execution},
+      {"RedriveExecution", &Impl::redrive_execution},
       {"GetExecutionHistory", &Impl::get_execution_history},
       {"DescribeMapRun", &Impl::describe_map_run},
       {"ListMapRuns", &Impl::list_map_runs},

@@ -23,7 +23,7 @@ CREATE TABLE IF NOT EXISTS executions(
   seq INTEGER PRIMARY KEY AUTOINCREMENT, arn TEXT UNIQUE NOT NULL, sm_arn TEXT NOT NULL,
   sm_name TEXT NOT NULL, name TEXT NOT NULL, status TEXT NOT NULL, input TEXT NOT NULL,
   definition TEXT NOT NULL, role_arn TEXT NOT NULL, output TEXT, error TEXT, cause TEXT, started REAL NOT NULL,
-  stopped REAL);
+  stopped REAL, redrive_count INTEGER NOT NULL DEFAULT 0, redrive_date REAL, event_base INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS executions_by_machine ON executions(sm_arn, seq);
 CREATE INDEX IF NOT EXISTS executions_by_status ON executions(status);
 CREATE TABLE IF NOT EXISTS events(
@@ -310,7 +310,8 @@ std::vector<StateMachineRecord> Store::list_state_machines(const Page& page) {
 
 namespace {
 constexpr const char* kExecColumns =
-    "seq, arn, sm_arn, sm_name, name, status, input, definition, output, error, cause, started, stopped, role_arn";
+    "seq, arn, sm_arn, sm_name, name, status, input, definition, output, error, cause, started, stopped, role_arn, "
+    "redrive_count, redrive_date, event_base";
 }
 
 static ExecutionRecord read_exec(const auto& s) {
@@ -329,6 +330,9 @@ static ExecutionRecord read_exec(const auto& s) {
   r.started = s.real(11);
   r.stopped = s.opt_real(12);
   r.role_arn = s.text(13);
+  r.redrive_count = s.i64(14);
+  r.redrive_date = s.opt_real(15);
+  r.event_base = s.i64(16);
   return r;
 }
 
@@ -435,18 +439,33 @@ std::vector<EventRecord> Store::events(const std::string& execution_arn, bool re
   return out;
 }
 
-void Store::reset_execution_progress(const std::string& execution_arn) {
+void Store::reset_execution_progress(const std::string& execution_arn, std::int64_t event_base) {
   Write w(*this, true);
   {
-    Stmt s(*this, "DELETE FROM events WHERE exec_arn = ?");
-    s.bind(1, execution_arn);
+    Stmt s(*this, "DELETE FROM events WHERE exec_arn = ? AND id > ?");
+    s.bind(1, execution_arn).bind(2, event_base);
     s.step();
   }
   {
-    Stmt s(*this, "DELETE FROM map_runs WHERE exec_arn = ?");
-    s.bind(1, execution_arn);
+    // Map Runs of the current attempt: those named by its MapRunStarted events are gone now.
+    Stmt s(*this,
+           "DELETE FROM map_runs WHERE exec_arn = ? AND arn NOT IN (SELECT json_extract(details, '$.mapRunArn') "
+           "FROM events WHERE exec_arn = ? AND type = 'MapRunStarted')");
+    s.bind(1, execution_arn).bind(2, execution_arn);
     s.step();
   }
+}
+
+bool Store::redrive_execution(const std::string& arn, EpochSeconds date) {
+  Write w(*this, true);
+  Stmt s(*this,
+         "UPDATE executions SET status = 'RUNNING', redrive_count = redrive_count + 1, redrive_date = ?, "
+         "stopped = NULL, error = NULL, cause = NULL, output = NULL, "
+         "event_base = (SELECT COALESCE(MAX(id), 0) FROM events WHERE exec_arn = ?) "
+         "WHERE arn = ? AND status IN ('FAILED', 'TIMED_OUT', 'ABORTED')");
+  s.bind(1, date).bind(2, arn).bind(3, arn);
+  s.step();
+  return sqlite3_changes(db_) > 0;
 }
 
 // === Map Runs ===

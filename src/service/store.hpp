@@ -39,6 +39,9 @@ struct ExecutionRecord {
   std::optional<std::string> output, error, cause;
   EpochSeconds started = 0;
   std::optional<EpochSeconds> stopped;
+  std::int64_t redrive_count = 0;
+  std::optional<EpochSeconds> redrive_date;
+  std::int64_t event_base = 0;  ///< history events before the latest redrive (the attempt's ids follow)
 };
 
 struct EventRecord {
@@ -92,6 +95,9 @@ class Store {
   /// Newest first, `page.after` = last seq seen; `status` "" = any.
   std::vector<ExecutionRecord> list_executions(const std::string& state_machine_arn, const std::string& status,
                                                const Page& page);
+  /// Mark a FAILED/TIMED_OUT/ABORTED execution RUNNING again for a redrive (count + 1, date, the
+  /// history so far as its event base). False when it is not in one of those states.
+  bool redrive_execution(const std::string& arn, EpochSeconds date);
   /// Executions still RUNNING (at start-up: those a previous process left behind).
   std::vector<ExecutionRecord> running_executions();
   /// Count executions by status (any machine), for tests and benches.
@@ -101,9 +107,9 @@ class Store {
   void add_event(const std::string& execution_arn, const EventRecord& e);
   /// By id (descending when `reverse`), `page.after` = last id seen.
   std::vector<EventRecord> events(const std::string& execution_arn, bool reverse, const Page& page);
-  /// Forget an execution's events and Map Runs (before resuming it from the start); children's
-  /// results stay.
-  void reset_execution_progress(const std::string& execution_arn);
+  /// Forget an execution's events after id `event_base` and its Map Runs started since (before
+  /// resuming it from the start of its current attempt); children's results stay.
+  void reset_execution_progress(const std::string& execution_arn, std::int64_t event_base);
 
   // --- Map Runs and their children ---
   void insert_map_run(const MapRunRecord& r);

@@ -9,6 +9,11 @@
    SUCCEEDS; every rank's side effect happened exactly once (ranks 0..39 were not run again);
    the output lists the 100 ranks in order; the history has ids 1..N without gaps or duplicates;
    executions finished before the crash are still listed.
+4. Redrive: a 12-rank Distributed Map (MaxConcurrency 1, ToleratedFailureCount 2) whose ranks 2, 5
+   and 7 fail: the execution FAILS at rank 7 (ranks 8..11 never ran). The failures are fixed and
+   RedriveExecution re-runs only ranks 2, 5, 7..11; the execution SUCCEEDS with every rank's side
+   effect once, redriveCount 1, and one history: ExecutionFailed, ExecutionRedriven, ExecutionSucceeded,
+   ids 1..N.
 Usage: crash_test.py COSMICAI WORKDIR
 """
 import json
@@ -71,8 +76,89 @@ def count(sub):
 SERVER = [None]
 
 
+def history(ep, ex):
+    events, token = [], None
+    while True:
+        body = {"executionArn": ex, "maxResults": 5}
+        if token:
+            body["nextToken"] = token
+        page = call(ep, "GetExecutionHistory", body)
+        events += page["events"]
+        token = page.get("nextToken")
+        if not token:
+            return events
+
+
+def call_error(endpoint, op, body):
+    req = urllib.request.Request(endpoint, data=json.dumps(body).encode(), method="POST", headers={
+        "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "AWSStepFunctions." + op})
+    try:
+        urllib.request.urlopen(req, timeout=30)
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+    sys.exit("%s did not fail" % op)
+
+
+def redrive(ep):
+    work = os.path.join(WORK, "redrive")
+    for sub in ("done", "started", "fail"):
+        os.makedirs(os.path.join(work, sub), exist_ok=True)
+    failing = [2, 5, 7]
+    for r in failing:
+        open(os.path.join(work, "fail", str(r)), "w").close()
+    definition = {"StartAt": "Ranks", "States": {"Ranks": {
+        "Type": "Map", "ItemsPath": "$.ranks", "MaxConcurrency": 1, "ToleratedFailureCount": 2,
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                          "StartAt": "Rank", "States": {"Rank": {
+                              "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:rank",
+                              "End": True}}},
+        "End": True}}}
+    sm = call(ep, "CreateStateMachine", {"name": "redrive", "definition": json.dumps(definition),
+                                         "roleArn": "arn:aws:iam::123456789012:role/r"})["stateMachineArn"]
+    ranks = [{"rank": i, "dir": work, "gate_from": 1000} for i in range(12)]
+    ex = call(ep, "StartExecution", {"stateMachineArn": sm, "name": "r1", "input": json.dumps({"ranks": ranks})})["executionArn"]
+    status = lambda: (lambda r: r if r["status"] != "RUNNING" else None)(call(ep, "DescribeExecution", {"executionArn": ex}))
+    d = wait_for("the failing execution", status)
+    assert d["status"] == "FAILED" and d["error"] == "States.ExceedToleratedFailureThreshold", d
+    assert d["redriveStatus"] == "REDRIVABLE", d
+    done1 = {int(f) for f in os.listdir(os.path.join(work, "done"))}
+    assert done1 == {0, 1, 3, 4, 6}, done1
+    code, err = call_error(ep, "RedriveExecution", {"executionArn": P + ":execution:redrive:nope"})
+    assert code == 400 and err["__type"] == "ExecutionDoesNotExist", err
+    for r in failing:
+        os.remove(os.path.join(work, "fail", str(r)))
+    rd = call(ep, "RedriveExecution", {"executionArn": ex})
+    assert isinstance(rd["redriveDate"], (int, float)), rd
+    d = wait_for("the redriven execution", status)
+    assert d["status"] == "SUCCEEDED", d
+    assert d["redriveCount"] == 1 and "redriveDate" in d, d
+    assert json.loads(d["output"]) == [{"rank": i} for i in range(12)], d["output"]
+    code, err = call_error(ep, "RedriveExecution", {"executionArn": ex})
+    assert code == 400 and err["__type"] == "ExecutionNotRedrivable", err
+    started = {int(f): len(open(os.path.join(work, "started", f)).read().splitlines()) for f in os.listdir(os.path.join(work, "started"))}
+    done = {int(f): len(open(os.path.join(work, "done", f)).read().splitlines()) for f in os.listdir(os.path.join(work, "done"))}
+    assert done == {i: 1 for i in range(12)}, done
+    expected_started = {i: (2 if i in failing else 1) for i in range(12)}
+    assert started == expected_started, started  # succeeded ranks were not run again
+    events = history(ep, ex)
+    ids = [e["id"] for e in events]
+    assert ids == list(range(1, len(ids) + 1)), ids
+    types = [e["type"] for e in events]
+    assert types[0] == "ExecutionStarted" and types[-1] == "ExecutionSucceeded", types
+    i_failed, i_redriven = types.index("ExecutionFailed"), types.index("ExecutionRedriven")
+    assert i_failed + 1 == i_redriven, types
+    assert events[i_redriven]["executionRedrivenEventDetails"] == {"redriveCount": 1}, events[i_redriven]
+    assert events[i_redriven]["previousEventId"] == events[i_failed]["id"]
+    listed = call(ep, "ListExecutions", {"stateMachineArn": sm})["executions"]
+    assert listed[0]["redriveCount"] == 1, listed
+    print("ok - redrive re-ran only the unsuccessful ranks (%s), each side effect once, %d history events 1..%d"
+          % (sorted(r for r, n in started.items() if n == 2 or r > 7), len(ids), len(ids)))
+
+
 def main():
     os.makedirs(WORK, exist_ok=True)
+    import shutil
+    shutil.rmtree(os.path.join(WORK, "redrive"), ignore_errors=True)
     for sub in ("done", "started"):
         os.makedirs(os.path.join(WORK, sub), exist_ok=True)
         for f in os.listdir(os.path.join(WORK, sub)):
@@ -150,6 +236,7 @@ def main():
         assert m["status"] == "SUCCEEDED" and m["itemCounts"]["succeeded"] == RANKS, m
         print("ok - resumed after kill -9: %d ranks, each side effect once (%d not re-run), %d history events 1..%d"
               % (RANKS, len(done_before), len(ids), len(ids)))
+        redrive(ep)
     finally:
         pass
 

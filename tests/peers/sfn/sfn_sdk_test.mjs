@@ -256,6 +256,24 @@ await check("ListExecutions: newest first, status filter, paging", async () => {
   await expectError(send(sfn.ListExecutionsCommand, { stateMachineArn: failArn, statusFilter: "BOGUS" }), "ValidationException");
 });
 
+await check("RedriveExecution runs a FAILED execution again; a SUCCEEDED one is ExecutionNotRedrivable", async () => {
+  const failed = `${ACCOUNT_PREFIX}:execution:sdk-page-0:f-0`;
+  const before = await send(sfn.DescribeExecutionCommand, { executionArn: failed });
+  assert.equal(before.redriveStatus, "REDRIVABLE");
+  const r = await send(sfn.RedriveExecutionCommand, { executionArn: failed });
+  assert.ok(r.redriveDate instanceof Date);
+  const d = await waitDone(failed);
+  assert.equal(d.status, "FAILED"); // a Fail state fails again
+  assert.equal(d.redriveCount, 1);
+  assert.ok(d.redriveDate instanceof Date);
+  const h = await send(sfn.GetExecutionHistoryCommand, { executionArn: failed });
+  const types = h.events.map((e) => e.type);
+  assert.deepEqual(types, ["ExecutionStarted", "FailStateEntered", "ExecutionFailed", "ExecutionRedriven", "FailStateEntered", "ExecutionFailed"]);
+  assert.deepEqual(h.events.map((e) => e.id), [1, 2, 3, 4, 5, 6]);
+  assert.equal(h.events[3].executionRedrivenEventDetails.redriveCount, 1);
+  await expectError(send(sfn.RedriveExecutionCommand, { executionArn: execArn }), "ExecutionNotRedrivable", "SUCCEEDED");
+});
+
 await check("StopExecution aborts a running execution; StartExecution is idempotent while it runs", async () => {
   waitArn = (await send(sfn.CreateStateMachineCommand, { name: "sdk-wait", definition: JSON.stringify(waitDef), roleArn: ROLE })).stateMachineArn;
   const s = await send(sfn.StartExecutionCommand, { stateMachineArn: waitArn, name: "long", input: "{}" });
