@@ -1,6 +1,7 @@
 // cosmicai serve: the Step Functions API (AWS JSON 1.0) on loopback, executions on the engine,
 // everything kept in SQLite.
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -31,6 +32,7 @@ struct ServeOptions {
   std::string account = "123456789012";
   std::string region = "us-east-1";
   bool no_resume = false;
+  std::string mock_config;
 };
 
 [[noreturn]] void usage_error(const std::string& message) {
@@ -64,6 +66,18 @@ void run_serve(const ServeOptions& opts) {
   sopts.default_region = opts.region;
   sopts.max_running = opts.max_running;
   sopts.resume = !opts.no_resume;
+  std::string mock_path = opts.mock_config;
+  if (mock_path.empty()) {
+    if (const char* env = std::getenv("SFN_MOCK_CONFIG"); env && *env) mock_path = env;
+  }
+  if (!mock_path.empty()) {
+    try {
+      sopts.mocks = std::make_shared<const service::MockConfig>(service::MockConfig::load(mock_path));
+    } catch (const std::exception& e) {
+      std::cerr << "cosmicai serve: " << e.what() << "\n";
+      throw CLI::RuntimeError(2);
+    }
+  }
   std::unique_ptr<service::Service> svc;
   try {
     svc = std::make_unique<service::Service>(engine, sopts);
@@ -122,6 +136,9 @@ const bool kRegistered = register_command(Command{"serve", [](CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--account", opts->account, "account id in ARNs")->capture_default_str();
   sub->add_option("--region", opts->region, "region in ARNs when a request is unsigned")->capture_default_str();
+  sub->add_option("--mock-config", opts->mock_config,
+                  "mocked service responses (Step Functions Local format), chosen by stateMachineArn#TestCase "
+                  "(default: $SFN_MOCK_CONFIG)");
   sub->add_flag("--no-resume", opts->no_resume, "leave executions a previous server left RUNNING as they are");
   for (auto& p : function_providers()) {
     if (p.add_options) p.add_options(*sub);

@@ -35,6 +35,13 @@ struct MapRunInfo {
   std::optional<double> tolerated_failure_percentage;
 };
 
+/// A Task's mocked service response (SFN_MOCK_CONFIG): the service's raw result, or an error.
+struct MockedResponse {
+  bool ok = true;
+  json result;  ///< ok: the raw result (for lambda:invoke the whole Invoke response)
+  std::string error, cause;
+};
+
 /// Receives an execution's progress. Calls come from engine workers, concurrently for
 /// different executions; events of one execution arrive in id order. Implementations must not
 /// call back into the engine.
@@ -51,6 +58,9 @@ class ExecutionObserver {
                                   std::size_t /*index*/, bool /*ok*/, const json& /*output*/) {}
   /// The Map Run ended: "SUCCEEDED", "FAILED" or "ABORTED".
   virtual void map_run_finished(const std::string& /*map_run_arn*/, const std::string& /*status*/) {}
+  /// A mocked response for this invocation of the Lambda Task state `state_name` (counted per state
+  /// across the execution, retries included), or nullopt to call the function.
+  virtual std::optional<MockedResponse> mocked_task(const std::string& /*state_name*/) { return std::nullopt; }
   /// Resuming: the output of child `index` of the Distributed Map state `state_name` if it already
   /// succeeded in an earlier attempt of this execution (it is then not run again).
   virtual std::optional<json> completed_child(const std::string& /*state_name*/, std::size_t /*index*/) {

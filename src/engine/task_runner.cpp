@@ -130,6 +130,27 @@ void task_body(const CallPtr& call, const json& effective, const json& context, 
   ictx.request_id = exec.uuid();
   ictx.execution_arn = exec.execution_arn;
   json result;
+  std::optional<MockedResponse> mocked;
+  if (exec.observer) mocked = exec.observer->mocked_task(t.name);
+  if (mocked && !mocked->ok) {
+    fail_with(Failure{mocked->error, mocked->cause}, false);
+    return;
+  }
+  if (mocked) {
+    // Return is the service's raw result: lambda:invoke's whole Invoke response; for a function
+    // ARN its Payload when it has one (LocalStack's reading), else the value itself.
+    if (settled->exchange(true)) return;
+    result = std::move(mocked->result);
+    if (!service && result.is_object() && result.contains("Payload")) result = result["Payload"];
+    if (exec.history.enabled()) {
+      json d = service ? json{{"resourceType", "lambda"}, {"resource", "invoke"}} : json::object();
+      d["output"] = dump_compact(result);
+      d["outputDetails"] = {{"truncated", false}};
+      call->record(service ? "TaskSucceeded" : "LambdaFunctionSucceeded", std::move(d));
+    }
+    done(true, std::move(result), {});
+    return;
+  }
   try {
     result = functions::invoke_function(exec.registry, function, event, ictx);
   } catch (const functions::FunctionError& e) {

@@ -307,14 +307,43 @@ bool valid_status(const std::string& s) {
 
 namespace {
 
+/// Answers Lambda Task invocations from the mock config's test case, counting per state name
+/// across the execution (Map iterations and retries included), as Step Functions Local does.
+class MockingObserver : public engine::ExecutionObserver {
+ public:
+  MockingObserver(std::shared_ptr<const MockConfig> mocks, std::string machine, std::string test_case)
+      : mocks_(std::move(mocks)), machine_(std::move(machine)), case_(std::move(test_case)) {}
+
+  std::optional<engine::MockedResponse> mocked_task(const std::string& state) override {
+    if (!mocks_ || case_.empty() || !mocks_->mocks_state(machine_, case_, state)) return std::nullopt;
+    std::int64_t n;
+    {
+      std::lock_guard lock(count_mu_);
+      n = counts_[state]++;
+    }
+    return mocks_->response(machine_, case_, state, n);
+  }
+
+ private:
+  std::shared_ptr<const MockConfig> mocks_;
+  std::string machine_, case_;
+  std::mutex count_mu_;
+  std::map<std::string, std::int64_t> counts_;
+};
+
 /// Writes an execution's events and Map Runs to the store as the engine records them; supplies
 /// the results of Map children that succeeded before a restart.
-class PersistingObserver : public engine::ExecutionObserver {
+class PersistingObserver : public MockingObserver {
  public:
   /// `event_base`/`redrive_count`: a redriven attempt's events follow the `event_base` events of the
   /// attempts before, and its ExecutionStarted is recorded as ExecutionRedriven.
-  PersistingObserver(Store& store, std::string arn, std::int64_t event_base = 0, std::int64_t redrive_count = 0)
-      : store_(store), arn_(std::move(arn)), base_(event_base), redrive_count_(redrive_count) {}
+  PersistingObserver(Store& store, std::string arn, std::int64_t event_base, std::int64_t redrive_count,
+                     std::shared_ptr<const MockConfig> mocks, std::string machine, std::string test_case)
+      : MockingObserver(std::move(mocks), std::move(machine), std::move(test_case)),
+        store_(store),
+        arn_(std::move(arn)),
+        base_(event_base),
+        redrive_count_(redrive_count) {}
 
   void event(const engine::HistoryEvent& e) override {
     if (base_ > 0 && e.type == "ExecutionStarted") {
@@ -477,7 +506,8 @@ void Service::run_job(Job& job) {
   x.role_arn = job.record.role_arn;
   x.record_history = true;
   x.observer = std::make_shared<PersistingObserver>(store_, job.record.arn, job.record.event_base,
-                                                    job.record.redrive_count);
+                                                    job.record.redrive_count, options_.mocks,
+                                                    job.record.state_machine_name, job.record.test_case);
   x.control = job.control;
   engine::ExecutionResult r;
   try {
@@ -663,8 +693,22 @@ struct Service::Impl {
     }
   }
 
+  /// Split `arn#TestCase` (mock config) and check that the case exists.
+  std::pair<std::string, std::string> machine_and_case(const std::string& arn) {
+    const auto hash = arn.find('#');
+    if (hash == std::string::npos) return {arn, ""};
+    const std::string sm = arn.substr(0, hash), tc = arn.substr(hash + 1);
+    const auto name = sm.substr(sm.rfind(':') + 1);
+    if (!s.options_.mocks || !s.options_.mocks->has_case(name, tc)) {
+      fail("InvalidName", "Invalid mock test case name '" + tc + "' for state machine '" + name +
+                              "'.Either the test case is not defined or the mock configuration file could not be "
+                              "loaded. See logs for details.");
+    }
+    return {sm, tc};
+  }
+
   json start_execution(const json& b) {
-    const auto sm = req_string(b, "stateMachineArn");
+    const auto [sm, test_case] = machine_and_case(req_string(b, "stateMachineArn"));
     auto machine_rec = need_machine(sm);
     const auto name = opt_string(b, "name").value_or(random_uuid());
     check_name(name);
@@ -684,6 +728,7 @@ struct Service::Impl {
     r.input = text;
     r.definition = machine_rec.definition;
     r.role_arn = machine_rec.role_arn;
+    r.test_case = test_case;
     r.started = now_epoch();
     if (!s.store_.insert_execution(r)) {
       // Idempotent for a RUNNING execution with the same input; otherwise the name is taken.
@@ -700,7 +745,7 @@ struct Service::Impl {
   }
 
   json start_sync_execution(const json& b) {
-    const auto sm = req_string(b, "stateMachineArn");
+    const auto [sm, test_case] = machine_and_case(req_string(b, "stateMachineArn"));
     auto machine_rec = need_machine(sm);
     if (machine_rec.type != "EXPRESS") {
       fail("StateMachineTypeNotSupported", "This operation is not supported by this type of state machine");
@@ -717,6 +762,7 @@ struct Service::Impl {
     x.execution_arn = arn;
     x.state_machine_arn = machine_rec.arn;
     x.role_arn = machine_rec.role_arn;
+    if (!test_case.empty()) x.observer = std::make_shared<MockingObserver>(s.options_.mocks, machine_rec.name, test_case);
     const auto started = now_epoch();
     const auto t0 = std::chrono::steady_clock::now();
     auto r = s.engine_->run(machine, input, x);

@@ -17,6 +17,7 @@
 
 #include "common/json.hpp"
 #include "engine/engine.hpp"
+#include "service/mock_config.hpp"
 #include "service/store.hpp"
 
 namespace cosmicai::service {
@@ -27,6 +28,8 @@ struct ServiceOptions {
   std::string default_region = "us-east-1";  ///< when a request carries no SigV4 credential scope
   std::size_t max_running = 64;        ///< executions running at once; more wait in a queue (RUNNING)
   bool resume = true;                  ///< resume executions a previous process left RUNNING
+  /// Mocked responses (SFN_MOCK_CONFIG), selected by `stateMachineArn#TestCase`; null: none.
+  std::shared_ptr<const MockConfig> mocks;
 };
 
 /// What to send back.

@@ -23,7 +23,8 @@ CREATE TABLE IF NOT EXISTS executions(
   seq INTEGER PRIMARY KEY AUTOINCREMENT, arn TEXT UNIQUE NOT NULL, sm_arn TEXT NOT NULL,
   sm_name TEXT NOT NULL, name TEXT NOT NULL, status TEXT NOT NULL, input TEXT NOT NULL,
   definition TEXT NOT NULL, role_arn TEXT NOT NULL, output TEXT, error TEXT, cause TEXT, started REAL NOT NULL,
-  stopped REAL, redrive_count INTEGER NOT NULL DEFAULT 0, redrive_date REAL, event_base INTEGER NOT NULL DEFAULT 0);
+  stopped REAL, redrive_count INTEGER NOT NULL DEFAULT 0, redrive_date REAL, event_base INTEGER NOT NULL DEFAULT 0,
+  test_case TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS executions_by_machine ON executions(sm_arn, seq);
 CREATE INDEX IF NOT EXISTS executions_by_status ON executions(status);
 CREATE TABLE IF NOT EXISTS events(
@@ -311,7 +312,7 @@ std::vector<StateMachineRecord> Store::list_state_machines(const Page& page) {
 namespace {
 constexpr const char* kExecColumns =
     "seq, arn, sm_arn, sm_name, name, status, input, definition, output, error, cause, started, stopped, role_arn, "
-    "redrive_count, redrive_date, event_base";
+    "redrive_count, redrive_date, event_base, test_case";
 }
 
 static ExecutionRecord read_exec(const auto& s) {
@@ -333,16 +334,17 @@ static ExecutionRecord read_exec(const auto& s) {
   r.redrive_count = s.i64(14);
   r.redrive_date = s.opt_real(15);
   r.event_base = s.i64(16);
+  r.test_case = s.text(17);
   return r;
 }
 
 bool Store::insert_execution(const ExecutionRecord& r) {
   Write w(*this, true);
   Stmt s(*this,
-         "INSERT INTO executions(arn, sm_arn, sm_name, name, status, input, definition, started, role_arn) "
-         "VALUES(?,?,?,?,?,?,?,?,?)");
+         "INSERT INTO executions(arn, sm_arn, sm_name, name, status, input, definition, started, role_arn, test_case) "
+         "VALUES(?,?,?,?,?,?,?,?,?,?)");
   s.bind(1, r.arn).bind(2, r.state_machine_arn).bind(3, r.state_machine_name).bind(4, r.name).bind(5, r.status);
-  s.bind(6, r.input).bind(7, r.definition).bind(8, r.started).bind(9, r.role_arn);
+  s.bind(6, r.input).bind(7, r.definition).bind(8, r.started).bind(9, r.role_arn).bind(10, r.test_case);
   s.step();
   return !s.constraint_failed();
 }

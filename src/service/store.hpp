@@ -42,6 +42,7 @@ struct ExecutionRecord {
   std::int64_t redrive_count = 0;
   std::optional<EpochSeconds> redrive_date;
   std::int64_t event_base = 0;  ///< history events before the latest redrive (the attempt's ids follow)
+  std::string test_case;        ///< the mock-config test case (stateMachineArn#Case), "" for none
 };
 
 struct EventRecord {

@@ -330,6 +330,41 @@ await check("DescribeMapRun and ListMapRuns for a Distributed Map", async () => 
   await expectError(send(sfn.DescribeMapRunCommand, { mapRunArn: `${ACCOUNT_PREFIX}:mapRun:sdk-map/M:nope` }), "ResourceNotFound");
 });
 
+await check("SFN_MOCK_CONFIG test cases: stateMachineArn#Case mocks the Lambda Task (Return, Throw, retries)", async () => {
+  // FunctionName names no function: without a mock the Task fails with Lambda.ResourceNotFoundException.
+  const def = {
+    StartAt: "Invoke",
+    States: {
+      Invoke: {
+        Type: "Task", Resource: "arn:aws:states:::lambda:invoke",
+        Parameters: { FunctionName: "not-deployed", "Payload.$": "$" }, OutputPath: "$.Payload",
+        Retry: [{ ErrorEquals: ["Lambda.ServiceException"], IntervalSeconds: 1, MaxAttempts: 2 }],
+        End: true,
+      },
+    },
+  };
+  const arn = (await send(sfn.CreateStateMachineCommand, { name: "sdk-mocked", definition: JSON.stringify(def), roleArn: ROLE })).stateMachineArn;
+  const happy = await send(sfn.StartExecutionCommand, { stateMachineArn: `${arn}#HappyPath` });
+  assert.ok(happy.executionArn.startsWith(`${ACCOUNT_PREFIX}:execution:sdk-mocked:`));
+  let d = await waitDone(happy.executionArn);
+  assert.equal(d.status, "SUCCEEDED");
+  assert.deepEqual(JSON.parse(d.output), { mocked: true });
+  d = await waitDone((await send(sfn.StartExecutionCommand, { stateMachineArn: `${arn}#RetryPath` })).executionArn);
+  assert.equal(d.status, "SUCCEEDED");
+  assert.deepEqual(JSON.parse(d.output), { attempt: 2 });
+  const h = await send(sfn.GetExecutionHistoryCommand, { executionArn: d.executionArn });
+  assert.deepEqual(h.events.filter((e) => e.type.startsWith("Task") && e.type !== "TaskStateEntered" && e.type !== "TaskStateExited")
+    .map((e) => e.type), ["TaskScheduled", "TaskStarted", "TaskFailed", "TaskScheduled", "TaskStarted", "TaskSucceeded"]);
+  d = await waitDone((await send(sfn.StartExecutionCommand, { stateMachineArn: `${arn}#FailPath` })).executionArn);
+  assert.equal(d.status, "FAILED");
+  assert.equal(d.error, "Custom.Broken");
+  d = await waitDone((await send(sfn.StartExecutionCommand, { stateMachineArn: arn })).executionArn);
+  assert.equal(d.status, "FAILED");
+  assert.equal(d.error, "Lambda.ResourceNotFoundException");
+  await expectError(send(sfn.StartExecutionCommand, { stateMachineArn: `${arn}#NoSuchCase` }), "InvalidName",
+    "Invalid mock test case name 'NoSuchCase' for state machine 'sdk-mocked'");
+});
+
 await check("TagResource, UntagResource, ListTagsForResource", async () => {
   await send(sfn.TagResourceCommand, { resourceArn: smArn, tags: [{ key: "stage", value: "test" }] });
   let t = await send(sfn.ListTagsForResourceCommand, { resourceArn: smArn });

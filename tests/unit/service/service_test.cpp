@@ -223,3 +223,52 @@ TEST_F(ServiceTest, ResumedDistributedMapDoesNotRerunSucceededChildren) {
 
 }  // namespace
 }  // namespace cosmicai::service
+
+namespace cosmicai::service {
+namespace {
+
+TEST(MockConfigTest, RangesAndThrowsAnswerEachInvocation) {
+  auto c = MockConfig::parse(R"({"StateMachines":{"m":{"TestCases":{"T":{"S":"R"}}}},
+    "MockedResponses":{"R":{"0":{"Throw":{"Error":"E","Cause":"C"}},"1-2":{"Return":{"v":1}},"3":{"Return":2}}}})",
+                             "cfg.json");
+  EXPECT_TRUE(c.has_case("m", "T"));
+  EXPECT_FALSE(c.has_case("m", "U"));
+  EXPECT_TRUE(c.mocks_state("m", "T", "S"));
+  EXPECT_FALSE(c.mocks_state("m", "T", "Other"));
+  auto r0 = c.response("m", "T", "S", 0);
+  EXPECT_FALSE(r0.ok);
+  EXPECT_EQ(r0.error, "E");
+  EXPECT_EQ(r0.cause, "C");
+  EXPECT_EQ(c.response("m", "T", "S", 2).result, json::parse(R"({"v":1})"));
+  EXPECT_EQ(c.response("m", "T", "S", 3).result, json(2));
+  auto r4 = c.response("m", "T", "S", 4);
+  EXPECT_FALSE(r4.ok);
+  EXPECT_EQ(r4.error, "States.Runtime");
+  EXPECT_NE(r4.cause.find("invocation number '4'"), std::string::npos);
+}
+
+TEST(MockConfigTest, InvalidFilesAreRefusedWithTheirPointer) {
+  auto refused = [](const std::string& text) {
+    try {
+      MockConfig::parse(text, "cfg.json");
+    } catch (const std::runtime_error& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_NE(refused(R"({"MockedResponses":{"R":{"0":{"Return":1,"Throw":{"Error":"E","Cause":"C"}}}}})")
+                .find("/MockedResponses/R/0: must hold exactly one of Return or Throw"),
+            std::string::npos);
+  EXPECT_NE(refused(R"({"MockedResponses":{"R":{"0":{"Return":1},"2":{"Return":1}}}})").find("Inconsistent event numbering"),
+            std::string::npos);
+  EXPECT_NE(refused(R"({"MockedResponses":{"R":{"0":{"Throw":{"Error":"E"}}}}})").find("/MockedResponses/R/0/Throw"),
+            std::string::npos);
+  EXPECT_NE(refused(R"({"StateMachines":{"m":{"TestCases":{"T":{"S":"Missing"}}}}})")
+                .find("/StateMachines/m/TestCases/T/S: no mocked response named 'Missing'"),
+            std::string::npos);
+  EXPECT_NE(refused(R"({"MockedResponses":{"R":{"x":{"Return":1}}}})").find("invocation number"), std::string::npos);
+  EXPECT_NE(refused("[").find("cfg.json"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cosmicai::service
