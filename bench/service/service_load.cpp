@@ -68,11 +68,16 @@ int main(int argc, char** argv) {
       }
       return std::string(argv[++i]);
     };
-    if (s == "--count") a.count = std::stoi(next());
-    else if (s == "--clients") a.clients = std::stoi(next());
-    else if (s == "--memory") a.memory = true;
-    else if (s == "--max-running") a.max_running = std::stoul(next());
-    else if (s == "--workers") a.workers = std::stoul(next());
+    if (s == "--count")
+      a.count = std::stoi(next());
+    else if (s == "--clients")
+      a.clients = std::stoi(next());
+    else if (s == "--memory")
+      a.memory = true;
+    else if (s == "--max-running")
+      a.max_running = std::stoul(next());
+    else if (s == "--workers")
+      a.workers = std::stoul(next());
     else {
       std::cerr << "usage: bench_service [--count N] [--clients C] [--memory] [--max-running N] [--workers N]\n";
       return 2;
@@ -96,15 +101,16 @@ int main(int argc, char** argv) {
 
   httplib::Client admin("127.0.0.1", port);
   admin.set_tcp_nodelay(true);
-  const json def = {{"StartAt", "Prepare"},
-                    {"States",
-                     {{"Prepare", {{"Type", "Pass"}, {"Parameters", {{"n.$", "$.n"}, {"tag", "bench"}}}, {"Next", "Work"}}},
-                      {"Work",
-                       {{"Type", "Task"},
-                        {"Resource", "arn:aws:lambda:us-east-1:123456789012:function:sfn_stub_identity"},
-                        {"ResultPath", "$.echo"},
-                        {"Next", "Done"}}},
-                      {"Done", {{"Type", "Pass"}, {"End", true}}}}}};
+  const json def = {
+      {"StartAt", "Prepare"},
+      {"States",
+       {{"Prepare", {{"Type", "Pass"}, {"Parameters", {{"n.$", "$.n"}, {"tag", "bench"}}}, {"Next", "Work"}}},
+        {"Work",
+         {{"Type", "Task"},
+          {"Resource", "arn:aws:lambda:us-east-1:123456789012:function:sfn_stub_identity"},
+          {"ResultPath", "$.echo"},
+          {"Next", "Done"}}},
+        {"Done", {{"Type", "Pass"}, {"End", true}}}}}};
   const std::string sm = post(admin, "CreateStateMachine",
                               {{"name", "bench"}, {"definition", def.dump()}, {"roleArn", "arn:aws:iam::1:role/r"}})
                              .at("stateMachineArn");
@@ -125,9 +131,10 @@ int main(int argc, char** argv) {
         if (i >= a.count) break;
         const auto s = WallClock::now();
         int status = 0;
-        post(cli, "StartExecution", {{"stateMachineArn", sm}, {"name", "e" + std::to_string(i)}, {"input", json{{"n", i}}.dump()}},
-             &status);
-        lat[static_cast<std::size_t>(c)].push_back(std::chrono::duration<double, std::milli>(WallClock::now() - s).count());
+        post(cli, "StartExecution",
+             {{"stateMachineArn", sm}, {"name", "e" + std::to_string(i)}, {"input", json{{"n", i}}.dump()}}, &status);
+        lat[static_cast<std::size_t>(c)].push_back(
+            std::chrono::duration<double, std::milli>(WallClock::now() - s).count());
         if (status != 200) errors++;
       }
     });

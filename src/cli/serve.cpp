@@ -1,8 +1,8 @@
 // cosmicai serve: the Step Functions API (AWS JSON 1.0) on loopback, executions on the engine,
 // everything kept in SQLite.
 #include <csignal>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <thread>
@@ -116,40 +116,46 @@ void run_serve(const ServeOptions& opts) {
   _exit(0);
 }
 
-const bool kRegistered = register_command(Command{"serve", [](CLI::App& app) {
-  auto opts = std::make_shared<ServeOptions>();
-  auto* sub = app.add_subcommand("serve", "Serve the AWS Step Functions API (AWS JSON 1.0) for SDKs and the AWS CLI");
-  sub->add_option("--port", opts->port, "TCP port (0 = any free port)")->capture_default_str()->check(CLI::Range(0, 65535));
-  sub->add_option("--host", opts->host, "address to listen on")->capture_default_str();
-  sub->add_option("--db", opts->db, "SQLite database for state machines, executions and history (default: in memory)");
-  sub->add_option("--port-file", opts->port_file, "write the bound port here once listening");
-  sub->add_option("--time-scale", opts->time_scale, "1 = real time, 0 = skip waits and back-off")
-      ->check(CLI::NonNegativeNumber);
-  sub->add_option("--function", opts->function_bindings,
-                  "bind a Lambda function name to a local command: NAME=COMMAND (event JSON on stdin, result JSON on stdout); repeatable");
-  sub->add_option("--workers", opts->workers, "engine worker threads")->check(CLI::PositiveNumber);
-  sub->add_option("--max-running", opts->max_running, "executions running at once (more wait, RUNNING, in a queue)")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  sub->add_option("--http-threads", opts->http_threads, "requests served at once")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  sub->add_option("--account", opts->account, "account id in ARNs")->capture_default_str();
-  sub->add_option("--region", opts->region, "region in ARNs when a request is unsigned")->capture_default_str();
-  sub->add_option("--mock-config", opts->mock_config,
-                  "mocked service responses (Step Functions Local format), chosen by stateMachineArn#TestCase "
-                  "(default: $SFN_MOCK_CONFIG)");
-  sub->add_flag("--no-resume", opts->no_resume, "leave executions a previous server left RUNNING as they are");
-  for (auto& p : function_providers()) {
-    if (p.add_options) p.add_options(*sub);
-  }
-  sub->footer(
-      "Clients: any AWS SDK or the AWS CLI with --endpoint-url http://127.0.0.1:PORT and any credentials.\n"
-      "StartSyncExecution: SDKs prefix the host with 'sync-'; use disableHostPrefix (JS SDK),\n"
-      "AWS_DISABLE_HOST_PREFIX_INJECTION=true (botocore, CLI v1) or a hosts entry for sync-NAME (CLI v2).\n"
-      "SIGINT/SIGTERM stop the server; running executions resume at the next start on the same --db.");
-  sub->callback([opts] { run_serve(*opts); });
-}});
+const bool kRegistered = register_command(Command{
+    "serve", [](CLI::App& app) {
+      auto opts = std::make_shared<ServeOptions>();
+      auto* sub =
+          app.add_subcommand("serve", "Serve the AWS Step Functions API (AWS JSON 1.0) for SDKs and the AWS CLI");
+      sub->add_option("--port", opts->port, "TCP port (0 = any free port)")
+          ->capture_default_str()
+          ->check(CLI::Range(0, 65535));
+      sub->add_option("--host", opts->host, "address to listen on")->capture_default_str();
+      sub->add_option("--db", opts->db,
+                      "SQLite database for state machines, executions and history (default: in memory)");
+      sub->add_option("--port-file", opts->port_file, "write the bound port here once listening");
+      sub->add_option("--time-scale", opts->time_scale, "1 = real time, 0 = skip waits and back-off")
+          ->check(CLI::NonNegativeNumber);
+      sub->add_option("--function", opts->function_bindings,
+                      "bind a Lambda function name to a local command: NAME=COMMAND (event JSON on stdin, result JSON "
+                      "on stdout); repeatable");
+      sub->add_option("--workers", opts->workers, "engine worker threads")->check(CLI::PositiveNumber);
+      sub->add_option("--max-running", opts->max_running, "executions running at once (more wait, RUNNING, in a queue)")
+          ->check(CLI::PositiveNumber)
+          ->capture_default_str();
+      sub->add_option("--http-threads", opts->http_threads, "requests served at once")
+          ->check(CLI::PositiveNumber)
+          ->capture_default_str();
+      sub->add_option("--account", opts->account, "account id in ARNs")->capture_default_str();
+      sub->add_option("--region", opts->region, "region in ARNs when a request is unsigned")->capture_default_str();
+      sub->add_option("--mock-config", opts->mock_config,
+                      "mocked service responses (Step Functions Local format), chosen by stateMachineArn#TestCase "
+                      "(default: $SFN_MOCK_CONFIG)");
+      sub->add_flag("--no-resume", opts->no_resume, "leave executions a previous server left RUNNING as they are");
+      for (auto& p : function_providers()) {
+        if (p.add_options) p.add_options(*sub);
+      }
+      sub->footer(
+          "Clients: any AWS SDK or the AWS CLI with --endpoint-url http://127.0.0.1:PORT and any credentials.\n"
+          "StartSyncExecution: SDKs prefix the host with 'sync-'; use disableHostPrefix (JS SDK),\n"
+          "AWS_DISABLE_HOST_PREFIX_INJECTION=true (botocore, CLI v1) or a hosts entry for sync-NAME (CLI v2).\n"
+          "SIGINT/SIGTERM stop the server; running executions resume at the next start on the same --db.");
+      sub->callback([opts] { run_serve(*opts); });
+    }});
 
 }  // namespace
 }  // namespace cosmicai::cli

@@ -104,10 +104,10 @@ ExecutionResult Engine::run(std::shared_ptr<const asl::StateMachine> machine, co
     exec->history.set_listener([obs = options.observer](const HistoryEvent& e) { obs->event(e); });
   }
   const std::string region_account = "us-east-1:123456789012";
-  exec->execution_arn = !options.execution_arn.empty()
-                            ? options.execution_arn
-                            : "arn:aws:states:" + region_account + ":execution:" + options.state_machine_name + ":" +
-                                  options.name;
+  exec->execution_arn =
+      !options.execution_arn.empty()
+          ? options.execution_arn
+          : "arn:aws:states:" + region_account + ":execution:" + options.state_machine_name + ":" + options.name;
   const auto start = clock_.now();
   exec->execution_context = json{{"Id", exec->execution_arn},
                                  {"Input", input},

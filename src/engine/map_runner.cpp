@@ -295,13 +295,15 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
       std::optional<json> cached;
       if (!inline_map && ex.observer) cached = ex.observer->completed_child(ms.name, index);
       auto child = std::make_shared<MachineRun>(
-          call->run->exec_ptr(), *ms.processor, cached ? json(nullptr) : std::move((*items)[index]), iter_id, std::move(cancel),
+          call->run->exec_ptr(), *ms.processor, cached ? json(nullptr) : std::move((*items)[index]), iter_id,
+          std::move(cancel),
           [call, fan, index, launch_ref, n, tolerant, tol_count, tol_pct, finish_ok, finish_fail, names](RunOutcome o) {
             std::unique_lock lock(fan->mu);
             auto& st0 = static_cast<const asl::MapState&>(*call->state);
             // A child that succeeded counts for a later redrive or resume even when the Map already ended.
             if (st0.mode == asl::MapMode::kDistributed && call->exec().observer) {
-              call->exec().observer->map_child_finished(names->map_run_arn, st0.name, index, o.ok, o.ok ? o.output : json());
+              call->exec().observer->map_child_finished(names->map_run_arn, st0.name, index, o.ok,
+                                                        o.ok ? o.output : json());
             }
             if (fan->closed) return;
             fan->running--;

@@ -29,8 +29,8 @@ struct HistoryEvent {
 struct MapRunInfo {
   std::string map_run_arn;
   std::string state_name;
-  std::size_t total = 0;              ///< items (or batches)
-  std::size_t max_concurrency = 0;    ///< 0 = unlimited
+  std::size_t total = 0;            ///< items (or batches)
+  std::size_t max_concurrency = 0;  ///< 0 = unlimited
   std::optional<std::int64_t> tolerated_failure_count;
   std::optional<double> tolerated_failure_percentage;
 };

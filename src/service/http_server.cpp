@@ -57,9 +57,11 @@ HttpServer::HttpServer(Service& service, std::size_t threads) : impl_(std::make_
   auto not_found = [](const httplib::Request& req, httplib::Response& res) {
     res.status = 404;
     res.set_header("x-amzn-ErrorType", "UnknownOperationException");
-    res.set_content(fmt::format(R"({{"__type":"UnknownOperationException","message":"No operation at {} {}; the API is POST / with X-Amz-Target"}})",
-                                req.method, req.path),
-                    kContentType);
+    res.set_content(
+        fmt::format(
+            R"({{"__type":"UnknownOperationException","message":"No operation at {} {}; the API is POST / with X-Amz-Target"}})",
+            req.method, req.path),
+        kContentType);
   };
   srv.Get(".*", not_found);
   srv.Put(".*", not_found);

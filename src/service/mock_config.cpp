@@ -18,9 +18,12 @@ namespace {
 std::string esc(const std::string& key) {
   std::string out;
   for (char c : key) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out += c;
   }
   return out;
 }
@@ -82,9 +85,10 @@ MockConfig MockConfig::parse(const std::string& text, const std::string& path) {
     std::int64_t expect = 0;
     for (const auto& e : list) {
       if (e.first != expect) {
-        bad(path, ptr, fmt::format("Inconsistent event numbering detected: invocation {} follows {}; mock responses "
-                                   "must be consecutively numbered from 0",
-                                   e.first, expect - 1));
+        bad(path, ptr,
+            fmt::format("Inconsistent event numbering detected: invocation {} follows {}; mock responses "
+                        "must be consecutively numbered from 0",
+                        e.first, expect - 1));
       }
       expect = e.last + 1;
     }
@@ -140,8 +144,8 @@ engine::MockedResponse MockConfig::response(const std::string& machine, const st
   engine::MockedResponse r;
   r.ok = false;
   r.error = std::string(asl::errors::kRuntime);
-  r.cause = fmt::format("No Local mocked response definition for state '{}' and invocation number '{}'", state,
-                        invocation);
+  r.cause =
+      fmt::format("No Local mocked response definition for state '{}' and invocation number '{}'", state, invocation);
   return r;
 }
 

@@ -29,7 +29,8 @@ struct ApiError {
 
 [[noreturn]] void missing(const std::string& member) {
   fail("ValidationException",
-       "1 validation error detected: Value null at '" + member + "' failed to satisfy constraint: Member must not be null",
+       "1 validation error detected: Value null at '" + member +
+           "' failed to satisfy constraint: Member must not be null",
        json{{"reason", "MISSING_REQUIRED_PARAMETER"}});
 }
 
@@ -155,8 +156,8 @@ EpochSeconds now_epoch() {
 void check_name(const std::string& name, std::string_view what = "name") {
   bool ok = !name.empty() && name.size() <= 80;
   for (unsigned char c : name) {
-    if (c <= 0x20 || c == 0x7f || std::string_view("<>{}[]?*\"#%\\^|~`$&,;:/").find(static_cast<char>(c)) !=
-                                      std::string_view::npos) {
+    if (c <= 0x20 || c == 0x7f ||
+        std::string_view("<>{}[]?*\"#%\\^|~`$&,;:/").find(static_cast<char>(c)) != std::string_view::npos) {
       ok = false;
     }
   }
@@ -275,8 +276,9 @@ std::vector<std::pair<std::string, std::string>> read_tags(const json& body) {
     const auto key = opt_string(t, "key").value_or("");
     const auto value = opt_string(t, "value").value_or("");
     if (key.empty() || key.size() > 128 || value.size() > 256) {
-      fail("ValidationException", "1 validation error detected: Value at 'tags' failed to satisfy constraint: Member "
-                                  "must have key length between 1 and 128 and value length at most 256");
+      fail("ValidationException",
+           "1 validation error detected: Value at 'tags' failed to satisfy constraint: Member "
+           "must have key length between 1 and 128 and value length at most 256");
     }
     out.emplace_back(key, value);
   }
@@ -287,8 +289,11 @@ std::vector<std::pair<std::string, std::string>> read_tags(const json& body) {
 }
 
 json execution_item(const ExecutionRecord& r) {
-  json j{{"executionArn", r.arn},     {"stateMachineArn", r.state_machine_arn}, {"name", r.name},
-         {"status", r.status},        {"startDate", r.started}};
+  json j{{"executionArn", r.arn},
+         {"stateMachineArn", r.state_machine_arn},
+         {"name", r.name},
+         {"status", r.status},
+         {"startDate", r.started}};
   if (r.stopped) j["stopDate"] = *r.stopped;
   j["redriveCount"] = r.redrive_count;
   if (r.redrive_date) j["redriveDate"] = *r.redrive_date;
@@ -296,8 +301,8 @@ json execution_item(const ExecutionRecord& r) {
 }
 
 bool valid_status(const std::string& s) {
-  static const std::set<std::string> kStatuses{"RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED",
-                                               "PENDING_REDRIVE"};
+  static const std::set<std::string> kStatuses{"RUNNING",   "SUCCEEDED", "FAILED",
+                                               "TIMED_OUT", "ABORTED",   "PENDING_REDRIVE"};
   return kStatuses.count(s) > 0;
 }
 
@@ -351,9 +356,9 @@ class PersistingObserver : public MockingObserver {
                                          dump_compact(json{{"redriveCount", redrive_count_}})});
       return;
     }
-    store_.add_event(arn_, EventRecord{base_ + e.id, e.previous_id == 0 ? base_ : base_ + e.previous_id,
-                                       epoch(e.timestamp), e.type,
-                                       e.details.is_null() ? std::string() : dump_compact(e.details)});
+    store_.add_event(
+        arn_, EventRecord{base_ + e.id, e.previous_id == 0 ? base_ : base_ + e.previous_id, epoch(e.timestamp), e.type,
+                          e.details.is_null() ? std::string() : dump_compact(e.details)});
   }
   void map_run_started(const engine::MapRunInfo& info) override {
     std::string key;
@@ -505,9 +510,9 @@ void Service::run_job(Job& job) {
   x.state_machine_arn = job.record.state_machine_arn;
   x.role_arn = job.record.role_arn;
   x.record_history = true;
-  x.observer = std::make_shared<PersistingObserver>(store_, job.record.arn, job.record.event_base,
-                                                    job.record.redrive_count, options_.mocks,
-                                                    job.record.state_machine_name, job.record.test_case);
+  x.observer =
+      std::make_shared<PersistingObserver>(store_, job.record.arn, job.record.event_base, job.record.redrive_count,
+                                           options_.mocks, job.record.state_machine_name, job.record.test_case);
   x.control = job.control;
   engine::ExecutionResult r;
   try {
@@ -562,8 +567,9 @@ struct Service::Impl {
                                       "[STANDARD, EXPRESS]");
     }
     if (definition.size() > 1048576) {
-      fail("ValidationException", "1 validation error detected: Value at 'definition' failed to satisfy constraint: "
-                                  "Member must have length less than or equal to 1048576");
+      fail("ValidationException",
+           "1 validation error detected: Value at 'definition' failed to satisfy constraint: "
+           "Member must have length less than or equal to 1048576");
     }
     if (b.contains("versionDescription") && !opt_bool(b, "publish", false)) {
       fail("ValidationException", "Version description can only be set when publish is true");
@@ -645,7 +651,8 @@ struct Service::Impl {
     if (has_tracing) r.tracing = b["tracingConfiguration"];
     r.updated = now_epoch();
     r.revision_id = random_uuid();
-    if (!s.store_.update_state_machine(r)) fail("StateMachineDoesNotExist", "State Machine Does Not Exist: '" + r.arn + "'");
+    if (!s.store_.update_state_machine(r))
+      fail("StateMachineDoesNotExist", "State Machine Does Not Exist: '" + r.arn + "'");
     return json{{"updateDate", *r.updated}, {"revisionId", r.revision_id}};
   }
 
@@ -739,8 +746,8 @@ struct Service::Impl {
       fail("ExecutionAlreadyExists", "Execution Already Exists: '" + r.arn + "'");
     }
     json reply{{"executionArn", r.arn}, {"startDate", r.started}};
-    s.enqueue(std::make_shared<Job>(Job{std::move(r), machine, std::move(input),
-                                        std::make_shared<engine::ExecutionControl>()}));
+    s.enqueue(std::make_shared<Job>(
+        Job{std::move(r), machine, std::move(input), std::make_shared<engine::ExecutionControl>()}));
     return reply;
   }
 
@@ -754,23 +761,28 @@ struct Service::Impl {
     check_name(name);
     auto [text, input] = read_input(b);
     auto machine = parse_definition(machine_rec.definition, nullptr);
-    const auto arn = fmt::format("arn:aws:states:{}:{}:express:{}:{}:{}", region, s.options_.account,
-                                 machine_rec.name, name, random_uuid());
+    const auto arn = fmt::format("arn:aws:states:{}:{}:express:{}:{}:{}", region, s.options_.account, machine_rec.name,
+                                 name, random_uuid());
     engine::ExecutionOptions x;
     x.name = name;
     x.state_machine_name = machine_rec.name;
     x.execution_arn = arn;
     x.state_machine_arn = machine_rec.arn;
     x.role_arn = machine_rec.role_arn;
-    if (!test_case.empty()) x.observer = std::make_shared<MockingObserver>(s.options_.mocks, machine_rec.name, test_case);
+    if (!test_case.empty())
+      x.observer = std::make_shared<MockingObserver>(s.options_.mocks, machine_rec.name, test_case);
     const auto started = now_epoch();
     const auto t0 = std::chrono::steady_clock::now();
     auto r = s.engine_->run(machine, input, x);
     const auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    json j{{"executionArn", arn},   {"stateMachineArn", machine_rec.arn},
-           {"name", name},          {"startDate", started},
-           {"stopDate", now_epoch()}, {"status", r.status},
-           {"input", text},         {"inputDetails", {{"included", true}}}};
+    json j{{"executionArn", arn},
+           {"stateMachineArn", machine_rec.arn},
+           {"name", name},
+           {"startDate", started},
+           {"stopDate", now_epoch()},
+           {"status", r.status},
+           {"input", text},
+           {"inputDetails", {{"included", true}}}};
     if (r.status == "SUCCEEDED") {
       j["output"] = dump_compact(r.output);
       j["outputDetails"] = json{{"included", true}};
@@ -779,8 +791,9 @@ struct Service::Impl {
       if (r.cause) j["cause"] = *r.cause;
     }
     // Express billing: 64 MB, duration rounded up to 100 ms.
-    j["billingDetails"] = json{{"billedMemoryUsedInMB", 64},
-                               {"billedDurationInMilliseconds", static_cast<std::int64_t>(std::ceil(ms / 100.0) * 100)}};
+    j["billingDetails"] =
+        json{{"billedMemoryUsedInMB", 64},
+             {"billedDurationInMilliseconds", static_cast<std::int64_t>(std::ceil(ms / 100.0) * 100)}};
     return j;
   }
 
@@ -812,8 +825,9 @@ struct Service::Impl {
     auto sm = opt_string(b, "stateMachineArn");
     if (!sm) {
       if (opt_string(b, "mapRunArn")) {
-        fail("ValidationException", "Listing the child executions of a Map Run (mapRunArn) is not supported by this "
-                                    "server; use DescribeMapRun for their counts");
+        fail("ValidationException",
+             "Listing the child executions of a Map Run (mapRunArn) is not supported by this "
+             "server; use DescribeMapRun for their counts");
       }
       missing("stateMachineArn");
     }
@@ -846,12 +860,14 @@ struct Service::Impl {
     auto error = opt_string(b, "error");
     auto cause = opt_string(b, "cause");
     if (error && error->size() > 256) {
-      fail("ValidationException", "1 validation error detected: Value at 'error' failed to satisfy constraint: Member "
-                                  "must have length less than or equal to 256");
+      fail("ValidationException",
+           "1 validation error detected: Value at 'error' failed to satisfy constraint: Member "
+           "must have length less than or equal to 256");
     }
     if (cause && cause->size() > 32768) {
-      fail("ValidationException", "1 validation error detected: Value at 'cause' failed to satisfy constraint: Member "
-                                  "must have length less than or equal to 32768");
+      fail("ValidationException",
+           "1 validation error detected: Value at 'cause' failed to satisfy constraint: Member "
+           "must have length less than or equal to 32768");
     }
     if (r.status != "RUNNING") return json{{"stopDate", r.stopped.value_or(r.started)}};
     std::shared_ptr<engine::ExecutionControl> control;
@@ -878,7 +894,8 @@ struct Service::Impl {
     {
       std::lock_guard lock(s.mu_);
       if (s.active_.count(arn)) {
-        fail("ExecutionNotRedrivable", "Execution is still " + std::string(r.status == "RUNNING" ? "running" : "stopping") +
+        fail("ExecutionNotRedrivable", "Execution is still " +
+                                           std::string(r.status == "RUNNING" ? "running" : "stopping") +
                                            " and cannot be redriven: '" + arn + "'");
       }
     }
@@ -893,7 +910,8 @@ struct Service::Impl {
     auto rec = s.store_.execution(arn);
     // The attempt runs the machine again; Distributed Map children that succeeded before are not
     // run again (their results come from the store), so only the unsuccessful ones are.
-    s.enqueue(std::make_shared<Job>(Job{*rec, machine, json::parse(rec->input), std::make_shared<engine::ExecutionControl>()}));
+    s.enqueue(std::make_shared<Job>(
+        Job{*rec, machine, json::parse(rec->input), std::make_shared<engine::ExecutionControl>()}));
     return json{{"redriveDate", date}};
   }
 
@@ -934,10 +952,16 @@ struct Service::Impl {
       aborted = remaining;  // children that never finished when the run ended
     }
     const std::int64_t pending = m.status == "RUNNING" ? remaining - running : 0;
-    return json{{"pending", pending},   {"running", running},      {"succeeded", m.succeeded},
-                {"failed", m.failed},   {"timedOut", 0},           {"aborted", aborted},
-                {"total", m.total},     {"resultsWritten", m.succeeded + m.failed},
-                {"failuresNotRedrivable", 0}, {"pendingRedrive", 0}};
+    return json{{"pending", pending},
+                {"running", running},
+                {"succeeded", m.succeeded},
+                {"failed", m.failed},
+                {"timedOut", 0},
+                {"aborted", aborted},
+                {"total", m.total},
+                {"resultsWritten", m.succeeded + m.failed},
+                {"failuresNotRedrivable", 0},
+                {"pendingRedrive", 0}};
   }
 
   MapRunRecord need_map_run(const std::string& arn) {
@@ -950,10 +974,7 @@ struct Service::Impl {
   json describe_map_run(const json& b) {
     auto m = need_map_run(req_string(b, "mapRunArn"));
     auto counts = map_run_counts(m);
-    json j{{"mapRunArn", m.arn},
-           {"executionArn", m.execution_arn},
-           {"status", m.status},
-           {"startDate", m.started}};
+    json j{{"mapRunArn", m.arn}, {"executionArn", m.execution_arn}, {"status", m.status}, {"startDate", m.started}};
     if (m.stopped) j["stopDate"] = *m.stopped;
     j["maxConcurrency"] = m.max_concurrency;
     j["toleratedFailurePercentage"] = m.tolerated_failure_percentage.value_or(0.0);
@@ -975,8 +996,8 @@ struct Service::Impl {
       std::string sm = rows[i].arn;
       sm.replace(sm.find(":mapRun:"), 8, ":stateMachine:");
       sm = sm.substr(0, sm.rfind(':'));
-      json item{{"executionArn", r.arn}, {"mapRunArn", rows[i].arn}, {"stateMachineArn", sm},
-                {"startDate", rows[i].started}};
+      json item{
+          {"executionArn", r.arn}, {"mapRunArn", rows[i].arn}, {"stateMachineArn", sm}, {"startDate", rows[i].started}};
       if (rows[i].stopped) item["stopDate"] = *rows[i].stopped;
       out.push_back(std::move(item));
     }

@@ -23,11 +23,11 @@
 namespace cosmicai::service {
 
 struct ServiceOptions {
-  std::string db_path;                 ///< "" = in memory
+  std::string db_path;  ///< "" = in memory
   std::string account = "123456789012";
   std::string default_region = "us-east-1";  ///< when a request carries no SigV4 credential scope
-  std::size_t max_running = 64;        ///< executions running at once; more wait in a queue (RUNNING)
-  bool resume = true;                  ///< resume executions a previous process left RUNNING
+  std::size_t max_running = 64;              ///< executions running at once; more wait in a queue (RUNNING)
+  bool resume = true;                        ///< resume executions a previous process left RUNNING
   /// Mocked responses (SFN_MOCK_CONFIG), selected by `stateMachineArn#TestCase`; null: none.
   std::shared_ptr<const MockConfig> mocks;
 };

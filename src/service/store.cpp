@@ -527,7 +527,8 @@ std::optional<MapRunRecord> Store::map_run(const std::string& arn) {
 
 std::vector<MapRunRecord> Store::list_map_runs(const std::string& execution_arn, const Page& page) {
   std::lock_guard lock(mu_);
-  static const std::string sql = std::string(kMapRunSelect) + "WHERE m.exec_arn = ? AND m.seq > ? ORDER BY m.seq LIMIT ?";
+  static const std::string sql =
+      std::string(kMapRunSelect) + "WHERE m.exec_arn = ? AND m.seq > ? ORDER BY m.seq LIMIT ?";
   Stmt s(*this, sql.c_str());
   s.bind(1, execution_arn).bind(2, page.after.value_or(0)).bind(3, static_cast<std::int64_t>(page.limit));
   std::vector<MapRunRecord> out;
@@ -538,8 +539,7 @@ std::vector<MapRunRecord> Store::list_map_runs(const std::string& execution_arn,
 void Store::add_map_child(const std::string& execution_arn, const std::string& key, std::int64_t index,
                           const std::string& map_run_arn, bool ok, const std::string& output) {
   Write w(*this, true);
-  Stmt s(*this,
-         "INSERT OR REPLACE INTO map_children(exec_arn, key, idx, map_run_arn, ok, output) VALUES(?,?,?,?,?,?)");
+  Stmt s(*this, "INSERT OR REPLACE INTO map_children(exec_arn, key, idx, map_run_arn, ok, output) VALUES(?,?,?,?,?,?)");
   s.bind(1, execution_arn).bind(2, key).bind(3, index).bind(4, map_run_arn).bind(5, std::int64_t{ok ? 1 : 0});
   s.bind(6, output);
   s.step();

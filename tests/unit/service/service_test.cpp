@@ -24,9 +24,8 @@ struct Reply {
 class ServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("cosmicai-service-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = std::filesystem::temp_directory_path() / ("cosmicai-service-test-" + std::to_string(::getpid()) + "-" +
+                                                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     registry_ = std::make_shared<functions::Registry>();
@@ -61,7 +60,8 @@ class ServiceTest : public ::testing::Test {
     return r.body;
   }
   std::string create(const std::string& name, const json& definition) {
-    return ok("CreateStateMachine", {{"name", name}, {"definition", definition.dump()}, {"roleArn", "arn:aws:iam::1:role/r"}})
+    return ok("CreateStateMachine",
+              {{"name", name}, {"definition", definition.dump()}, {"roleArn", "arn:aws:iam::1:role/r"}})
         .at("stateMachineArn");
   }
   json wait_done(const std::string& arn) {
@@ -100,11 +100,13 @@ TEST_F(ServiceTest, ErrorsHaveAwsTypesAndMessages) {
   EXPECT_EQ(call("DescribeExecution", {{"executionArn", std::string(kP) + ":stateMachine:x"}}).body["message"],
             "Invalid Arn: 'Resource type not valid in this context: stateMachine'");
 
-  auto d = call("CreateStateMachine", {{"name", "bad"}, {"definition", R"({"StartAt":"X","States":{}})"}, {"roleArn", "r"}});
+  auto d =
+      call("CreateStateMachine", {{"name", "bad"}, {"definition", R"({"StartAt":"X","States":{}})"}, {"roleArn", "r"}});
   EXPECT_EQ(d.body["__type"], "InvalidDefinition");
   EXPECT_NE(d.body["message"].get<std::string>().find("SCHEMA_VALIDATION_FAILED"), std::string::npos) << d.body;
-  EXPECT_EQ(call("CreateStateMachine", {{"name", "a:b"}, {"definition", kPass.dump()}, {"roleArn", "r"}}).body["__type"],
-            "InvalidName");
+  EXPECT_EQ(
+      call("CreateStateMachine", {{"name", "a:b"}, {"definition", kPass.dump()}, {"roleArn", "r"}}).body["__type"],
+      "InvalidName");
   auto m = call("CreateStateMachine", {{"name", "x"}, {"definition", kPass.dump()}});
   EXPECT_EQ(m.body["__type"], "ValidationException");
   EXPECT_EQ(m.body["reason"], "MISSING_REQUIRED_PARAMETER");
@@ -153,7 +155,8 @@ TEST_F(ServiceTest, PagingVisitsEveryItemOnceAndTokensBelongToTheirListing) {
   ASSERT_TRUE(first.contains("nextToken"));
   // A ListExecutions token does not continue ListStateMachines, nor another machine's listing.
   EXPECT_EQ(call("ListStateMachines", {{"nextToken", first["nextToken"]}}).body["__type"], "InvalidToken");
-  EXPECT_EQ(call("ListExecutions", {{"stateMachineArn", std::string(kP) + ":stateMachine:m1"}, {"nextToken", first["nextToken"]}})
+  EXPECT_EQ(call("ListExecutions",
+                 {{"stateMachineArn", std::string(kP) + ":stateMachine:m1"}, {"nextToken", first["nextToken"]}})
                 .body["__type"],
             "InvalidToken");
 }
@@ -178,15 +181,17 @@ TEST_F(ServiceTest, ResumedDistributedMapDoesNotRerunSucceededChildren) {
   // recorded as succeeded. The next Service resumes it and runs only the other two.
   {
     Store store((dir_ / "db.sqlite").string());
-    const json def = {{"StartAt", "M"},
-                      {"States",
-                       {{"M",
-                         {{"Type", "Map"},
-                          {"ItemProcessor",
-                           {{"ProcessorConfig", {{"Mode", "DISTRIBUTED"}, {"ExecutionType", "STANDARD"}}},
-                            {"StartAt", "T"},
-                            {"States", {{"T", {{"Type", "Task"}, {"Resource", "arn:aws:lambda:us-east-1:1:function:count"}, {"End", true}}}}}}},
-                          {"End", true}}}}}};
+    const json def = {
+        {"StartAt", "M"},
+        {"States",
+         {{"M",
+           {{"Type", "Map"},
+            {"ItemProcessor",
+             {{"ProcessorConfig", {{"Mode", "DISTRIBUTED"}, {"ExecutionType", "STANDARD"}}},
+              {"StartAt", "T"},
+              {"States",
+               {{"T", {{"Type", "Task"}, {"Resource", "arn:aws:lambda:us-east-1:1:function:count"}, {"End", true}}}}}}},
+            {"End", true}}}}}};
     StateMachineRecord sm;
     sm.arn = std::string(kP) + ":stateMachine:m";
     sm.name = "m";
@@ -259,8 +264,9 @@ TEST(MockConfigTest, InvalidFilesAreRefusedWithTheirPointer) {
   EXPECT_NE(refused(R"({"MockedResponses":{"R":{"0":{"Return":1,"Throw":{"Error":"E","Cause":"C"}}}}})")
                 .find("/MockedResponses/R/0: must hold exactly one of Return or Throw"),
             std::string::npos);
-  EXPECT_NE(refused(R"({"MockedResponses":{"R":{"0":{"Return":1},"2":{"Return":1}}}})").find("Inconsistent event numbering"),
-            std::string::npos);
+  EXPECT_NE(
+      refused(R"({"MockedResponses":{"R":{"0":{"Return":1},"2":{"Return":1}}}})").find("Inconsistent event numbering"),
+      std::string::npos);
   EXPECT_NE(refused(R"({"MockedResponses":{"R":{"0":{"Throw":{"Error":"E"}}}}})").find("/MockedResponses/R/0/Throw"),
             std::string::npos);
   EXPECT_NE(refused(R"({"StateMachines":{"m":{"TestCases":{"T":{"S":"Missing"}}}}})")
