@@ -7,13 +7,14 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
   nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev
-  libcurl4-openssl-dev libssl-dev zlib1g-dev libsqlite3-dev
+  libcurl4-openssl-dev libssl-dev zlib1g-dev libsqlite3-dev libcpp-httplib-dev
   libtorch-dev libopenblas0-pthread
   libgtest-dev libgmock-dev libbenchmark-dev libpcre2-dev
   openmpi-bin libopenmpi-dev
   python3 python3-torch python3-numpy
   graphviz chromium
   nodejs
+  awscli
 )
 
 SUDO=""
@@ -47,7 +48,8 @@ if [ -e "$blas" ]; then
 fi
 
 # Test peers from npm, each pinned by its lock file: tests/peers (s3rver and the SigV4-verifying
-# proxy for the s3:// tests), tests/peers/aws (the IAM policy simulator). Without Node/npm those tests
+# proxy for the s3:// tests), tests/peers/aws (the IAM policy simulator), tests/peers/sfn
+# (@aws-sdk/client-sfn for the Step Functions service's SDK test). Without Node/npm those tests
 # are reported SKIPPED, not passed. Debian's nodejs comes without npm; NodeSource's includes it (and
 # conflicts with Debian's npm package).
 if ! command -v npm >/dev/null; then
@@ -57,7 +59,7 @@ if ! command -v npm >/dev/null; then
     echo "setup: npm could not be installed; the tests that need the npm peers will be skipped" >&2
 fi
 if command -v npm >/dev/null; then
-  for peer in tests/peers tests/peers/aws; do
+  for peer in tests/peers tests/peers/aws tests/peers/sfn; do
     npm ci --prefix "$peer" --no-fund --no-audit --loglevel=error >/dev/null ||
       echo "setup: npm ci in $peer failed; the tests that need it will be skipped" >&2
   done

@@ -1,6 +1,7 @@
 #pragma once
 /// Calling a Lambda function through the Lambda Invoke API (POST /2015-03-31/functions/NAME/invocations),
-/// as Step Functions' lambda:invoke does: used by `cosmicai run --function NAME=lambda://HOST:PORT`.
+/// as Step Functions' lambda:invoke does: used by `cosmicai run` and `cosmicai serve` with
+/// --function NAME=lambda://HOST:PORT.
 #include <string>
 #include <string_view>
 

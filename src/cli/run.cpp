@@ -4,8 +4,8 @@
 #include <thread>
 
 #include "asl/state_machine.hpp"
-#include "aws/invoke_client.hpp"
 #include "cli/command.hpp"
+#include "cli/engine_setup.hpp"
 #include "common/json.hpp"
 #include "engine/engine.hpp"
 #include "engine/map_io/store_resolver.hpp"
@@ -54,37 +54,18 @@ void run_run(const RunOptions& opts) {
     usage_error("the definition uses features this engine cannot run");
   }
 
-  auto registry = std::make_shared<functions::Registry>();
-  functions::add_stub_functions(*registry);
-  for (auto& p : function_providers()) {
-    if (p.install) p.install(*registry);
-  }
-  for (const auto& binding : opts.function_bindings) {
-    const auto eq = binding.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == binding.size()) {
-      usage_error("--function expects NAME=COMMAND or NAME=lambda://HOST:PORT, got '" + binding + "'");
-    }
-    const std::string name = binding.substr(0, eq), target = binding.substr(eq + 1);
-    if (aws::is_invoke_api_uri(target)) {
-      auto handler = aws::make_invoke_api_handler(target, functions::parse_function_ref(name).name);
-      if (!handler) usage_error("--function " + binding + ": " + handler.error().message);
-      registry->add(name, std::move(*handler));
-    } else {
-      registry->add(name, functions::make_process_handler(target));
-    }
+  std::shared_ptr<functions::Registry> registry;
+  try {
+    registry = make_function_registry(opts.function_bindings);
+  } catch (const std::invalid_argument& e) {
+    usage_error(e.what());
   }
 
   engine::EngineOptions eopts;
   eopts.workers = opts.workers;
   eopts.time_scale = opts.time_scale;
   // ItemReader, ResultWriter and aws-sdk:s3 tasks use the handlers' store (--store).
-  for (auto& p : function_providers()) {
-    if (!p.store) continue;
-    if (auto store = p.store()) {
-      eopts.stores = engine::single_store_resolver(std::move(store));
-      break;
-    }
-  }
+  eopts.stores = provider_store_resolver();
   engine::Engine engine(registry, eopts);
   engine::ExecutionOptions xopts;
   xopts.name = opts.name;

@@ -23,11 +23,11 @@ json ExecutionResult::to_json() const {
 
 // === Execution ===
 
-void Execution::finish(ExecutionResult result) {
+bool Execution::finish(ExecutionResult result) {
   std::string stop_error, stop_cause;
   {
     std::lock_guard lock(mu_);
-    if (done_) return;
+    if (done_) return false;
     if (result.status == "TIMED_OUT") {
       stop_error = std::string(asl::errors::kTimeout);
       stop_cause = result.cause.value_or("The execution timed out");
@@ -47,7 +47,10 @@ void Execution::finish(ExecutionResult result) {
         json d = json::object();
         if (result.error) d["error"] = *result.error;
         if (result.cause) d["cause"] = *result.cause;
-        history.add(result.status == "TIMED_OUT" ? "ExecutionTimedOut" : "ExecutionFailed", prev, std::move(d));
+        history.add(result.status == "TIMED_OUT" ? "ExecutionTimedOut"
+                    : result.status == "ABORTED" ? "ExecutionAborted"
+                                                 : "ExecutionFailed",
+                    prev, std::move(d));
       }
     }
     result_ = std::move(result);
@@ -55,6 +58,7 @@ void Execution::finish(ExecutionResult result) {
   // Stop every handler still running: nothing can use their results any more.
   cancel_running(true, stop_error, stop_cause);
   cv_.notify_all();
+  return true;
 }
 
 void Execution::fail_internal(const std::exception_ptr& error, std::string_view where) {
@@ -182,9 +186,15 @@ ExecutionResult Engine::run(std::shared_ptr<const asl::StateMachine> machine, co
                             const ExecutionOptions& options) {
   auto exec = std::make_shared<Execution>(*scheduler_, *registry_, options.record_history);
   exec->stores = options_.stores.get();
+  exec->observer = options.observer;
+  if (options.observer && options.record_history) {
+    exec->history.set_listener([obs = options.observer](const HistoryEvent& e) { obs->event(e); });
+  }
   const std::string region_account = "us-east-1:123456789012";
   exec->execution_arn =
-      "arn:aws:states:" + region_account + ":execution:" + options.state_machine_name + ":" + options.name;
+      !options.execution_arn.empty()
+          ? options.execution_arn
+          : "arn:aws:states:" + region_account + ":execution:" + options.state_machine_name + ":" + options.name;
   const auto start = clock_.now();
   exec->execution_context = json{{"Id", exec->execution_arn},
                                  {"Input", input},
@@ -193,7 +203,9 @@ ExecutionResult Engine::run(std::shared_ptr<const asl::StateMachine> machine, co
                                  {"RoleArn", options.role_arn},
                                  {"RedriveCount", 0}};
   exec->state_machine_context =
-      json{{"Id", "arn:aws:states:" + region_account + ":stateMachine:" + options.state_machine_name},
+      json{{"Id", !options.state_machine_arn.empty()
+                      ? options.state_machine_arn
+                      : "arn:aws:states:" + region_account + ":stateMachine:" + options.state_machine_name},
            {"Name", options.state_machine_name}};
   if (machine->timeout_seconds()) exec->deadline = start + std::chrono::seconds(*machine->timeout_seconds());
 
@@ -235,6 +247,7 @@ ExecutionResult Engine::run(std::shared_ptr<const asl::StateMachine> machine, co
         }
       });
     }
+    if (options.control) options.control->attach(exec);
     run->start();
   }
   ExecutionResult result = exec->wait();

@@ -10,6 +10,7 @@
 #include "asl/state_machine.hpp"
 #include "common/clock.hpp"
 #include "common/json.hpp"
+#include "engine/observer.hpp"
 #include "functions/registry.hpp"
 
 namespace cosmicai::engine {
@@ -35,11 +36,18 @@ struct ExecutionOptions {
   std::string state_machine_name = "StateMachine";
   std::string role_arn = "arn:aws:iam::123456789012:role/cosmicai-local";
   bool record_history = false;                     ///< keep the events for ExecutionResult::history
+  /// ARNs for $$.Execution.Id / $$.StateMachine.Id; empty: built from the names (us-east-1, 123456789012).
+  std::string execution_arn;
+  std::string state_machine_arn;
+  /// Receives events, Map Run progress and supplies resumed results (observer.hpp); may be null.
+  std::shared_ptr<ExecutionObserver> observer;
+  /// Lets another thread stop the execution (ABORTED); may be null.
+  std::shared_ptr<ExecutionControl> control;
 };
 
 /// The end of an execution.
 struct ExecutionResult {
-  std::string status;                   ///< "SUCCEEDED", "FAILED" or "TIMED_OUT"
+  std::string status;                   ///< "SUCCEEDED", "FAILED", "TIMED_OUT" or "ABORTED"
   json output;                          ///< SUCCEEDED only
   std::optional<std::string> error;     ///< FAILED/TIMED_OUT; nullopt when the failure named none
   std::optional<std::string> cause;

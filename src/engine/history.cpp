@@ -25,6 +25,7 @@ std::int64_t History::add(std::string_view type, std::int64_t previous_id, json 
   std::lock_guard lock(mu_);
   const auto id = next_id_.fetch_add(1);
   events_.push_back(Event{id, previous_id, ts, std::string(type), std::move(details)});
+  if (listener_) listener_(HistoryEvent{id, previous_id, ts, events_.back().type, events_.back().details});
   return id;
 }
 

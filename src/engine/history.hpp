@@ -2,6 +2,7 @@
 /// Execution history in the shape of AWS GetExecutionHistory.
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -9,6 +10,7 @@
 
 #include "common/clock.hpp"
 #include "common/json.hpp"
+#include "engine/observer.hpp"
 
 namespace cosmicai::engine {
 
@@ -26,6 +28,8 @@ class History {
   /// Return {"events":[...]} as GetExecutionHistory prints it.
   json to_json() const;
   bool enabled() const { return enabled_; }
+  /// Call `listener` with each event as it is recorded, in id order (set before the first add).
+  void set_listener(std::function<void(const HistoryEvent&)> listener) { listener_ = std::move(listener); }
   /// Return the number of events recorded.
   std::int64_t size() const { return next_id_.load() - 1; }
 
@@ -42,6 +46,7 @@ class History {
   std::atomic<std::int64_t> next_id_{1};
   mutable std::mutex mu_;
   std::vector<Event> events_;
+  std::function<void(const HistoryEvent&)> listener_;
 };
 
 /// Return the details key for an event type: "stateEnteredEventDetails" for any

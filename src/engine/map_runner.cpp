@@ -192,6 +192,16 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
   auto names = std::make_shared<map_io::MapRunNames>(
       map_io::make_map_run_names(exec.execution_arn, m.label.empty() ? m.name : m.label, exec.uuid()));
   if (distributed && exec.history.enabled()) call->record("MapRunStarted", json{{"mapRunArn", names->map_run_arn}});
+  if (distributed && exec.observer) {
+    MapRunInfo info;
+    info.map_run_arn = names->map_run_arn;
+    info.state_name = m.name;
+    info.total = items->size();
+    info.max_concurrency = max_conc && *max_conc > 0 ? static_cast<std::size_t>(*max_conc) : 0;
+    info.tolerated_failure_count = tol_count;
+    info.tolerated_failure_percentage = tol_pct;
+    exec.observer->map_run_started(info);
+  }
   auto fan = std::make_shared<Fanout>();
   fan->results.resize(n);
   fan->succeeded.assign(n, 0);
@@ -228,6 +238,7 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
         if (fan->succeeded[i]) out.push_back(std::move(fan->results[i]));
       }
     }
+    if (distributed && call->exec().observer) call->exec().observer->map_run_finished(names->map_run_arn, "SUCCEEDED");
     if (call->exec().history.enabled()) {
       if (distributed) call->record("MapRunSucceeded");
       call->record("MapStateSucceeded");
@@ -246,6 +257,7 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
         call->exec().note_child_failure("Map state '" + ms.name + "': results not written: " + e.cause());
       }
     }
+    if (distributed && call->exec().observer) call->exec().observer->map_run_finished(names->map_run_arn, "FAILED");
     if (call->exec().history.enabled()) {
       if (distributed) call->record("MapRunFailed", json{{"error", f.error.value_or("")}, {"cause", f.cause.value_or("")}});
       call->record("MapStateFailed");
@@ -260,7 +272,7 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
   // launch() starts children while under the concurrency limit. Called with fan->mu held.
   auto launch = std::make_shared<std::function<void()>>();
   *launch = [call, fan, items, limit, started_id, launch_weak = std::weak_ptr<std::function<void()>>(launch), n,
-             tolerant, tol_count, tol_pct, finish_ok, finish_fail]() {
+             tolerant, tol_count, tol_pct, finish_ok, finish_fail, names]() {
     const auto& ms = static_cast<const asl::MapState&>(*call->state);
     while (!fan->closed && fan->running < limit && fan->next < n) {
       const std::size_t index = fan->next++;
@@ -279,10 +291,20 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
         rec.name = ex.uuid();
         rec.start = ex.scheduler.clock().now();
       }
+      // Resuming: a child that succeeded before is not run again; its result completes it.
+      std::optional<json> cached;
+      if (!inline_map && ex.observer) cached = ex.observer->completed_child(ms.name, index);
       auto child = std::make_shared<MachineRun>(
-          call->run->exec_ptr(), *ms.processor, std::move((*items)[index]), iter_id, std::move(cancel),
-          [call, fan, index, launch_ref, n, tolerant, tol_count, tol_pct, finish_ok, finish_fail](RunOutcome o) {
+          call->run->exec_ptr(), *ms.processor, cached ? json(nullptr) : std::move((*items)[index]), iter_id,
+          std::move(cancel),
+          [call, fan, index, launch_ref, n, tolerant, tol_count, tol_pct, finish_ok, finish_fail, names](RunOutcome o) {
             std::unique_lock lock(fan->mu);
+            auto& st0 = static_cast<const asl::MapState&>(*call->state);
+            // A child that succeeded counts for a later redrive or resume even when the Map already ended.
+            if (st0.mode == asl::MapMode::kDistributed && call->exec().observer) {
+              call->exec().observer->map_child_finished(names->map_run_arn, st0.name, index, o.ok,
+                                                        o.ok ? o.output : json());
+            }
             if (fan->closed) return;
             fan->running--;
             fan->finished++;
@@ -346,6 +368,10 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
             (*launch_ref)();
           },
           /*own_history=*/!inline_map);
+      if (cached) {
+        ex.post([child, out = std::move(*cached)]() mutable { child->complete_with(std::move(out)); });
+        continue;
+      }
       child->start();
     }
   };

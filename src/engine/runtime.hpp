@@ -43,8 +43,9 @@ struct Execution : std::enable_shared_from_this<Execution> {
   std::atomic<std::int64_t> transitions{0};
   std::shared_ptr<std::atomic<bool>> cancelled = std::make_shared<std::atomic<bool>>(false);
 
-  /// End the execution (first call wins) and wake the waiter.
-  void finish(ExecutionResult result);
+  std::shared_ptr<ExecutionObserver> observer;  ///< ExecutionOptions::observer (may be null)
+  /// End the execution (first call wins; returns whether this call ended it) and wake the waiter.
+  bool finish(ExecutionResult result);
   /// Block until finish() was called; return the result.
   ExecutionResult wait();
   /// Return a uniform random number in [0, 1) (retry jitter).
@@ -148,6 +149,8 @@ class MachineRun : public std::enable_shared_from_this<MachineRun> {
   void start();
   /// Run it on the calling thread until it first waits.
   void resume();
+  /// End the run as succeeded with `output` without running a state (a resumed Map child).
+  void complete_with(json output) { done_(RunOutcome{true, std::move(output), {}}); }
 
   Execution& exec() { return *exec_; }
   /// The history this run records into (the execution's, or its own for a child execution).

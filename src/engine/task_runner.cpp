@@ -165,6 +165,32 @@ void task_body(const CallPtr& call, const json& effective, const json& context, 
   ictx.execution_arn = exec.execution_arn;
   ictx.cancel = token;
 
+  // A mocked response (SFN_MOCK_CONFIG) settles the attempt like the function's own result would,
+  // before any timer is armed and without invoking the handler.
+  std::optional<MockedResponse> mocked;
+  if (exec.observer) mocked = exec.observer->mocked_task(t.name);
+  if (mocked) {
+    exec.remove_running(running_id);
+    if (!mocked->ok) {
+      fail_with(Failure{mocked->error, mocked->cause}, false);
+      return;
+    }
+    // Return is the service's raw result: lambda:invoke's whole Invoke response; for a function
+    // ARN its Payload when it has one (LocalStack's reading), else the value itself.
+    if (attempt->settled.exchange(true)) return;
+    stop_timers();
+    json result = std::move(mocked->result);
+    if (!service && result.is_object() && result.contains("Payload")) result = result["Payload"];
+    if (history) {
+      json d = service ? json{{"resourceType", "lambda"}, {"resource", "invoke"}} : json::object();
+      d["output"] = dump_compact(result);
+      d["outputDetails"] = {{"truncated", false}};
+      call->record(service ? "TaskSucceeded" : "LambdaFunctionSucceeded", std::move(d));
+    }
+    done(true, std::move(result), {});
+    return;
+  }
+
   if (timeout) {
     std::lock_guard lock(attempt->mu);
     attempt->timeout_id = exec.post_deadline(std::chrono::seconds(*timeout), [expire] { expire(false); });
