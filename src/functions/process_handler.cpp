@@ -2,6 +2,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -74,34 +75,32 @@ ProcessOutput run_process(const std::string& command, const std::string& input, 
   Fd cancel_fd(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (cancel_fd.fd < 0) fail_start(command, "eventfd", errno);
 
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in_r.fd, 0);
-  posix_spawn_file_actions_adddup2(&actions, out_w.fd, 1);
-  posix_spawn_file_actions_adddup2(&actions, err_w.fd, 2);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  // Own process group (so cancellation reaches everything the command starts), default
-  // signal dispositions (the engine ignores SIGPIPE; the command should not) and no mask.
-  sigset_t defaults, empty;
-  sigemptyset(&defaults);
-  sigaddset(&defaults, SIGPIPE);
-  sigaddset(&defaults, SIGTERM);
-  sigaddset(&defaults, SIGINT);
-  sigemptyset(&empty);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-  posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setsigmask(&attr, &empty);
+  // fork + exec rather than posix_spawn, for PR_SET_PDEATHSIG: a command must not outlive the
+  // engine (a kill -9 of cosmicai would otherwise leave it running, and a rerun would repeat its
+  // side effects). Between fork and exec the child calls only async-signal-safe functions.
   const char* argv[] = {"/bin/sh", "-c", command.c_str(), nullptr};
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, "/bin/sh", &actions, &attr, const_cast<char* const*>(argv), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid < 0) fail_start(command, "fork", errno);
+  if (pid == 0) {
+    // Own process group (so cancellation reaches everything the command starts), killed with the
+    // engine, default signal dispositions (the engine ignores SIGPIPE; the command should not)
+    // and no mask.
+    ::setpgid(0, 0);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);  // the engine died before prctl took effect
+    for (int sig : {SIGPIPE, SIGTERM, SIGINT}) ::signal(sig, SIG_DFL);
+    sigset_t empty;
+    sigemptyset(&empty);
+    ::sigprocmask(SIG_SETMASK, &empty, nullptr);
+    if (::dup2(in_r.fd, 0) < 0 || ::dup2(out_w.fd, 1) < 0 || ::dup2(err_w.fd, 2) < 0) ::_exit(127);
+    ::execve("/bin/sh", const_cast<char* const*>(argv), environ);
+    ::_exit(127);
+  }
+  ::setpgid(pid, pid);  // also here, so a cancellation right after the fork reaches the group
   in_r.reset();
   out_w.reset();
   err_w.reset();
-  if (rc != 0) fail_start(command, "posix_spawn", rc);
 
   // Wake the poll below when the token is cancelled.
   CancelCallback on_cancel(token, [fd = cancel_fd.fd] {
