@@ -1,8 +1,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -60,6 +60,55 @@ bool child_exited(pid_t pid) {
   return info.si_pid == pid;
 }
 
+// Kills the caller's process group: the guardian's handler for the engine's death.
+void kill_own_group(int) { ::kill(0, SIGKILL); }
+
+void close_from(unsigned first) {
+  if (::syscall(SYS_close_range, first, ~0U, 0) == 0) return;
+  for (int fd = static_cast<int>(first); fd < 1024; ++fd) ::close(fd);  // kernels before 5.9
+}
+
+// The guardian (see run_process), in the child of fork(): never returns.
+[[noreturn]] void guard_command(pid_t engine, int death_signal, int in_fd, int out_fd, int err_fd,
+                                const char* const* argv) {
+  ::setpgid(0, 0);
+  struct sigaction on_death {};
+  on_death.sa_handler = kill_own_group;
+  sigemptyset(&on_death.sa_mask);
+  ::sigaction(death_signal, &on_death, nullptr);
+  // Cancellation signals the whole group: the command handles SIGTERM, the guardian outlives it
+  // to report how it ended (SIGKILL after the grace period stops both).
+  ::signal(SIGTERM, SIG_IGN);
+  ::signal(SIGINT, SIG_IGN);
+  sigset_t empty;
+  sigemptyset(&empty);
+  ::sigprocmask(SIG_SETMASK, &empty, nullptr);
+  ::prctl(PR_SET_PDEATHSIG, death_signal);
+  if (::getppid() != engine) ::_exit(127);  // the engine died before prctl took effect
+  const pid_t child = ::fork();
+  if (child < 0) ::_exit(127);
+  if (child == 0) {
+    // Default dispositions (the engine ignores SIGPIPE; the command should not).
+    for (int sig : {SIGPIPE, SIGTERM, SIGINT, death_signal}) ::signal(sig, SIG_DFL);
+    if (::dup2(in_fd, 0) < 0 || ::dup2(out_fd, 1) < 0 || ::dup2(err_fd, 2) < 0) ::_exit(127);
+    close_from(3);
+    ::execve("/bin/sh", const_cast<char* const*>(argv), environ);
+    ::_exit(127);
+  }
+  close_from(0);  // hold no pipe of this command or of any other open
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0) {
+    if (errno != EINTR) ::_exit(127);
+  }
+  if (WIFEXITED(status)) ::_exit(WEXITSTATUS(status));
+  const int sig = WTERMSIG(status);
+  const rlimit no_core{0, 0};
+  ::setrlimit(RLIMIT_CORE, &no_core);
+  ::signal(sig, SIG_DFL);
+  ::kill(::getpid(), sig);
+  ::_exit(128 + sig);
+}
+
 // Run `command` through /bin/sh in its own process group with `input` on stdin; collect stdout
 // and stderr. Cancelling `token` stops the group: SIGTERM, then SIGKILL after the grace period.
 ProcessOutput run_process(const std::string& command, const std::string& input, const ProcessOptions& options,
@@ -75,28 +124,18 @@ ProcessOutput run_process(const std::string& command, const std::string& input, 
   Fd cancel_fd(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (cancel_fd.fd < 0) fail_start(command, "eventfd", errno);
 
-  // fork + exec rather than posix_spawn, for PR_SET_PDEATHSIG: a command must not outlive the
-  // engine (a kill -9 of cosmicai would otherwise leave it running, and a rerun would repeat its
-  // side effects). Between fork and exec the child calls only async-signal-safe functions.
+  // The command runs under a guardian: a forked copy of the engine that leads the command's
+  // process group, is told by the kernel when the engine dies (PR_SET_PDEATHSIG) and then kills
+  // the whole group, grandchildren included. A kill -9 of cosmicai therefore leaves nothing
+  // running, and a rerun or a resumed execution cannot repeat a side effect of a command that
+  // was still going. The guardian waits for the command and exits as it did (same code or same
+  // signal). Between fork and exec only async-signal-safe calls are made.
   const char* argv[] = {"/bin/sh", "-c", command.c_str(), nullptr};
   const pid_t parent = ::getpid();
+  const int death_signal = SIGRTMAX;
   const pid_t pid = ::fork();
   if (pid < 0) fail_start(command, "fork", errno);
-  if (pid == 0) {
-    // Own process group (so cancellation reaches everything the command starts), killed with the
-    // engine, default signal dispositions (the engine ignores SIGPIPE; the command should not)
-    // and no mask.
-    ::setpgid(0, 0);
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(127);  // the engine died before prctl took effect
-    for (int sig : {SIGPIPE, SIGTERM, SIGINT}) ::signal(sig, SIG_DFL);
-    sigset_t empty;
-    sigemptyset(&empty);
-    ::sigprocmask(SIG_SETMASK, &empty, nullptr);
-    if (::dup2(in_r.fd, 0) < 0 || ::dup2(out_w.fd, 1) < 0 || ::dup2(err_w.fd, 2) < 0) ::_exit(127);
-    ::execve("/bin/sh", const_cast<char* const*>(argv), environ);
-    ::_exit(127);
-  }
+  if (pid == 0) guard_command(parent, death_signal, in_r.fd, out_w.fd, err_w.fd, argv);
   ::setpgid(pid, pid);  // also here, so a cancellation right after the fork reaches the group
   in_r.reset();
   out_w.reset();

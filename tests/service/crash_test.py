@@ -76,6 +76,19 @@ def count(sub):
 SERVER = [None]
 
 
+def task_processes():
+    """PIDs of rank_task.sh processes still running."""
+    pids = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                if b"rank_task.sh" in f.read():
+                    pids.append(int(pid))
+        except OSError:
+            pass
+    return pids
+
+
 def history(ep, ex):
     events, token = [], None
     while True:
@@ -198,6 +211,9 @@ def main():
     assert sorted(done_before) == list(range(GATE_FROM)), sorted(done_before)
     os.killpg(proc.pid, signal.SIGKILL)  # the server and its running tasks, as in a machine crash
     proc.wait()
+    # The tasks were in their own process groups; their guardians must have killed them (and the
+    # shell scripts' children) with the server.
+    wait_for("the killed server's tasks to end", lambda: not task_processes(), timeout=5)
     print("killed the server with %d ranks done and %d blocked" % (len(done_before), CONC))
 
     open(os.path.join(WORK, "gate"), "w").close()
