@@ -6,6 +6,7 @@
 #include <future>
 #include <thread>
 
+#include "functions/cancel.hpp"
 #include "functions/lambda.hpp"
 
 namespace cosmicai::aws {
@@ -125,7 +126,10 @@ LoopEnd run_invocation_loop(RuntimeApiClient& client, const functions::Registry&
       continue;
     }
 
-    // The handler runs on its own thread so this one can watch the deadline.
+    // The handler runs on its own thread so this one can watch the deadline. At the margin the
+    // invocation's token is cancelled (the inference handler stops within one micro-batch); the
+    // timeout error is posted either way, and the environment stays warm if the handler returned.
+    ctx.cancel = std::make_shared<functions::CancelToken>();
     auto task = std::make_shared<std::packaged_task<Outcome()>>(
         [&registry, handler, event = std::move(event), ctx] { return call_handler(registry, handler, event, ctx); });
     auto future = task->get_future();
@@ -134,21 +138,28 @@ LoopEnd run_invocation_loop(RuntimeApiClient& client, const functions::Registry&
     if (stop_at > 0) {
       const auto budget = std::chrono::milliseconds(std::max<std::int64_t>(0, stop_at - unix_now_ms()));
       finished = future.wait_for(budget) == std::future_status::ready;
-      if (!finished && options.stop_handler && options.stop_handler(id)) {
-        finished = future.wait_for(std::chrono::milliseconds(0)) == std::future_status::ready;
-      }
     }
     if (!finished) {
-      worker.detach();
-      ErrorReport r{kDeadlineExceeded,
-                    fmt::format("{} did not finish request {} by {} ms before its deadline "
-                                "(Lambda-Runtime-Deadline-Ms {}); stopped so that the error is reported instead "
-                                "of a kill",
-                                resolved, id, margin, inv->deadline_ms),
+      const std::string message =
+          fmt::format("{} did not finish request {} by {} ms before its deadline (Lambda-Runtime-Deadline-Ms {}); "
+                      "stopped so that the error is reported instead of a kill",
+                      resolved, id, margin, inv->deadline_ms);
+      ctx.cancel->cancel(kDeadlineExceeded, message);
+      const auto grace = std::chrono::milliseconds(std::max<std::int64_t>(0, inv->deadline_ms - unix_now_ms()) / 2);
+      const bool stopped = future.wait_for(grace) == std::future_status::ready;
+      ErrorReport r{kDeadlineExceeded, message,
                     json::array({fmt::format("cosmicai lambda-runtime: handler {} (request {})", resolved, id)})};
+      if (stopped) {
+        worker.join();
+        log << "cosmicai lambda-runtime: " << message << "; the handler stopped when cancelled\n";
+        if (post_error(r) == PostEnd::kFatal) return LoopEnd::kApiFailure;
+        continue;
+      }
+      worker.detach();
       (void)post_error(r);
-      log << "cosmicai lambda-runtime: " << r.error_message
-          << "; the handler cannot be interrupted, so the runtime exits and Lambda starts a fresh environment\n";
+      log << "cosmicai lambda-runtime: " << message
+          << "; the handler did not stop when cancelled, so the runtime exits and Lambda starts a fresh "
+             "environment\n";
       return LoopEnd::kDeadlineExit;
     }
     worker.join();

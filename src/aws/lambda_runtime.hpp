@@ -2,7 +2,6 @@
 /// The Lambda custom runtime loop: next event → registered handler → response or error.
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -21,7 +20,7 @@ inline constexpr const char* kResponseTooLarge = "Function.ResponseSizeTooLarge"
 /// How the loop ends.
 enum class LoopEnd {
   kApiFailure,       ///< the Runtime API was unreachable or answered 500: exit, Lambda restarts the runtime
-  kDeadlineExit,     ///< a handler outlived its deadline and could not be stopped: exit for a fresh environment
+  kDeadlineExit,     ///< a handler ignored its cancelled token past the deadline: exit for a fresh environment
   kInvocationLimit,  ///< `max_invocations` served (tests)
 };
 
@@ -31,19 +30,12 @@ struct LoopOptions {
   std::chrono::milliseconds deadline_margin{1000};
   /// Stop after this many invocations (0 = never).
   std::int64_t max_invocations = 0;
-  /// Called when an invocation reaches its deadline margin with the handler still running.
-  /// Return true if the handler was told to stop and did so (the runtime then stays warm).
-  ///
-  /// Hook for handler cancellation: once functions::InvokeContext carries a CancelToken
-  /// (branch `reliability`), the runtime sets this to cancel the invocation's token and wait
-  /// for the handler to return. Until then it is empty and a handler still running at the
-  /// deadline makes the runtime post the timeout error and exit (LoopEnd::kDeadlineExit).
-  std::function<bool(const std::string& request_id)> stop_handler;
 };
 
 /// Serve invocations of `handler` (a registered name) until the API fails. Each event is parsed
 /// as JSON (else kUnmarshalError), _X_AMZN_TRACE_ID is set from Lambda-Runtime-Trace-Id, the
-/// handler runs on a worker thread while this one watches Lambda-Runtime-Deadline-Ms, and the
+/// handler runs on a worker thread while this one watches Lambda-Runtime-Deadline-Ms (at the
+/// margin it cancels the invocation's InvokeContext::cancel token and posts kDeadlineExceeded), and the
 /// result is POSTed as the response or the error as {errorType, errorMessage, stackTrace}
 /// (functions::FunctionError keeps its type; other exceptions are named by their C++ type).
 /// Writes one line per problem to `log`. Not thread-safe; one loop per process.

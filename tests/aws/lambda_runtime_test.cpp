@@ -340,6 +340,14 @@ TEST(LambdaRuntime, DeadlineExpiringMidInferenceIsReportedBeforeTheDeadline) {
   EXPECT_EQ(rec["outcome"], "error") << "posted by the runtime, not a timeout kill by the emulator";
   EXPECT_EQ(rec["error_type_header"], "CosmicAI.DeadlineExceeded");
   EXPECT_FALSE(fs::exists(kStore / "cosmicai-data/results/deadline/0.json")) << "no result for an unfinished rank";
+  // The handler stopped when its token was cancelled, so the environment stays warm and serves
+  // the next request (a one-partition rank, well within the deadline).
+  const Invoke small_init = invoke("data-parallel-init", dump_compact(payload("deadline", "results/deadline-1", 1, 1)));
+  const Invoke next = invoke("infer-deadline", dump_compact(small_init.body["body"][0]), {"X-Emulator-Timeout-Ms: 60000"});
+  ASSERT_FALSE(next.function_error()) << next.reply.body;
+  EXPECT_FALSE(next.cold()) << "the runtime exited after the deadline instead of staying warm";
+  EXPECT_EQ(next.environment(), r.environment());
+  EXPECT_TRUE(fs::exists(kStore / "cosmicai-data/results/deadline-1/0.json"));
 }
 
 TEST(LambdaRuntime, UnreachableRuntimeApiAndMissingApiAreNamed) {
