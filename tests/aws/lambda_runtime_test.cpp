@@ -19,8 +19,12 @@
 #include <vector>
 
 #include "common/json.hpp"
+#include "support/command.hpp"
 
 namespace fs = std::filesystem;
+using cosmicai::testing::read_file;
+using cosmicai::testing::run_command;
+using cosmicai::testing::shell_quote;
 using cosmicai::dump_compact;
 using cosmicai::json;
 
@@ -31,36 +35,6 @@ const fs::path kLambdaDir = LAMBDA_DIR;
 const fs::path kStore = kLambdaDir / "store";
 const fs::path kTiny = kSource / "tests/fixtures/astromae/partitions/tiny";
 const fs::path kMachine = kSource / "examples/cosmic-ai/cai-state-machine.json";
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-struct Output {
-  int exit_code = -1;
-  std::string out;
-};
-// Run a shell command; stdout captured (add 2>&1 to capture stderr too).
-Output run(const std::string& command) {
-  Output o;
-  FILE* p = ::popen(command.c_str(), "r");
-  if (!p) return o;
-  char buf[65536];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) o.out.append(buf, n);
-  const int status = ::pclose(p);
-  o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return o;
-}
 
 struct HttpReply {
   long status = 0;
@@ -238,8 +212,8 @@ TEST(LambdaRuntime, InferAndSummarizeWarmMatchTheLocalCommands) {
     EXPECT_EQ(r.body["body"]["rank"], rank);
     const fs::path rank_file = local / ("rank" + std::to_string(rank) + ".json");
     std::ofstream(rank_file) << dict.dump();
-    const auto o = run(std::string(COSMICAI_BINARY) + " infer --input " + quote(rank_file.string()) + " --store " +
-                       quote("file://" + local.string()) + " --model builtin --threads 1 --output json");
+    const auto o = run_command(std::string(COSMICAI_BINARY) + " infer --input " + shell_quote(rank_file.string()) + " --store " +
+                       shell_quote("file://" + local.string()) + " --model builtin --threads 1 --output json");
     ASSERT_EQ(o.exit_code, 0) << o.out;
     const std::string key = "cosmicai-data/results/infer/predictions/" + std::to_string(rank) + ".csv";
     const std::string lambda_csv = read_file(kStore / key), local_csv = read_file(local / key);
@@ -352,13 +326,13 @@ TEST(LambdaRuntime, DeadlineExpiringMidInferenceIsReportedBeforeTheDeadline) {
 
 TEST(LambdaRuntime, UnreachableRuntimeApiAndMissingApiAreNamed) {
   const std::string env = "env -i PATH=/usr/bin:/bin COSMICAI_STORE=file://" + kStore.string() + " ";
-  auto o = run(env + "AWS_LAMBDA_RUNTIME_API=127.0.0.1:1 " + COSMICAI_BINARY + " lambda-runtime summarize 2>&1");
+  auto o = run_command(env + "AWS_LAMBDA_RUNTIME_API=127.0.0.1:1 " + COSMICAI_BINARY + " lambda-runtime summarize 2>&1");
   EXPECT_EQ(o.exit_code, 1) << o.out;
   EXPECT_NE(o.out.find("Runtime API 127.0.0.1:1 unreachable"), std::string::npos) << o.out;
-  o = run(env + COSMICAI_BINARY + " lambda-runtime summarize 2>&1");
+  o = run_command(env + COSMICAI_BINARY + " lambda-runtime summarize 2>&1");
   EXPECT_EQ(o.exit_code, 2) << o.out;
   EXPECT_NE(o.out.find("AWS_LAMBDA_RUNTIME_API is not set"), std::string::npos) << o.out;
-  o = run(env + "AWS_LAMBDA_RUNTIME_API=127.0.0.1:1 AWS_LAMBDA_FUNCTION_MEMORY_SIZE=lots " + COSMICAI_BINARY +
+  o = run_command(env + "AWS_LAMBDA_RUNTIME_API=127.0.0.1:1 AWS_LAMBDA_FUNCTION_MEMORY_SIZE=lots " + COSMICAI_BINARY +
           " lambda-runtime summarize 2>&1");
   EXPECT_EQ(o.exit_code, 2) << o.out;
   EXPECT_NE(o.out.find("AWS_LAMBDA_FUNCTION_MEMORY_SIZE: 'lots'"), std::string::npos) << o.out;
@@ -377,13 +351,13 @@ void expect_same_results_over_lambda(const fs::path& machine, const std::string&
   const fs::path input = local / "payload.json";
   const std::string result_path = "results/" + prefix;
   std::ofstream(input) << payload(prefix, result_path, 6, 3).dump();
-  const std::string base = std::string(COSMICAI_BINARY) + " run " + quote(machine.string()) + " --input " +
-                           quote(input.string()) + " --time-scale 0 ";
+  const std::string base = std::string(COSMICAI_BINARY) + " run " + shell_quote(machine.string()) + " --input " +
+                           shell_quote(input.string()) + " --time-scale 0 ";
   const std::string ep = "lambda://" + emulator();
   const auto remote =
-      run(base + "--store " + quote("file://" + kStore.string()) + " --function data-parallel-init=" + ep +
+      run_command(base + "--store " + shell_quote("file://" + kStore.string()) + " --function data-parallel-init=" + ep +
           " --function cosmic-executor=" + ep + " --function resultSummary=" + ep);
-  const auto here = run(base + "--store " + quote("file://" + local.string()) + " --model builtin --threads 1");
+  const auto here = run_command(base + "--store " + shell_quote("file://" + local.string()) + " --model builtin --threads 1");
   ASSERT_EQ(remote.exit_code, 0) << remote.out;
   ASSERT_EQ(here.exit_code, 0) << here.out;
   const json a = json::parse(remote.out)["output"]["body"], b = json::parse(here.out)["output"]["body"];
@@ -425,7 +399,7 @@ TEST(StepFunctionsOverLambda, FunctionErrorsAndUnknownFunctionsReachTheMachineWi
                             {"End", true}}}}}};
   std::ofstream(dir / "m.json") << machine.dump();
   const std::string ep = "lambda://" + emulator();
-  auto o = run(std::string(COSMICAI_BINARY) + " run " + quote((dir / "m.json").string()) +
+  auto o = run_command(std::string(COSMICAI_BINARY) + " run " + shell_quote((dir / "m.json").string()) +
                " --time-scale 0 --function missing-fn=" + ep);
   EXPECT_EQ(o.exit_code, 1);
   EXPECT_EQ(json::parse(o.out)["error"], "Lambda.ResourceNotFoundException") << o.out;
@@ -433,7 +407,7 @@ TEST(StepFunctionsOverLambda, FunctionErrorsAndUnknownFunctionsReachTheMachineWi
   json m2 = machine;
   m2["States"]["T"]["Parameters"]["FunctionName"] = "arn:aws:lambda:us-east-1:123456789012:function:resultSummary";
   std::ofstream(dir / "m2.json") << m2.dump();
-  o = run(std::string(COSMICAI_BINARY) + " run " + quote((dir / "m2.json").string()) +
+  o = run_command(std::string(COSMICAI_BINARY) + " run " + shell_quote((dir / "m2.json").string()) +
           " --time-scale 0 --input-json '{}' --function resultSummary=" + ep);
   EXPECT_EQ(o.exit_code, 1);
   EXPECT_EQ(json::parse(o.out)["error"], "InvalidPayload") << o.out;

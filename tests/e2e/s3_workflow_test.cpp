@@ -13,9 +13,13 @@
 #include <string>
 
 #include "common/json.hpp"
+#include "support/command.hpp"
 #include "storage/s3/s3_store.hpp"
 
 namespace fs = std::filesystem;
+using cosmicai::testing::read_file;
+using cosmicai::testing::run_command;
+using cosmicai::testing::shell_quote;
 using cosmicai::json;
 
 namespace {
@@ -25,35 +29,6 @@ const fs::path kTiny = kSource / "tests/fixtures/astromae/partitions/tiny";
 const fs::path kMachine = kSource / "examples/cosmic-ai/cai-state-machine.json";
 const fs::path kPayload = kSource / "examples/cosmic-ai/payloads/world11-100MB.json";
 
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-struct Output {
-  int exit_code = -1;
-  std::string out;
-};
-
-Output run(const std::string& command) {
-  Output o;
-  FILE* p = ::popen(command.c_str(), "r");
-  if (!p) return o;
-  char buf[65536];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) o.out.append(buf, n);
-  const int status = ::pclose(p);
-  o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return o;
-}
 
 size_t append(char* p, size_t, size_t n, void* user) {
   static_cast<std::string*>(user)->append(p, n);
@@ -125,12 +100,12 @@ TEST(CosmicWorkflowS3, SeedsMachineWithAnS3StoreMatchesTheFileStoreRun) {
     fs::copy_file(kTiny / name, root / "files/cosmicai-data/100MB" / name);
     ASSERT_TRUE(s3->put("cosmicai-data", "100MB/" + name, read_file(kTiny / name)).ok());
   }
-  const std::string common = "run " + quote(kMachine.string()) + " --input " + quote(kPayload.string()) +
+  const std::string common = "run " + shell_quote(kMachine.string()) + " --input " + shell_quote(kPayload.string()) +
                              " --time-scale 0 --threads 1 --model builtin ";
-  const auto file_run = run(std::string(COSMICAI_BINARY) + " " + common + "--store " +
-                            quote("file://" + (root / "files").string()));
+  const auto file_run = run_command(std::string(COSMICAI_BINARY) + " " + common + "--store " +
+                            shell_quote("file://" + (root / "files").string()));
   ASSERT_EQ(file_run.exit_code, 0) << file_run.out;
-  const auto s3_run = run("AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1 " +
+  const auto s3_run = run_command("AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1 " +
                           std::string(COSMICAI_BINARY) + " " + common +
                           "--store s3://cosmicai-e2e/run --s3-endpoint " + endpoint);
   ASSERT_EQ(s3_run.exit_code, 0) << s3_run.out;
@@ -157,6 +132,93 @@ TEST(CosmicWorkflowS3, SeedsMachineWithAnS3StoreMatchesTheFileStoreRun) {
   fs::remove_all(root);
 }
 
+// The deployed code path, offline: `cosmicai run` plays Step Functions and every Task invokes the
+// real `cosmicai lambda-runtime` through the Runtime API emulator (tests/peers/lambda); the functions
+// read partitions from and write results to s3rver through the SigV4-checking proxy, with
+// credentials and endpoint from their environment, as on AWS. The results must equal a local run's.
+TEST(CosmicWorkflowS3, SeedsMachineOverTheLambdaEmulatorAndS3MatchesTheLocalRun) {
+  int proxy = 0;
+  std::string why;
+  if (!peer_ports(proxy, why)) GTEST_SKIP() << why;
+  if (!fs::exists(kTiny / "1.pt")) GTEST_SKIP() << "tiny reference partitions missing: " << kTiny;
+  if (run_command("command -v node >/dev/null").exit_code != 0) GTEST_SKIP() << "node is not installed";
+  const std::string endpoint = "http://127.0.0.1:" + std::to_string(proxy);
+  const fs::path root = fs::temp_directory_path() / ("cosmicai-e2e-lambda-s3-" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  fs::create_directories(root / "files/cosmicai-data/100MB");
+
+  cosmicai::storage::s3::S3Settings settings;
+  settings.endpoint = endpoint;
+  settings.credentials = {"S3RVER", "S3RVER", ""};
+  auto s3 = std::static_pointer_cast<cosmicai::storage::s3::S3ObjectStore>(
+      cosmicai::storage::s3::open_s3_store("s3://cosmicai-e2e/lambda", settings).value());
+  auto direct = std::static_pointer_cast<cosmicai::storage::s3::S3ObjectStore>(
+      cosmicai::storage::s3::open_s3_store("s3://", settings).value());
+  ASSERT_TRUE(direct->create_bucket("cosmicai-e2e").ok());
+  {
+    std::vector<std::string> old;
+    for (const auto& o : direct->list_all("cosmicai-e2e", "lambda/").value()) old.push_back(o.key);
+    ASSERT_TRUE(direct->remove_many("cosmicai-e2e", old).ok());
+  }
+  for (int i = 1; i <= 12; ++i) {
+    const std::string name = std::to_string(i) + ".pt";
+    fs::copy_file(kTiny / name, root / "files/cosmicai-data/100MB" / name);
+    ASSERT_TRUE(s3->put("cosmicai-data", "100MB/" + name, read_file(kTiny / name)).ok());
+  }
+
+  // The three functions, each its own runtime process with the execution role's environment.
+  const json env = {{"COSMICAI_STORE", "s3://cosmicai-e2e/lambda"}, {"AWS_ENDPOINT_URL_S3", endpoint},
+                    {"AWS_ACCESS_KEY_ID", "S3RVER"},                {"AWS_SECRET_ACCESS_KEY", "S3RVER"},
+                    {"AWS_SESSION_TOKEN", ""},                      {"COSMICAI_MODEL", "builtin"},
+                    {"COSMICAI_THREADS", "1"}};
+  json functions = json::object();
+  for (const auto& [name, handler] : {std::pair{"data-parallel-init", "initialize"},
+                                      std::pair{"cosmic-executor", "infer"}, std::pair{"resultSummary", "summarize"}}) {
+    functions[name] = {{"command", {COSMICAI_BINARY, "lambda-runtime", handler}}, {"env", env},
+                       {"max_environments", 2}, {"timeout_ms", 120000}};
+  }
+  std::ofstream(root / "emulator.json") << json{{"functions", functions}}.dump(2);
+  const std::string ctl = "sh " + shell_quote((kSource / "tests/peers/lambda/emulator_ctl.sh").string()) + " ";
+  const std::string emu_dir = shell_quote((root / "emu").string());
+  struct StopEmulator {
+    std::string command;
+    ~StopEmulator() { run_command(command); }
+  } stop{ctl + "stop " + emu_dir + " >/dev/null 2>&1"};
+  const auto started = run_command(ctl + "start " + emu_dir + " " + shell_quote((root / "emulator.json").string()) + " 2>&1");
+  ASSERT_EQ(started.exit_code, 0) << started.out;
+  const std::string lambda = "lambda://127.0.0.1:" + read_file(root / "emu/port");
+
+  const std::string common = "run " + shell_quote(kMachine.string()) + " --input " + shell_quote(kPayload.string()) +
+                             " --time-scale 0 ";
+  const auto over_lambda = run_command("AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER " +
+                                       std::string(COSMICAI_BINARY) + " " + common +
+                                       "--store s3://cosmicai-e2e/lambda --s3-endpoint " + endpoint +
+                                       " --function data-parallel-init=" + lambda + " --function cosmic-executor=" +
+                                       lambda + " --function resultSummary=" + lambda);
+  const auto local = run_command(std::string(COSMICAI_BINARY) + " " + common + "--threads 1 --model builtin --store " +
+                                 shell_quote("file://" + (root / "files").string()));
+  ASSERT_EQ(over_lambda.exit_code, 0) << over_lambda.out << "\nemulator log:\n" << read_file(root / "emu/emulator.log");
+  ASSERT_EQ(local.exit_code, 0) << local.out;
+  const json remote_body = json::parse(over_lambda.out).at("output").at("body");
+  const json local_body = json::parse(local.out).at("output").at("body");
+  EXPECT_EQ(remote_body["received_ranks"], 11);
+  EXPECT_TRUE(remote_body["complete"].get<bool>());
+  EXPECT_EQ(remote_body["performance"]["samples"], 11 * 32);
+  EXPECT_EQ(remote_body["accuracy"], local_body["accuracy"]);
+  const std::string results = "result-partition-100MB/1GB/1";
+  for (int rank = 0; rank < 11; ++rank) {
+    const std::string key = results + "/predictions/" + std::to_string(rank) + ".csv";
+    auto from_s3 = s3->get("cosmicai-data", key);
+    ASSERT_TRUE(from_s3.ok()) << key << ": " << from_s3.error().message;
+    EXPECT_EQ(*from_s3, read_file(root / "files/cosmicai-data" / key)) << key;
+  }
+  EXPECT_TRUE(s3->exists("cosmicai-data", results + "/summary.json").value());
+  // The runtimes' requests were signed with the environment's credentials and verified.
+  const json stats = proxy_stats(endpoint);
+  EXPECT_EQ(stats.value("sigv4_fail", -1), 0) << stats.dump();
+  fs::remove_all(root);
+}
+
 // Bad input through the CLI: each fails the run with the S3 error named, before any rank runs.
 TEST(CosmicWorkflowS3, MissingBucketWrongCredentialsAndNonPartitionKeysAreNamed) {
   int proxy = 0;
@@ -173,11 +235,11 @@ TEST(CosmicWorkflowS3, MissingBucketWrongCredentialsAndNonPartitionKeysAreNamed)
   ASSERT_TRUE(direct->put("cosmicai-e2e", "bad/cosmicai-data/100MB/notes.txt", "x").ok());
   ASSERT_TRUE(direct->put("cosmicai-e2e", "bad/cosmicai-data/100MB/1.json", "{}").ok());
 
-  const std::string base = std::string(COSMICAI_BINARY) + " run " + quote(kMachine.string()) + " --input " +
-                           quote(kPayload.string()) + " --time-scale 0 --threads 1 --model builtin --s3-endpoint " +
+  const std::string base = std::string(COSMICAI_BINARY) + " run " + shell_quote(kMachine.string()) + " --input " +
+                           shell_quote(kPayload.string()) + " --time-scale 0 --threads 1 --model builtin --s3-endpoint " +
                            endpoint + " --store ";
   const std::string creds = "AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER ";
-  auto failed_with = [](const Output& o, const std::string& text) {
+  auto failed_with = [](const cosmicai::testing::CommandOutput& o, const std::string& text) {
     EXPECT_EQ(o.exit_code, 1) << o.out;
     json r;
     try {
@@ -190,13 +252,13 @@ TEST(CosmicWorkflowS3, MissingBucketWrongCredentialsAndNonPartitionKeysAreNamed)
     EXPECT_NE(r.value("cause", "").find(text), std::string::npos) << r.dump(2);
   };
   // Only non-.pt keys under the data prefix.
-  failed_with(run(creds + base + "s3://cosmicai-e2e/bad"),
+  failed_with(run_command(creds + base + "s3://cosmicai-e2e/bad"),
               "initialize: no .pt files under cosmicai-data/100MB/ in store s3://cosmicai-e2e/bad");
   // The S3 bucket does not exist.
-  failed_with(run(creds + base + "s3://cosmicai-missing-e2e"),
+  failed_with(run_command(creds + base + "s3://cosmicai-missing-e2e"),
               "bucket cosmicai-data: not found (S3 ListObjectsV2: HTTP 404 NoSuchBucket, S3 bucket cosmicai-missing-e2e)");
   // Wrong credentials: the verifier rejects the signature at once.
-  failed_with(run("AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=wrong " + base + "s3://cosmicai-e2e/bad"),
+  failed_with(run_command("AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=wrong " + base + "s3://cosmicai-e2e/bad"),
               "S3 ListObjectsV2 failed: HTTP 403 SignatureDoesNotMatch");
 }
 
