@@ -180,9 +180,13 @@ TEST(CosmicWorkflowS3, SeedsMachineOverTheLambdaEmulatorAndS3MatchesTheLocalRun)
   std::ofstream(root / "emulator.json") << json{{"functions", functions}}.dump(2);
   const std::string ctl = "sh " + shell_quote((kSource / "tests/peers/lambda/emulator_ctl.sh").string()) + " ";
   const std::string emu_dir = shell_quote((root / "emu").string());
-  struct StopEmulator {
+  struct StopEmulator {  // also when an assertion returns early
     std::string command;
-    ~StopEmulator() { run_command(command); }
+    void now() {
+      if (!command.empty()) run_command(command);
+      command.clear();
+    }
+    ~StopEmulator() { now(); }
   } stop{ctl + "stop " + emu_dir + " >/dev/null 2>&1"};
   const auto started = run_command(ctl + "start " + emu_dir + " " + shell_quote((root / "emulator.json").string()) + " 2>&1");
   ASSERT_EQ(started.exit_code, 0) << started.out;
@@ -216,6 +220,7 @@ TEST(CosmicWorkflowS3, SeedsMachineOverTheLambdaEmulatorAndS3MatchesTheLocalRun)
   // The runtimes' requests were signed with the environment's credentials and verified.
   const json stats = proxy_stats(endpoint);
   EXPECT_EQ(stats.value("sigv4_fail", -1), 0) << stats.dump();
+  stop.now();
   fs::remove_all(root);
 }
 
