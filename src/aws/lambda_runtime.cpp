@@ -140,10 +140,10 @@ LoopEnd run_invocation_loop(RuntimeApiClient& client, const functions::Registry&
       finished = future.wait_for(budget) == std::future_status::ready;
     }
     if (!finished) {
-      const std::string message =
-          fmt::format("{} did not finish request {} by {} ms before its deadline (Lambda-Runtime-Deadline-Ms {}); "
-                      "stopped so that the error is reported instead of a kill",
-                      resolved, id, margin, inv->deadline_ms);
+      const std::string message = fmt::format(
+          "{} did not finish request {} by {} ms before its deadline (Lambda-Runtime-Deadline-Ms {}); "
+          "stopped so that the error is reported instead of a kill",
+          resolved, id, margin, inv->deadline_ms);
       ctx.cancel->cancel(kDeadlineExceeded, message);
       const auto grace = std::chrono::milliseconds(std::max<std::int64_t>(0, inv->deadline_ms - unix_now_ms()) / 2);
       const bool stopped = future.wait_for(grace) == std::future_status::ready;

@@ -22,11 +22,11 @@
 #include "support/command.hpp"
 
 namespace fs = std::filesystem;
+using cosmicai::dump_compact;
+using cosmicai::json;
 using cosmicai::testing::read_file;
 using cosmicai::testing::run_command;
 using cosmicai::testing::shell_quote;
-using cosmicai::dump_compact;
-using cosmicai::json;
 
 namespace {
 
@@ -212,8 +212,9 @@ TEST(LambdaRuntime, InferAndSummarizeWarmMatchTheLocalCommands) {
     EXPECT_EQ(r.body["body"]["rank"], rank);
     const fs::path rank_file = local / ("rank" + std::to_string(rank) + ".json");
     std::ofstream(rank_file) << dict.dump();
-    const auto o = run_command(std::string(COSMICAI_BINARY) + " infer --input " + shell_quote(rank_file.string()) + " --store " +
-                       shell_quote("file://" + local.string()) + " --model builtin --threads 1 --output json");
+    const auto o =
+        run_command(std::string(COSMICAI_BINARY) + " infer --input " + shell_quote(rank_file.string()) + " --store " +
+                    shell_quote("file://" + local.string()) + " --model builtin --threads 1 --output json");
     ASSERT_EQ(o.exit_code, 0) << o.out;
     const std::string key = "cosmicai-data/results/infer/predictions/" + std::to_string(rank) + ".csv";
     const std::string lambda_csv = read_file(kStore / key), local_csv = read_file(local / key);
@@ -317,7 +318,8 @@ TEST(LambdaRuntime, DeadlineExpiringMidInferenceIsReportedBeforeTheDeadline) {
   // The handler stopped when its token was cancelled, so the environment stays warm and serves
   // the next request (a one-partition rank, well within the deadline).
   const Invoke small_init = invoke("data-parallel-init", dump_compact(payload("deadline", "results/deadline-1", 1, 1)));
-  const Invoke next = invoke("infer-deadline", dump_compact(small_init.body["body"][0]), {"X-Emulator-Timeout-Ms: 60000"});
+  const Invoke next =
+      invoke("infer-deadline", dump_compact(small_init.body["body"][0]), {"X-Emulator-Timeout-Ms: 60000"});
   ASSERT_FALSE(next.function_error()) << next.reply.body;
   EXPECT_FALSE(next.cold()) << "the runtime exited after the deadline instead of staying warm";
   EXPECT_EQ(next.environment(), r.environment());
@@ -326,14 +328,15 @@ TEST(LambdaRuntime, DeadlineExpiringMidInferenceIsReportedBeforeTheDeadline) {
 
 TEST(LambdaRuntime, UnreachableRuntimeApiAndMissingApiAreNamed) {
   const std::string env = "env -i PATH=/usr/bin:/bin COSMICAI_STORE=file://" + kStore.string() + " ";
-  auto o = run_command(env + "AWS_LAMBDA_RUNTIME_API=127.0.0.1:1 " + COSMICAI_BINARY + " lambda-runtime summarize 2>&1");
+  auto o =
+      run_command(env + "AWS_LAMBDA_RUNTIME_API=127.0.0.1:1 " + COSMICAI_BINARY + " lambda-runtime summarize 2>&1");
   EXPECT_EQ(o.exit_code, 1) << o.out;
   EXPECT_NE(o.out.find("Runtime API 127.0.0.1:1 unreachable"), std::string::npos) << o.out;
   o = run_command(env + COSMICAI_BINARY + " lambda-runtime summarize 2>&1");
   EXPECT_EQ(o.exit_code, 2) << o.out;
   EXPECT_NE(o.out.find("AWS_LAMBDA_RUNTIME_API is not set"), std::string::npos) << o.out;
   o = run_command(env + "AWS_LAMBDA_RUNTIME_API=127.0.0.1:1 AWS_LAMBDA_FUNCTION_MEMORY_SIZE=lots " + COSMICAI_BINARY +
-          " lambda-runtime summarize 2>&1");
+                  " lambda-runtime summarize 2>&1");
   EXPECT_EQ(o.exit_code, 2) << o.out;
   EXPECT_NE(o.out.find("AWS_LAMBDA_FUNCTION_MEMORY_SIZE: 'lots'"), std::string::npos) << o.out;
 }
@@ -354,10 +357,11 @@ void expect_same_results_over_lambda(const fs::path& machine, const std::string&
   const std::string base = std::string(COSMICAI_BINARY) + " run " + shell_quote(machine.string()) + " --input " +
                            shell_quote(input.string()) + " --time-scale 0 ";
   const std::string ep = "lambda://" + emulator();
-  const auto remote =
-      run_command(base + "--store " + shell_quote("file://" + kStore.string()) + " --function data-parallel-init=" + ep +
-          " --function cosmic-executor=" + ep + " --function resultSummary=" + ep);
-  const auto here = run_command(base + "--store " + shell_quote("file://" + local.string()) + " --model builtin --threads 1");
+  const auto remote = run_command(base + "--store " + shell_quote("file://" + kStore.string()) +
+                                  " --function data-parallel-init=" + ep + " --function cosmic-executor=" + ep +
+                                  " --function resultSummary=" + ep);
+  const auto here =
+      run_command(base + "--store " + shell_quote("file://" + local.string()) + " --model builtin --threads 1");
   ASSERT_EQ(remote.exit_code, 0) << remote.out;
   ASSERT_EQ(here.exit_code, 0) << here.out;
   const json a = json::parse(remote.out)["output"]["body"], b = json::parse(here.out)["output"]["body"];
@@ -400,7 +404,7 @@ TEST(StepFunctionsOverLambda, FunctionErrorsAndUnknownFunctionsReachTheMachineWi
   std::ofstream(dir / "m.json") << machine.dump();
   const std::string ep = "lambda://" + emulator();
   auto o = run_command(std::string(COSMICAI_BINARY) + " run " + shell_quote((dir / "m.json").string()) +
-               " --time-scale 0 --function missing-fn=" + ep);
+                       " --time-scale 0 --function missing-fn=" + ep);
   EXPECT_EQ(o.exit_code, 1);
   EXPECT_EQ(json::parse(o.out)["error"], "Lambda.ResourceNotFoundException") << o.out;
   // A handler's error type is the Task's error name, as on AWS.
@@ -408,7 +412,7 @@ TEST(StepFunctionsOverLambda, FunctionErrorsAndUnknownFunctionsReachTheMachineWi
   m2["States"]["T"]["Parameters"]["FunctionName"] = "arn:aws:lambda:us-east-1:123456789012:function:resultSummary";
   std::ofstream(dir / "m2.json") << m2.dump();
   o = run_command(std::string(COSMICAI_BINARY) + " run " + shell_quote((dir / "m2.json").string()) +
-          " --time-scale 0 --input-json '{}' --function resultSummary=" + ep);
+                  " --time-scale 0 --input-json '{}' --function resultSummary=" + ep);
   EXPECT_EQ(o.exit_code, 1);
   EXPECT_EQ(json::parse(o.out)["error"], "InvalidPayload") << o.out;
   fs::remove_all(dir);

@@ -13,14 +13,14 @@
 #include <string>
 
 #include "common/json.hpp"
-#include "support/command.hpp"
 #include "storage/s3/s3_store.hpp"
+#include "support/command.hpp"
 
 namespace fs = std::filesystem;
+using cosmicai::json;
 using cosmicai::testing::read_file;
 using cosmicai::testing::run_command;
 using cosmicai::testing::shell_quote;
-using cosmicai::json;
 
 namespace {
 
@@ -28,7 +28,6 @@ const fs::path kSource = COSMICAI_SOURCE_DIR;
 const fs::path kTiny = kSource / "tests/fixtures/astromae/partitions/tiny";
 const fs::path kMachine = kSource / "examples/cosmic-ai/cai-state-machine.json";
 const fs::path kPayload = kSource / "examples/cosmic-ai/payloads/world11-100MB.json";
-
 
 size_t append(char* p, size_t, size_t n, void* user) {
   static_cast<std::string*>(user)->append(p, n);
@@ -69,45 +68,77 @@ bool peer_ports(int& proxy, std::string& why) {
   return proxy > 0;
 }
 
-TEST(CosmicWorkflowS3, SeedsMachineWithAnS3StoreMatchesTheFileStoreRun) {
-  int proxy = 0;
-  std::string why;
-  if (!peer_ports(proxy, why)) GTEST_SKIP() << why;
-  if (!fs::exists(kTiny / "1.pt")) GTEST_SKIP() << "tiny reference partitions missing: " << kTiny;
-  const std::string endpoint = "http://127.0.0.1:" + std::to_string(proxy);
-
-  // The same 12 partitions in a file:// store and in s3://cosmicai-e2e/run (store bucket
-  // cosmicai-data = S3 folder run/cosmicai-data/, so the payload stays the seeds').
-  const fs::path root = fs::temp_directory_path() / ("cosmicai-e2e-s3-" + std::to_string(::getpid()));
-  fs::remove_all(root);
-  fs::create_directories(root / "files/cosmicai-data/100MB");
-  cosmicai::storage::s3::S3Settings settings;
-  settings.endpoint = endpoint;
-  settings.credentials = {"S3RVER", "S3RVER", ""};
-  auto s3 = std::static_pointer_cast<cosmicai::storage::s3::S3ObjectStore>(
-      cosmicai::storage::s3::open_s3_store("s3://cosmicai-e2e/run", settings).value());
-  auto direct = std::static_pointer_cast<cosmicai::storage::s3::S3ObjectStore>(
-      cosmicai::storage::s3::open_s3_store("s3://", settings).value());
-  ASSERT_TRUE(direct->create_bucket("cosmicai-e2e").ok());
-  {
+// The seeds' 12 tiny partitions in a file:// store (ROOT/files) and under s3://cosmicai-e2e/PREFIX
+// (store bucket cosmicai-data = S3 folder PREFIX/cosmicai-data/, so the payload stays the seeds').
+class SeedsDataInS3 : public ::testing::Test {
+ protected:
+  // Returns false (and sets skip_) when the peer or the fixtures are missing.
+  void prepare(const std::string& prefix) {
+    int proxy = 0;
+    if (!peer_ports(proxy, skip_)) return;
+    if (!fs::exists(kTiny / "1.pt")) {
+      skip_ = "tiny reference partitions missing: " + kTiny.string();
+      return;
+    }
+    endpoint_ = "http://127.0.0.1:" + std::to_string(proxy);
+    root_ = fs::temp_directory_path() / ("cosmicai-e2e-" + prefix + "-" + std::to_string(::getpid()));
+    fs::remove_all(root_);
+    fs::create_directories(root_ / "files/cosmicai-data/100MB");
+    cosmicai::storage::s3::S3Settings settings;
+    settings.endpoint = endpoint_;
+    settings.credentials = {"S3RVER", "S3RVER", ""};
+    s3_ = std::static_pointer_cast<cosmicai::storage::s3::S3ObjectStore>(
+        cosmicai::storage::s3::open_s3_store("s3://cosmicai-e2e/" + prefix, settings).value());
+    auto direct = std::static_pointer_cast<cosmicai::storage::s3::S3ObjectStore>(
+        cosmicai::storage::s3::open_s3_store("s3://", settings).value());
+    ASSERT_TRUE(direct->create_bucket("cosmicai-e2e").ok());
     std::vector<std::string> old;
-    const auto listed = direct->list_all("cosmicai-e2e", "run/").value();
-    for (const auto& o : listed) old.push_back(o.key);
+    for (const auto& o : direct->list_all("cosmicai-e2e", prefix + "/").value()) old.push_back(o.key);
     ASSERT_TRUE(direct->remove_many("cosmicai-e2e", old).ok());
+    for (int i = 1; i <= 12; ++i) {
+      const std::string name = std::to_string(i) + ".pt";
+      fs::copy_file(kTiny / name, root_ / "files/cosmicai-data/100MB" / name);
+      ASSERT_TRUE(s3_->put("cosmicai-data", "100MB/" + name, read_file(kTiny / name)).ok());
+    }
   }
-  for (int i = 1; i <= 12; ++i) {
-    const std::string name = std::to_string(i) + ".pt";
-    fs::copy_file(kTiny / name, root / "files/cosmicai-data/100MB" / name);
-    ASSERT_TRUE(s3->put("cosmicai-data", "100MB/" + name, read_file(kTiny / name)).ok());
+  void TearDown() override {
+    if (!root_.empty()) fs::remove_all(root_);
   }
+  // Every rank's predictions in S3 equal the file:// run's, byte for byte, and the summary is there.
+  void expect_same_predictions(int ranks) {
+    const std::string results = "result-partition-100MB/1GB/1";
+    for (int rank = 0; rank < ranks; ++rank) {
+      const std::string key = results + "/predictions/" + std::to_string(rank) + ".csv";
+      auto from_s3 = s3_->get("cosmicai-data", key);
+      ASSERT_TRUE(from_s3.ok()) << key << ": " << from_s3.error().message;
+      EXPECT_EQ(*from_s3, read_file(root_ / "files/cosmicai-data" / key)) << key;
+    }
+    EXPECT_TRUE(s3_->exists("cosmicai-data", results + "/summary.json").value());
+  }
+  std::string skip_, endpoint_;
+  fs::path root_;
+  std::shared_ptr<cosmicai::storage::s3::S3ObjectStore> s3_;
+};
+
+#define PREPARE_OR_SKIP(prefix)                \
+  do {                                         \
+    prepare(prefix);                           \
+    if (HasFatalFailure()) return;             \
+    if (!skip_.empty()) GTEST_SKIP() << skip_; \
+  } while (0)
+
+TEST_F(SeedsDataInS3, SeedsMachineWithAnS3StoreMatchesTheFileStoreRun) {
+  PREPARE_OR_SKIP("run");
+  const fs::path& root = root_;
+  const std::string& endpoint = endpoint_;
   const std::string common = "run " + shell_quote(kMachine.string()) + " --input " + shell_quote(kPayload.string()) +
                              " --time-scale 0 --threads 1 --model builtin ";
   const auto file_run = run_command(std::string(COSMICAI_BINARY) + " " + common + "--store " +
-                            shell_quote("file://" + (root / "files").string()));
+                                    shell_quote("file://" + (root / "files").string()));
   ASSERT_EQ(file_run.exit_code, 0) << file_run.out;
   const auto s3_run = run_command("AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1 " +
-                          std::string(COSMICAI_BINARY) + " " + common +
-                          "--store s3://cosmicai-e2e/run --s3-endpoint " + endpoint);
+                                  std::string(COSMICAI_BINARY) + " " + common +
+                                  "--store s3://cosmicai-e2e/run --s3-endpoint " + endpoint);
   ASSERT_EQ(s3_run.exit_code, 0) << s3_run.out;
   const json fr = json::parse(file_run.out), sr = json::parse(s3_run.out);
   ASSERT_EQ(sr.value("status", ""), "SUCCEEDED") << sr.dump(2);
@@ -116,66 +147,38 @@ TEST(CosmicWorkflowS3, SeedsMachineWithAnS3StoreMatchesTheFileStoreRun) {
   EXPECT_EQ(body["performance"]["samples"], 11 * 32);
   EXPECT_EQ(body["accuracy"], fr.at("output").at("body")["accuracy"]);
 
-  // Every rank's predictions, byte for byte.
-  const std::string results = "result-partition-100MB/1GB/1";
-  for (int rank = 0; rank < 11; ++rank) {
-    const std::string key = results + "/predictions/" + std::to_string(rank) + ".csv";
-    auto from_s3 = s3->get("cosmicai-data", key);
-    ASSERT_TRUE(from_s3.ok()) << from_s3.error().message;
-    EXPECT_EQ(*from_s3, read_file(root / "files/cosmicai-data" / key)) << key;
-  }
-  EXPECT_TRUE(s3->exists("cosmicai-data", results + "/summary.json").value());
+  expect_same_predictions(11);
   // Every request of the run carried a signature the reference signer accepts.
   const json stats = proxy_stats(endpoint);
   EXPECT_EQ(stats.value("sigv4_fail", -1), 0) << stats.dump();
   EXPECT_GT(stats.value("sigv4_ok", 0), 11 * 5) << stats.dump();
-  fs::remove_all(root);
 }
 
 // The deployed code path, offline: `cosmicai run` plays Step Functions and every Task invokes the
 // real `cosmicai lambda-runtime` through the Runtime API emulator (tests/peers/lambda); the functions
 // read partitions from and write results to s3rver through the SigV4-checking proxy, with
 // credentials and endpoint from their environment, as on AWS. The results must equal a local run's.
-TEST(CosmicWorkflowS3, SeedsMachineOverTheLambdaEmulatorAndS3MatchesTheLocalRun) {
-  int proxy = 0;
-  std::string why;
-  if (!peer_ports(proxy, why)) GTEST_SKIP() << why;
-  if (!fs::exists(kTiny / "1.pt")) GTEST_SKIP() << "tiny reference partitions missing: " << kTiny;
+TEST_F(SeedsDataInS3, SeedsMachineOverTheLambdaEmulatorAndS3MatchesTheLocalRun) {
   if (run_command("command -v node >/dev/null").exit_code != 0) GTEST_SKIP() << "node is not installed";
-  const std::string endpoint = "http://127.0.0.1:" + std::to_string(proxy);
-  const fs::path root = fs::temp_directory_path() / ("cosmicai-e2e-lambda-s3-" + std::to_string(::getpid()));
-  fs::remove_all(root);
-  fs::create_directories(root / "files/cosmicai-data/100MB");
-
-  cosmicai::storage::s3::S3Settings settings;
-  settings.endpoint = endpoint;
-  settings.credentials = {"S3RVER", "S3RVER", ""};
-  auto s3 = std::static_pointer_cast<cosmicai::storage::s3::S3ObjectStore>(
-      cosmicai::storage::s3::open_s3_store("s3://cosmicai-e2e/lambda", settings).value());
-  auto direct = std::static_pointer_cast<cosmicai::storage::s3::S3ObjectStore>(
-      cosmicai::storage::s3::open_s3_store("s3://", settings).value());
-  ASSERT_TRUE(direct->create_bucket("cosmicai-e2e").ok());
-  {
-    std::vector<std::string> old;
-    for (const auto& o : direct->list_all("cosmicai-e2e", "lambda/").value()) old.push_back(o.key);
-    ASSERT_TRUE(direct->remove_many("cosmicai-e2e", old).ok());
-  }
-  for (int i = 1; i <= 12; ++i) {
-    const std::string name = std::to_string(i) + ".pt";
-    fs::copy_file(kTiny / name, root / "files/cosmicai-data/100MB" / name);
-    ASSERT_TRUE(s3->put("cosmicai-data", "100MB/" + name, read_file(kTiny / name)).ok());
-  }
+  PREPARE_OR_SKIP("lambda");
+  const fs::path& root = root_;
+  const std::string& endpoint = endpoint_;
 
   // The three functions, each its own runtime process with the execution role's environment.
-  const json env = {{"COSMICAI_STORE", "s3://cosmicai-e2e/lambda"}, {"AWS_ENDPOINT_URL_S3", endpoint},
-                    {"AWS_ACCESS_KEY_ID", "S3RVER"},                {"AWS_SECRET_ACCESS_KEY", "S3RVER"},
-                    {"AWS_SESSION_TOKEN", ""},                      {"COSMICAI_MODEL", "builtin"},
+  const json env = {{"COSMICAI_STORE", "s3://cosmicai-e2e/lambda"},
+                    {"AWS_ENDPOINT_URL_S3", endpoint},
+                    {"AWS_ACCESS_KEY_ID", "S3RVER"},
+                    {"AWS_SECRET_ACCESS_KEY", "S3RVER"},
+                    {"AWS_SESSION_TOKEN", ""},
+                    {"COSMICAI_MODEL", "builtin"},
                     {"COSMICAI_THREADS", "1"}};
   json functions = json::object();
   for (const auto& [name, handler] : {std::pair{"data-parallel-init", "initialize"},
                                       std::pair{"cosmic-executor", "infer"}, std::pair{"resultSummary", "summarize"}}) {
-    functions[name] = {{"command", {COSMICAI_BINARY, "lambda-runtime", handler}}, {"env", env},
-                       {"max_environments", 2}, {"timeout_ms", 120000}};
+    functions[name] = {{"command", {COSMICAI_BINARY, "lambda-runtime", handler}},
+                       {"env", env},
+                       {"max_environments", 2},
+                       {"timeout_ms", 120000}};
   }
   std::ofstream(root / "emulator.json") << json{{"functions", functions}}.dump(2);
   const std::string ctl = "sh " + shell_quote((kSource / "tests/peers/lambda/emulator_ctl.sh").string()) + " ";
@@ -188,17 +191,17 @@ TEST(CosmicWorkflowS3, SeedsMachineOverTheLambdaEmulatorAndS3MatchesTheLocalRun)
     }
     ~StopEmulator() { now(); }
   } stop{ctl + "stop " + emu_dir + " >/dev/null 2>&1"};
-  const auto started = run_command(ctl + "start " + emu_dir + " " + shell_quote((root / "emulator.json").string()) + " 2>&1");
+  const auto started =
+      run_command(ctl + "start " + emu_dir + " " + shell_quote((root / "emulator.json").string()) + " 2>&1");
   ASSERT_EQ(started.exit_code, 0) << started.out;
   const std::string lambda = "lambda://127.0.0.1:" + read_file(root / "emu/port");
 
-  const std::string common = "run " + shell_quote(kMachine.string()) + " --input " + shell_quote(kPayload.string()) +
-                             " --time-scale 0 ";
-  const auto over_lambda = run_command("AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER " +
-                                       std::string(COSMICAI_BINARY) + " " + common +
-                                       "--store s3://cosmicai-e2e/lambda --s3-endpoint " + endpoint +
-                                       " --function data-parallel-init=" + lambda + " --function cosmic-executor=" +
-                                       lambda + " --function resultSummary=" + lambda);
+  const std::string common =
+      "run " + shell_quote(kMachine.string()) + " --input " + shell_quote(kPayload.string()) + " --time-scale 0 ";
+  const auto over_lambda = run_command(
+      "AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER " + std::string(COSMICAI_BINARY) + " " + common +
+      "--store s3://cosmicai-e2e/lambda --s3-endpoint " + endpoint + " --function data-parallel-init=" + lambda +
+      " --function cosmic-executor=" + lambda + " --function resultSummary=" + lambda);
   const auto local = run_command(std::string(COSMICAI_BINARY) + " " + common + "--threads 1 --model builtin --store " +
                                  shell_quote("file://" + (root / "files").string()));
   ASSERT_EQ(over_lambda.exit_code, 0) << over_lambda.out << "\nemulator log:\n" << read_file(root / "emu/emulator.log");
@@ -209,19 +212,11 @@ TEST(CosmicWorkflowS3, SeedsMachineOverTheLambdaEmulatorAndS3MatchesTheLocalRun)
   EXPECT_TRUE(remote_body["complete"].get<bool>());
   EXPECT_EQ(remote_body["performance"]["samples"], 11 * 32);
   EXPECT_EQ(remote_body["accuracy"], local_body["accuracy"]);
-  const std::string results = "result-partition-100MB/1GB/1";
-  for (int rank = 0; rank < 11; ++rank) {
-    const std::string key = results + "/predictions/" + std::to_string(rank) + ".csv";
-    auto from_s3 = s3->get("cosmicai-data", key);
-    ASSERT_TRUE(from_s3.ok()) << key << ": " << from_s3.error().message;
-    EXPECT_EQ(*from_s3, read_file(root / "files/cosmicai-data" / key)) << key;
-  }
-  EXPECT_TRUE(s3->exists("cosmicai-data", results + "/summary.json").value());
+  expect_same_predictions(11);
   // The runtimes' requests were signed with the environment's credentials and verified.
   const json stats = proxy_stats(endpoint);
   EXPECT_EQ(stats.value("sigv4_fail", -1), 0) << stats.dump();
   stop.now();
-  fs::remove_all(root);
 }
 
 // Bad input through the CLI: each fails the run with the S3 error named, before any rank runs.
@@ -241,8 +236,8 @@ TEST(CosmicWorkflowS3, MissingBucketWrongCredentialsAndNonPartitionKeysAreNamed)
   ASSERT_TRUE(direct->put("cosmicai-e2e", "bad/cosmicai-data/100MB/1.json", "{}").ok());
 
   const std::string base = std::string(COSMICAI_BINARY) + " run " + shell_quote(kMachine.string()) + " --input " +
-                           shell_quote(kPayload.string()) + " --time-scale 0 --threads 1 --model builtin --s3-endpoint " +
-                           endpoint + " --store ";
+                           shell_quote(kPayload.string()) +
+                           " --time-scale 0 --threads 1 --model builtin --s3-endpoint " + endpoint + " --store ";
   const std::string creds = "AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER ";
   auto failed_with = [](const cosmicai::testing::CommandOutput& o, const std::string& text) {
     EXPECT_EQ(o.exit_code, 1) << o.out;
@@ -260,8 +255,9 @@ TEST(CosmicWorkflowS3, MissingBucketWrongCredentialsAndNonPartitionKeysAreNamed)
   failed_with(run_command(creds + base + "s3://cosmicai-e2e/bad"),
               "initialize: no .pt files under cosmicai-data/100MB/ in store s3://cosmicai-e2e/bad");
   // The S3 bucket does not exist.
-  failed_with(run_command(creds + base + "s3://cosmicai-missing-e2e"),
-              "bucket cosmicai-data: not found (S3 ListObjectsV2: HTTP 404 NoSuchBucket, S3 bucket cosmicai-missing-e2e)");
+  failed_with(
+      run_command(creds + base + "s3://cosmicai-missing-e2e"),
+      "bucket cosmicai-data: not found (S3 ListObjectsV2: HTTP 404 NoSuchBucket, S3 bucket cosmicai-missing-e2e)");
   // Wrong credentials: the verifier rejects the signature at once.
   failed_with(run_command("AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=wrong " + base + "s3://cosmicai-e2e/bad"),
               "S3 ListObjectsV2 failed: HTTP 403 SignatureDoesNotMatch");
