@@ -3,16 +3,11 @@
 // Commands that never run a model (validate, run of other state machines, dataset)
 // then start in milliseconds instead of paying LibTorch's ~1 s of start-up.
 #include <dlfcn.h>
-#include <fmt/format.h>
-#include <limits.h>
-#include <unistd.h>
 
-#include <cstdlib>
-#include <filesystem>
 #include <mutex>
 #include <string>
-#include <vector>
 
+#include "common/plugin.hpp"
 #include "model/model_runner.hpp"
 
 namespace cosmicai::model {
@@ -26,61 +21,23 @@ struct LoadedLibrary {
   std::string error;
 };
 
-std::string executable_dir() {
-  char buf[PATH_MAX];
-  const ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-  if (n <= 0) return {};
-  return std::filesystem::path(std::string(buf, static_cast<std::size_t>(n))).parent_path().string();
-}
-
-/// Places to look, in order: $COSMICAI_MODEL_LIBRARY, beside the executable,
-/// ../lib beside it (installed layout), the build tree, then the loader's search path.
-std::vector<std::string> candidates() {
-  std::vector<std::string> out;
-  if (const char* env = std::getenv("COSMICAI_MODEL_LIBRARY"); env != nullptr && *env != '\0') {
-    out.emplace_back(env);
-    return out;  // an explicit choice is not second-guessed
-  }
-  if (const auto dir = executable_dir(); !dir.empty()) {
-    out.push_back(dir + "/" + kLibraryName);
-    out.push_back(dir + "/../lib/" + kLibraryName);
-  }
-#ifdef COSMICAI_MODEL_LIBRARY_BUILD_PATH
-  out.emplace_back(COSMICAI_MODEL_LIBRARY_BUILD_PATH);
-#endif
-  out.emplace_back(kLibraryName);
-  return out;
-}
-
 const LoadedLibrary& library() {
   static LoadedLibrary loaded;
   static std::once_flag once;
   std::call_once(once, [] {
-    std::string tried;
-    for (const auto& path : candidates()) {
-      const bool is_path = path.find('/') != std::string::npos;
-      if (is_path && !std::filesystem::exists(path)) {
-        tried += fmt::format("\n  {}: not found", path);
-        continue;
-      }
-      void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-      if (handle == nullptr) {
-        tried += fmt::format("\n  {}: {}", path, dlerror());
-        continue;
-      }
-      using EntryFn = OpenModelFn* (*)();
-      auto entry = reinterpret_cast<EntryFn>(dlsym(handle, "cosmicai_model_entry"));
-      if (entry == nullptr) {
-        tried += fmt::format("\n  {}: no cosmicai_model_entry symbol", path);
-        dlclose(handle);
-        continue;
-      }
-      loaded.open = entry();
-      loaded.path = path;
-      return;  // the library stays loaded for the life of the process
+    PluginSpec spec{kLibraryName, "COSMICAI_MODEL_LIBRARY", "cosmicai_model_entry",
+                    "",           "the model library",      RTLD_NOW | RTLD_LOCAL};
+#ifdef COSMICAI_MODEL_LIBRARY_BUILD_PATH
+    spec.build_path = COSMICAI_MODEL_LIBRARY_BUILD_PATH;
+#endif
+    auto plugin = open_plugin(spec);
+    if (!plugin) {
+      loaded.error = plugin.error().message;
+      return;
     }
-    loaded.error = fmt::format("cannot load the model library {} (set COSMICAI_MODEL_LIBRARY to its path); tried:{}",
-                               kLibraryName, tried);
+    using EntryFn = OpenModelFn* (*)();
+    loaded.open = reinterpret_cast<EntryFn>(plugin->entry)();
+    loaded.path = plugin->path;
   });
   return loaded;
 }
