@@ -37,6 +37,11 @@ std::string where_bucket(std::string_view uri, std::string_view bucket) {
   return std::string(uri) + ": bucket " + std::string(bucket) + ": ";
 }
 
+// A 404 that means the object is missing (not, say, the bucket: NoSuchBucket).
+bool missing_object(const Response& r) {
+  return r.status == 404 && (r.error_code.empty() || r.error_code == "NoSuchKey");
+}
+
 }  // namespace
 
 S3ObjectStore::S3ObjectStore(std::string uri, std::string root_bucket, std::string root_prefix, S3Settings settings)
@@ -71,6 +76,20 @@ Error S3ObjectStore::s3_error(std::string_view op, std::string_view bucket, std:
   return make_error(code_for_status(r.status), msg);
 }
 
+Result<Response> S3ObjectStore::object_call(Call c, std::string_view bucket, std::string_view key) const {
+  auto w = locate(bucket, key);
+  if (!w) return w.error();
+  c.bucket = std::move(w->bucket);
+  c.key = std::move(w->key);
+  auto r = client_.perform(c);
+  if (!r) return make_error(r.error().code, object_where(uri_, bucket, key) + r.error().message);
+  return std::move(*r);
+}
+
+Error S3ObjectStore::not_found(std::string_view bucket, std::string_view key) const {
+  return make_error(ErrorCode::kNotFound, object_where(uri_, bucket, key) + "not found");
+}
+
 // === Reads ===
 
 Result<ListPage> S3ObjectStore::list_page(std::string_view bucket, const ListRequest& request) const {
@@ -97,7 +116,8 @@ Result<ListPage> S3ObjectStore::list_page(std::string_view bucket, const ListReq
   for (auto el : xml_elements(r->body, "Contents")) {
     auto k = xml_text(el, "Key");
     auto size = xml_text(el, "Size");
-    if (!k) return make_error(ErrorCode::kCorrupt, where_bucket(uri_, bucket) + "ListObjectsV2: an entry without <Key>");
+    if (!k)
+      return make_error(ErrorCode::kCorrupt, where_bucket(uri_, bucket) + "ListObjectsV2: an entry without <Key>");
     ObjectInfo o;
     o.key = k->substr(std::min(strip.size(), k->size()));
     try {
@@ -121,38 +141,28 @@ Result<ListPage> S3ObjectStore::list_page(std::string_view bucket, const ListReq
 }
 
 Result<std::string> S3ObjectStore::get(std::string_view bucket, std::string_view key) const {
-  auto w = locate(bucket, key);
-  if (!w) return w.error();
   Call c;
   c.op = "GetObject";
   c.method = "GET";
-  c.bucket = w->bucket;
-  c.key = w->key;
-  auto r = client_.perform(c);
-  if (!r) return make_error(r.error().code, object_where(uri_, bucket, key) + r.error().message);
-  if (r->status == 404 && (r->error_code.empty() || r->error_code == "NoSuchKey")) {
-    return make_error(ErrorCode::kNotFound, object_where(uri_, bucket, key) + "not found");
-  }
+  auto r = object_call(c, bucket, key);
+  if (!r) return r.error();
+  if (missing_object(*r)) return not_found(bucket, key);
   if (!ok_status(r->status)) return s3_error(c.op, bucket, key, *r);
   if (r->content_length && r->body.size() != r->content_length) {
-    return make_error(ErrorCode::kCorrupt, object_where(uri_, bucket, key) +
-                                               fmt::format("GetObject: {} bytes received, Content-Length {}",
-                                                           r->body.size(), r->content_length));
+    return make_error(ErrorCode::kCorrupt,
+                      object_where(uri_, bucket, key) + fmt::format("GetObject: {} bytes received, Content-Length {}",
+                                                                    r->body.size(), r->content_length));
   }
   return std::move(r->body);
 }
 
 Result<ObjectInfo> S3ObjectStore::stat(std::string_view bucket, std::string_view key) const {
-  auto w = locate(bucket, key);
-  if (!w) return w.error();
   Call c;
   c.op = "HeadObject";
   c.method = "HEAD";
-  c.bucket = w->bucket;
-  c.key = w->key;
-  auto r = client_.perform(c);
-  if (!r) return make_error(r.error().code, object_where(uri_, bucket, key) + r.error().message);
-  if (r->status == 404) return make_error(ErrorCode::kNotFound, object_where(uri_, bucket, key) + "not found");
+  auto r = object_call(c, bucket, key);
+  if (!r) return r.error();
+  if (r->status == 404) return not_found(bucket, key);
   if (!ok_status(r->status)) return s3_error(c.op, bucket, key, *r);
   ObjectInfo info;
   info.key = std::string(key);
@@ -182,19 +192,13 @@ Result<std::string> S3ObjectStore::get_range(std::string_view bucket, std::strin
     if (offset > s->size) return beyond(s->size);
     return std::string();
   }
-  auto w = locate(bucket, key);
-  if (!w) return w.error();
   Call c;
   c.op = "GetObject";
   c.method = "GET";
-  c.bucket = w->bucket;
-  c.key = w->key;
   c.headers.emplace_back("range", fmt::format("bytes={}-{}", offset, offset + length - 1));
-  auto r = client_.perform(c);
-  if (!r) return make_error(r.error().code, object_where(uri_, bucket, key) + r.error().message);
-  if (r->status == 404 && (r->error_code.empty() || r->error_code == "NoSuchKey")) {
-    return make_error(ErrorCode::kNotFound, object_where(uri_, bucket, key) + "not found");
-  }
+  auto r = object_call(c, bucket, key);
+  if (!r) return r.error();
+  if (missing_object(*r)) return not_found(bucket, key);
   if (r->status == 416) {  // start at or past the end
     auto s = stat(bucket, key);
     if (!s) return s.error();
@@ -213,22 +217,16 @@ Status S3ObjectStore::read_range_into(std::string_view bucket, std::string_view 
                                       std::uint64_t length, char* dst,
                                       const std::function<void(const char*, std::size_t)>& on_chunk) const {
   if (length == 0) return {};
-  auto w = locate(bucket, key);
-  if (!w) return w.error();
   Call c;
   c.op = "GetObject";
   c.method = "GET";
-  c.bucket = w->bucket;
-  c.key = w->key;
   c.dst = dst;
   c.offset = offset;
   c.length = length;
   c.on_chunk = on_chunk ? &on_chunk : nullptr;
-  auto r = client_.perform(c);
-  if (!r) return make_error(r.error().code, object_where(uri_, bucket, key) + r.error().message);
-  if (r->status == 404 && (r->error_code.empty() || r->error_code == "NoSuchKey")) {
-    return make_error(ErrorCode::kNotFound, object_where(uri_, bucket, key) + "not found");
-  }
+  auto r = object_call(c, bucket, key);
+  if (!r) return r.error();
+  if (missing_object(*r)) return not_found(bucket, key);
   if (r->status == 416) {
     return make_error(ErrorCode::kCorrupt, object_where(uri_, bucket, key) +
                                                fmt::format("bytes {}-{} are beyond the end of the object (HTTP 416)",
@@ -245,19 +243,13 @@ Result<std::uint64_t> S3ObjectStore::read_head(std::string_view bucket, std::str
     if (!info) return info.error();
     return info->size;
   }
-  auto w = locate(bucket, key);
-  if (!w) return w.error();
   Call c;
   c.op = "GetObject";
   c.method = "GET";
-  c.bucket = w->bucket;
-  c.key = w->key;
   c.headers.emplace_back("range", fmt::format("bytes=0-{}", length - 1));
-  auto r = client_.perform(c);
-  if (!r) return make_error(r.error().code, object_where(uri_, bucket, key) + r.error().message);
-  if (r->status == 404 && (r->error_code.empty() || r->error_code == "NoSuchKey")) {
-    return make_error(ErrorCode::kNotFound, object_where(uri_, bucket, key) + "not found");
-  }
+  auto r = object_call(c, bucket, key);
+  if (!r) return r.error();
+  if (missing_object(*r)) return not_found(bucket, key);
   if (r->status == 416) {  // an empty object has no byte 0
     auto info = stat(bucket, key);
     if (!info) return info.error();
@@ -276,9 +268,9 @@ Result<std::uint64_t> S3ObjectStore::read_head(std::string_view bucket, std::str
   }
   const std::uint64_t n = std::min<std::uint64_t>(length, r->body.size());
   if (n < std::min(length, size)) {
-    return make_error(ErrorCode::kCorrupt, object_where(uri_, bucket, key) +
-                                               fmt::format("GetObject: {} bytes received, {} expected", n,
-                                                           std::min(length, size)));
+    return make_error(ErrorCode::kCorrupt,
+                      object_where(uri_, bucket, key) +
+                          fmt::format("GetObject: {} bytes received, {} expected", n, std::min(length, size)));
   }
   std::memcpy(dst, r->body.data(), n);
   return size;
@@ -315,7 +307,8 @@ Status S3ObjectStore::put_multipart(const Where& w, std::string_view bucket, std
   if (!r) return make_error(r.error().code, where + r.error().message);
   if (!ok_status(r->status)) return s3_error(create.op, bucket, key, *r);
   const std::string upload_id = xml_text(r->body, "UploadId").value_or("");
-  if (upload_id.empty()) return make_error(ErrorCode::kCorrupt, where + "CreateMultipartUpload: no <UploadId> in the answer");
+  if (upload_id.empty())
+    return make_error(ErrorCode::kCorrupt, where + "CreateMultipartUpload: no <UploadId> in the answer");
 
   auto abort = [&](Error e) -> Status {
     Call a;
@@ -325,7 +318,8 @@ Status S3ObjectStore::put_multipart(const Where& w, std::string_view bucket, std
     a.key = w.key;
     a.query = {{"uploadId", upload_id}};
     auto ar = client_.perform(a);
-    if (!ar) e.message += "; AbortMultipartUpload failed too: " + ar.error().message;
+    if (!ar)
+      e.message += "; AbortMultipartUpload failed too: " + ar.error().message;
     else if (!ok_status(ar->status)) {
       e.message += fmt::format("; AbortMultipartUpload failed too: HTTP {} {}", ar->status, ar->error_code);
     } else {
@@ -349,7 +343,8 @@ Status S3ObjectStore::put_multipart(const Where& w, std::string_view bucket, std
     auto pr = client_.perform(p);
     if (!pr) return abort(make_error(pr.error().code, where + fmt::format("part {}: ", n) + pr.error().message));
     if (!ok_status(pr->status)) return abort(s3_error(fmt::format("UploadPart {}", n), bucket, key, *pr));
-    if (pr->etag.empty()) return abort(make_error(ErrorCode::kCorrupt, where + fmt::format("UploadPart {}: no ETag", n)));
+    if (pr->etag.empty())
+      return abort(make_error(ErrorCode::kCorrupt, where + fmt::format("UploadPart {}: no ETag", n)));
     complete += fmt::format("<Part><PartNumber>{}</PartNumber><ETag>{}</ETag></Part>", n, xml_escape(pr->etag));
   }
   complete += "</CompleteMultipartUpload>";
@@ -374,15 +369,11 @@ Status S3ObjectStore::put_multipart(const Where& w, std::string_view bucket, std
 }
 
 Status S3ObjectStore::remove(std::string_view bucket, std::string_view key) {
-  auto w = locate(bucket, key);
-  if (!w) return w.error();
   Call c;
   c.op = "DeleteObject";
   c.method = "DELETE";
-  c.bucket = w->bucket;
-  c.key = w->key;
-  auto r = client_.perform(c);
-  if (!r) return make_error(r.error().code, object_where(uri_, bucket, key) + r.error().message);
+  auto r = object_call(c, bucket, key);
+  if (!r) return r.error();
   if (r->status == 404 && r->error_code == "NoSuchKey") return {};
   if (!ok_status(r->status)) return s3_error(c.op, bucket, key, *r);
   return {};
@@ -413,11 +404,11 @@ Status S3ObjectStore::remove_many(std::string_view bucket, const std::vector<std
     auto errors = xml_elements(r->body, "Error");
     if (!errors.empty()) {
       const auto k = xml_text(errors.front(), "Key").value_or("?");
-      return make_error(ErrorCode::kIo, where_bucket(uri_, bucket) +
-                                            fmt::format("S3 DeleteObjects: {} of {} keys not deleted; first: key {}: {} {}",
-                                                        errors.size(), end - start, k,
-                                                        xml_text(errors.front(), "Code").value_or(""),
-                                                        xml_text(errors.front(), "Message").value_or("")));
+      return make_error(ErrorCode::kIo,
+                        where_bucket(uri_, bucket) +
+                            fmt::format("S3 DeleteObjects: {} of {} keys not deleted; first: key {}: {} {}",
+                                        errors.size(), end - start, k, xml_text(errors.front(), "Code").value_or(""),
+                                        xml_text(errors.front(), "Message").value_or("")));
     }
   }
   return {};
@@ -463,8 +454,8 @@ Result<std::shared_ptr<ObjectStore>> open_s3_store(std::string_view uri, S3Setti
                         "object store URI '" + std::string(uri) + "': the prefix has an empty segment ('//')");
     }
   }
-  return std::shared_ptr<ObjectStore>(
-      std::make_shared<S3ObjectStore>("s3://" + rest, std::move(root_bucket), std::move(root_prefix), std::move(settings)));
+  return std::shared_ptr<ObjectStore>(std::make_shared<S3ObjectStore>("s3://" + rest, std::move(root_bucket),
+                                                                      std::move(root_prefix), std::move(settings)));
 }
 
 }  // namespace cosmicai::storage::s3

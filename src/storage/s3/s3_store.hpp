@@ -45,6 +45,10 @@ class S3ObjectStore final : public ObjectStore {
   /// Check names and map a store bucket/key to S3's; `bucket_only` for bucket-level calls.
   Result<Where> locate(std::string_view bucket, std::string_view key, bool bucket_only = false) const;
   Error s3_error(std::string_view op, std::string_view bucket, std::string_view key, const Response& r) const;
+  /// Perform an object-level call on `bucket`/`key` of this store (located here); a transport
+  /// failure comes back named with the object.
+  Result<Response> object_call(Call c, std::string_view bucket, std::string_view key) const;
+  Error not_found(std::string_view bucket, std::string_view key) const;
   Status put_multipart(const Where& w, std::string_view bucket, std::string_view key, std::string_view data);
 
   std::string uri_, root_bucket_, root_prefix_;
