@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/json.hpp"
+#include "support/command.hpp"
 #include "support/fixtures.hpp"
 
 namespace fs = std::filesystem;
@@ -26,36 +27,10 @@ const fs::path kWeights = cosmicai::fixtures::reference_model();  // generated b
 const fs::path kMachine = kSource / "examples/cosmic-ai/cai-state-machine.json";
 const fs::path kTolerant = kSource / "examples/cosmic-ai/cai-state-machine-tolerant.json";
 
-struct Output {
-  int exit_code = -1;
-  std::string out;
-};
-
-// Run a shell command, capturing stdout (stderr goes to the test log).
-Output run(const std::string& command) {
-  Output o;
-  FILE* p = ::popen(command.c_str(), "r");
-  if (!p) return o;
-  char buf[65536];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) o.out.append(buf, n);
-  const int status = ::pclose(p);
-  o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return o;
-}
-
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using Output = cosmicai::testing::CommandOutput;
+using cosmicai::testing::read_file;
+constexpr auto run = cosmicai::testing::run_command;
+constexpr auto quote = cosmicai::testing::shell_quote;
 
 json read_json(const fs::path& p) { return json::parse(read_file(p)); }
 
@@ -159,10 +134,10 @@ TEST(CosmicWorkflow, SeedsMachineOnTinyPartitionsMatchesTheReferencePredictions)
   EXPECT_EQ(last[0].file, "100MB/11.pt");
 
   const json r0 = read_json(results / "0.json");
-  for (const char* k : {"total_cpu_time (seconds)", "total_cpu_memory (MB)", "execution_time (seconds/batch)",
-                        "num_batches", "batch_size", "device", "throughput_bps", "sample_persec", "result_path",
-                        "data_path", "rank", "world_size", "samples", "load_seconds", "compute_seconds",
-                        "write_seconds"}) {
+  for (const char* k :
+       {"total_cpu_time (seconds)", "total_cpu_memory (MB)", "execution_time (seconds/batch)", "num_batches",
+        "batch_size", "device", "throughput_bps", "sample_persec", "result_path", "data_path", "rank", "world_size",
+        "samples", "load_seconds", "compute_seconds", "write_seconds"}) {
     EXPECT_TRUE(r0.contains(k)) << k;
   }
   EXPECT_EQ(r0["data_path"], "100MB/1.pt");
@@ -192,9 +167,9 @@ TEST(CosmicWorkflow, InferCommandWithTheTorchScriptModel) {
   payload["file_limit"] = "2";
   const fs::path input = store.root() / "payload.json";
   write_json(input, payload);
-  const auto o = run(std::string(COSMICAI_BINARY) + " infer --input " + quote(input.string()) +
-                     " --rank 0 --output json --threads 1 --store " + quote(store.uri()) + " --model " +
-                     quote(kWeights.string()));
+  const auto o =
+      run(std::string(COSMICAI_BINARY) + " infer --input " + quote(input.string()) +
+          " --rank 0 --output json --threads 1 --store " + quote(store.uri()) + " --model " + quote(kWeights.string()));
   ASSERT_EQ(o.exit_code, 0) << o.out;
   const json r = json::parse(o.out);
   EXPECT_EQ(r["rank"], 0);

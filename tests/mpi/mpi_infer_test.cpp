@@ -14,6 +14,7 @@
 #include <string>
 
 #include "common/json.hpp"
+#include "support/command.hpp"
 
 namespace fs = std::filesystem;
 using cosmicai::json;
@@ -34,18 +35,8 @@ struct Output {
   double seconds = 0;
 };
 
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using cosmicai::testing::read_file;
+constexpr auto quote = cosmicai::testing::shell_quote;
 
 json read_json(const fs::path& p) { return json::parse(read_file(p)); }
 

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "common/json.hpp"
+#include "support/command.hpp"
 
 namespace fs = std::filesystem;
 using cosmicai::json;
@@ -20,22 +21,8 @@ namespace {
 const fs::path kSource = COSMICAI_SOURCE_DIR;
 const fs::path kBinary = COSMICAI_BINARY;
 
-struct Output {
-  int exit_code = -1;
-  std::string out;
-};
-
-Output run(const std::string& command) {
-  Output o;
-  FILE* p = ::popen(command.c_str(), "r");
-  if (!p) return o;
-  char buf[65536];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) o.out.append(buf, n);
-  const int st = ::pclose(p);
-  o.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return o;
-}
+using Output = cosmicai::testing::CommandOutput;
+constexpr auto run = cosmicai::testing::run_command;
 
 std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
 
