@@ -38,6 +38,12 @@ async function graphOf(executionArn) {
 
 // === DOM helpers ===
 
+// Children as h() takes them (nested arrays, strings, nodes; null/undefined/false skipped) → nodes.
+function nodes(children) {
+  return children.flat(Infinity).filter((c) => c !== undefined && c !== null && c !== false)
+    .map((c) => (c instanceof Node ? c : document.createTextNode(String(c))));
+}
+
 function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
@@ -46,10 +52,7 @@ function h(tag, attrs, ...children) {
     else if (k === "class") el.className = v;
     else el.setAttribute(k, v === true ? "" : String(v));
   }
-  for (const c of children.flat()) {
-    if (c === undefined || c === null || c === false) continue;
-    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  }
+  el.append(...nodes(children));
   return el;
 }
 
@@ -361,13 +364,13 @@ async function viewExecution(gen, arn) {
            {text: nameOfArn(x.stateMachineArn), href: route("machine", x.stateMachineArn)}, {text: x.name});
     title.replaceChildren(x.name, h("span", {id: "exec-status"}, statusBadge(x.status)));
     const item = (label, value, id) => h("div", {}, h("span", {}, label), h("b", {id}, value));
-    details.replaceChildren(
+    details.replaceChildren(...nodes([
       item("Execution ARN", x.executionArn), item("Status", statusWords[x.status] || x.status),
       item("Start time", fmtTime(x.startDate)), item("End time", fmtTime(x.stopDate)),
       item("Duration", fmtDuration(durationOf(x)), "exec-duration"),
       item("State machine", nameOfArn(x.stateMachineArn)),
       item("Redrive count", x.redriveCount ?? 0), item("Redrive status", x.redriveStatus || "-"),
-      x.error ? item("Error", x.error) : null, x.cause ? item("Cause", x.cause) : null);
+      x.error ? item("Error", x.error) : null, x.cause ? item("Cause", x.cause) : null]));
     buttons.stop.disabled = x.status !== "RUNNING";
     buttons.redrive.disabled = x.redriveStatus !== "REDRIVABLE";
 
@@ -390,9 +393,9 @@ async function viewExecution(gen, arn) {
       graphBox.dataset.executionStatus = g.executionStatus;
       graphNote.textContent = (g.layout === "dot" ? "Laid out by Graphviz dot" : "Built-in layout") +
         " · " + g.states.length + " states · " + g.events + " events";
-      io.replaceChildren(
+      io.replaceChildren(...nodes([
         h("h3", {}, "Input"), h("pre", {id: "exec-input"}, prettyJson(x.input)),
-        x.output !== undefined ? [h("h3", {}, "Output"), h("pre", {id: "exec-output"}, prettyJson(x.output))] : null);
+        x.output !== undefined ? [h("h3", {}, "Output"), h("pre", {id: "exec-output"}, prettyJson(x.output))] : null]));
       lastEvents = all.length;
       lastStatus = x.status;
     }
@@ -407,18 +410,18 @@ async function viewExecution(gen, arn) {
     } while (token);
     const described = await Promise.all(runs.map((m) => api("DescribeMapRun", {mapRunArn: m.mapRunArn})));
     if (gen !== generation) return;
-    mapRuns.replaceChildren(described.length ? h("div", {class: "card"}, h("h2", {}, "Map Runs"),
+    mapRuns.replaceChildren(...nodes([described.length ? h("div", {class: "card"}, h("h2", {}, "Map Runs"),
       h("table", {},
         h("thead", {}, h("tr", {}, h("th", {}, "Map Run"), h("th", {}, "Status"), h("th", {}, "Progress"),
           h("th", {class: "num"}, "Succeeded"), h("th", {class: "num"}, "Failed"), h("th", {class: "num"}, "Total"),
           h("th", {}, "Started"), h("th", {class: "num"}, "Duration"))),
         h("tbody", {}, described.map((m) => h("tr", {"data-arn": m.mapRunArn},
-          h("td", {}, h("a", {href: route("maprun", m.mapRunArn)}, nameOfArn(m.mapRunArn.split("/").pop()))),
+          h("td", {class: "mono"}, h("a", {href: route("maprun", m.mapRunArn)}, m.mapRunArn.split(":").pop())),
           h("td", {}, statusBadge(m.status)),
           h("td", {}, countsBar(m.itemCounts), h("span", {class: "progress-line"}, progressLine(m))),
           h("td", {class: "num"}, m.itemCounts.succeeded), h("td", {class: "num"}, m.itemCounts.failed),
           h("td", {class: "num"}, m.itemCounts.total), h("td", {}, fmtTime(m.startDate)),
-          h("td", {class: "num"}, fmtDuration(durationOf(m)))))))) : "");
+          h("td", {class: "num"}, fmtDuration(durationOf(m)))))))) : null]));
 
     if (x.status === "RUNNING") schedulePoll(gen, refresh);
     else stopPolling();
