@@ -416,7 +416,7 @@ async function viewExecution(gen, arn) {
           h("th", {class: "num"}, "Succeeded"), h("th", {class: "num"}, "Failed"), h("th", {class: "num"}, "Total"),
           h("th", {}, "Started"), h("th", {class: "num"}, "Duration"))),
         h("tbody", {}, described.map((m) => h("tr", {"data-arn": m.mapRunArn},
-          h("td", {class: "mono"}, h("a", {href: route("maprun", m.mapRunArn)}, m.mapRunArn.split(":").pop())),
+          h("td", {class: "mono nowrap"}, h("a", {href: route("maprun", m.mapRunArn)}, m.mapRunArn.split(":").pop())),
           h("td", {}, statusBadge(m.status)),
           h("td", {}, countsBar(m.itemCounts), h("span", {class: "progress-line"}, progressLine(m))),
           h("td", {class: "num"}, m.itemCounts.succeeded), h("td", {class: "num"}, m.itemCounts.failed),
