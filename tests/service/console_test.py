@@ -9,6 +9,7 @@ real mouse clicks:
   * Stop on the page aborts a running execution (the Wait state becomes Canceled);
   * a Distributed Map execution with a failing item shows FAILED, its Map Run page the item counts,
     and Redrive on the page runs it again to SUCCEEDED (redriveCount 1);
+  * the list pages through 27 executions 25 at a time, newest first;
   * no console message, exception or failed request in the whole session.
 Screenshots are kept in BUILD/test-artifacts/. Exit 77 (skipped) without chromium.
 
@@ -357,6 +358,25 @@ def main():
         check(bool(states), "graph after redrive: %s" % states)
         check(browser.wait("document.querySelector('#events tr[data-type=ExecutionRedriven]') !== null",
                            "the event table lists ExecutionRedriven"), "ExecutionRedriven event shown")
+
+        # --- paging: 27 executions, pages of 25, newest first ---
+        many = server.machine("console-many", {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
+        for i in range(27):
+            server.api("StartExecution", {"stateMachineArn": many, "name": "run-%02d" % i})
+        browser.goto(server.url + "/#/machine/" + urllib.request.quote(many, safe=""))
+        rows = "[...document.querySelectorAll('#executions tbody tr[data-name]')].map(r => r.dataset.name)"
+        first_page = browser.wait("(() => { const r = %s; return r.length === 25 ? r : null; })()" % rows,
+                                  "the first page has 25 executions")
+        check(bool(first_page) and first_page[0] == "run-26" and first_page[-1] == "run-02",
+              "newest first: %s … %s" % (first_page and first_page[0], first_page and first_page[-1]))
+        browser.click("#page-next", "Next page")
+        second = browser.wait("(() => { const r = %s; return r.length === 2 ? r : null; })()" % rows,
+                              "the second page has the 2 oldest")
+        check(second == ["run-01", "run-00"], "second page: %s" % second)
+        check(browser.eval("document.getElementById('page-next').disabled") is True, "no page after the last")
+        browser.click("#page-prev", "Previous page")
+        check(bool(browser.wait("(() => { const r = %s; return r.length === 25 && r[0] === 'run-26'; })()" % rows,
+                                "back to the first page")), "Previous returns to the first page")
 
         problems = browser.problems()
         check(not problems, "no console message, exception or failed request" +
