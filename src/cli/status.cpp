@@ -134,7 +134,8 @@ class SampleCounter {
       if (!text) continue;
       try {
         const json j = json::parse(*text);
-        if (j.contains("samples") && j.at("samples").is_number_integer()) seen_[r] = j.at("samples").get<std::int64_t>();
+        if (j.contains("samples") && j.at("samples").is_number_integer())
+          seen_[r] = j.at("samples").get<std::int64_t>();
       } catch (const std::exception&) {
         // a result being written or not a rank result: not counted
       }
@@ -244,35 +245,39 @@ void run_status(const StatusOptions& o) {
   }
 }
 
-const bool kRegistered = register_command(Command{"status", [](CLI::App& app) {
-  auto o = std::make_shared<StatusOptions>();
-  auto* sub = app.add_subcommand(
-      "status", "Show an execution's status line (ranks done, samples/s, ETA) from a Step Functions endpoint");
-  sub->add_option("execution_arn", o->execution_arn, "the execution's ARN")->required();
-  sub->add_option("--endpoint", o->endpoint, "the Step Functions endpoint (e.g. cosmicai serve)")->capture_default_str();
-  sub->add_flag("--watch,-w", o->watch, "follow the execution until it ends");
-  sub->add_option("--interval", o->interval_s, "seconds between polls with --watch")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  sub->add_option("--progress", o->progress,
-                  "with --watch: line (redrawn in place), plain (one line per change, for logs), off (the last line "
-                  "only); auto = line on a terminal, else plain")
-      ->check(CLI::IsMember({"auto", "line", "plain", "off"}))
-      ->capture_default_str();
-  sub->add_option("-o,--output", o->output, "text or json (the last snapshot as one object)")
-      ->check(CLI::IsMember({"text", "json"}))
-      ->capture_default_str();
-  sub->add_option("--store", o->store,
-                  "the store the ranks write to, for samples/s (as `run`/`serve` --store; default file://<cwd>/data)");
-  sub->add_option("--s3-endpoint", o->s3_endpoint, "S3 endpoint URL for an s3:// store");
-  sub->footer(
-      "Ranks are the items of the execution's newest Map Run (DescribeMapRun); samples/s and ETA count from the\n"
-      "Map Run's start. Exit status: 0 RUNNING or SUCCEEDED, 1 FAILED, TIMED_OUT, ABORTED or an API error.\n\n"
-      "Example:\n"
-      "  cosmicai status arn:aws:states:us-east-1:123456789012:execution:cosmic:run-1 \\\n"
-      "      --endpoint http://127.0.0.1:8083 --watch --progress plain");
-  sub->callback([o] { run_status(*o); });
-}});
+const bool kRegistered = register_command(Command{
+    "status", [](CLI::App& app) {
+      auto o = std::make_shared<StatusOptions>();
+      auto* sub = app.add_subcommand(
+          "status", "Show an execution's status line (ranks done, samples/s, ETA) from a Step Functions endpoint");
+      sub->add_option("execution_arn", o->execution_arn, "the execution's ARN")->required();
+      sub->add_option("--endpoint", o->endpoint, "the Step Functions endpoint (e.g. cosmicai serve)")
+          ->capture_default_str();
+      sub->add_flag("--watch,-w", o->watch, "follow the execution until it ends");
+      sub->add_option("--interval", o->interval_s, "seconds between polls with --watch")
+          ->check(CLI::PositiveNumber)
+          ->capture_default_str();
+      sub->add_option(
+             "--progress", o->progress,
+             "with --watch: line (redrawn in place), plain (one line per change, for logs), off (the last line "
+             "only); auto = line on a terminal, else plain")
+          ->check(CLI::IsMember({"auto", "line", "plain", "off"}))
+          ->capture_default_str();
+      sub->add_option("-o,--output", o->output, "text or json (the last snapshot as one object)")
+          ->check(CLI::IsMember({"text", "json"}))
+          ->capture_default_str();
+      sub->add_option(
+          "--store", o->store,
+          "the store the ranks write to, for samples/s (as `run`/`serve` --store; default file://<cwd>/data)");
+      sub->add_option("--s3-endpoint", o->s3_endpoint, "S3 endpoint URL for an s3:// store");
+      sub->footer(
+          "Ranks are the items of the execution's newest Map Run (DescribeMapRun); samples/s and ETA count from the\n"
+          "Map Run's start. Exit status: 0 RUNNING or SUCCEEDED, 1 FAILED, TIMED_OUT, ABORTED or an API error.\n\n"
+          "Example:\n"
+          "  cosmicai status arn:aws:states:us-east-1:123456789012:execution:cosmic:run-1 \\\n"
+          "      --endpoint http://127.0.0.1:8083 --watch --progress plain");
+      sub->callback([o] { run_status(*o); });
+    }});
 
 }  // namespace
 }  // namespace cosmicai::cli

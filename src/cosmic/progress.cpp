@@ -49,8 +49,8 @@ std::string Progress::line() const {
   s += fmt::format(" · {} samples/s · {} elapsed", report::format_count(static_cast<long long>(rate)),
                    format_duration(elapsed));
   if (done > 0 && expected > done) {
-    s += fmt::format(" · ETA {}", format_duration(elapsed / static_cast<double>(done) *
-                                                  static_cast<double>(expected - done)));
+    s += fmt::format(" · ETA {}",
+                     format_duration(elapsed / static_cast<double>(done) * static_cast<double>(expected - done)));
   }
   return s;
 }
@@ -63,7 +63,8 @@ void Progress::ensure_started() {
 }
 
 void Progress::write_plain_locked() {
-  const std::string counts = fmt::format("{}/{}/{}/{}", done_.load(), expected_.load(), failed_.load(), samples_.load());
+  // Ranks, not samples: a line when a rank ends (samples change with every batch).
+  const std::string counts = fmt::format("{}/{}/{}", done_.load(), expected_.load(), failed_.load());
   if (counts == last_counts_) return;
   last_counts_ = counts;
   const std::string s = line();

@@ -22,8 +22,8 @@ enum class ProgressMode { kOff, kLine, kPlain };
 std::optional<ProgressMode> parse_progress_mode(std::string_view text, bool terminal);
 
 /// Counts ranks and samples and shows them: kLine redraws one status line about once a second;
-/// kPlain writes a line when the counts changed, at most once per `interval`, and a last one at
-/// stop(); kOff (the default when stderr is not a terminal) only counts.
+/// kPlain writes a line when the rank counts changed, at most once per `interval`, and a last one
+/// at stop(); kOff (the default when stderr is not a terminal) only counts.
 /// All members are thread-safe.
 class Progress {
  public:

@@ -105,12 +105,8 @@ json Console::graph(const std::string& execution_arn) const {
     if (s.duration_s >= 0) j["durationSeconds"] = s.duration_s;
     states.push_back(std::move(j));
   }
-  return json{{"executionArn", rec->arn},
-              {"executionStatus", rec->status},
-              {"layout", layout},
-              {"events", events.size()},
-              {"states", std::move(states)},
-              {"svg", std::move(svg)}};
+  return json{{"executionArn", rec->arn}, {"executionStatus", rec->status}, {"layout", layout},
+              {"events", events.size()},  {"states", std::move(states)},    {"svg", std::move(svg)}};
 }
 
 ConsolePage Console::get(const std::string& path, const std::multimap<std::string, std::string>& params) const {
@@ -127,14 +123,13 @@ ConsolePage Console::get(const std::string& path, const std::multimap<std::strin
     try {
       return {200, "application/json", dump_compact(graph(it->second))};
     } catch (const std::exception& e) {
-      return {400, "application/json",
-              dump_compact(json{{"__type", "ExecutionDoesNotExist"}, {"message", e.what()}})};
+      return {400, "application/json", dump_compact(json{{"__type", "ExecutionDoesNotExist"}, {"message", e.what()}})};
     }
   } else if (path.starts_with("/console/")) {
     file = path.substr(9);
   } else {
-    return not_found(fmt::format("No page at GET {}; the console is at / and the API is POST / with X-Amz-Target",
-                                 path));
+    return not_found(
+        fmt::format("No page at GET {}; the console is at / and the API is POST / with X-Amz-Target", path));
   }
   if (file.find("..") != std::string::npos || file.find('/') != std::string::npos) {
     return not_found("No console file " + file);

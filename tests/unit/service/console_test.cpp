@@ -35,10 +35,10 @@ class ConsoleTest : public ::testing::Test {
     return json::parse(r.body);
   }
   std::string run(const std::string& name, const json& definition, const json& input) {
-    const std::string machine = ok("CreateStateMachine", {{"name", name},
-                                                          {"definition", definition.dump()},
-                                                          {"roleArn", "arn:aws:iam::1:role/r"}})
-                                    .at("stateMachineArn");
+    const std::string machine =
+        ok("CreateStateMachine",
+           {{"name", name}, {"definition", definition.dump()}, {"roleArn", "arn:aws:iam::1:role/r"}})
+            .at("stateMachineArn");
     const std::string arn =
         ok("StartExecution", {{"stateMachineArn", machine}, {"input", input.dump()}}).at("executionArn");
     for (int i = 0; i < 2000; ++i) {
@@ -90,9 +90,9 @@ TEST_F(ConsoleTest, GraphOfASucceededExecutionUsesTheLayoutHook) {
   const auto arn = run("ok", def, json{{"a", 1}});
   std::string seen_dot;
   Console with_dot(*svc_, {[&](const std::string& dot) {
-                     seen_dot = dot;
-                     return std::string("<svg id=\"laid-out\"></svg>");
-                   }});
+    seen_dot = dot;
+    return std::string("<svg id=\"laid-out\"></svg>");
+  }});
   const auto r = with_dot.get("/console/graph", {{"executionArn", arn}});
   ASSERT_EQ(r.status, 200) << r.body;
   const json g = json::parse(r.body);
