@@ -35,6 +35,17 @@ void add_cosmic_options(CLI::App& app, CosmicOptions& o) {
   app.add_option("--lambda-gb-second-usd", o.usd_per_gb_second, "Lambda price per GB-second for the cost model")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  app.add_option("--progress", o.progress,
+                 "Status line (ranks done, samples/s, ETA) on stderr: auto (line on a terminal, else off), line "
+                 "(redrawn in place), plain (one line per update, for logs), off")
+      ->check(CLI::IsMember({"auto", "line", "plain", "off"}))
+      ->capture_default_str();
+}
+
+std::shared_ptr<cosmic::Progress> make_progress(const CosmicOptions& o) {
+  const auto mode = cosmic::parse_progress_mode(o.progress, cosmic::stderr_is_terminal());
+  if (!mode) throw std::invalid_argument("--progress " + o.progress + ": expected auto, line, plain or off");
+  return std::make_shared<cosmic::Progress>(*mode, stderr);
 }
 
 Result<std::shared_ptr<storage::ObjectStore>> open_store(const std::string& uri, const std::string& s3_endpoint) {
@@ -86,7 +97,7 @@ const bool kRegistered = register_function_provider(FunctionProvider{
     "cosmic",
     [](CLI::App& sub) { add_cosmic_options(sub, provider_options()); },
     [](functions::Registry& registry) {
-      auto progress = std::make_shared<cosmic::Progress>(cosmic::stderr_is_terminal());
+      auto progress = make_progress(provider_options());
       auto config = make_cosmic_config(provider_options(), progress);
       provider_store() = config.store;
       auto runtime = std::make_shared<cosmic::CosmicRuntime>(std::move(config));

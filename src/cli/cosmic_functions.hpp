@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "cosmic/progress.hpp"
 #include "cosmic/runtime.hpp"
 #include "storage/object_store.hpp"
 
@@ -19,7 +20,11 @@ struct CosmicOptions {
   std::uint64_t seed = 0;       ///< --model-seed
   double lambda_memory_mb = 10240;        ///< --lambda-memory-mb
   double usd_per_gb_second = 0.0000166667;  ///< --lambda-gb-second-usd
+  std::string progress = "auto";            ///< --progress: auto, line, plain, off
 };
+
+/// The progress display `options.progress` asks for, on stderr.
+std::shared_ptr<cosmic::Progress> make_progress(const CosmicOptions& options);
 
 /// Add --store, --model, --threads, --model-seed, --lambda-memory-mb, --lambda-gb-second-usd to `app`.
 void add_cosmic_options(CLI::App& app, CosmicOptions& options);

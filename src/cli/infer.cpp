@@ -84,7 +84,7 @@ void run_infer(const InferArgs& a) {
   if (const auto w = mpi::launch_warning(mpi::detect_launch(), false, 1); !w.empty()) {
     std::cerr << "cosmicai infer: warning: " << w << "\n";
   }
-  auto progress = std::make_shared<cosmic::Progress>(cosmic::stderr_is_terminal());
+  auto progress = make_progress(a.cosmic);
   cosmic::CosmicRuntime rt(make_cosmic_config(a.cosmic, progress));
   json in;
   try {

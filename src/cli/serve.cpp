@@ -12,6 +12,7 @@
 
 #include "cli/command.hpp"
 #include "cli/engine_setup.hpp"
+#include "cli/graphviz.hpp"
 #include "engine/engine.hpp"
 #include "service/http_server.hpp"
 #include "service/service.hpp"
@@ -85,7 +86,14 @@ void run_serve(const ServeOptions& opts) {
     std::cerr << "cosmicai serve: " << e.what() << "\n";
     throw CLI::RuntimeError(1);
   }
-  service::HttpServer http(*svc, opts.http_threads);
+  service::ConsoleOptions console;
+  if (have_dot()) {
+    console.layout = [](const std::string& dot) {
+      std::string why;
+      return run_dot(dot, why);  // "" (the built-in layout) when dot fails
+    };
+  }
+  service::HttpServer http(*svc, opts.http_threads, std::move(console));
   int port = 0;
   try {
     port = http.bind(opts.host, opts.port);
@@ -98,7 +106,7 @@ void run_serve(const ServeOptions& opts) {
     std::ofstream(tmp) << port << "\n";
     std::rename(tmp.c_str(), opts.port_file.c_str());
   }
-  std::cout << "cosmicai serve: listening on http://" << opts.host << ":" << port << " (database "
+  std::cout << "cosmicai serve: listening on http://" << opts.host << ":" << port << " (console at /, database "
             << (opts.db.empty() ? std::string("in memory") : opts.db) << ", " << svc->resumed()
             << " executions resumed)" << std::endl;
 
@@ -150,6 +158,7 @@ const bool kRegistered = register_command(Command{
         if (p.add_options) p.add_options(*sub);
       }
       sub->footer(
+          "Console: open http://127.0.0.1:PORT/ in a browser (executions, graph, events, Map Runs, Stop, Redrive).\n"
           "Clients: any AWS SDK or the AWS CLI with --endpoint-url http://127.0.0.1:PORT and any credentials.\n"
           "StartSyncExecution: SDKs prefix the host with 'sync-'; use disableHostPrefix (JS SDK),\n"
           "AWS_DISABLE_HOST_PREFIX_INJECTION=true (botocore, CLI v1) or a hosts entry for sync-NAME (CLI v2).\n"

@@ -9,7 +9,18 @@
 
 namespace cosmicai::cosmic {
 
-Progress::Progress(bool enabled) : enabled_(enabled), start_(std::chrono::steady_clock::now()) {}
+std::optional<ProgressMode> parse_progress_mode(std::string_view text, bool terminal) {
+  if (text == "auto") return terminal ? ProgressMode::kLine : ProgressMode::kOff;
+  if (text == "line") return ProgressMode::kLine;
+  if (text == "plain") return ProgressMode::kPlain;
+  if (text == "off") return ProgressMode::kOff;
+  return std::nullopt;
+}
+
+Progress::Progress(bool enabled) : Progress(enabled ? ProgressMode::kLine : ProgressMode::kOff, stderr) {}
+
+Progress::Progress(ProgressMode mode, std::FILE* out, std::chrono::milliseconds interval)
+    : mode_(mode), out_(out), interval_(interval), start_(std::chrono::steady_clock::now()) {}
 
 Progress::~Progress() { stop(); }
 
@@ -38,27 +49,41 @@ std::string Progress::line() const {
   s += fmt::format(" · {} samples/s · {} elapsed", report::format_count(static_cast<long long>(rate)),
                    format_duration(elapsed));
   if (done > 0 && expected > done) {
-    s += fmt::format(" · ETA {}", format_duration(elapsed / static_cast<double>(done) *
-                                                  static_cast<double>(expected - done)));
+    s += fmt::format(" · ETA {}",
+                     format_duration(elapsed / static_cast<double>(done) * static_cast<double>(expected - done)));
   }
   return s;
 }
 
 void Progress::ensure_started() {
-  if (!enabled_) return;
+  if (mode_ == ProgressMode::kOff) return;
   std::lock_guard lock(mu_);
   if (thread_.joinable() || stopping_) return;
   thread_ = std::thread([this] { loop(); });
 }
 
+void Progress::write_plain_locked() {
+  // Ranks, not samples: a line when a rank ends (samples change with every batch).
+  const std::string counts = fmt::format("{}/{}/{}", done_.load(), expected_.load(), failed_.load());
+  if (counts == last_counts_) return;
+  last_counts_ = counts;
+  const std::string s = line();
+  std::fprintf(out_, "%s\n", s.c_str());
+  std::fflush(out_);
+}
+
 void Progress::loop() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
-    const std::string s = line();
-    std::fprintf(stderr, "\r\033[K%s", s.c_str());
-    std::fflush(stderr);
-    drawn_ = true;
-    cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
+    if (mode_ == ProgressMode::kPlain) {
+      write_plain_locked();
+    } else {
+      const std::string s = line();
+      std::fprintf(out_, "\r\033[K%s", s.c_str());
+      std::fflush(out_);
+      drawn_ = true;
+    }
+    cv_.wait_for(lock, interval_, [this] { return stopping_; });
   }
 }
 
@@ -68,10 +93,15 @@ void Progress::stop() {
     stopping_ = true;
   }
   cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  const bool started = thread_.joinable();
+  if (started) thread_.join();
+  if (mode_ == ProgressMode::kPlain && started) {
+    std::lock_guard lock(mu_);
+    write_plain_locked();  // the final counts, unless the last line showed them
+  }
   if (drawn_) {
-    std::fprintf(stderr, "\r\033[K");
-    std::fflush(stderr);
+    std::fprintf(out_, "\r\033[K");
+    std::fflush(out_);
     drawn_ = false;
   }
 }

@@ -4,19 +4,33 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <cstdio>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 
 namespace cosmicai::cosmic {
 
-/// Counts ranks and samples and, when enabled, redraws one status line on stderr about once
-/// a second. Disabled (the default when stderr is not a terminal) it only counts.
+/// How progress is shown: not at all, one line redrawn in place (`\r`, for a terminal), or one
+/// plain line per update (for logs: no carriage return or escape sequence).
+enum class ProgressMode { kOff, kLine, kPlain };
+
+/// Parse `--progress`: "auto" (kLine when `terminal`, else kOff), "line", "plain" or "off";
+/// nullopt for anything else.
+std::optional<ProgressMode> parse_progress_mode(std::string_view text, bool terminal);
+
+/// Counts ranks and samples and shows them: kLine redraws one status line about once a second;
+/// kPlain writes a line when the rank counts changed, at most once per `interval`, and a last one
+/// at stop(); kOff (the default when stderr is not a terminal) only counts.
 /// All members are thread-safe.
 class Progress {
  public:
-  /// `enabled`: draw the line (use `stderr_is_terminal()`).
+  /// `enabled`: draw the line on stderr (use `stderr_is_terminal()`).
   explicit Progress(bool enabled);
+  /// Show progress on `out` (not owned; must outlive this object) in `mode`.
+  Progress(ProgressMode mode, std::FILE* out, std::chrono::milliseconds interval = std::chrono::seconds(1));
   ~Progress();
   Progress(const Progress&) = delete;
   Progress& operator=(const Progress&) = delete;
@@ -39,9 +53,14 @@ class Progress {
  private:
   void ensure_started();
   void loop();
+  /// kPlain: write the line when the counts changed since the last one. Holds mu_.
+  void write_plain_locked();
 
-  const bool enabled_;
+  const ProgressMode mode_;
+  std::FILE* const out_;
+  const std::chrono::milliseconds interval_;
   const std::chrono::steady_clock::time_point start_;
+  std::string last_counts_;  ///< kPlain: the counts of the last line written
   std::atomic<std::int64_t> expected_{0}, done_{0}, failed_{0}, samples_{0};
   std::mutex mu_;
   std::condition_variable cv_;

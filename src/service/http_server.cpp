@@ -25,11 +25,13 @@ std::string request_id() {
 
 struct HttpServer::Impl {
   Service& service;
+  Console console;
   httplib::Server server;
-  explicit Impl(Service& s) : service(s) {}
+  Impl(Service& s, ConsoleOptions c) : service(s), console(s, std::move(c)) {}
 };
 
-HttpServer::HttpServer(Service& service, std::size_t threads) : impl_(std::make_unique<Impl>(service)) {
+HttpServer::HttpServer(Service& service, std::size_t threads, ConsoleOptions console)
+    : impl_(std::make_unique<Impl>(service, std::move(console))) {
   auto& srv = impl_->server;
   const std::size_t n = std::max<std::size_t>(2, threads);
   srv.new_task_queue = [n] { return new httplib::ThreadPool(n); };
@@ -63,7 +65,15 @@ HttpServer::HttpServer(Service& service, std::size_t threads) : impl_(std::make_
             req.method, req.path),
         kContentType);
   };
-  srv.Get(".*", not_found);
+  // The console: its page and files, and the graph of an execution.
+  srv.Get(".*", [this](const httplib::Request& req, httplib::Response& res) {
+    std::multimap<std::string, std::string> params(req.params.begin(), req.params.end());
+    auto page = impl_->console.get(req.path, params);
+    res.status = page.status;
+    res.set_header("Cache-Control", "no-store");
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_content(page.body, page.content_type);
+  });
   srv.Put(".*", not_found);
   srv.Delete(".*", not_found);
 }

@@ -123,7 +123,7 @@ std::string graph_section(const ReportInput& in) {
     return out + "</section>";
   }
   std::vector<std::pair<std::string, std::string>> items;
-  for (const char* st : {"Succeeded", "Failed", "Caught error", "In progress", "Not run"}) {
+  for (const char* st : {"Succeeded", "Failed", "Caught error", "Canceled", "In progress", "Not run"}) {
     items.emplace_back(st, status_colors(st).stroke);
   }
   out += legend(items);

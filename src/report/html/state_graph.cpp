@@ -177,6 +177,7 @@ StatusColors status_colors(const std::string& status) {
   if (status == "Caught error") return {"#fff1d6", "#e08a00"};
   if (status == "In progress") return {"#dfeefc", "#1565c0"};
   if (status == "Not run") return {"#f2f2f2", "#9e9e9e"};
+  if (status == "Canceled") return {"#eceff1", "#455a64"};
   return {"#ffffff", "#546e7a"};
 }
 
@@ -264,6 +265,21 @@ void annotate_with_history(StateGraph& g, const json& history) {
     }
     if (!name.empty()) name_of[id] = name;
 
+    if (type == "ExecutionRedriven") {
+      // A new attempt (RedriveExecution): the graph shows the latest attempt, as the AWS console does.
+      g.execution_status.clear();
+      g.execution_error.clear();
+      track.clear();
+      for (auto& s : g.states) {
+        if (s.type == "Start" || s.type == "End") continue;
+        s.status.clear();
+        s.error.clear();
+        s.entries = 0;
+        s.duration_s = -1;
+        s.retries = 0;
+      }
+      continue;
+    }
     if (type == "ExecutionSucceeded") g.execution_status = "SUCCEEDED";
     if (type == "ExecutionFailed" || type == "ExecutionTimedOut" || type == "ExecutionAborted") {
       g.execution_status = type == "ExecutionFailed" ? "FAILED" : type == "ExecutionTimedOut" ? "TIMED_OUT" : "ABORTED";
@@ -305,7 +321,9 @@ void annotate_with_history(StateGraph& g, const json& history) {
       if (!t.entered.empty()) {  // entered, never exited
         const bool failed =
             g.execution_status == "FAILED" || g.execution_status == "TIMED_OUT" || g.execution_status == "ABORTED";
-        s->status = failed ? "Failed" : "In progress";
+        // As the AWS console shows them: a state an aborted (stopped) execution left running was
+        // canceled; one a failed or timed-out execution left running failed.
+        s->status = g.execution_status == "ABORTED" ? "Canceled" : failed ? "Failed" : "In progress";
         if (failed) s->error = !t.error.empty() ? t.error : g.execution_error;
         if (t.entered.back() >= 0 && last_ts >= 0)
           s->duration_s = std::max(0.0, s->duration_s) + (last_ts - t.entered.back());

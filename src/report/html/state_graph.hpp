@@ -18,7 +18,7 @@ struct GraphState {
   std::string type;          ///< Task, Pass, Choice, Map, Parallel, Wait, Succeed, Fail
   std::string mode;          ///< Map: INLINE or DISTRIBUTED
   std::string machine;       ///< id of the machine holding it ("" for the top level)
-  std::string status;        ///< Succeeded, Failed, Caught error, In progress, Not run ("" = no history)
+  std::string status;        ///< Succeeded, Failed, Caught error, Canceled, In progress, Not run ("" = no history)
   std::int64_t entries = 0;  ///< times entered (Map iterations enter inner states many times)
   double duration_s = -1;    ///< total time between entered and exited (-1: unknown)
   std::int64_t retries = 0;  ///< task attempts after the first

@@ -230,5 +230,36 @@ TEST_F(CosmicCli, InferExitCodes) {
   EXPECT_EQ(cosmicai("infer --input " + quote(good.string()) + " -o xml " + store()).code, 2);
 }
 
+// `run --progress plain`: the status line for logs, one line per update, no carriage return.
+TEST_F(CosmicCli, RunProgressPlainWritesLinesForLogs) {
+  ASSERT_EQ(cosmicai("dataset synth --root " + quote(root_.string()) + " --bucket b --partition-mb 1 --total-mb 3")
+                .code,
+            0);
+  const fs::path payload = root_ / "payload.json";
+  write_file(payload, R"({"bucket":"b","file_limit":"3","batch_size":64,"object_type":"folder",
+    "S3_object_name":"none","script":"x","result_path":"res/plain","data_bucket":"b","data_prefix":"1MB"})");
+  const auto machine = std::string(COSMICAI_SOURCE_DIR) + "/examples/cosmic-ai/cai-state-machine.json";
+  auto r = cosmicai("run " + quote(machine) + " --input " + quote(payload.string()) +
+                    " --threads 1 --progress plain " + store());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.err.find('\r'), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find('\033'), std::string::npos) << r.err;
+  std::vector<std::string> lines;
+  std::istringstream in(r.err);
+  for (std::string line; std::getline(in, line);) {
+    if (line.starts_with("ranks ")) lines.push_back(line);
+  }
+  ASSERT_FALSE(lines.empty()) << r.err;
+  // The last line: every rank done, as many as Initialize planned (the summary's world size).
+  const auto world = json::parse(slurp(bucket() / "res/plain/summary.json"))["expected_ranks"];
+  EXPECT_TRUE(lines.back().starts_with(fmt::format("ranks {}/{} · ", world.dump(), world.dump()))) << r.err;
+
+  // The same run with --progress off (and by default, stderr not being a terminal) writes none.
+  auto quiet = cosmicai("run " + quote(machine) + " --input " + quote(payload.string()) + " --threads 1 " + store());
+  ASSERT_EQ(quiet.code, 0) << quiet.err;
+  EXPECT_EQ(quiet.err.find("ranks "), std::string::npos) << quiet.err;
+  EXPECT_EQ(cosmicai("run " + quote(machine) + " --progress loud " + store()).code, 2);
+}
+
 }  // namespace
 }  // namespace cosmicai::cosmic

@@ -121,6 +121,74 @@ TEST(StateGraph, ChoiceParallelCatchAndNotRun) {
   EXPECT_NE(to_svg_fallback(g).find("P · branch 2"), std::string::npos);
 }
 
+// As the AWS console: a state a stopped execution left running is Canceled (a failed one's: Failed).
+TEST(StateGraph, StoppedExecutionLeavesItsRunningStateCanceled) {
+  const json def = json::parse(R"({"StartAt":"A","States":{"A":{"Type":"Pass","Next":"W"},
+      "W":{"Type":"Wait","Seconds":60,"Next":"B"},"B":{"Type":"Pass","End":true}}})");
+  json ev = json::array();
+  ev.push_back(event(1, 0, "ExecutionStarted", "2026-01-01T00:00:00Z", {{"input", "{}"}}));
+  ev.push_back(event(2, 1, "PassStateEntered", "2026-01-01T00:00:00Z", {{"name", "A"}}));
+  ev.push_back(event(3, 2, "PassStateExited", "2026-01-01T00:00:00Z", {{"name", "A"}}));
+  ev.push_back(event(4, 3, "WaitStateEntered", "2026-01-01T00:00:00Z", {{"name", "W"}}));
+  auto running = graph_from_definition(def);
+  annotate_with_history(running, json{{"events", ev}});
+  EXPECT_EQ(running.find("W")->status, "In progress");
+  EXPECT_EQ(running.execution_status, "RUNNING");
+
+  ev.push_back(event(5, 4, "ExecutionAborted", "2026-01-01T00:00:05Z", {{"error", "Stopped"}}));
+  auto stopped = graph_from_definition(def);
+  annotate_with_history(stopped, json{{"events", ev}});
+  EXPECT_EQ(stopped.find("A")->status, "Succeeded");
+  EXPECT_EQ(stopped.find("W")->status, "Canceled");
+  EXPECT_EQ(stopped.find("B")->status, "Not run");
+  EXPECT_EQ(stopped.execution_status, "ABORTED");
+  EXPECT_NE(to_dot(stopped).find(status_colors("Canceled").fill), std::string::npos);
+
+  ev.back() = event(5, 4, "ExecutionFailed", "2026-01-01T00:00:05Z", {{"error", "E"}});
+  auto failed = graph_from_definition(def);
+  annotate_with_history(failed, json{{"events", ev}});
+  EXPECT_EQ(failed.find("W")->status, "Failed");
+}
+
+// After ExecutionRedriven the graph shows the new attempt only (Failed before, Succeeded after).
+TEST(StateGraph, RedrivenExecutionShowsTheLatestAttempt) {
+  const json def = json::parse(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"x","Next":"P"},
+      "P":{"Type":"Pass","End":true}}})");
+  json ev = json::array();
+  ev.push_back(event(1, 0, "ExecutionStarted", "2026-01-01T00:00:00Z", {{"input", "{}"}}));
+  ev.push_back(event(2, 1, "TaskStateEntered", "2026-01-01T00:00:00Z", {{"name", "T"}}));
+  ev.push_back(event(3, 2, "TaskScheduled", "2026-01-01T00:00:00Z", {{"resource", "x"}}));
+  ev.push_back(event(4, 3, "TaskFailed", "2026-01-01T00:00:01Z", {{"error", "Boom"}}));
+  ev.push_back(event(5, 4, "ExecutionFailed", "2026-01-01T00:00:01Z", {{"error", "Boom"}}));
+  auto before = graph_from_definition(def);
+  annotate_with_history(before, json{{"events", ev}});
+  EXPECT_EQ(before.find("T")->status, "Failed");
+  EXPECT_EQ(before.execution_status, "FAILED");
+
+  ev.push_back(event(6, 0, "ExecutionRedriven", "2026-01-01T00:10:00Z", {{"redriveCount", 1}}));
+  ev.push_back(event(7, 6, "TaskStateEntered", "2026-01-01T00:10:00Z", {{"name", "T"}}));
+  auto during = graph_from_definition(def);
+  annotate_with_history(during, json{{"events", ev}});
+  EXPECT_EQ(during.find("T")->status, "In progress");
+  EXPECT_EQ(during.find("P")->status, "Not run");
+  EXPECT_EQ(during.execution_status, "RUNNING");
+
+  ev.push_back(event(8, 7, "TaskScheduled", "2026-01-01T00:10:00Z", {{"resource", "x"}}));
+  ev.push_back(event(9, 8, "TaskSucceeded", "2026-01-01T00:10:02Z", {{"output", "{}"}}));
+  ev.push_back(event(10, 9, "TaskStateExited", "2026-01-01T00:10:02Z", {{"name", "T"}}));
+  ev.push_back(event(11, 10, "PassStateEntered", "2026-01-01T00:10:02Z", {{"name", "P"}}));
+  ev.push_back(event(12, 11, "PassStateExited", "2026-01-01T00:10:02Z", {{"name", "P"}}));
+  ev.push_back(event(13, 12, "ExecutionSucceeded", "2026-01-01T00:10:02Z", {{"output", "{}"}}));
+  auto after = graph_from_definition(def);
+  annotate_with_history(after, json{{"events", ev}});
+  EXPECT_EQ(after.find("T")->status, "Succeeded");
+  EXPECT_EQ(after.find("T")->retries, 0);
+  EXPECT_DOUBLE_EQ(after.find("T")->duration_s, 2.0);
+  EXPECT_TRUE(after.find("T")->error.empty());
+  EXPECT_EQ(after.find("P")->status, "Succeeded");
+  EXPECT_EQ(after.execution_status, "SUCCEEDED");
+}
+
 TEST(StateGraph, BadInputIsNamed) {
   try {
     graph_from_definition(json::parse(R"({"StartAt":"A","States":{"A":{"Type":"Pass","Next":"Nope"}}})"));
