@@ -13,7 +13,7 @@
 
 namespace cosmicai::cli {
 
-void add_cosmic_options(CLI::App& app, CosmicOptions& o) {
+void add_cosmic_options(CLI::App& app, CosmicOptions& o, bool with_progress) {
   app.add_option("--store", o.store,
                  "Object store for data, code folders and results (file:///ROOT, DIR, mem://, s3:// or "
                  "s3://BUCKET[/PREFIX])")
@@ -24,8 +24,9 @@ void add_cosmic_options(CLI::App& app, CosmicOptions& o) {
   app.add_option("--model", o.model,
                  "Model for every rank unless the payload names one: builtin, builtin:WEIGHTS or a TorchScript file "
                  "(default: a model file in the code folder S3_BUCKET/S3_OBJECT_NAME, else builtin)");
-  app.add_option("--threads", o.threads, "Intra-op threads per inference (0 = every core); concurrent ranks are "
-                                         "limited so that ranks × threads ≤ cores")
+  app.add_option("--threads", o.threads,
+                 "Intra-op threads per inference (0 = every core); concurrent ranks are "
+                 "limited so that ranks × threads ≤ cores")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   app.add_option("--model-seed", o.seed, "Seed of the built-in model's (untrained) weights")->capture_default_str();
@@ -35,6 +36,10 @@ void add_cosmic_options(CLI::App& app, CosmicOptions& o) {
   app.add_option("--lambda-gb-second-usd", o.usd_per_gb_second, "Lambda price per GB-second for the cost model")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  if (!with_progress) {
+    o.progress = "off";
+    return;
+  }
   app.add_option("--progress", o.progress,
                  "Status line (ranks done, samples/s, ETA) on stderr: auto (line on a terminal, else off), line "
                  "(redrawn in place), plain (one line per update, for logs), off")
@@ -93,17 +98,19 @@ std::shared_ptr<storage::ObjectStore>& provider_store() {
   return store;
 }
 
-const bool kRegistered = register_function_provider(FunctionProvider{
-    "cosmic",
-    [](CLI::App& sub) { add_cosmic_options(sub, provider_options()); },
-    [](functions::Registry& registry) {
-      auto progress = make_progress(provider_options());
-      auto config = make_cosmic_config(provider_options(), progress);
-      provider_store() = config.store;
-      auto runtime = std::make_shared<cosmic::CosmicRuntime>(std::move(config));
-      cosmic::register_cosmic_handlers(registry, std::move(runtime));
-    },
-    [] { return provider_store(); }});
+const bool kRegistered = register_function_provider(
+    FunctionProvider{"cosmic",
+                     // A server runs many executions at once: one status line cannot describe them (`cosmicai
+                     // status` and the console show each one), so `serve` has no --progress.
+                     [](CLI::App& sub) { add_cosmic_options(sub, provider_options(), sub.get_name() != "serve"); },
+                     [](functions::Registry& registry) {
+                       auto progress = make_progress(provider_options());
+                       auto config = make_cosmic_config(provider_options(), progress);
+                       provider_store() = config.store;
+                       auto runtime = std::make_shared<cosmic::CosmicRuntime>(std::move(config));
+                       cosmic::register_cosmic_handlers(registry, std::move(runtime));
+                     },
+                     [] { return provider_store(); }});
 
 }  // namespace
 }  // namespace cosmicai::cli

@@ -13,12 +13,12 @@ namespace cosmicai::cli {
 
 /// The Cosmic AI handlers' settings as given on the command line.
 struct CosmicOptions {
-  std::string store;            ///< --store URI; empty = file://<cwd>/data
-  std::string s3_endpoint;      ///< --s3-endpoint URL for s3:// stores
-  std::string model;            ///< --model source; empty = payload/code folder/builtin
-  int threads = 0;              ///< --threads per inference (0 = every core)
-  std::uint64_t seed = 0;       ///< --model-seed
-  double lambda_memory_mb = 10240;        ///< --lambda-memory-mb
+  std::string store;                        ///< --store URI; empty = file://<cwd>/data
+  std::string s3_endpoint;                  ///< --s3-endpoint URL for s3:// stores
+  std::string model;                        ///< --model source; empty = payload/code folder/builtin
+  int threads = 0;                          ///< --threads per inference (0 = every core)
+  std::uint64_t seed = 0;                   ///< --model-seed
+  double lambda_memory_mb = 10240;          ///< --lambda-memory-mb
   double usd_per_gb_second = 0.0000166667;  ///< --lambda-gb-second-usd
   std::string progress = "auto";            ///< --progress: auto, line, plain, off
 };
@@ -26,8 +26,9 @@ struct CosmicOptions {
 /// The progress display `options.progress` asks for, on stderr.
 std::shared_ptr<cosmic::Progress> make_progress(const CosmicOptions& options);
 
-/// Add --store, --model, --threads, --model-seed, --lambda-memory-mb, --lambda-gb-second-usd to `app`.
-void add_cosmic_options(CLI::App& app, CosmicOptions& options);
+/// Add --store, --model, --threads, --model-seed, --lambda-memory-mb, --lambda-gb-second-usd and, for a
+/// command that runs one job at a time, --progress to `app` (without it progress is off).
+void add_cosmic_options(CLI::App& app, CosmicOptions& options, bool with_progress = true);
 
 /// Open the store and build the handlers' configuration; `progress` may be null.
 /// Throws std::runtime_error naming the store URI if it cannot be opened.

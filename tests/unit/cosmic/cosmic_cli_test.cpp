@@ -232,15 +232,14 @@ TEST_F(CosmicCli, InferExitCodes) {
 
 // `run --progress plain`: the status line for logs, one line per update, no carriage return.
 TEST_F(CosmicCli, RunProgressPlainWritesLinesForLogs) {
-  ASSERT_EQ(cosmicai("dataset synth --root " + quote(root_.string()) + " --bucket b --partition-mb 1 --total-mb 3")
-                .code,
-            0);
+  ASSERT_EQ(
+      cosmicai("dataset synth --root " + quote(root_.string()) + " --bucket b --partition-mb 1 --total-mb 3").code, 0);
   const fs::path payload = root_ / "payload.json";
   write_file(payload, R"({"bucket":"b","file_limit":"3","batch_size":64,"object_type":"folder",
     "S3_object_name":"none","script":"x","result_path":"res/plain","data_bucket":"b","data_prefix":"1MB"})");
   const auto machine = std::string(COSMICAI_SOURCE_DIR) + "/examples/cosmic-ai/cai-state-machine.json";
-  auto r = cosmicai("run " + quote(machine) + " --input " + quote(payload.string()) +
-                    " --threads 1 --progress plain " + store());
+  auto r = cosmicai("run " + quote(machine) + " --input " + quote(payload.string()) + " --threads 1 --progress plain " +
+                    store());
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.err.find('\r'), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find('\033'), std::string::npos) << r.err;
@@ -259,6 +258,16 @@ TEST_F(CosmicCli, RunProgressPlainWritesLinesForLogs) {
   ASSERT_EQ(quiet.code, 0) << quiet.err;
   EXPECT_EQ(quiet.err.find("ranks "), std::string::npos) << quiet.err;
   EXPECT_EQ(cosmicai("run " + quote(machine) + " --progress loud " + store()).code, 2);
+}
+
+// `serve` runs many executions at once; one status line cannot describe them, so it has no
+// --progress (`cosmicai status` and the console show each execution's progress).
+TEST_F(CosmicCli, ServeHasNoProgressOption) {
+  const auto r = cosmicai("serve --port 0 --progress plain");
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("--progress"), std::string::npos) << r.err;
+  EXPECT_EQ(cosmicai("serve --help").out.find("--progress"), std::string::npos);
+  EXPECT_NE(cosmicai("run --help").out.find("--progress"), std::string::npos);
 }
 
 }  // namespace
