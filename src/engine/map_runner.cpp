@@ -316,6 +316,8 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
       const bool inline_map = ms.mode == asl::MapMode::kInline;
       if (ex.history.enabled() && inline_map) {
         iter_id = ex.history.add("MapIterationStarted", started_id, json{{"name", ms.name}, {"index", index}});
+      } else if (inline_map) {
+        iter_id = ex.history.add("", started_id);  // keeps event ids as AWS numbers them
       }
       auto cancel = call->run->cancel_flags();
       cancel.push_back(fan->cancel);

@@ -129,6 +129,8 @@ void task_body(const CallPtr& call, const json& effective, const json& context, 
       call->record(service ? (timed_out ? "TaskTimedOut" : "TaskFailed")
                            : (timed_out ? "LambdaFunctionTimedOut" : "LambdaFunctionFailed"),
                    std::move(d));
+    } else {
+      call->record("");  // keeps event ids as AWS numbers them
     }
     done(false, nullptr, std::move(f));
   };
@@ -231,6 +233,8 @@ void task_body(const CallPtr& call, const json& effective, const json& context, 
         d["output"] = dump_compact(result);
         d["outputDetails"] = {{"truncated", false}};
         call->record(service ? "TaskSucceeded" : "LambdaFunctionSucceeded", std::move(d));
+      } else {
+        call->record("");
       }
     } catch (const StatesError& e) {
       done(false, nullptr, Failure{e.name(), e.cause()});

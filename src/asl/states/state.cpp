@@ -229,6 +229,7 @@ std::unique_ptr<State> parse_state(const std::string& name, const json& obj, con
     if (*it == "JSONata") {
       ctx.jsonata = true;
     } else if (*it == "JSONPath") {
+      ctx.jsonata = false;
       if (ctx.machine_jsonata) {
         ctx.error(pointer + "/QueryLanguage",
                   "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine");
