@@ -10,20 +10,32 @@ void ParseContext::error(const std::string& pointer, std::string message) {
   errors_.push_back(ValidationError{pointer.empty() ? std::string("/") : pointer, std::move(message)});
 }
 
+namespace {
+bool one_of(std::string_view key, std::initializer_list<std::string_view> set) {
+  for (auto k : set) if (k == key) return true;
+  return false;
+}
+}  // namespace
+
 void ParseContext::check_fields(const json& obj, const std::string& pointer,
                                 std::initializer_list<std::string_view> allowed) {
+  static const std::initializer_list<std::string_view> kJsonPathOnly = {
+      "InputPath", "OutputPath", "Parameters", "ResultSelector", "ResultPath", "ItemsPath", "SecondsPath",
+      "TimestampPath", "ErrorPath", "CausePath", "TimeoutSecondsPath", "HeartbeatSecondsPath", "MaxConcurrencyPath",
+      "ToleratedFailureCountPath", "ToleratedFailurePercentagePath", "Result", "MaxItemsPath",
+      "MaxItemsPerBatchPath", "MaxInputBytesPerBatchPath", "Variable"};
+  static const std::initializer_list<std::string_view> kJsonataOnly = {"Arguments", "Output", "Items",
+                                                                           "Condition"};
   for (auto it = obj.begin(); it != obj.end(); ++it) {
     const std::string& key = it.key();
-    bool ok = false;
-    for (auto a : allowed) ok = ok || a == key;
-    if (ok) continue;
     const std::string where = pointer + "/" + pointer_escape(key);
-    if (key == "Assign") {
-      error(where, "variables (Assign) are not supported by this engine");
-    } else if (key == "Arguments" || key == "Output" || key == "Items" || key == "Condition") {
-      error(where, "'" + key + "' belongs to the JSONata query language, which is not supported yet");
-    } else {
+    if (!one_of(key, allowed)) {
       error(where, "unknown field '" + key + "'");
+    } else if (jsonata && one_of(key, kJsonPathOnly)) {
+      error(where, "the field '" + key + "' belongs to the JSONPath query language; this state uses JSONata");
+    } else if (!jsonata && one_of(key, kJsonataOnly)) {
+      error(where, "the field '" + key +
+                       "' belongs to the JSONata query language; this state uses JSONPath (set QueryLanguage)");
     }
   }
 }

@@ -24,7 +24,13 @@ class ParseContext {
   std::size_t error_count() const { return errors_.size(); }
   std::vector<ValidationError>& errors() { return errors_; }
 
-  /// Report every key of `obj` not in `allowed` (and not a known-but-unsupported key).
+  /// QueryLanguage of the whole machine (the default of every state, nested machines included).
+  bool machine_jsonata = false;
+  /// QueryLanguage of the state being parsed: its fields are checked against that language's set.
+  bool jsonata = false;
+
+  /// Report every key of `obj` not in `allowed`, and every allowed key that belongs to the other
+  /// query language than the current state's (`jsonata`).
   void check_fields(const json& obj, const std::string& pointer, std::initializer_list<std::string_view> allowed);
 
   /// Read an optional string field; a non-string is an error.

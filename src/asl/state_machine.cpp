@@ -26,8 +26,8 @@ void check_transitions(const StateMachine& m, ParseContext& ctx) {
     if (s->type == StateType::kChoice) {
       const auto& c = static_cast<const ChoiceState&>(*s);
       for (std::size_t i = 0; i < c.choices.size(); ++i) {
-        target_ok(c.choices[i].next(), s->pointer + "/Choices/" + std::to_string(i) + "/Next");
-        out.push_back(c.choices[i].next());
+        target_ok(c.choices[i].next, s->pointer + "/Choices/" + std::to_string(i) + "/Next");
+        out.push_back(c.choices[i].next);
       }
       if (!c.default_next.empty()) {
         target_ok(c.default_next, s->pointer + "/Default");
@@ -80,7 +80,8 @@ std::shared_ptr<const StateMachine> StateMachine::parse_sub(const json& def, con
   }
   if (auto it = def.find("QueryLanguage"); it != def.end()) {
     if (*it == "JSONata") {
-      ctx.error(pointer + "/QueryLanguage", "the JSONata query language is not supported yet; use JSONPath");
+      // The top level's QueryLanguage is every state's default, nested machines' included.
+      if (kind == MachineKind::kTopLevel) ctx.machine_jsonata = true;
     } else if (*it != "JSONPath") {
       ctx.error(pointer + "/QueryLanguage", "must be \"JSONPath\" or \"JSONata\", got " + describe(*it));
     }

@@ -1,5 +1,6 @@
 #include "asl/path/json_path.hpp"
 #include "asl/path/payload_template.hpp"
+#include "asl/query/jsonata_field.hpp"
 #include "engine/runtime.hpp"
 
 namespace cosmicai::engine {
@@ -43,24 +44,14 @@ Failure StateCall::failure_from(const StatesError& e) const {
   return Failure{e.name(), cause};
 }
 
-// === Data flow ===
+// === Data flow (asl::DataFlow) ===
 
-json apply_input_path(const State& s, const json& raw, const json& context) {
-  if (s.input_path.is_null) return json::object();
-  if (s.input_path.path == "$") return raw;
-  return asl::query_path(s.input_path.path, raw, context);
-}
-
-json apply_output_path(const State& s, const json& value, const json& context) {
-  if (s.output_path.is_null) return json::object();
-  if (s.output_path.path == "$") return value;
-  return asl::query_path(s.output_path.path, value, context);
-}
-
-json apply_result(const asl::PathField& result_path, const json& raw, json result) {
-  if (result_path.is_null) return raw;
-  if (result_path.path == "$") return result;
-  return asl::apply_result_path(raw, result_path.path, std::move(result));
+StepResult step_result(const CallPtr& call, json output, std::string next, bool has_assign, const json& assigned) {
+  const auto& s = *call->state;
+  const bool end = next.empty() && s.end;
+  StepResult r{end ? StepResult::Kind::kEnd : StepResult::Kind::kNext, std::move(output), std::move(next), {}, {}};
+  if (has_assign) r.vars = asl::assign_vars(call->vars, assigned);
+  return r;
 }
 
 void check_payload_size(const json& value, const std::string& state_name) {
@@ -99,11 +90,25 @@ void handle_failure(const CallPtr& call, const Body& body, Failure failure) {
     if (failure.error) error_output["Error"] = *failure.error;
     if (failure.cause) error_output["Cause"] = *failure.cause;
     try {
-      json out = c.result_path() ? (*c.result_path() == "$" ? error_output
-                                                              : asl::apply_result_path(call->input, *c.result_path(),
-                                                                                       std::move(error_output)))
-                                 : call->input;
-      call->done(StepResult{StepResult::Kind::kNext, std::move(out), c.next(), {}});
+      const json context = call->context();
+      const json* vars = call->vars.get();
+      const bool has_assign = c.assign() || c.assign_paths();
+      json assigned;
+      json out;
+      if (s.jsonata) {
+        const asl::EvalEnv env{call->input, context, vars, nullptr, &error_output};
+        if (c.assign()) assigned = c.assign()->evaluate(env);
+        out = c.output() ? c.output()->evaluate(env) : error_output;
+      } else {
+        if (c.assign_paths()) assigned = asl::evaluate_payload_template(*c.assign_paths(), error_output, context, vars);
+        out = c.result_path() ? (*c.result_path() == "$" ? error_output
+                                                          : asl::apply_result_path(call->input, *c.result_path(),
+                                                                                   std::move(error_output)))
+                              : call->input;
+      }
+      StepResult r{StepResult::Kind::kNext, std::move(out), c.next(), {}, {}};
+      if (has_assign) r.vars = asl::assign_vars(call->vars, assigned);
+      call->done(std::move(r));
     } catch (const StatesError& e) {
       call->done(StepResult::fail(call->failure_from(e)));
     }
@@ -118,10 +123,7 @@ void attempt(const CallPtr& call, const Body& body) {
   json context, effective;
   try {
     context = call->context();
-    effective = apply_input_path(s, call->input, context);
-    if (s.parameters && s.type != StateType::kMap) {
-      effective = asl::evaluate_payload_template(*s.parameters, effective, context);
-    }
+    effective = s.flow.effective_input(call->input, context, call->vars.get(), s.type == StateType::kMap);
   } catch (const StatesError& e) {
     handle_failure(call, body, call->failure_from(e));
     return;
@@ -135,11 +137,11 @@ void attempt(const CallPtr& call, const Body& body) {
     }
     const State& st = *call->state;
     try {
-      if (st.result_selector) result = asl::evaluate_payload_template(*st.result_selector, result, context);
-      json out = apply_result(st.result_path, call->input, std::move(result));
-      out = apply_output_path(st, out, context);
-      const auto kind = st.end ? StepResult::Kind::kEnd : StepResult::Kind::kNext;
-      call->done(StepResult{kind, std::move(out), st.next, {}});
+      json assigned;
+      const bool has_assign = st.flow.has_assign();
+      json out = st.flow.output_of(call->input, std::move(result), context, call->vars.get(), /*select=*/true,
+                                   /*has_result=*/true, has_assign ? &assigned : nullptr);
+      call->done(step_result(call, std::move(out), st.next, has_assign, assigned));
     } catch (const StatesError& e) {
       handle_failure(call, body, call->failure_from(e));
     }
@@ -172,12 +174,13 @@ void run_with_policy(const CallPtr& call, Body body) {
 
 MachineRun::MachineRun(std::shared_ptr<Execution> exec, const asl::StateMachine& machine, json input,
                        std::int64_t previous_event_id, std::vector<CancelFlag> cancel,
-                       std::function<void(RunOutcome)> done, bool own_history)
+                       std::function<void(RunOutcome)> done, bool own_history, asl::Vars vars)
     : exec_(std::move(exec)),
       own_history_(own_history ? std::make_unique<History>(exec_->scheduler.clock(), false) : nullptr),
       machine_(machine),
       current_(machine.start()),
       input_(std::move(input)),
+      vars_(vars ? std::move(vars) : asl::no_vars()),
       last_event_id_(previous_event_id),
       cancel_(std::move(cancel)),
       done_(std::move(done)) {}
@@ -212,6 +215,7 @@ void MachineRun::resume() {
     call->run = shared_from_this();
     call->state = current_;
     call->input = std::move(input_);
+    call->vars = vars_;
     call->entered_time = exec_->scheduler.clock().now();
     call->done = [self = call->run](StepResult r) { self->complete(std::move(r)); };
     exec_->transitions.fetch_add(1, std::memory_order_relaxed);
@@ -287,6 +291,7 @@ bool MachineRun::advance(StepResult r) {
   }
   current_ = next;
   input_ = std::move(r.output);
+  if (r.vars) vars_ = std::move(*r.vars);
   return true;
 }
 

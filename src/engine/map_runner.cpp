@@ -20,16 +20,18 @@ namespace {
 /// Resolve an optional integer field given literally or through a path.
 std::optional<std::int64_t> resolve_int(const std::optional<std::int64_t>& literal,
                                         const std::optional<std::string>& path, const char* field,
-                                        const json& input, const json& context) {
+                                        const json& input, const json& context, const json* vars,
+                                        const std::optional<asl::JsonataValue>& expr, const json& raw) {
   if (literal) return literal;
+  if (expr) return expr->evaluate_integer(asl::EvalEnv{raw, context, vars}, 1);
   if (!path) return std::nullopt;
-  return asl::resolve_seconds_path(*path, field, input, context, false);
+  return asl::resolve_seconds_path(*path, field, input, context, false, vars);
 }
 
 /// The value a MaxConcurrencyPath or ToleratedFailure*Path selects, with a string holding an integer read as that integer
 /// (AWS's behaviour as LocalStack reproduces it against its recordings).
-json tolerated_failure_value(const std::string& path, const json& input, const json& context) {
-  json v = asl::query_path(path, input, context);
+json tolerated_failure_value(const std::string& path, const json& input, const json& context, const json* vars) {
+  json v = asl::query_path(path, input, context, vars);
   if (v.is_string()) {
     const auto& text = v.get_ref<const std::string&>();
     std::int64_t n = 0;
@@ -43,11 +45,14 @@ json tolerated_failure_value(const std::string& path, const json& input, const j
 std::string quoted_value(const json& v) { return v.is_string() ? v.get<std::string>() : dump_compact(v); }
 
 /// MaxConcurrency(Path): a non-negative integer (recorded: LocalStack test_max_concurrency_path).
-std::optional<std::int64_t> resolve_max_concurrency(const asl::MapState& m, const json& input, const json& context) {
+/// The JSONata forms see the Map's state input as $states.input.
+std::optional<std::int64_t> resolve_max_concurrency(const asl::MapState& m, const json& input, const json& context,
+                                                    const json* vars) {
   if (m.max_concurrency) return m.max_concurrency;
+  if (m.max_concurrency_expr) return m.max_concurrency_expr->evaluate_integer(asl::EvalEnv{input, context, vars}, 0);
   if (!m.max_concurrency_path) return std::nullopt;
   const auto& path = *m.max_concurrency_path;
-  const json v = tolerated_failure_value(path, input, context);
+  const json v = tolerated_failure_value(path, input, context, vars);
   if (!v.is_number_integer()) {
     throw StatesError::bare(asl::errors::kRuntime, "The MaxConcurrencyPath field refers to value \"" + quoted_value(v) +
                                                  "\" which is not a valid integer: " + path);
@@ -61,11 +66,15 @@ std::optional<std::int64_t> resolve_max_concurrency(const asl::MapState& m, cons
 
 /// ToleratedFailureCount(Path). Recorded on AWS (LocalStack test_map_state_tolerated_failure_count_path):
 /// a non-integer or negative value fails the execution with States.Runtime.
-std::optional<std::int64_t> resolve_count(const asl::MapState& m, const json& input, const json& context) {
+std::optional<std::int64_t> resolve_count(const asl::MapState& m, const json& input, const json& context,
+                                          const json* vars) {
   if (m.tolerated_failure_count) return m.tolerated_failure_count;
+  if (m.tolerated_failure_count_expr) {
+    return m.tolerated_failure_count_expr->evaluate_integer(asl::EvalEnv{input, context, vars}, 0);
+  }
   if (!m.tolerated_failure_count_path) return std::nullopt;
   const auto& path = *m.tolerated_failure_count_path;
-  const json v = tolerated_failure_value(path, input, context);
+  const json v = tolerated_failure_value(path, input, context, vars);
   if (!v.is_number_integer()) {
     throw StatesError::bare(asl::errors::kRuntime, "The ToleratedFailureCountPath field refers to value \"" +
                                                  quoted_value(v) + "\" which is not a valid integer: " + path);
@@ -75,11 +84,15 @@ std::optional<std::int64_t> resolve_count(const asl::MapState& m, const json& in
 }
 
 /// ToleratedFailurePercentage(Path): a number from 0 to 100 (recorded: ..._percentage_path).
-std::optional<double> resolve_percentage(const asl::MapState& m, const json& input, const json& context) {
+std::optional<double> resolve_percentage(const asl::MapState& m, const json& input, const json& context,
+                                         const json* vars) {
   if (m.tolerated_failure_percentage) return m.tolerated_failure_percentage;
+  if (m.tolerated_failure_percentage_expr) {
+    return m.tolerated_failure_percentage_expr->evaluate_number(asl::EvalEnv{input, context, vars}, 0, 100);
+  }
   if (!m.tolerated_failure_percentage_path) return std::nullopt;
   const auto& path = *m.tolerated_failure_percentage_path;
-  const json v = tolerated_failure_value(path, input, context);
+  const json v = tolerated_failure_value(path, input, context, vars);
   if (!v.is_number()) {
     throw StatesError::bare(asl::errors::kRuntime, "The ToleratedFailurePercentagePath field refers to value \"" +
                                                  quoted_value(v) + "\" which is not a valid float: " + path);
@@ -125,6 +138,7 @@ std::shared_ptr<std::vector<map_io::ChildRecord>> records_at_end(Fanout& fan, Cl
 void map_body(const CallPtr& call, const json& effective, const json& context, BodyDone done) {
   const auto& m = static_cast<const asl::MapState&>(*call->state);
   auto& exec = call->exec();
+  const json* vars = call->vars.get();
   const bool distributed = m.mode == asl::MapMode::kDistributed;
   json items_value;
   if (m.item_reader) {
@@ -132,25 +146,41 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
     for (auto& item : map_io::read_items(*m.item_reader, effective, context, exec.stores)) {
       items_value.push_back(std::move(item));
     }
+  } else if (m.jsonata) {
+    if (m.items) {
+      items_value = m.items->evaluate_array(asl::EvalEnv{call->input, context, vars});
+    } else {
+      items_value = effective;
+      if (!items_value.is_array()) {
+        throw StatesError(asl::errors::kQueryEvaluationError,
+                          "Map state input must be an array but was: " + dump_compact(items_value));
+      }
+    }
   } else {
-    items_value = m.items_path == "$" ? effective : asl::query_path(m.items_path, effective, context);
+    items_value = m.items_path == "$" ? effective : asl::query_path(m.items_path, effective, context, vars);
   }
   if (!items_value.is_array()) {
     throw StatesError(asl::errors::kRuntime, "Map state input must be an array but was: " + dump_compact(items_value) +
                                                  (m.items_path == "$" ? "" : " (ItemsPath '" + m.items_path + "')"));
   }
-  auto max_conc = resolve_max_concurrency(m, effective, context);
-  std::optional<std::int64_t> tol_count = resolve_count(m, effective, context);
-  std::optional<double> tol_pct = resolve_percentage(m, effective, context);
+  // JSONata fields see the state input ($states.input); JSONPath ones the effective input.
+  const json& field_input = m.jsonata ? call->input : effective;
+  auto max_conc = resolve_max_concurrency(m, field_input, context, vars);
+  std::optional<std::int64_t> tol_count = resolve_count(m, field_input, context, vars);
+  std::optional<double> tol_pct = resolve_percentage(m, field_input, context, vars);
 
   // Item inputs: ItemSelector (or legacy Parameters) sees the Map's effective input and $$.Map.Item.
   auto items = std::make_shared<std::vector<json>>();
   items->reserve(items_value.size());
   for (std::size_t i = 0; i < items_value.size(); ++i) {
-    if (m.item_selector) {
+    if (m.item_selector || m.item_selector_expr) {
       json ctx = context.is_null() ? json::object() : context;
       ctx["Map"] = json{{"Item", {{"Index", i}, {"Value", items_value[i]}}}};
-      items->push_back(asl::evaluate_payload_template(*m.item_selector, effective, ctx));
+      if (m.item_selector_expr) {
+        items->push_back(m.item_selector_expr->evaluate(asl::EvalEnv{call->input, ctx, vars}));
+      } else {
+        items->push_back(asl::evaluate_payload_template(*m.item_selector, effective, ctx, vars));
+      }
     } else {
       items->push_back(std::move(items_value[i]));
     }
@@ -158,17 +188,21 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
   if (m.item_batcher) {
     const auto& b = *m.item_batcher;
     auto max_items = resolve_int(b.max_items_per_batch, b.max_items_per_batch_path, "MaxItemsPerBatchPath", effective,
-                                 context);
+                                 context, vars, b.max_items_per_batch_expr, call->input);
     auto max_bytes = resolve_int(b.max_input_bytes_per_batch, b.max_input_bytes_per_batch_path,
-                                 "MaxInputBytesPerBatchPath", effective, context);
-    json batch_input = b.batch_input ? asl::evaluate_payload_template(*b.batch_input, effective, context) : json();
+                                 "MaxInputBytesPerBatchPath", effective, context, vars,
+                                 b.max_input_bytes_per_batch_expr, call->input);
+    json batch_input = b.batch_input_expr ? b.batch_input_expr->evaluate(asl::EvalEnv{call->input, context, vars})
+                       : b.batch_input    ? asl::evaluate_payload_template(*b.batch_input, effective, context, vars)
+                                          : json();
+    const bool has_batch_input = b.batch_input || b.batch_input_expr;
     auto batches = std::make_shared<std::vector<json>>();
     json current = json::array();
     std::size_t bytes = 0;
     auto flush = [&] {
       if (current.empty()) return;
       json batch = json::object();
-      if (b.batch_input) batch["BatchInput"] = batch_input;
+      if (has_batch_input) batch["BatchInput"] = batch_input;
       batch["Items"] = std::move(current);
       batches->push_back(std::move(batch));
       current = json::array();
@@ -282,6 +316,8 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
       const bool inline_map = ms.mode == asl::MapMode::kInline;
       if (ex.history.enabled() && inline_map) {
         iter_id = ex.history.add("MapIterationStarted", started_id, json{{"name", ms.name}, {"index", index}});
+      } else if (inline_map) {
+        iter_id = ex.history.add("", started_id);  // keeps event ids as AWS numbers them
       }
       auto cancel = call->run->cancel_flags();
       cancel.push_back(fan->cancel);
@@ -367,7 +403,7 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
             }
             (*launch_ref)();
           },
-          /*own_history=*/!inline_map);
+          /*own_history=*/!inline_map, call->vars);
       if (cached) {
         ex.post([child, out = std::move(*cached)]() mutable { child->complete_with(std::move(out)); });
         continue;
@@ -412,7 +448,8 @@ void parallel_body(const CallPtr& call, const json& effective, const json&, Body
             if (call->exec().history.enabled()) call->record("ParallelStateSucceeded");
             done(true, std::move(out), {});
           }
-        });
+        },
+        /*own_history=*/false, call->vars);
     child->start();
   }
 }

@@ -99,8 +99,9 @@ struct StepResult {
   json output;
   std::string next;
   Failure failure;
+  std::optional<asl::Vars> vars;  ///< the variables after the state's Assign (none: unchanged)
 
-  static StepResult fail(Failure f) { return StepResult{Kind::kFail, nullptr, {}, std::move(f)}; }
+  static StepResult fail(Failure f) { return StepResult{Kind::kFail, nullptr, {}, std::move(f), {}}; }
 };
 
 /// How a (sub-)machine run ended.
@@ -117,6 +118,7 @@ struct StateCall {
   std::shared_ptr<MachineRun> run;
   const asl::State* state = nullptr;
   json input;                      ///< raw state input
+  asl::Vars vars;                  ///< workflow variables as the state was entered
   std::int64_t entered_id = 0;     ///< id of the <Type>StateEntered event
   Clock::time_point entered_time;
   int retry_count = 0;             ///< $$.State.RetryCount
@@ -143,7 +145,7 @@ class MachineRun : public std::enable_shared_from_this<MachineRun> {
   /// the parent's history, as on AWS, where the parent records only MapRun* events.
   MachineRun(std::shared_ptr<Execution> exec, const asl::StateMachine& machine, json input,
              std::int64_t previous_event_id, std::vector<CancelFlag> cancel, std::function<void(RunOutcome)> done,
-             bool own_history = false);
+             bool own_history = false, asl::Vars vars = asl::no_vars());
 
   /// Queue the run on the worker pool.
   void start();
@@ -172,6 +174,7 @@ class MachineRun : public std::enable_shared_from_this<MachineRun> {
   const asl::StateMachine& machine_;
   const asl::State* current_;
   json input_;
+  asl::Vars vars_;  ///< this run's variables (a child run starts from its parent's)
   std::atomic<std::int64_t> last_event_id_;
   std::vector<CancelFlag> cancel_;
   std::function<void(RunOutcome)> done_;
@@ -200,13 +203,10 @@ void task_body(const CallPtr& call, const json& effective_input, const json& con
 void map_body(const CallPtr& call, const json& effective_input, const json& context, BodyDone done);
 void parallel_body(const CallPtr& call, const json& effective_input, const json& context, BodyDone done);
 
-// === Data flow helpers ===
-/// Apply InputPath (null → {}).
-json apply_input_path(const asl::State& s, const json& raw, const json& context);
-/// Apply OutputPath (null → {}).
-json apply_output_path(const asl::State& s, const json& value, const json& context);
-/// Apply ResultPath: null keeps `raw`; otherwise places `result` into `raw`.
-json apply_result(const asl::PathField& result_path, const json& raw, json result);
+/// The StepResult of a state that ends normally with `output`, applying `assigned` (the values
+/// of its Assign, when `has_assign`) to the call's variables.
+StepResult step_result(const CallPtr& call, json output, std::string next, bool has_assign, const json& assigned);
+
 /// Throw States.DataLimitExceeded if `value` serialises to more than the payload limit.
 void check_payload_size(const json& value, const std::string& state_name);
 

@@ -12,8 +12,8 @@ namespace {
 
 /// SecondsPath of a Wait state: a non-negative integer. AWS reports a bad value without the state
 /// preamble (LocalStack's reproduction, checked against test_base_wait_seconds_path recordings).
-std::int64_t wait_seconds_path(const std::string& path, const json& input, const json& context) {
-  auto v = asl::try_query_path(path, input, context);
+std::int64_t wait_seconds_path(const std::string& path, const json& input, const json& context, const json* vars) {
+  auto v = asl::try_query_path(path, input, context, vars);
   if (!v) {
     throw StatesError::bare(asl::errors::kRuntime,
                             "The SecondsPath parameter does not reference an input value: " + path);
@@ -30,21 +30,25 @@ std::int64_t wait_seconds_path(const std::string& path, const json& input, const
   return v->get<std::int64_t>();
 }
 
-StepResult finish(const asl::State& s, json output) {
-  return StepResult{s.end ? StepResult::Kind::kEnd : StepResult::Kind::kNext, std::move(output), s.next, {}};
-}
-
 }  // namespace
 
 // "The Pass State by default passes its input to its output, performing no work."
 void run_pass(const CallPtr& call) {
   const auto& s = static_cast<const asl::PassState&>(*call->state);
   const json context = call->context();
-  json effective = apply_input_path(s, call->input, context);
-  if (s.parameters) effective = asl::evaluate_payload_template(*s.parameters, effective, context);
-  json result = s.result ? *s.result : std::move(effective);
-  json out = apply_result(s.result_path, call->input, std::move(result));
-  call->done(finish(s, apply_output_path(s, out, context)));
+  const json* vars = call->vars.get();
+  json result;
+  if (s.jsonata) {
+    result = call->input;
+  } else {
+    json effective = s.flow.effective_input(call->input, context, vars);
+    result = s.result ? *s.result : std::move(effective);
+  }
+  json assigned;
+  const bool has_assign = s.flow.has_assign();
+  json out = s.flow.output_of(call->input, std::move(result), context, vars, false, false,
+                              has_assign ? &assigned : nullptr);
+  call->done(step_result(call, std::move(out), s.next, has_assign, assigned));
 }
 
 // "A Choice state ... evaluates the Choice Rules in order and transitions to the
@@ -52,39 +56,68 @@ void run_pass(const CallPtr& call) {
 void run_choice(const CallPtr& call) {
   const auto& s = static_cast<const asl::ChoiceState&>(*call->state);
   const json context = call->context();
-  json effective = apply_input_path(s, call->input, context);
-  std::string next;
-  for (const auto& rule : s.choices) {
-    if (rule.evaluate(effective, context)) {
-      next = rule.next();
+  const json* vars = call->vars.get();
+  const json effective = s.flow.input_of(call->input, context, vars);
+  const asl::EvalEnv env{effective, context, vars};
+  const asl::ChoiceBranch* chosen = nullptr;
+  for (const auto& branch : s.choices) {
+    if (branch.matches(env)) {
+      chosen = &branch;
       break;
     }
   }
-  if (next.empty()) next = s.default_next;
-  if (next.empty()) {
+  if (!chosen && s.default_next.empty()) {
     call->done(StepResult::fail(Failure{std::string(asl::errors::kNoChoiceMatched), "No Matches!"}));
     return;
   }
-  call->done(StepResult{StepResult::Kind::kNext, apply_output_path(s, effective, context), next, {}});
+  // The matched rule's Assign and Output apply; the state's own when the Default is taken.
+  json assigned;
+  bool has_assign = false;
+  json out;
+  if (chosen) {
+    if (chosen->assign) {
+      has_assign = true;
+      if (chosen->assign->jsonata) assigned = chosen->assign->jsonata->evaluate(env);
+      else assigned = asl::evaluate_payload_template(*chosen->assign->paths, effective, context, vars);
+    }
+    if (s.jsonata) out = chosen->output ? chosen->output->evaluate(env) : call->input;
+    else out = s.flow.output_of(call->input, effective, context, vars, false, false, nullptr);
+  } else {
+    has_assign = s.flow.has_assign();
+    out = s.flow.output_of(call->input, effective, context, vars, false, false, has_assign ? &assigned : nullptr);
+  }
+  call->done(step_result(call, std::move(out), chosen ? chosen->next : s.default_next, has_assign, assigned));
 }
 
 // "A Wait state causes the interpreter to delay the machine from continuing for a specified time."
 void run_wait(const CallPtr& call) {
   const auto& s = static_cast<const asl::WaitState&>(*call->state);
   const json context = call->context();
-  json effective = apply_input_path(s, call->input, context);
+  const json* vars = call->vars.get();
+  json effective = s.flow.input_of(call->input, context, vars);
+  const asl::EvalEnv env{call->input, context, vars};
   auto& clock = call->exec().scheduler.clock();
   Clock::duration delay{0};
   if (s.seconds) {
     delay = std::chrono::seconds(*s.seconds);
+  } else if (s.seconds_expr) {
+    delay = std::chrono::seconds(s.seconds_expr->evaluate_integer(env, 0));
   } else if (s.seconds_path) {
-    delay = std::chrono::seconds(wait_seconds_path(*s.seconds_path, effective, context));
+    delay = std::chrono::seconds(wait_seconds_path(*s.seconds_path, effective, context, vars));
   } else {
     std::optional<std::int64_t> ns;
     if (s.timestamp) {
       ns = asl::parse_timestamp_ns(*s.timestamp);
+    } else if (s.timestamp_expr) {
+      const std::string text = s.timestamp_expr->evaluate_string(env);
+      ns = asl::parse_timestamp_ns(text);
+      if (!ns) {
+        throw StatesError(asl::errors::kQueryEvaluationError,
+                          "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format "
+                          "string: " + text);
+      }
     } else {
-      auto v = asl::try_query_path(*s.timestamp_path, effective, context);
+      auto v = asl::try_query_path(*s.timestamp_path, effective, context, vars);
       if (!v) {
         throw StatesError(asl::errors::kRuntime, "The JSONPath '" + *s.timestamp_path +
                                                      "' specified for the field 'TimestampPath' could not be found "
@@ -103,14 +136,16 @@ void run_wait(const CallPtr& call) {
     const auto target = std::chrono::nanoseconds(*ns);
     if (target > now) delay = target - now;
   }
-  json out = apply_output_path(s, effective, context);
+  json assigned;
+  const bool has_assign = s.flow.has_assign();
+  json out = s.flow.output_of(call->input, s.jsonata ? call->input : std::move(effective), context, vars, false, false,
+                              has_assign ? &assigned : nullptr);
+  auto result = std::make_shared<StepResult>(step_result(call, std::move(out), s.next, has_assign, assigned));
   if (delay <= Clock::duration::zero()) {
-    call->done(finish(s, std::move(out)));
+    call->done(std::move(*result));
     return;
   }
-  call->exec().post_after(delay, [call, out = std::move(out)]() mutable {
-    call->done(finish(*call->state, std::move(out)));
-  });
+  call->exec().post_after(delay, [call, result]() mutable { call->done(std::move(*result)); });
 }
 
 // "The Succeed State either terminates a state machine successfully, ends a branch
@@ -118,8 +153,10 @@ void run_wait(const CallPtr& call) {
 void run_succeed(const CallPtr& call) {
   const auto& s = *call->state;
   const json context = call->context();
-  json effective = apply_input_path(s, call->input, context);
-  call->done(StepResult{StepResult::Kind::kEnd, apply_output_path(s, effective, context), {}, {}});
+  const json* vars = call->vars.get();
+  json effective = s.flow.input_of(call->input, context, vars);
+  json out = s.flow.output_of(call->input, std::move(effective), context, vars, false, false, nullptr);
+  call->done(StepResult{StepResult::Kind::kEnd, std::move(out), {}, {}, {}});
 }
 
 namespace {
@@ -130,10 +167,11 @@ std::optional<std::string> resolve_fail_field(const CallPtr& call, const std::op
   if (literal) return literal;
   if (!path) return std::nullopt;
   json value;
+  const json* vars = call->vars.get();
   if (asl::is_intrinsic_call(*path)) {
-    value = asl::evaluate_intrinsic(*path, call->input, context);
+    value = asl::evaluate_intrinsic(*path, call->input, context, vars);
   } else {
-    auto v = asl::try_query_path(*path, call->input, context);
+    auto v = asl::try_query_path(*path, call->input, context, vars);
     if (!v) {
       throw StatesError(asl::errors::kRuntime, "The JSONPath '" + *path + "' specified for the field '" + field +
                                                    "' could not be found in the input '" +
@@ -155,8 +193,11 @@ void run_fail(const CallPtr& call) {
   const auto& s = static_cast<const asl::FailState&>(*call->state);
   const json context = call->context();
   Failure f;
-  f.error = resolve_fail_field(call, s.error, s.error_path, "ErrorPath", context);
-  f.cause = resolve_fail_field(call, s.cause, s.cause_path, "CausePath", context);
+  const asl::EvalEnv env{call->input, context, call->vars.get()};
+  f.error = s.error_expr ? s.error_expr->evaluate_string(env)
+                         : resolve_fail_field(call, s.error, s.error_path, "ErrorPath", context);
+  f.cause = s.cause_expr ? s.cause_expr->evaluate_string(env)
+                         : resolve_fail_field(call, s.cause, s.cause_path, "CausePath", context);
   call->done(StepResult::fail(std::move(f)));
 }
 

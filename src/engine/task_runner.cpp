@@ -55,8 +55,10 @@ void task_body(const CallPtr& call, const json& effective, const json& context, 
   auto& exec = call->exec();
   const bool service = t.resource_kind == asl::ResourceKind::kLambdaInvoke;
   // Timeouts resolve against the effective input, before anything is scheduled.
-  std::optional<std::int64_t> timeout = t.timeouts.timeout(effective, context);
-  std::optional<std::int64_t> heartbeat = t.timeouts.heartbeat(effective, context);
+  // (JSONata expressions see the state input as $states.input.)
+  const json& timeout_input = t.jsonata ? call->input : effective;
+  std::optional<std::int64_t> timeout = t.timeouts.timeout(timeout_input, context, call->vars.get());
+  std::optional<std::int64_t> heartbeat = t.timeouts.heartbeat(timeout_input, context, call->vars.get());
   if (t.resource_kind == asl::ResourceKind::kActivity) {
     // No activity workers exist here, so the activity is as absent as a deleted one on AWS, which fails the
     // execution with States.Runtime before scheduling anything (recorded: LocalStack test_runtime_error_handling).
@@ -75,8 +77,8 @@ void task_body(const CallPtr& call, const json& effective, const json& context, 
   if (service) {
     if (!effective.is_object() || !effective.contains("FunctionName") || !effective["FunctionName"].is_string()) {
       throw StatesError(asl::errors::kRuntime,
-                        "The resource arn:aws:states:::lambda:invoke needs a string 'FunctionName' in Parameters, got "
-                        "parameters " + dump_compact(effective));
+                        std::string("The resource arn:aws:states:::lambda:invoke needs a string 'FunctionName' in ") +
+                            (t.jsonata ? "Arguments" : "Parameters") + ", got " + dump_compact(effective));
     }
     function = effective["FunctionName"].get<std::string>();
     event = invoke_payload(effective);
@@ -127,6 +129,8 @@ void task_body(const CallPtr& call, const json& effective, const json& context, 
       call->record(service ? (timed_out ? "TaskTimedOut" : "TaskFailed")
                            : (timed_out ? "LambdaFunctionTimedOut" : "LambdaFunctionFailed"),
                    std::move(d));
+    } else {
+      call->record("");  // keeps event ids as AWS numbers them
     }
     done(false, nullptr, std::move(f));
   };
@@ -229,6 +233,8 @@ void task_body(const CallPtr& call, const json& effective, const json& context, 
         d["output"] = dump_compact(result);
         d["outputDetails"] = {{"truncated", false}};
         call->record(service ? "TaskSucceeded" : "LambdaFunctionSucceeded", std::move(d));
+      } else {
+        call->record("");
       }
     } catch (const StatesError& e) {
       done(false, nullptr, Failure{e.name(), e.cause()});

@@ -160,12 +160,11 @@ std::shared_ptr<const Node> parse_node(const json& rule, const std::string& poin
           break;
       }
     } else if (key == "Condition") {
-      errors.push_back({where, "'Condition' belongs to JSONata choice rules; QueryLanguage JSONata is not "
-                               "supported yet"});
-    } else if (key == "Assign") {
-      errors.push_back({where, "'Assign' (variables) is not supported yet"});
+      errors.push_back({where, "'Condition' belongs to JSONata choice rules; this state uses JSONPath"});
+    } else if (key == "Assign" && top_level) {
+      // parsed by the Choice state (parse_assign)
     } else if (key == "Output" && top_level) {
-      errors.push_back({where, "'Output' belongs to JSONata choice rules; QueryLanguage JSONata is not supported yet"});
+      errors.push_back({where, "'Output' belongs to JSONata choice rules; this state uses JSONPath"});
     } else {
       errors.push_back({where, fmt::format("unknown field '{}' in a choice rule", key)});
     }
@@ -301,25 +300,25 @@ bool test(const Node& n, const json& value, const json& operand) {
   return false;
 }
 
-bool evaluate_node(const Node& n, const json& input, const json& context) {
+bool evaluate_node(const Node& n, const json& input, const json& context, const json* vars) {
   switch (n.kind) {
     case Node::Kind::kAnd:
       for (const auto& c : n.children)
-        if (!evaluate_node(*c, input, context)) return false;
+        if (!evaluate_node(*c, input, context, vars)) return false;
       return true;
     case Node::Kind::kOr:
       for (const auto& c : n.children)
-        if (evaluate_node(*c, input, context)) return true;
+        if (evaluate_node(*c, input, context, vars)) return true;
       return false;
-    case Node::Kind::kNot: return !evaluate_node(*n.children.front(), input, context);
+    case Node::Kind::kNot: return !evaluate_node(*n.children.front(), input, context, vars);
     case Node::Kind::kTest: break;
   }
-  const auto value = try_query_path(n.variable, input, context);
+  const auto value = try_query_path(n.variable, input, context, vars);
   if (n.family == Node::Family::kIs && n.is_what == "Present") return value.has_value() == n.operand.get<bool>();
   if (!value) invalid_path(n.variable);
   if (!n.operand_is_path) return test(n, *value, n.operand);
   const std::string& operand_path = n.operand.get_ref<const std::string&>();
-  const auto operand = try_query_path(operand_path, input, context);
+  const auto operand = try_query_path(operand_path, input, context, vars);
   if (!operand) invalid_path(operand_path);
   return test(n, *value, *operand);
 }
@@ -337,6 +336,8 @@ std::optional<ChoiceRule> ChoiceRule::from_json(const json& rule, const std::str
   return out;
 }
 
-bool ChoiceRule::evaluate(const json& input, const json& context) const { return evaluate_node(*root_, input, context); }
+bool ChoiceRule::evaluate(const json& input, const json& context, const json* vars) const {
+  return evaluate_node(*root_, input, context, vars);
+}
 
 }  // namespace cosmicai::asl

@@ -23,7 +23,7 @@ class ChoiceRule {
 
   /// Evaluate against the state's effective input. Throws StatesError(States.Runtime)
   /// where AWS does (e.g. a *Path operand that matches nothing).
-  bool evaluate(const json& input, const json& context) const;
+  bool evaluate(const json& input, const json& context, const json* vars = nullptr) const;
 
   /// `Next` of a top-level rule (empty for nested rules).
   const std::string& next() const { return next_; }

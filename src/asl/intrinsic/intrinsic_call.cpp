@@ -134,8 +134,6 @@ class CallParser {
     if (c == '$') {
       const std::size_t len = scan_path_extent(s_.substr(pos_));
       const std::string path(s_.substr(pos_, len));
-      if (path.size() > 1 && path[1] != '$' && path[1] != '.' && path[1] != '[')
-        return fail(fmt::format("'{}' refers to a variable; variables (Assign) are not supported yet", path)), false;
       auto parsed = parse_path(path);
       if (!parsed.path) return fail(fmt::format("invalid JSONPath '{}': {}", path, parsed.error)), false;
       arg.kind = IntrinsicArg::Kind::kPath;

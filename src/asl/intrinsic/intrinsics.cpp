@@ -389,22 +389,22 @@ json fn_uuid() {
 
 // === Dispatch ===
 
-json evaluate_call(const IntrinsicCall& call, const json& input, const json& context);
+json evaluate_call(const IntrinsicCall& call, const json& input, const json& context, const json* vars);
 
-json evaluate_arg(const IntrinsicArg& arg, const json& input, const json& context) {
+json evaluate_arg(const IntrinsicArg& arg, const json& input, const json& context, const json* vars) {
   switch (arg.kind) {
     case IntrinsicArg::Kind::kLiteral:
     case IntrinsicArg::Kind::kString: return arg.literal;
-    case IntrinsicArg::Kind::kPath: return query_path(arg.raw, input, context);
-    case IntrinsicArg::Kind::kCall: return evaluate_call(*arg.call, input, context);
+    case IntrinsicArg::Kind::kPath: return query_path(arg.raw, input, context, vars);
+    case IntrinsicArg::Kind::kCall: return evaluate_call(*arg.call, input, context, vars);
   }
   return nullptr;
 }
 
-json evaluate_call(const IntrinsicCall& call, const json& input, const json& context) {
+json evaluate_call(const IntrinsicCall& call, const json& input, const json& context, const json* vars) {
   std::vector<json> args;
   args.reserve(call.args.size());
-  for (const auto& a : call.args) args.push_back(evaluate_arg(a, input, context));
+  for (const auto& a : call.args) args.push_back(evaluate_arg(a, input, context, vars));
   const std::string& n = call.name;
   if (n == "States.Format") return fn_format(call, args);
   if (n == "States.StringToJson") return fn_string_to_json(call, args);
@@ -465,8 +465,8 @@ std::optional<std::string> check_intrinsic(std::string_view text) {
   return std::nullopt;
 }
 
-json evaluate_intrinsic(std::string_view text, const json& input, const json& context) {
-  return evaluate_call(*parse_cached(text), input, context);
+json evaluate_intrinsic(std::string_view text, const json& input, const json& context, const json* vars) {
+  return evaluate_call(*parse_cached(text), input, context, vars);
 }
 
 }  // namespace cosmicai::asl

@@ -18,6 +18,6 @@ std::optional<std::string> check_intrinsic(std::string_view text);
 /// Evaluate an intrinsic call. Arguments may be literals, paths into `input` or
 /// `context` ("$.a", "$$.Execution.Id") and nested calls. Throws
 /// StatesError(States.IntrinsicFailure) with AWS's wording on bad arguments.
-json evaluate_intrinsic(std::string_view text, const json& input, const json& context);
+json evaluate_intrinsic(std::string_view text, const json& input, const json& context, const json* vars = nullptr);
 
 }  // namespace cosmicai::asl

@@ -1203,7 +1203,7 @@ Value eval_root(Ctx& ctx, const Node* root, const Value& input, const std::share
 }
 
 std::optional<json> Expression::evaluate(const std::optional<json>& input, const Bindings& bindings,
-                                         const Limits& limits) const {
+                                         const Limits& limits, bool* returned_function) const {
   using namespace detail;
   static const std::shared_ptr<Frame> builtins = [] {
     auto f = std::make_shared<Frame>();
@@ -1243,6 +1243,7 @@ std::optional<json> Expression::evaluate(const std::optional<json>& input, const
     Value tmp = r.arr()[0];
     r = std::move(tmp);
   }
+  if (returned_function) *returned_function = r.is_fn();
   return to_json(r);
 }
 

@@ -83,8 +83,10 @@ class Expression {
   static Expression compile(std::string_view text);
 
   /// Evaluate against `input` (std::nullopt: no input at all). Thread-safe: the tree is immutable.
+  /// `returned_function` (optional) is set to whether the result was a function (which has no
+  /// JSON form: the result is then std::nullopt).
   std::optional<json> evaluate(const std::optional<json>& input, const Bindings& bindings = {},
-                               const Limits& limits = {}) const;
+                               const Limits& limits = {}, bool* returned_function = nullptr) const;
   std::optional<json> evaluate(const json& input) const { return evaluate(std::optional<json>(input)); }
 
   const std::string& source() const { return *source_; }

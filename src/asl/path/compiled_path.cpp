@@ -1,5 +1,7 @@
 #include "asl/path/compiled_path.hpp"
 
+#include <cctype>
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -45,6 +47,14 @@ class PathParser {
       pos_ = 2;
     } else if (s_[0] == '$') {
       pos_ = 1;
+      // "$name": a workflow variable (Assign); the name is an identifier.
+      auto ident_start = [](char ch) { return std::isalpha(static_cast<unsigned char>(ch)) || ch == '_'; };
+      auto ident = [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_'; };
+      if (!allow_relative_ && pos_ < s_.size() && ident_start(s_[pos_])) {
+        const std::size_t start = pos_;
+        while (pos_ < s_.size() && ident(s_[pos_])) ++pos_;
+        path->variable = std::string(s_.substr(start, pos_ - start));
+      }
     } else if (allow_relative_ && s_[0] == '@') {
       path->relative = true;
       pos_ = 1;
@@ -542,8 +552,20 @@ std::shared_ptr<const CompiledPath> compile_path_cached(std::string_view text) {
 }
 
 std::vector<json> evaluate_path(const CompiledPath& path, const json& root, const json& context_root,
-                                std::string* error) {
+                                std::string* error, const json* vars) {
   Evaluator ev(path, root, context_root);
+  if (!path.variable.empty()) {
+    const json* value = nullptr;
+    if (vars && vars->is_object()) {
+      auto it = vars->find(path.variable);
+      if (it != vars->end()) value = &*it;
+    }
+    if (!value) {
+      if (error) *error = "The variable '$" + path.variable + "' is not defined";
+      return {};
+    }
+    return ev.run(*value, error);
+  }
   return ev.run(path.context ? context_root : root, error);
 }
 

@@ -46,6 +46,7 @@ struct CompiledPath {
   std::string text;                  ///< the path as written
   bool context = false;              ///< starts with "$$": addresses the context object
   bool relative = false;             ///< starts with "@" (inside filters only)
+  std::string variable;              ///< "$name...": addresses the workflow variable `name`
   std::vector<PathSegment> segments;
   bool definite = true;              ///< every segment definite
 
@@ -76,8 +77,9 @@ std::shared_ptr<const CompiledPath> compile_path_cached(std::string_view text);
 /// Evaluate a compiled path on `root`: every match, in document order. `error`
 /// receives Jayway's message when a definite path goes through a missing
 /// intermediate or a node of the wrong type (and the match list is then empty).
+/// A path on a workflow variable ("$name.a") starts at `(*vars)[name]`; an unknown variable is an error.
 std::vector<json> evaluate_path(const CompiledPath& path, const json& root, const json& context_root,
-                                std::string* error);
+                                std::string* error, const json* vars = nullptr);
 
 /// Return the length of the path prefix text ("$.a['b'][0]") that starts at `text[0]`
 /// and ends before the first top-level ',' or ')' (used by the intrinsic parser).

@@ -34,9 +34,10 @@ std::optional<std::string> reference_problem(const CompiledPath& path) {
 }
 
 // Evaluate; on failure return nullopt and fill `error` with Jayway's message.
-std::optional<json> run(std::string_view path_text, const json& input, const json& context, std::string& error) {
+std::optional<json> run(std::string_view path_text, const json& input, const json& context, std::string& error,
+                        const json* vars) {
   const auto path = detail::compile_path_cached(path_text);
-  auto matches = detail::evaluate_path(*path, input, context, &error);
+  auto matches = detail::evaluate_path(*path, input, context, &error, vars);
   if (!error.empty()) return std::nullopt;
   if (path->definite || (!path->segments.empty() && path->segments.back().kind == PathSegment::Kind::kFunction))
     return std::move(matches.front());
@@ -64,21 +65,27 @@ bool is_definite_path(std::string_view path) {
   return parsed.path && parsed.path->definite;
 }
 
-json query_path(std::string_view path, const json& input, const json& context) {
+std::string path_variable(std::string_view path) {
+  auto parsed = detail::parse_path(path);
+  return parsed.path ? parsed.path->variable : std::string();
+}
+
+json query_path(std::string_view path, const json& input, const json& context, const json* vars) {
   std::string error;
-  auto value = run(path, input, context, error);
+  auto value = run(path, input, context, error, vars);
   if (!value) throw StatesError(errors::kRuntime, fmt::format("Invalid path '{}' : {}", path, error));
   return std::move(*value);
 }
 
-std::optional<json> try_query_path(std::string_view path, const json& input, const json& context) {
+std::optional<json> try_query_path(std::string_view path, const json& input, const json& context, const json* vars) {
   std::string error;
-  return run(path, input, context, error);
+  return run(path, input, context, error, vars);
 }
 
-json query_field_path(std::string_view path, std::string_view field, const json& input, const json& context) {
+json query_field_path(std::string_view path, std::string_view field, const json& input, const json& context,
+                      const json* vars) {
   std::string error;
-  auto value = run(path, input, context, error);
+  auto value = run(path, input, context, error, vars);
   if (value) return std::move(*value);
   if (error.rfind("No results for path", 0) == 0 || error.rfind("Missing property", 0) == 0)
     throw StatesError(errors::kRuntime,
@@ -92,6 +99,8 @@ json apply_result_path(json input, std::string_view path_text, json result) {
   const CompiledPath& path = *compiled;
   if (path.context)
     throw StatesError(errors::kRuntime, fmt::format("ResultPath '{}' must not address the context object", path_text));
+  if (!path.variable.empty())
+    throw StatesError(errors::kRuntime, fmt::format("ResultPath '{}' must not address a variable", path_text));
   if (auto problem = reference_problem(path))
     throw StatesError(errors::kRuntime, fmt::format("ResultPath '{}' is not a reference path: {}", path_text, *problem));
   if (path.segments.empty()) return result;

@@ -21,24 +21,29 @@ std::optional<std::string> check_path(std::string_view path);
 /// "$$..." context paths are accepted; ResultPath callers must reject them.
 std::optional<std::string> check_reference_path(std::string_view path);
 
+/// Return the variable a path reads ("x" for "$x.a"), or empty for an input or context path.
+std::string path_variable(std::string_view path);
 /// Return whether `path` selects at most one node (no wildcard, slice, filter, "..").
 bool is_definite_path(std::string_view path);
 
-/// Evaluate `path` on `input`, or on `context` when it starts with "$$".
+/// Evaluate `path` on `input`, on `context` when it starts with "$$", or on the workflow variable
+/// `name` in `vars` (an object) when it starts with "$name".
 /// A definite path returns the node; an indefinite one returns an array of the
 /// matches (possibly empty). Throws StatesError(States.Runtime) with AWS's
 /// wording when a definite path matches nothing.
-json query_path(std::string_view path, const json& input, const json& context);
+json query_path(std::string_view path, const json& input, const json& context, const json* vars = nullptr);
 
 /// Like query_path but returns nullopt instead of throwing when a definite path
 /// matches nothing (Choice `Variable`, `IsPresent`); an indefinite path gives [].
-std::optional<json> try_query_path(std::string_view path, const json& input, const json& context);
+std::optional<json> try_query_path(std::string_view path, const json& input, const json& context,
+                                   const json* vars = nullptr);
 
 /// Like query_path for a path written in a named field ("value.$", "CausePath",
 /// "ItemsPath"): when nothing matches, throws StatesError(States.Runtime) with AWS's
 /// wording "The JSONPath '$.x' specified for the field 'value.$' could not be found in
 /// the input '<input>'". Other path errors keep query_path's wording.
-json query_field_path(std::string_view path, std::string_view field, const json& input, const json& context);
+json query_field_path(std::string_view path, std::string_view field, const json& input, const json& context,
+                      const json* vars = nullptr);
 
 /// Apply a ResultPath: return `input` with `result` placed at `path` ("$" replaces
 /// the whole input). Creates missing intermediate objects. Throws

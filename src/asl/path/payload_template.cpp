@@ -14,17 +14,13 @@ namespace {
 // function call) and the field name without '.$' receives the selected value."
 bool is_dynamic_key(const std::string& key) { return key.size() > 2 && key.ends_with(".$"); }
 
-bool looks_like_variable(const std::string& value) {
-  return value.size() > 1 && value[0] == '$' && value[1] != '$' && value[1] != '.' && value[1] != '[';
-}
+json evaluate_value(const json& tmpl, const json& input, const json& context, const json* vars);
 
-json evaluate_value(const json& tmpl, const json& input, const json& context);
-
-json evaluate_object(const json& tmpl, const json& input, const json& context) {
+json evaluate_object(const json& tmpl, const json& input, const json& context, const json* vars) {
   json out = json::object();
   for (const auto& [key, value] : tmpl.items()) {
     if (!is_dynamic_key(key)) {
-      out[key] = evaluate_value(value, input, context);
+      out[key] = evaluate_value(value, input, context, vars);
       continue;
     }
     const std::string name = key.substr(0, key.size() - 2);
@@ -35,9 +31,9 @@ json evaluate_object(const json& tmpl, const json& input, const json& context) {
                                     key, dump_compact(value)));
     const std::string& expr = value.get_ref<const std::string&>();
     if (is_intrinsic_call(expr)) {
-      out[name] = evaluate_intrinsic(expr, input, context);
+      out[name] = evaluate_intrinsic(expr, input, context, vars);
     } else if (!expr.empty() && expr[0] == '$') {
-      out[name] = query_field_path(expr, key, input, context);
+      out[name] = query_field_path(expr, key, input, context, vars);
     } else {
       throw StatesError(errors::kRuntime,
                         fmt::format("The value for the field '{}' must be a valid JSONPath or a valid intrinsic "
@@ -48,11 +44,11 @@ json evaluate_object(const json& tmpl, const json& input, const json& context) {
   return out;
 }
 
-json evaluate_value(const json& tmpl, const json& input, const json& context) {
-  if (tmpl.is_object()) return evaluate_object(tmpl, input, context);
+json evaluate_value(const json& tmpl, const json& input, const json& context, const json* vars) {
+  if (tmpl.is_object()) return evaluate_object(tmpl, input, context, vars);
   if (tmpl.is_array()) {
     json out = json::array();
-    for (const auto& item : tmpl) out.push_back(evaluate_value(item, input, context));
+    for (const auto& item : tmpl) out.push_back(evaluate_value(item, input, context, vars));
     return out;
   }
   return tmpl;
@@ -60,8 +56,8 @@ json evaluate_value(const json& tmpl, const json& input, const json& context) {
 
 }  // namespace
 
-json evaluate_payload_template(const json& tmpl, const json& input, const json& context) {
-  return evaluate_value(tmpl, input, context);
+json evaluate_payload_template(const json& tmpl, const json& input, const json& context, const json* vars) {
+  return evaluate_value(tmpl, input, context, vars);
 }
 
 void validate_payload_template(const json& tmpl, const std::string& pointer, std::vector<ValidationError>& errors) {
@@ -87,8 +83,6 @@ void validate_payload_template(const json& tmpl, const std::string& pointer, std
     if (is_intrinsic_call(expr)) {
       if (auto problem = check_intrinsic(expr))
         errors.push_back({where, fmt::format("invalid intrinsic function call '{}': {}", expr, *problem)});
-    } else if (looks_like_variable(expr)) {
-      errors.push_back({where, fmt::format("'{}' refers to a variable; variables (Assign) are not supported yet", expr)});
     } else if (!expr.empty() && expr[0] == '$') {
       if (auto problem = check_path(expr))
         errors.push_back({where, fmt::format("invalid JSONPath '{}': {}", expr, *problem)});

@@ -2,6 +2,7 @@
 
 #include "asl/path/json_path.hpp"
 #include "asl/policy/error_matcher.hpp"
+#include "asl/states/state.hpp"
 
 namespace cosmicai::asl {
 
@@ -12,7 +13,7 @@ std::optional<Catcher> Catcher::from_json(const json& value, const std::string& 
     return std::nullopt;
   }
   const auto before = ctx.error_count();
-  ctx.check_fields(value, pointer, {"ErrorEquals", "Next", "ResultPath", "Comment"});
+  ctx.check_fields(value, pointer, {"ErrorEquals", "Next", "ResultPath", "Comment", "Output", "Assign"});
   Catcher c;
   if (auto it = value.find("ErrorEquals"); it != value.end()) {
     c.error_equals_ = parse_error_equals(*it, pointer + "/ErrorEquals", last, ctx);
@@ -34,6 +35,15 @@ std::optional<Catcher> Catcher::from_json(const json& value, const std::string& 
     } else {
       c.result_path_ = it->get<std::string>();
     }
+  }
+  if (ctx.jsonata) {
+    if (auto it = value.find("Output"); it != value.end()) {
+      c.output_ = JsonataValue::compile(*it, "Output", pointer + "/Output", {.error_output = true}, ctx);
+    }
+  }
+  if (auto a = parse_assign(value, pointer, {.error_output = true}, ctx)) {
+    c.assign_paths_ = std::move(a->paths);
+    c.assign_ = std::move(a->jsonata);
   }
   if (ctx.error_count() != before) return std::nullopt;
   return c;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "asl/parse_context.hpp"
+#include "asl/query/jsonata_field.hpp"
 
 namespace cosmicai::asl {
 
@@ -24,11 +25,19 @@ class Catcher {
   const std::string& next() const { return next_; }
   /// ResultPath for the error output; nullopt means `null` (discard, keep the input).
   const std::optional<std::string>& result_path() const { return result_path_; }
+  /// JSONata `Output` (default: the Error Output), with `$states.errorOutput`.
+  const std::optional<JsonataValue>& output() const { return output_; }
+  /// `Assign`: JSONPath (a payload template over the Error Output) or JSONata.
+  const std::optional<json>& assign_paths() const { return assign_paths_; }
+  const std::optional<JsonataValue>& assign() const { return assign_; }
 
  private:
   std::vector<std::string> error_equals_;
   std::string next_;
   std::optional<std::string> result_path_ = std::string("$");
+  std::optional<JsonataValue> output_;
+  std::optional<json> assign_paths_;
+  std::optional<JsonataValue> assign_;
 };
 
 }  // namespace cosmicai::asl

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "asl/parse_context.hpp"
+#include "asl/query/jsonata_field.hpp"
 
 namespace cosmicai::asl {
 
@@ -17,12 +18,14 @@ class TaskTimeouts {
   /// Resolve the effective timeout in seconds against the state input (TimeoutSecondsPath),
   /// or nullopt for none. Throws StatesError(States.Runtime) when the path matches nothing
   /// or does not give a positive integer.
-  std::optional<std::int64_t> timeout(const json& input, const json& context) const;
+  /// A JSONata expression sees `input` as $states.input; it must give a positive integer
+  /// (else States.QueryEvaluationError).
+  std::optional<std::int64_t> timeout(const json& input, const json& context, const json* vars = nullptr) const;
   /// Same for the heartbeat.
-  std::optional<std::int64_t> heartbeat(const json& input, const json& context) const;
+  std::optional<std::int64_t> heartbeat(const json& input, const json& context, const json* vars = nullptr) const;
 
-  bool has_timeout() const { return timeout_seconds_ || timeout_seconds_path_; }
-  bool has_heartbeat() const { return heartbeat_seconds_ || heartbeat_seconds_path_; }
+  bool has_timeout() const { return timeout_seconds_ || timeout_seconds_path_ || timeout_expr_; }
+  bool has_heartbeat() const { return heartbeat_seconds_ || heartbeat_seconds_path_ || heartbeat_expr_; }
 
   /// AWS's default task timeout (a year) when none is given.
   static constexpr std::int64_t kMaxSeconds = 99999999;
@@ -32,11 +35,13 @@ class TaskTimeouts {
   std::optional<std::string> timeout_seconds_path_;
   std::optional<std::int64_t> heartbeat_seconds_;
   std::optional<std::string> heartbeat_seconds_path_;
+  std::optional<JsonataValue> timeout_expr_;    ///< JSONata TimeoutSeconds
+  std::optional<JsonataValue> heartbeat_expr_;  ///< JSONata HeartbeatSeconds
 };
 
 /// Resolve a "...SecondsPath"-style field: the path must select a non-negative
 /// (or positive) integer. Throws StatesError(States.Runtime) with AWS's wording.
 std::int64_t resolve_seconds_path(const std::string& path, const char* field, const json& input,
-                                  const json& context, bool positive);
+                                  const json& context, bool positive, const json* vars = nullptr);
 
 }  // namespace cosmicai::asl

@@ -5,10 +5,23 @@
 
 namespace cosmicai::asl {
 
+/// One top-level rule: a JSONPath ChoiceRule or a JSONata `Condition`, with its `Next` and the
+/// `Assign`/`Output` that apply when it matches.
+struct ChoiceBranch {
+  std::optional<ChoiceRule> rule;         ///< JSONPath
+  std::optional<JsonataValue> condition;  ///< JSONata (a boolean or an expression giving one)
+  std::string next;
+  std::optional<JsonataValue> output;     ///< JSONata
+  std::optional<AssignSpec> assign;
+
+  /// Evaluate the rule against the effective input (JSONPath) or `$states.input` (JSONata).
+  bool matches(const EvalEnv& env) const;
+};
+
 /// "A Choice state adds branching logic to a state machine."
 class ChoiceState : public State {
  public:
-  std::vector<ChoiceRule> choices;
+  std::vector<ChoiceBranch> choices;
   std::string default_next;  ///< `Default`, empty if none
 };
 

@@ -24,9 +24,11 @@ std::unique_ptr<State> parse_fail(const json& obj, const std::string& pointer, P
   s->type = StateType::kFail;
   s->pointer = pointer;
   ctx.check_fields(obj, pointer, {"Type", "Comment", "QueryLanguage", "Error", "ErrorPath", "Cause", "CausePath"});
-  parse_common_fields(obj, {.transition = false, .input_output = false}, *s, ctx);
-  s->error = ctx.get_string(obj, pointer, "Error");
-  s->cause = ctx.get_string(obj, pointer, "Cause");
+  parse_common_fields(obj, {.transition = false, .input_output = false, .output = false, .assign = false}, *s, ctx);
+  s->error_expr = jsonata_field(obj, pointer, "Error", ctx);
+  s->cause_expr = jsonata_field(obj, pointer, "Cause", ctx);
+  if (!s->error_expr) s->error = ctx.get_string(obj, pointer, "Error");
+  if (!s->cause_expr) s->cause = ctx.get_string(obj, pointer, "Cause");
   s->error_path = get_path_or_intrinsic(obj, pointer, "ErrorPath", ctx);
   s->cause_path = get_path_or_intrinsic(obj, pointer, "CausePath", ctx);
   if (obj.contains("Error") && obj.contains("ErrorPath")) {

@@ -11,6 +11,8 @@ class FailState : public State {
   std::optional<std::string> error_path;  ///< `ErrorPath` (JSONPath or intrinsic)
   std::optional<std::string> cause;       ///< `Cause`
   std::optional<std::string> cause_path;  ///< `CausePath` (JSONPath or intrinsic)
+  std::optional<JsonataValue> error_expr;  ///< JSONata `Error`
+  std::optional<JsonataValue> cause_expr;  ///< JSONata `Cause`
 };
 
 /// Parse a Fail state object at `pointer`.

@@ -21,6 +21,9 @@ struct ItemBatcher {
   std::optional<std::int64_t> max_input_bytes_per_batch;
   std::optional<std::string> max_input_bytes_per_batch_path;
   std::optional<json> batch_input;
+  std::optional<JsonataValue> max_items_per_batch_expr;        ///< JSONata
+  std::optional<JsonataValue> max_input_bytes_per_batch_expr;  ///< JSONata
+  std::optional<JsonataValue> batch_input_expr;                ///< JSONata BatchInput
 };
 
 /// "The Map state can be used to run a set of steps for each element of an input array."
@@ -41,6 +44,12 @@ class MapState : public State {
   std::optional<ItemBatcher> item_batcher;
   std::optional<ItemReader> item_reader;      ///< items from S3 instead of ItemsPath (engine/map_io)
   std::optional<ResultWriter> result_writer;  ///< results exported to S3 and/or reshaped (engine/map_io)
+  // JSONata fields (QueryLanguage JSONata).
+  std::optional<JsonataValue> items;                             ///< `Items` (default: the state input)
+  std::optional<JsonataValue> item_selector_expr;                ///< `ItemSelector` with $states.context.Map.Item
+  std::optional<JsonataValue> max_concurrency_expr;
+  std::optional<JsonataValue> tolerated_failure_percentage_expr;
+  std::optional<JsonataValue> tolerated_failure_count_expr;
 };
 
 /// Parse a Map state object at `pointer` (the processor recursively).

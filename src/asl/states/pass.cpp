@@ -8,7 +8,7 @@ std::unique_ptr<State> parse_pass(const json& obj, const std::string& pointer, P
   s->pointer = pointer;
   ctx.check_fields(obj, pointer,
                    {"Type", "Comment", "QueryLanguage", "Next", "End", "InputPath", "OutputPath", "Parameters",
-                    "Result", "ResultPath"});
+                    "Result", "ResultPath", "Assign", "Output"});
   parse_common_fields(obj, {.parameters = true, .result_path = true}, *s, ctx);
   if (auto it = obj.find("Result"); it != obj.end()) s->result = *it;
   return s;

@@ -1,5 +1,8 @@
 #include "asl/states/state.hpp"
 
+#include <cctype>
+
+#include "asl/errors.hpp"
 #include "asl/path/json_path.hpp"
 #include "asl/path/payload_template.hpp"
 #include "asl/states/choice.hpp"
@@ -47,6 +50,9 @@ void parse_path_field(const json& obj, const std::string& pointer, const char* k
   if (!problem && std::string_view(key) == "ResultPath" && text.starts_with("$$")) {
     problem = "ResultPath cannot write to the context object ($$)";
   }
+  if (!problem && std::string_view(key) == "ResultPath" && !path_variable(text).empty()) {
+    problem = "ResultPath cannot write to a variable (use Assign)";
+  }
   if (problem) {
     ctx.error(where, std::string("invalid ") + (reference ? "reference path '" : "JSONPath '") + text + "': " + *problem);
     return;
@@ -62,10 +68,53 @@ bool mentions_context(const json& v) {
   return false;
 }
 
+json parse_assign_paths(const json& v, const std::string& where, ParseContext& ctx) {
+  validate_payload_template(v, where, ctx.errors());
+  return v;
+}
+
+void check_assign_names(const json& v, const std::string& where, ParseContext& ctx) {
+  if (!v.is_object()) {
+    ctx.error(where, "must be an object of variable names and values, got " + describe(v));
+    return;
+  }
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    std::string name = it.key();
+    if (!ctx.jsonata && name.ends_with(".$")) name.resize(name.size() - 2);
+    const std::string at = where + "/" + pointer_escape(it.key());
+    if (name == "states") {
+      ctx.error(at, "'states' is reserved ($states) and cannot be assigned");
+      continue;
+    }
+    bool ok = !name.empty() && name.size() <= 80 &&
+              (std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_' ||
+               static_cast<unsigned char>(name[0]) >= 0x80);
+    for (char c : name) {
+      ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || static_cast<unsigned char>(c) >= 0x80);
+    }
+    if (!ok) ctx.error(at, "invalid variable name '" + name + "' (letters, digits and '_', not starting with a digit, "
+                           "at most 80 characters)");
+  }
+}
+
 }  // namespace
+
+std::optional<AssignSpec> parse_assign(const json& obj, const std::string& pointer, StatesAccess access,
+                                       ParseContext& ctx) {
+  auto it = obj.find("Assign");
+  if (it == obj.end()) return std::nullopt;
+  const std::string where = pointer + "/Assign";
+  check_assign_names(*it, where, ctx);
+  AssignSpec a;
+  if (ctx.jsonata) a.jsonata = JsonataValue::compile(*it, "Assign", where, access, ctx);
+  else a.paths = parse_assign_paths(*it, where, ctx);
+  return a;
+}
 
 void parse_common_fields(const json& obj, const CommonFields& fields, State& state, ParseContext& ctx) {
   const auto& p = state.pointer;
+  auto& flow = state.flow;
+  flow.jsonata = state.jsonata = ctx.jsonata;
   if (auto c = ctx.get_string(obj, p, "Comment")) state.comment = *c;
   if (fields.transition) {
     const bool has_next = obj.contains("Next");
@@ -79,22 +128,41 @@ void parse_common_fields(const json& obj, const CommonFields& fields, State& sta
     if (has_next && state.end) ctx.error(p, "'Next' and 'End: true' are mutually exclusive");
     if (!has_next && !state.end) ctx.error(p, "must have 'Next' or 'End: true'");
   }
-  if (fields.input_output) {
-    parse_path_field(obj, p, "InputPath", false, state.input_path, ctx);
-    parse_path_field(obj, p, "OutputPath", false, state.output_path, ctx);
-  }
-  if (fields.result_path) parse_path_field(obj, p, "ResultPath", true, state.result_path, ctx);
-  if (fields.parameters) {
-    if (auto it = obj.find("Parameters"); it != obj.end()) {
-      validate_payload_template(*it, p + "/Parameters", ctx.errors());
-      state.parameters = *it;
+  if (ctx.jsonata) {
+    if (fields.arguments) {
+      if (auto it = obj.find("Arguments"); it != obj.end()) {
+        flow.arguments = JsonataValue::compile(*it, "Arguments", p + "/Arguments", {}, ctx);
+      }
+    }
+    if (fields.output) {
+      if (auto it = obj.find("Output"); it != obj.end()) {
+        flow.output = JsonataValue::compile(*it, "Output", p + "/Output", {.result = fields.has_result}, ctx);
+      }
+    }
+  } else {
+    if (fields.input_output) {
+      parse_path_field(obj, p, "InputPath", false, flow.input_path, ctx);
+      parse_path_field(obj, p, "OutputPath", false, flow.output_path, ctx);
+    }
+    if (fields.result_path) parse_path_field(obj, p, "ResultPath", true, flow.result_path, ctx);
+    if (fields.parameters) {
+      if (auto it = obj.find("Parameters"); it != obj.end()) {
+        validate_payload_template(*it, p + "/Parameters", ctx.errors());
+        flow.parameters = *it;
+      }
+    }
+    if (fields.result_selector) {
+      if (auto it = obj.find("ResultSelector"); it != obj.end()) {
+        if (!it->is_object()) ctx.error(p + "/ResultSelector", "must be an object, got " + describe(*it));
+        validate_payload_template(*it, p + "/ResultSelector", ctx.errors());
+        flow.result_selector = *it;
+      }
     }
   }
-  if (fields.result_selector) {
-    if (auto it = obj.find("ResultSelector"); it != obj.end()) {
-      if (!it->is_object()) ctx.error(p + "/ResultSelector", "must be an object, got " + describe(*it));
-      validate_payload_template(*it, p + "/ResultSelector", ctx.errors());
-      state.result_selector = *it;
+  if (fields.assign) {
+    if (auto a = parse_assign(obj, p, {.result = fields.has_result}, ctx)) {
+      flow.assign = std::move(a->jsonata);
+      flow.assign_paths = std::move(a->paths);
     }
   }
   if (fields.retry_catch) {
@@ -103,7 +171,51 @@ void parse_common_fields(const json& obj, const CommonFields& fields, State& sta
       state.catchers = Catcher::list_from_json(*it, p + "/Catch", ctx);
     }
   }
-  state.uses_context = mentions_context(obj);
+  state.uses_context = mentions_context(obj) || (ctx.jsonata && obj.dump().find("$states") != std::string::npos);
+}
+
+// === DataFlow ===
+
+json DataFlow::input_of(const json& raw, const json& context, const json* vars) const {
+  if (jsonata || input_path.path == "$") return input_path.is_null ? json::object() : raw;
+  if (input_path.is_null) return json::object();
+  return query_path(input_path.path, raw, context, vars);
+}
+
+json DataFlow::effective_input(const json& raw, const json& context, const json* vars, bool skip_parameters) const {
+  if (jsonata) {
+    if (!arguments) return raw;
+    return arguments->evaluate(EvalEnv{raw, context, vars});
+  }
+  json effective = input_of(raw, context, vars);
+  if (parameters && !skip_parameters) effective = evaluate_payload_template(*parameters, effective, context, vars);
+  return effective;
+}
+
+json DataFlow::evaluate_assign(const json& value, const EvalEnv& env) const {
+  if (assign) return assign->evaluate(env);
+  if (assign_paths) return evaluate_payload_template(*assign_paths, value, env.context, env.vars);
+  return json::object();
+}
+
+json DataFlow::output_of(const json& raw, json result, const json& context, const json* vars, bool select,
+                         bool has_result, json* assigned) const {
+  if (jsonata) {
+    const EvalEnv env{raw, context, vars, has_result ? &result : nullptr};
+    if (assigned && assign) *assigned = assign->evaluate(env);
+    if (output) return output->evaluate(env);
+    return result;
+  }
+  // JSONPath: Assign reads the raw result ($), before ResultSelector.
+  if (assigned && assign_paths) *assigned = evaluate_payload_template(*assign_paths, result, context, vars);
+  if (select && result_selector) result = evaluate_payload_template(*result_selector, result, context, vars);
+  json out;
+  if (result_path.is_null) out = raw;
+  else if (result_path.path == "$") out = std::move(result);
+  else out = apply_result_path(raw, result_path.path, std::move(result));
+  if (output_path.is_null) return json::object();
+  if (output_path.path == "$") return out;
+  return query_path(output_path.path, out, context, vars);
 }
 
 std::unique_ptr<State> parse_state(const std::string& name, const json& obj, const std::string& pointer,
@@ -112,10 +224,17 @@ std::unique_ptr<State> parse_state(const std::string& name, const json& obj, con
     ctx.error(pointer, "a state must be an object, got " + describe(obj));
     return nullptr;
   }
+  ctx.jsonata = ctx.machine_jsonata;
   if (auto it = obj.find("QueryLanguage"); it != obj.end()) {
     if (*it == "JSONata") {
-      ctx.error(pointer + "/QueryLanguage", "the JSONata query language is not supported yet; use JSONPath");
-    } else if (*it != "JSONPath") {
+      ctx.jsonata = true;
+    } else if (*it == "JSONPath") {
+      ctx.jsonata = false;
+      if (ctx.machine_jsonata) {
+        ctx.error(pointer + "/QueryLanguage",
+                  "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine");
+      }
+    } else {
       ctx.error(pointer + "/QueryLanguage", "must be \"JSONPath\" or \"JSONata\", got " + describe(*it));
     }
   }

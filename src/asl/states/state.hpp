@@ -9,6 +9,7 @@
 #include "asl/parse_context.hpp"
 #include "asl/policy/catcher.hpp"
 #include "asl/policy/retrier.hpp"
+#include "asl/query/jsonata_field.hpp"
 #include "common/json.hpp"
 
 namespace cosmicai::asl {
@@ -25,6 +26,39 @@ struct PathField {
   bool is_null = false;    ///< the field was given as null
 };
 
+/// The data flow of a state, whichever its query language. JSONPath: InputPath → Parameters →
+/// (body) → ResultSelector → ResultPath → OutputPath. JSONata: Arguments → (body) → Output, with
+/// `$states`. Assign, in both, is evaluated with the variables as they were when the state was entered.
+/// Immutable after parsing; every function is const and thread-safe.
+class DataFlow {
+ public:
+  bool jsonata = false;                  ///< QueryLanguage JSONata
+  PathField input_path;                  ///< JSONPath
+  PathField output_path;                 ///< JSONPath
+  PathField result_path;                 ///< JSONPath: Pass, Task, Map, Parallel
+  std::optional<json> parameters;        ///< JSONPath: Pass, Task, Map (legacy ItemSelector), Parallel
+  std::optional<json> result_selector;   ///< JSONPath: Task, Map, Parallel
+  std::optional<JsonataValue> arguments; ///< JSONata: Task, Parallel
+  std::optional<JsonataValue> output;    ///< JSONata: every state but Fail
+  std::optional<json> assign_paths;      ///< JSONPath Assign (a payload template)
+  std::optional<JsonataValue> assign;    ///< JSONata Assign
+
+  /// The effective input of the state's work: InputPath then Parameters (unless `skip_parameters`,
+  /// for a Map, whose Parameters are its legacy ItemSelector); JSONata: Arguments, or the input.
+  json effective_input(const json& raw, const json& context, const json* vars, bool skip_parameters = false) const;
+  /// JSONPath only: the effective input (InputPath) of a state without Parameters (Choice, Wait, Succeed).
+  json input_of(const json& raw, const json& context, const json* vars) const;
+  /// The state output from its `result` (the work's raw result; for Pass/Choice/Wait/Succeed the
+  /// effective input or Pass's Result): JSONPath applies ResultSelector (when `select`), ResultPath and
+  /// OutputPath; JSONata evaluates Output (default: the result). `assigned` receives the Assign values.
+  json output_of(const json& raw, json result, const json& context, const json* vars, bool select,
+                 bool has_result, json* assigned) const;
+  /// Whether Assign is present.
+  bool has_assign() const { return assign_paths || assign; }
+  /// Evaluate Assign: JSONPath over `value` (`$`); JSONata with `$states`.
+  json evaluate_assign(const json& value, const EvalEnv& env) const;
+};
+
 /// A parsed state. Built once by StateMachine::parse and then immutable, so it may
 /// be shared by concurrent executions. Fields absent from a type keep their defaults.
 class State {
@@ -38,11 +72,8 @@ class State {
   std::string next;     ///< empty when `end` or for Choice/Succeed/Fail
   bool end = false;
 
-  PathField input_path;
-  PathField output_path;
-  PathField result_path;                 ///< Pass, Task, Map, Parallel
-  std::optional<json> parameters;        ///< Pass, Task, Map (legacy ItemSelector), Parallel
-  std::optional<json> result_selector;   ///< Task, Map, Parallel
+  DataFlow flow;                         ///< data flow (both query languages)
+  bool jsonata = false;                  ///< QueryLanguage JSONata (same as flow.jsonata)
   std::vector<Retrier> retry;            ///< Task, Map, Parallel
   std::vector<Catcher> catchers;         ///< Task, Map, Parallel
   bool uses_context = false;             ///< the definition mentions "$$" (context object needed)
@@ -59,11 +90,25 @@ struct CommonFields {
   bool result_path = false;
   bool result_selector = false;
   bool retry_catch = false;
+  bool arguments = false;   ///< JSONata Arguments (Task, Parallel)
+  bool output = true;       ///< JSONata Output
+  bool assign = true;       ///< Assign
+  bool has_result = false;  ///< $states.result is available in Output/Assign (Task, Map, Parallel)
 };
 
 /// Parse Type-independent fields into `state` (Comment, Next/End, paths, Parameters,
 /// ResultSelector, Retry, Catch), as allowed by `fields`. Problems go to `ctx`.
 void parse_common_fields(const json& obj, const CommonFields& fields, State& state, ParseContext& ctx);
+
+/// An `Assign` field: JSONPath (a payload template over the value `$`) or JSONata.
+struct AssignSpec {
+  std::optional<json> paths;
+  std::optional<JsonataValue> jsonata;
+};
+/// Parse the `Assign` of `obj` (a state, a Choice rule or a Catcher) at `pointer`, in the current
+/// state's query language; nullopt when absent. `access`: whether $states.result/errorOutput may be used.
+std::optional<AssignSpec> parse_assign(const json& obj, const std::string& pointer, StatesAccess access,
+                                       ParseContext& ctx);
 
 /// Parse a state object of any type at `pointer`; returns nullptr if unusable.
 /// Sub-machines (Map, Parallel) are parsed recursively.

@@ -6,8 +6,8 @@ std::unique_ptr<State> parse_succeed(const json& obj, const std::string& pointer
   auto s = std::make_unique<SucceedState>();
   s->type = StateType::kSucceed;
   s->pointer = pointer;
-  ctx.check_fields(obj, pointer, {"Type", "Comment", "QueryLanguage", "InputPath", "OutputPath"});
-  parse_common_fields(obj, {.transition = false}, *s, ctx);
+  ctx.check_fields(obj, pointer, {"Type", "Comment", "QueryLanguage", "InputPath", "OutputPath", "Output"});
+  parse_common_fields(obj, {.transition = false, .assign = false}, *s, ctx);
   return s;
 }
 

@@ -44,10 +44,12 @@ std::unique_ptr<State> parse_task(const json& obj, const std::string& pointer, P
   ctx.check_fields(obj, pointer,
                    {"Type", "Comment", "QueryLanguage", "Next", "End", "InputPath", "OutputPath", "Parameters",
                     "ResultSelector", "ResultPath", "Retry", "Catch", "Resource", "TimeoutSeconds",
-                    "TimeoutSecondsPath", "HeartbeatSeconds", "HeartbeatSecondsPath", "Credentials"});
+                    "TimeoutSecondsPath", "HeartbeatSeconds", "HeartbeatSecondsPath", "Credentials", "Assign", "Output",
+                    "Arguments"});
   parse_common_fields(obj,
-                      {.parameters = true, .result_path = true, .result_selector = true, .retry_catch = true}, *s,
-                      ctx);
+                      {.parameters = true, .result_path = true, .result_selector = true, .retry_catch = true,
+                       .arguments = true, .has_result = true},
+                      *s, ctx);
   if (auto r = ctx.get_string(obj, pointer, "Resource")) {
     s->resource = *r;
     if (r->rfind("arn:", 0) != 0) {
@@ -59,11 +61,13 @@ std::unique_ptr<State> parse_task(const json& obj, const std::string& pointer, P
   }
   if (s->resource_kind == ResourceKind::kLambdaInvoke) {
     // "FunctionName" is a required parameter of the Lambda Invoke API.
-    const auto params = obj.find("Parameters");
-    if (params == obj.end() || !params->is_object()) {
-      ctx.error(pointer, "arn:aws:states:::lambda:invoke needs 'Parameters' with 'FunctionName'");
-    } else if (!params->contains("FunctionName") && !params->contains("FunctionName.$")) {
-      ctx.error(pointer + "/Parameters", "missing required field 'FunctionName' for arn:aws:states:::lambda:invoke");
+    // (JSONata Arguments may compute the whole object, so only their literal object form is checked.)
+    const char* field = ctx.jsonata ? "Arguments" : "Parameters";
+    const auto params = obj.find(field);
+    if (params == obj.end() || (!params->is_object() && !ctx.jsonata)) {
+      ctx.error(pointer, std::string("arn:aws:states:::lambda:invoke needs '") + field + "' with 'FunctionName'");
+    } else if (params->is_object() && !params->contains("FunctionName") && !params->contains("FunctionName.$")) {
+      ctx.error(pointer + "/" + field, "missing required field 'FunctionName' for arn:aws:states:::lambda:invoke");
     }
   }
   s->timeouts = TaskTimeouts::from_json(obj, pointer, ctx);

@@ -10,11 +10,13 @@ std::unique_ptr<State> parse_wait(const json& obj, const std::string& pointer, P
   s->pointer = pointer;
   ctx.check_fields(obj, pointer,
                    {"Type", "Comment", "QueryLanguage", "Next", "End", "InputPath", "OutputPath", "Seconds",
-                    "SecondsPath", "Timestamp", "TimestampPath"});
+                    "SecondsPath", "Timestamp", "TimestampPath", "Assign", "Output"});
   parse_common_fields(obj, {}, *s, ctx);
-  s->seconds = ctx.get_int(obj, pointer, "Seconds", false, 99999999);
+  s->seconds_expr = jsonata_field(obj, pointer, "Seconds", ctx);
+  s->timestamp_expr = jsonata_field(obj, pointer, "Timestamp", ctx);
+  if (!s->seconds_expr) s->seconds = ctx.get_int(obj, pointer, "Seconds", false, 99999999);
   s->seconds_path = ctx.get_path(obj, pointer, "SecondsPath");
-  s->timestamp = ctx.get_string(obj, pointer, "Timestamp");
+  if (!s->timestamp_expr) s->timestamp = ctx.get_string(obj, pointer, "Timestamp");
   s->timestamp_path = ctx.get_path(obj, pointer, "TimestampPath");
   if (s->timestamp && !parse_timestamp_ns(*s->timestamp)) {
     ctx.error(pointer + "/Timestamp", "must be an RFC3339 timestamp such as 2016-03-14T01:59:00Z, got \"" +

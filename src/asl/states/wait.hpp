@@ -14,6 +14,8 @@ class WaitState : public State {
   std::optional<std::string> seconds_path;
   std::optional<std::string> timestamp;  ///< RFC3339 text
   std::optional<std::string> timestamp_path;
+  std::optional<JsonataValue> seconds_expr;    ///< JSONata Seconds
+  std::optional<JsonataValue> timestamp_expr;  ///< JSONata Timestamp
 };
 
 /// Parse a Wait state object at `pointer`.

@@ -1,0 +1,106 @@
+// JSONata states and workflow variables: the Step Functions functions, scoping, validation, hostile input.
+#include "engine_test_util.hpp"
+
+namespace cosmicai::engine {
+namespace {
+
+using testing::contains;
+using testing::messages;
+using testing::run;
+
+json output_of(const std::string& output_expr, const json& input = json::object()) {
+  auto r = run(R"({"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":)" + output_expr +
+                   R"(,"End":true}}})",
+               input);
+  EXPECT_EQ(r.status, "SUCCEEDED") << r.to_json().dump();
+  return r.output;
+}
+
+TEST(JsonataStates, AwsFunctions) {
+  EXPECT_EQ(output_of(R"J("{% $partition([1,2,3], 2) %}")J"), json::parse("[[1,2],[3]]"));
+  EXPECT_EQ(output_of(R"J("{% $partition([1,2], 5) %}")J"), json::parse("[[1,2]]"));
+  EXPECT_EQ(output_of(R"J("{% $range(0, 10, 3) %}")J"), json::parse("[0,3,6,9]"));
+  EXPECT_EQ(output_of(R"J("{% $range(1, 9, 9) %}")J"), json(1));
+  EXPECT_EQ(output_of(R"J("{% $hash('input data', 'SHA-1') %}")J"), json("aaff4a450a104cd177d28d18d74485e8cae074b7"));
+  EXPECT_EQ(output_of(R"J("{% $parse('{\"a\": [1, true]}') %}")J"), json::parse(R"({"a":[1,true]})"));
+  EXPECT_EQ(output_of(R"J("{% $random(7) = $random(7) %}")J"), json(true));
+  const auto r = output_of(R"J("{% $random() %}")J").get<double>();
+  EXPECT_TRUE(r >= 0 && r < 1);
+  EXPECT_EQ(output_of(R"J("{% $length($uuid()) %}")J"), json(36));
+}
+
+TEST(JsonataStates, StatesInputAndNestedTemplates) {
+  EXPECT_EQ(output_of(R"({"sum":"{% $states.input.a + 1 %}","list":[1,"{% $states.input.a %}"],"lit":"{ % x %}"})",
+                      json{{"a", 2}}),
+            json::parse(R"({"sum":3,"list":[1,2],"lit":"{ % x %}"})"));
+}
+
+TEST(JsonataStates, AssignSeesValuesFromStateEntryAndIsScopedPerIteration) {
+  auto r = run(R"({"QueryLanguage":"JSONata","StartAt":"A","States":{
+    "A":{"Type":"Pass","Assign":{"x":1},"Next":"B"},
+    "B":{"Type":"Pass","Assign":{"x":2,"old":"{% $x %}"},"Output":"{% $x %}","Next":"M"},
+    "M":{"Type":"Map","Items":[10,20],"ItemProcessor":{"StartAt":"I","States":{
+        "I":{"Type":"Pass","Assign":{"x":"{% $states.input %}"},"Next":"J"},
+        "J":{"Type":"Pass","Output":"{% $x + $old %}","End":true}}},
+      "Output":"{% {'items': $states.result, 'x': $x, 'old': $old} %}","End":true}}})",
+               json::object());
+  ASSERT_EQ(r.status, "SUCCEEDED") << r.to_json().dump();
+  EXPECT_EQ(r.output, json::parse(R"({"items":[11,21],"x":2,"old":1})"));
+}
+
+TEST(JsonataStates, JsonPathStatesReadVariables) {
+  auto r = run(R"J({"StartAt":"A","States":{
+    "A":{"Type":"Pass","Result":{"v":5},"Assign":{"n.$":"$.v"},"Next":"B"},
+    "B":{"Type":"Pass","Parameters":{"n.$":"$n","f.$":"States.Format('n={}', $n)"},"End":true}}})J",
+               json::object());
+  ASSERT_EQ(r.status, "SUCCEEDED") << r.to_json().dump();
+  EXPECT_EQ(r.output, json::parse(R"({"n":5,"f":"n=5"})"));
+}
+
+TEST(JsonataStates, EvaluationErrorsAreQueryEvaluationErrorsThatCatchersSee) {
+  auto r = run(R"({"QueryLanguage":"JSONata","StartAt":"P","States":{
+    "P":{"Type":"Pass","Output":"{% $states.input.a + 'x' %}","End":true}}})",
+               json{{"a", 1}});
+  EXPECT_EQ(r.error, "States.QueryEvaluationError");
+  EXPECT_NE(testing::cause_of(r).find("specified for the field 'Output' threw an error during evaluation. T2002"),
+            std::string::npos);
+  auto caught = run(R"({"QueryLanguage":"JSONata","StartAt":"M","States":{
+    "M":{"Type":"Map","Items":"{% 'no' %}","ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Succeed"}}},
+         "Catch":[{"ErrorEquals":["States.QueryEvaluationError"],"Assign":{"e":"{% $states.errorOutput.Error %}"},
+                   "Output":"{% $states.errorOutput.Cause %}","Next":"D"}],"End":true},
+    "D":{"Type":"Pass","Output":{"e":"{% $e %}","c":"{% $states.input %}"},"End":true}}})",
+                    json::object());
+  ASSERT_EQ(caught.status, "SUCCEEDED") << caught.to_json().dump();
+  EXPECT_EQ(caught.output["e"], "States.QueryEvaluationError");
+  EXPECT_NE(caught.output["c"].get<std::string>().find("Expected 'array', but was 'string'"), std::string::npos);
+}
+
+TEST(JsonataStates, HostileExpressionsFailWithANamedError) {
+  for (const char* expr : {R"J("{% $sum([1..100000000]) %}")J",
+                           R"J("{% ($f := function($n){ $n = 0 ? 0 : 1 + $f($n - 1) }; $f(100000)) %}")J",
+                           R"J("{% $match('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab', /(a+)+$/) %}")J"}) {
+    auto r = run(R"({"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":)" +
+                     std::string(expr) + R"(,"End":true}}})",
+                 json::object());
+    EXPECT_EQ(r.status, "FAILED") << expr;
+    EXPECT_EQ(r.error, "States.QueryEvaluationError") << expr;
+    EXPECT_NE(testing::cause_of(r).find("threw an error during evaluation."), std::string::npos) << expr;
+  }
+}
+
+TEST(JsonataStates, ValidationNamesEveryProblemWithItsPointer) {
+  auto m = messages(R"({"QueryLanguage":"JSONata","StartAt":"T","States":{
+    "T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+         "Arguments":{"FunctionName":"f","Payload":"{% $states.result %}"},"InputPath":"$.a",
+         "Assign":{"states":1,"ok":"{% 1 + %}"},"Next":"P"},
+    "P":{"Type":"Pass","QueryLanguage":"JSONPath","Output":"{% $states.errorOutput %}","End":true}}})");
+  EXPECT_TRUE(contains(m, "/States/T/Arguments/Payload: $states.result is not available in the field 'Arguments/Payload'"));
+  EXPECT_TRUE(contains(m, "/States/T/InputPath: the field 'InputPath' belongs to the JSONPath query language"));
+  EXPECT_TRUE(contains(m, "/States/T/Assign/states: 'states' is reserved"));
+  EXPECT_TRUE(contains(m, "/States/T/Assign/ok: invalid JSONata expression '1 +'"));
+  EXPECT_TRUE(contains(m, "/States/P/QueryLanguage: 'QueryLanguage' can not be 'JSONPath' if set to 'JSONata'"));
+  EXPECT_TRUE(contains(m, "/States/P/Output: the field 'Output' belongs to the JSONata query language"));
+}
+
+}  // namespace
+}  // namespace cosmicai::engine
