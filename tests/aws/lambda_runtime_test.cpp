@@ -304,11 +304,20 @@ TEST(LambdaRuntime, InitErrorsArePostedToInitErrorWithANamedType) {
 }
 
 TEST(LambdaRuntime, DeadlineExpiringMidInferenceIsReportedBeforeTheDeadline) {
-  put_partitions(kStore, "deadline", 11);
-  const Invoke init = invoke("data-parallel-init", dump_compact(payload("deadline", "results/deadline", 11, 1)));
-  // One rank of 11 partitions takes seconds on one thread; the deadline is 1.5 s away and the
-  // runtime's margin 0.5 s, so it must stop mid-inference and say so before Lambda would kill it.
-  const Invoke r = invoke("infer-deadline", dump_compact(init.body["body"][0]), {"X-Emulator-Timeout-Ms: 1500"});
+  put_partitions(kStore, "deadline", 12);
+  const Invoke init = invoke("data-parallel-init", dump_compact(payload("deadline", "results/deadline", 12, 1)));
+  // One rank of 48 partitions (the 12 listed four times, 1,536 samples) takes seconds on one thread
+  // even on a fast machine; the deadline is 2.5 s away and the runtime's margin 1 s, so it must stop
+  // mid-inference and say so before Lambda would kill it, leaving the handler half the remaining
+  // time (0.5 s, many micro-batches) to notice its cancelled token.
+  json rank = init.body["body"][0];
+  json paths = json::array();
+  for (int copy = 0; copy < 4; ++copy) {
+    for (const auto& key : rank["DATA_PATH"]) paths.push_back(key);
+  }
+  ASSERT_EQ(paths.size(), 48u) << rank.dump();
+  rank["DATA_PATH"] = paths;
+  const Invoke r = invoke("infer-deadline", dump_compact(rank), {"X-Emulator-Timeout-Ms: 2500"});
   ASSERT_TRUE(r.function_error()) << r.reply.body;
   EXPECT_EQ(r.body["errorType"], "CosmicAI.DeadlineExceeded") << r.body;
   const json rec = record_of("request_id", r.request_id());
