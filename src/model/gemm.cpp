@@ -82,7 +82,10 @@ void linear_into(GemmBackend backend, Precision precision, const at::Tensor& x, 
   backend = resolve_backend(backend);
   if (backend == GemmBackend::kAten) {
     if (precision == Precision::kBFloat16) {
-      at::Tensor y = at::matmul(x.to(at::kBFloat16), l.wt_bf16).to(at::kFloat);
+      // bfloat16 inputs and weights with float32 products and output, as oneDNN's bf16 GEMM
+      // computes them. (ATen's bf16 matmul would also round the output to bfloat16: ~10× the
+      // error.) Without AVX-512 this path is for the numbers, not for speed.
+      at::Tensor y = at::matmul(x.to(at::kBFloat16).to(at::kFloat), l.wt_bf16.to(at::kFloat));
       if (l.b.defined()) y.add_(l.b);
       if (accumulate)
         out.add_(y);
