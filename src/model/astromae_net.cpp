@@ -128,7 +128,7 @@ at::Tensor AstroMaeNet::linear(const at::Tensor& x, const Linear& l, Epilogue e)
     // and a GELU into a new tensor after it.
     {
       profile::OpTimer t(profile::kFc1Gemm);
-      linear_into(backend_, precision_, in, Linear{l.wt, at::Tensor(), l.wt_bf16}, out, /*accumulate=*/false);
+      linear_into(backend_, precision_, in, Linear{l.wt, at::Tensor(), l.wt_bf16, l.wp}, out, /*accumulate=*/false);
     }
     profile::OpTimer t(profile::kGelu);
     kernels::bias_gelu(out.data_ptr<float>(), l.b.data_ptr<float>(), out.size(0), out.size(1));

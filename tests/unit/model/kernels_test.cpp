@@ -118,6 +118,31 @@ TEST(Gemm, BothBackendsComputeALinearLayerIntoAColumnSlice) {
   }
 }
 
+TEST(Gemm, WideLayersWithFewRowsMatchAddmmAtEveryRowCount) {
+  // Layers of >= 256K weights run a weight-streaming kernel on AVX2-only CPUs when M <= 256
+  // (weights pre-packed in 16-column panels, N % 16 columns through oneDNN); elsewhere, and for
+  // M > 256, the oneDNN path. Both must compute the same layer, with and without bias, into a
+  // column slice, replacing or accumulating.
+  at::manual_seed(9);
+  const std::int64_t k = 300, n = 1096;  // 300 = 256 + 44 (K blocks), 1096 = 68·16 + 8
+  at::Tensor w = at::randn({n, k}) * 0.1, b = at::randn({n});
+  for (bool bias : {true, false}) {
+    Linear l = make_linear(w, bias ? b : at::Tensor(), Precision::kFloat32);
+    for (std::int64_t m : {1, 5, 6, 7, 128, 256, 257}) {
+      at::Tensor x = at::randn({m, k});
+      at::Tensor ref = bias ? at::addmm(b, x, w.t()) : at::mm(x, w.t());
+      at::Tensor wide = at::full({m, n + 24}, 3.0F);
+      at::Tensor slice = wide.slice(1, 8, 8 + n);
+      linear_into(GemmBackend::kAuto, Precision::kFloat32, x, l, slice, /*accumulate=*/false);
+      EXPECT_LE(max_diff(slice, ref), 1e-4) << "m " << m << " bias " << bias;
+      linear_into(GemmBackend::kAuto, Precision::kFloat32, x, l, slice, /*accumulate=*/true);
+      EXPECT_LE(max_diff(slice, 2 * ref), 2e-4) << "m " << m << " bias " << bias;
+      EXPECT_TRUE(at::equal(wide.slice(1, 0, 8), at::full({m, 8}, 3.0F)));
+      EXPECT_TRUE(at::equal(wide.slice(1, 8 + n), at::full({m, 16}, 3.0F)));
+    }
+  }
+}
+
 TEST(GemmProbe, MeasuresAPositiveRateAndRejectsUnknownBackends) {
   auto rate = measure_sgemm_gflops("blas", 64, 1, 1);
   ASSERT_TRUE(rate.ok()) << rate.error().message;
