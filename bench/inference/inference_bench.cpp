@@ -235,12 +235,10 @@ std::map<std::pair<int, std::int64_t>, double> run_ort(const Args& a, const std:
   std::string threads, batches;
   for (int t : a.threads) threads += (threads.empty() ? "" : ",") + std::to_string(t);
   for (auto b : a.batches) batches += (batches.empty() ? "" : ",") + std::to_string(b);
-  const std::string cmd =
-      fmt::format("{} {}/ort_bench.mjs --model {} {} --threads {} --batches {} --min-time {} --repeats 1", a.node,
-                  ort_dir(), onnx,
-                  with_check ? "--reference " + std::string(COSMICAI_FIXTURES_DIR) + "/astromae/reference_io.json"
-                             : std::string(),
-                  threads, batches, a.min_time);
+  const std::string cmd = fmt::format(
+      "{} {}/ort_bench.mjs --model {} {} --threads {} --batches {} --min-time {} --repeats 1", a.node, ort_dir(), onnx,
+      with_check ? "--reference " + std::string(COSMICAI_FIXTURES_DIR) + "/astromae/reference_io.json" : std::string(),
+      threads, batches, a.min_time);
   std::fprintf(stderr, "running: %s\n", cmd.c_str());
   FILE* p = popen(cmd.c_str(), "r");
   if (p == nullptr) throw std::runtime_error("cannot run " + cmd);
@@ -351,9 +349,10 @@ int main(int argc, char** argv) try {
   }
   if (!onnx.empty()) {
     report["onnxruntime_check"] = {{"model", onnx}, {"max_abs_diff_vs_reference_io", ort_check}};
-    std::printf("ONNX Runtime (onnxruntime-node, graph optimisation all, %s): max |ORT - reference| on "
-                "reference_io.json = %.3g\n",
-                onnx.c_str(), ort_check);
+    std::printf(
+        "ONNX Runtime (onnxruntime-node, graph optimisation all, %s): max |ORT - reference| on "
+        "reference_io.json = %.3g\n",
+        onnx.c_str(), ort_check);
   }
 
   // Table.
@@ -383,9 +382,10 @@ int main(int argc, char** argv) try {
       }
     }
   }
-  std::printf("GFLOP per sample %.6f; %%GEMM = achieved GFLOP/s / best sgemm GFLOP/s at the same thread count; "
-              "ratio = cosmicai samples/s / the baseline's (ORT: ONNX Runtime, PyTorch: eager)\n",
-              kGflopPerSample);
+  std::printf(
+      "GFLOP per sample %.6f; %%GEMM = achieved GFLOP/s / best sgemm GFLOP/s at the same thread count; "
+      "ratio = cosmicai samples/s / the baseline's (ORT: ONNX Runtime, PyTorch: eager)\n",
+      kGflopPerSample);
   if (!a.json_out.empty()) std::ofstream(a.json_out) << report.dump(2) << "\n";
   return 0;
 } catch (const std::exception& e) {

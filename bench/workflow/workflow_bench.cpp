@@ -114,12 +114,12 @@ double seconds(SteadyClock::time_point t0) { return std::chrono::duration<double
 
 /// The model alone on one partition, as the ranks run it.
 struct ModelAlone {
-  double library_s = 0;     // loading libcosmicai_model.so (LibTorch), once per process
-  double open_s = 0;        // ModelRunner::open: weights + folding + pre-packing
-  double first_batch_s = 0;  // the first predict of a fresh runner (cold activations)
-  double steady_batch_s = 0;  // the same batch again
-  std::vector<double> full_rate;     // samples/s, whole batches only
-  std::vector<double> rank_rate;     // samples/s, the partition in batches as a rank does it
+  double library_s = 0;           // loading libcosmicai_model.so (LibTorch), once per process
+  double open_s = 0;              // ModelRunner::open: weights + folding + pre-packing
+  double first_batch_s = 0;       // the first predict of a fresh runner (cold activations)
+  double steady_batch_s = 0;      // the same batch again
+  std::vector<double> full_rate;  // samples/s, whole batches only
+  std::vector<double> rank_rate;  // samples/s, the partition in batches as a rank does it
   std::int64_t samples = 0;
   std::int64_t full_batches = 0;
   std::int64_t last_batch = 0;
@@ -200,7 +200,7 @@ struct Round {
   double ranks_span = 0;    // last rank end − first rank start
   std::int64_t samples = 0;
   std::int64_t ranks = 0;
-  double max_model = 0;     // the slowest model_seconds (the first rank's load)
+  double max_model = 0;                                // the slowest model_seconds (the first rank's load)
   long minflt = 0, majflt = 0, nvcsw = 0, nivcsw = 0;  // the cosmicai process (getrusage children)
   double overhead() const { return compute > 0 ? (wall - compute_path()) / compute_path() : 0; }
   double compute_path() const { return compute / slots; }

@@ -59,13 +59,13 @@ const OneDnn& onednn() {
 namespace {
 
 constexpr std::int64_t kStreamKc = 256;
-constexpr std::int64_t kStreamMaxRows = 256;           // a micro-batch's rows (or two)
+constexpr std::int64_t kStreamMaxRows = 256;            // a micro-batch's rows (or two)
 constexpr std::int64_t kStreamMinWeights = 256 * 1024;  // 1 MB of weights and up
 
 template <int R>
 __attribute__((target("avx2,fma"))) inline void stream_tile(const float* x, std::int64_t ldx, const float* w,
-                                                             std::int64_t ldw, float* o, std::int64_t ldo,
-                                                             std::int64_t kc, const float* init_bias, bool load_out) {
+                                                            std::int64_t ldw, float* o, std::int64_t ldo,
+                                                            std::int64_t kc, const float* init_bias, bool load_out) {
   __m256 c0[R], c1[R];
 #pragma GCC unroll 6
   for (int r = 0; r < R; ++r) {
@@ -100,14 +100,14 @@ __attribute__((target("avx2,fma"))) inline void stream_tile(const float* x, std:
 
 using TileFn = void (*)(const float*, std::int64_t, const float*, std::int64_t, float*, std::int64_t, std::int64_t,
                         const float*, bool);
-constexpr TileFn kTiles[7] = {nullptr,         stream_tile<1>, stream_tile<2>, stream_tile<3>,
+constexpr TileFn kTiles[7] = {nullptr,        stream_tile<1>, stream_tile<2>, stream_tile<3>,
                               stream_tile<4>, stream_tile<5>, stream_tile<6>};
 
 // out (m,n) = [out +] x (m,k) · w (k,n) [+ bias] with w packed as (n/16, k, 16); n a multiple
 // of 16 here (the caller computes the rest).
-__attribute__((target("avx2,fma"))) void stream_gemm(const float* x, std::int64_t ldx, const float* wp,
-                                                     float* out, std::int64_t ldo, std::int64_t m, std::int64_t n,
-                                                     std::int64_t k, const float* bias, bool accumulate) {
+__attribute__((target("avx2,fma"))) void stream_gemm(const float* x, std::int64_t ldx, const float* wp, float* out,
+                                                     std::int64_t ldo, std::int64_t m, std::int64_t n, std::int64_t k,
+                                                     const float* bias, bool accumulate) {
   for (std::int64_t k0 = 0; k0 < k; k0 += kStreamKc) {
     const std::int64_t kc = std::min(kStreamKc, k - k0);
     const bool first = k0 == 0;
@@ -198,8 +198,8 @@ void linear_into(GemmBackend backend, Precision precision, const at::Tensor& x, 
   }
   if (precision == Precision::kFloat32 && m <= kStreamMaxRows && l.wp.defined()) {
     const std::int64_t n16 = n / 16 * 16;
-    stream_gemm(x.data_ptr<float>(), x.stride(0), l.wp.data_ptr<float>(), out.data_ptr<float>(), out.stride(0), m,
-                n16, k, l.b.defined() ? l.b.data_ptr<float>() : nullptr, accumulate);
+    stream_gemm(x.data_ptr<float>(), x.stride(0), l.wp.data_ptr<float>(), out.data_ptr<float>(), out.stride(0), m, n16,
+                k, l.b.defined() ? l.b.data_ptr<float>() : nullptr, accumulate);
     if (n16 == n) return;
     // The last n % 16 columns through oneDNN (a column slice of the same matrices).
     float* o = out.data_ptr<float>() + n16;

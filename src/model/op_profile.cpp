@@ -10,12 +10,24 @@ namespace cosmicai::model::profile {
 namespace {
 
 constexpr const char* kNames[kOpCount] = {
-    "encoder: patch embedding (GEMM)", "encoder: LayerNorm", "encoder: PCM (grouped 1x1 + SiLU)",
-    "encoder: qkv GEMM",               "encoder: attention core", "encoder: proj GEMM (+residual)",
-    "encoder: fc1 GEMM (+bias)",       "encoder: GELU",           "encoder: fc2 GEMM (+residual)",
-    "encoder: pool, fc_norm, head",    "inception: 1x1 convs",    "inception: 3x3 convs",
-    "inception: 5x5 convs",            "inception: 3x3 max pool", "inception: stem, avg pools, concat",
-    "inception: dense layers",         "magnitude MLP",           "concat head",
+    "encoder: patch embedding (GEMM)",
+    "encoder: LayerNorm",
+    "encoder: PCM (grouped 1x1 + SiLU)",
+    "encoder: qkv GEMM",
+    "encoder: attention core",
+    "encoder: proj GEMM (+residual)",
+    "encoder: fc1 GEMM",
+    "encoder: bias + GELU (fc1 epilogue)",
+    "encoder: fc2 GEMM (+residual)",
+    "encoder: pool, fc_norm, head",
+    "inception: 1x1 convs",
+    "inception: 3x3 convs",
+    "inception: 5x5 convs",
+    "inception: 3x3 max pool",
+    "inception: stem, avg pools, concat",
+    "inception: dense layers",
+    "magnitude MLP",
+    "concat head",
 };
 
 std::atomic<std::int64_t> g_ns[kOpCount];
