@@ -51,6 +51,9 @@ function(cosmicai_model_libraries)
   target_include_directories(cosmicai_model PUBLIC ${CMAKE_SOURCE_DIR}/src)
   target_link_libraries(cosmicai_model PUBLIC cosmicai_common ${TORCH_LIBRARIES})
   target_compile_options(cosmicai_model PRIVATE -Wall -Wextra)
+  # The hand-written kernels' exp/erf loops vectorise only without trapping math (values are
+  # unchanged); as a function attribute it would block inlining of std::max & co.
+  set_source_files_properties(${CMAKE_SOURCE_DIR}/src/model/kernels.cpp PROPERTIES COMPILE_OPTIONS -fno-trapping-math)
 
   add_library(cosmicai_model_api STATIC ${CMAKE_SOURCE_DIR}/src/model/loader.cpp)
   target_include_directories(cosmicai_model_api PUBLIC ${CMAKE_SOURCE_DIR}/src)

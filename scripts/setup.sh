@@ -1,8 +1,17 @@
 #!/usr/bin/env bash
 # Install every dependency from Debian packages and build cosmicai (Release) into build/.
-# Usage: scripts/setup.sh            (as root, or with sudo available)
+# Usage: scripts/setup.sh [--bench-ort]   (as root, or with sudo available)
+#   --bench-ort  also install bench_inference's ONNX Runtime baseline (onnxruntime-node from npm,
+#                ~290 MB, pinned by bench/inference/ort/package-lock.json); not needed to build or test
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bench_ort=0
+for arg in "$@"; do
+  case "$arg" in
+    --bench-ort) bench_ort=1 ;;
+    *) echo "setup: unknown option $arg (usage: scripts/setup.sh [--bench-ort])" >&2; exit 2 ;;
+  esac
+done
 
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
@@ -63,6 +72,16 @@ if command -v npm >/dev/null; then
     npm ci --prefix "$peer" --no-fund --no-audit --loglevel=error >/dev/null ||
       echo "setup: npm ci in $peer failed; the tests that need it will be skipped" >&2
   done
+fi
+# bench_inference's ONNX Runtime baseline, only on request (CI does not use it). --ignore-scripts:
+# the CPU binaries ship inside the package; its install script only fetches GPU extras.
+if [ "$bench_ort" = 1 ]; then
+  if command -v npm >/dev/null; then
+    npm ci --prefix bench/inference/ort --ignore-scripts --no-fund --no-audit --loglevel=error >/dev/null ||
+      echo "setup: npm ci in bench/inference/ort failed; bench_inference will skip ONNX Runtime" >&2
+  else
+    echo "setup: --bench-ort needs npm; bench_inference will skip ONNX Runtime" >&2
+  fi
 fi
 
 BUILD_TYPE=${BUILD_TYPE:-Release}

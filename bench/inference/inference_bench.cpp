@@ -1,5 +1,6 @@
-// bench_inference: AstroMAE throughput of cosmicai's inference path against PyTorch eager
-// (Python) and the machine's fp32 GEMM rate, all measured in this one run. See bench/README.md.
+// bench_inference: AstroMAE throughput of cosmicai's inference path against ONNX Runtime
+// (onnxruntime-node on the exported model), PyTorch eager (Python) and the machine's fp32 GEMM
+// rate, all measured in this one run. See bench/README.md.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -30,11 +31,13 @@ constexpr double kGflopPerSample = 2.0 * 110'768'000 / 1e9;  // 0.221536 (refere
 
 struct Args {
   std::vector<int> threads{1, 2};
-  std::vector<std::int64_t> batches{1, 32, 128, 512};
+  std::vector<std::int64_t> batches{1, 32, 128, 256, 512};
   double min_time = 1.5;
   int rounds = 3;  // interleaved rounds (cosmicai, then PyTorch); medians over rounds
   std::string python = "/usr/bin/python3";
   std::string python_coretype;  // extra PyTorch run with this OPENBLAS_CORETYPE
+  std::string node = "node";    // ONNX Runtime baseline (empty: skipped)
+  std::string onnx;             // exported model (default: beside the reference model)
   std::vector<std::string> variants{"default"};
   std::int64_t gemm_n = 2048;
   std::string json_out;
@@ -73,6 +76,12 @@ Args parse_args(int argc, char** argv) {
       a.python = next();
     else if (k == "--no-python")
       a.python.clear();
+    else if (k == "--node")
+      a.node = next();
+    else if (k == "--no-ort")
+      a.node.clear();
+    else if (k == "--onnx")
+      a.onnx = next();
     else if (k == "--python-coretype")
       a.python_coretype = next();
     else if (k == "--variants")
@@ -85,8 +94,11 @@ Args parse_args(int argc, char** argv) {
       std::puts(
           "bench_inference [--threads 1,2] [--batches 1,32,128,512] [--min-time S] [--rounds N]\n"
           "                [--variants default,aten,bf16,torchscript] [--python PATH | --no-python]\n"
-          "                [--python-coretype SkylakeX] [--gemm-n 2048] [--json FILE]\n"
-          "Example: bench_inference --threads 2 --batches 128,512 --python-coretype SkylakeX");
+          "                [--python-coretype SkylakeX] [--node PATH | --no-ort] [--onnx FILE]\n"
+          "                [--gemm-n 2048] [--json FILE]\n"
+          "The ONNX Runtime baseline needs `npm ci --prefix bench/inference/ort --ignore-scripts` once\n"
+          "(or scripts/setup.sh --bench-ort); without it the ORT columns are skipped with a note.\n"
+          "Example: bench_inference --threads 2 --batches 128,256,512");
       std::exit(0);
     } else {
       throw std::invalid_argument("unknown argument " + k + " (see --help)");
@@ -181,6 +193,68 @@ std::map<std::pair<int, std::int64_t>, double> run_python(const Args& a, const s
   return out;
 }
 
+// === ONNX Runtime baseline ===
+
+std::string ort_dir() { return std::string(COSMICAI_SOURCE_DIR) + "/bench/inference/ort"; }
+
+// Why the ONNX Runtime baseline cannot run here, or empty when it can.
+std::string ort_unavailable(const Args& a) {
+  if (a.node.empty()) return "--no-ort";
+  if (!std::filesystem::is_directory(ort_dir() + "/node_modules/onnxruntime-node")) {
+    return "onnxruntime-node is not installed: run `npm ci --prefix bench/inference/ort --ignore-scripts` "
+           "(or scripts/setup.sh --bench-ort; ~290 MB)";
+  }
+  if (std::system((a.node + " --version >/dev/null 2>&1").c_str()) != 0) return "no Node.js at " + a.node;
+  if (a.python.empty()) return "exporting the ONNX model needs Python with torch (--no-python given)";
+  return "";
+}
+
+// The ONNX export of the reference model (bench/inference/export_onnx.py), regenerated when it is
+// missing or older than the reference model or the export script.
+std::string prepare_onnx(const Args& a) {
+  namespace fs = std::filesystem;
+  const std::string out =
+      a.onnx.empty() ? (fs::path(reference_model()).parent_path() / "astromae_seed0.onnx").string() : a.onnx;
+  const std::string script = std::string(COSMICAI_SOURCE_DIR) + "/bench/inference/export_onnx.py";
+  if (fs::is_regular_file(out) && fs::last_write_time(out) >= fs::last_write_time(reference_model()) &&
+      fs::last_write_time(out) >= fs::last_write_time(script)) {
+    return out;
+  }
+  const std::string cmd = fmt::format("{} {} --model-dir {} --weights {} --out {} >&2", a.python, script,
+                                      model_definition_dir(), reference_model(), out);
+  std::fprintf(stderr, "running: %s\n", cmd.c_str());
+  if (std::system(cmd.c_str()) != 0) throw std::runtime_error("ONNX export failed: " + cmd);
+  return out;
+}
+
+// Run the ONNX Runtime baseline; returns (threads, batch) -> samples/s and sets `check` to the
+// largest |ORT − reference| over reference_io.json when `with_check`.
+std::map<std::pair<int, std::int64_t>, double> run_ort(const Args& a, const std::string& onnx, bool with_check,
+                                                       double& check) {
+  std::map<std::pair<int, std::int64_t>, double> out;
+  std::string threads, batches;
+  for (int t : a.threads) threads += (threads.empty() ? "" : ",") + std::to_string(t);
+  for (auto b : a.batches) batches += (batches.empty() ? "" : ",") + std::to_string(b);
+  const std::string cmd = fmt::format(
+      "{} {}/ort_bench.mjs --model {} {} --threads {} --batches {} --min-time {} --repeats 1", a.node, ort_dir(), onnx,
+      with_check ? "--reference " + std::string(COSMICAI_FIXTURES_DIR) + "/astromae/reference_io.json" : std::string(),
+      threads, batches, a.min_time);
+  std::fprintf(stderr, "running: %s\n", cmd.c_str());
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) throw std::runtime_error("cannot run " + cmd);
+  char buf[4096];
+  while (std::fgets(buf, sizeof buf, p) != nullptr) {
+    json j = json::parse(buf, nullptr, false);
+    if (j.is_discarded()) continue;
+    if (j.contains("check")) check = j["check"]["max_abs_diff"].get<double>();
+    if (j.contains("samples_per_s"))
+      out[{j["threads"].get<int>(), j["batch"].get<std::int64_t>()}] = j["samples_per_s"].get<double>();
+  }
+  const int rc = pclose(p);
+  if (rc != 0) throw std::runtime_error(fmt::format("ONNX Runtime baseline failed (status {}): {}", rc, cmd));
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) try {
@@ -196,8 +270,12 @@ int main(int argc, char** argv) try {
   using Key = std::pair<int, std::int64_t>;
   std::map<int, double> peak;
   std::map<std::string, std::map<Key, std::vector<double>>> ours_runs;
-  std::map<Key, std::vector<double>> torch_env_runs, torch_core_runs;
+  std::map<Key, std::vector<double>> torch_env_runs, torch_core_runs, ort_runs;
   std::map<std::string, std::shared_ptr<model::ModelRunner>> runners;
+  const std::string no_ort = ort_unavailable(a);
+  const std::string onnx = no_ort.empty() ? prepare_onnx(a) : "";
+  if (!no_ort.empty()) std::printf("ONNX Runtime baseline skipped: %s\n", no_ort.c_str());
+  double ort_check = -1;
   for (int round = 0; round < a.rounds; ++round) {
     std::fprintf(stderr, "round %d/%d\n", round + 1, a.rounds);
     for (int t : a.threads) {  // 1. hardware reference
@@ -230,6 +308,9 @@ int main(int argc, char** argv) try {
         for (const auto& [k, v] : run_python(a, a.python_coretype)) torch_core_runs[k].push_back(v);
       }
     }
+    if (!onnx.empty()) {  // 4. ONNX Runtime
+      for (const auto& [k, v] : run_ort(a, onnx, round == 0, ort_check)) ort_runs[k].push_back(v);
+    }
   }
   for (const auto& [t, g] : peak)
     std::printf("best sgemm %ldx%ld, %d thread(s): %.1f GFLOP/s\n", static_cast<long>(a.gemm_n),
@@ -260,9 +341,24 @@ int main(int argc, char** argv) try {
                                                 {"runs", runs}});
   }
 
-  // 4. Table.
-  std::printf("\n%-11s %7s %5s %10s %8s %7s %12s %7s", "variant", "threads", "batch", "samples/s", "GFLOP/s", "%GEMM",
-              "PyTorch s/s", "ratio");
+  std::map<Key, double> ort;
+  for (const auto& [k, runs] : ort_runs) {
+    ort[k] = median(runs);
+    report["onnxruntime"].push_back(
+        {{"threads", k.first}, {"batch", k.second}, {"samples_per_s", median(runs)}, {"runs", runs}});
+  }
+  if (!onnx.empty()) {
+    report["onnxruntime_check"] = {{"model", onnx}, {"max_abs_diff_vs_reference_io", ort_check}};
+    std::printf(
+        "ONNX Runtime (onnxruntime-node, graph optimisation all, %s): max |ORT - reference| on "
+        "reference_io.json = %.3g\n",
+        onnx.c_str(), ort_check);
+  }
+
+  // Table.
+  std::printf("\n%-11s %7s %5s %10s %8s %7s", "variant", "threads", "batch", "samples/s", "GFLOP/s", "%GEMM");
+  if (!ort.empty()) std::printf(" %10s %7s", "ORT s/s", "ratio");
+  if (!torch_env.empty()) std::printf(" %12s %7s", "PyTorch s/s", "ratio");
   if (!torch_core.empty()) std::printf(" %14s %7s", ("PyTorch " + a.python_coretype).c_str(), "ratio");
   std::printf("\n");
   for (const auto& variant : a.variants) {
@@ -272,6 +368,12 @@ int main(int argc, char** argv) try {
         const double gf = sps * kGflopPerSample;
         std::printf("%-11s %7d %5ld %10.1f %8.1f %6.1f%%", variant.c_str(), t, static_cast<long>(b), sps, gf,
                     peak[t] > 0 ? 100.0 * gf / peak[t] : 0.0);
+        if (!ort.empty()) {
+          if (ort.count({t, b}))
+            std::printf(" %10.1f %6.2fx", ort[{t, b}], sps / ort[{t, b}]);
+          else
+            std::printf(" %10s %7s", "-", "-");
+        }
         if (torch_env.count({t, b})) {
           std::printf(" %12.1f %6.2fx", torch_env[{t, b}], sps / torch_env[{t, b}]);
         }
@@ -280,8 +382,10 @@ int main(int argc, char** argv) try {
       }
     }
   }
-  std::printf("GFLOP per sample %.6f; %%GEMM = achieved GFLOP/s / best sgemm GFLOP/s at the same thread count\n",
-              kGflopPerSample);
+  std::printf(
+      "GFLOP per sample %.6f; %%GEMM = achieved GFLOP/s / best sgemm GFLOP/s at the same thread count; "
+      "ratio = cosmicai samples/s / the baseline's (ORT: ONNX Runtime, PyTorch: eager)\n",
+      kGflopPerSample);
   if (!a.json_out.empty()) std::ofstream(a.json_out) << report.dump(2) << "\n";
   return 0;
 } catch (const std::exception& e) {

@@ -16,7 +16,16 @@
 //                bound of W.
 //   overhead  (W − C/P) / (C/P): everything that is not model compute and not hidden behind
 //                it (orchestration, non-overlapped reads, writes, process and model start-up).
+//
+// Model alone, measured in this process between the workflow rounds (same model options as the
+// ranks: built-in seed-0 weights, the same threads, batches of the payload's batch_size): the
+// model open time (library load, then weights + pre-packing), the first batch of a fresh runner,
+// and the steady rate on partition 1 of the same data, once in whole batches only (what
+// bench_inference measures) and once as a rank runs it (the partial last batch included). The
+// workflow's compute rate (samples × P / C) is compared with those, and the cosmicai process's
+// page faults and context switches (getrusage of the child) are reported per sample.
 #include <fmt/format.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,12 +35,16 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
+#include <span>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "common/json.hpp"
+#include "data/partition.hpp"
+#include "model/model_runner.hpp"
 
 namespace fs = std::filesystem;
 using cosmicai::json;
@@ -92,7 +105,88 @@ struct Options {
   int total_mb = 1024;
   int rounds = 3;
   int threads = 0;
+  std::int64_t batch = 0;  // 0: the payload's batch_size
+  bool model_alone = true;
   std::string json_out;
+};
+
+double seconds(SteadyClock::time_point t0) { return std::chrono::duration<double>(SteadyClock::now() - t0).count(); }
+
+/// The model alone on one partition, as the ranks run it.
+struct ModelAlone {
+  double library_s = 0;           // loading libcosmicai_model.so (LibTorch), once per process
+  double open_s = 0;              // ModelRunner::open: weights + folding + pre-packing
+  double first_batch_s = 0;       // the first predict of a fresh runner (cold activations)
+  double steady_batch_s = 0;      // the same batch again
+  std::vector<double> full_rate;  // samples/s, whole batches only
+  std::vector<double> rank_rate;  // samples/s, the partition in batches as a rank does it
+  std::int64_t samples = 0;
+  std::int64_t full_batches = 0;
+  std::int64_t last_batch = 0;
+  long minflt_per_batch = 0;  // page faults per steady batch in this process
+};
+
+class ModelBench {
+ public:
+  ModelBench(const fs::path& partition, int threads, std::int64_t batch) : batch_(batch) {
+    auto t0 = SteadyClock::now();
+    auto lib = cosmicai::model::model_library_path();
+    if (!lib.ok()) die("model library: " + lib.error().message);
+    r_.library_s = seconds(t0);
+    cosmicai::model::ModelOptions mo;  // as cosmic/infer.cpp opens it for the ranks
+    mo.threads = threads;
+    mo.batch_size = 1 << 20;
+    t0 = SteadyClock::now();
+    auto runner = cosmicai::model::ModelRunner::open(mo);
+    if (!runner.ok()) die("model: " + runner.error().message);
+    r_.open_s = seconds(t0);
+    runner_ = *runner;
+    auto part = cosmicai::data::read_partition_file(partition.string());
+    if (!part.ok()) die(part.error().message);
+    part_ = std::move(*part);
+    mags_.assign(part_.magnitudes.begin(), part_.magnitudes.end());
+    r_.samples = part_.samples;
+    r_.full_batches = part_.samples / batch_;
+    r_.last_batch = part_.samples % batch_;
+    if (r_.full_batches == 0) die(fmt::format("{}: fewer samples than one batch of {}", partition.string(), batch_));
+    t0 = SteadyClock::now();
+    predict(0, batch_);
+    r_.first_batch_s = seconds(t0);
+    rusage a{}, b{};
+    getrusage(RUSAGE_SELF, &a);
+    t0 = SteadyClock::now();
+    predict(0, batch_);
+    r_.steady_batch_s = seconds(t0);
+    getrusage(RUSAGE_SELF, &b);
+    r_.minflt_per_batch = b.ru_minflt - a.ru_minflt;
+  }
+
+  /// One measurement of both rates (call between workflow rounds).
+  void measure() {
+    auto t0 = SteadyClock::now();
+    for (std::int64_t i = 0; i < r_.full_batches; ++i) predict(i * batch_, batch_);
+    r_.full_rate.push_back(static_cast<double>(r_.full_batches * batch_) / seconds(t0));
+    t0 = SteadyClock::now();
+    for (std::int64_t b = 0; b < part_.samples; b += batch_) predict(b, std::min(batch_, part_.samples - b));
+    r_.rank_rate.push_back(static_cast<double>(part_.samples) / seconds(t0));
+  }
+
+  const ModelAlone& result() const { return r_; }
+
+ private:
+  void predict(std::int64_t begin, std::int64_t n) {
+    const std::span<const float> img(part_.images.data() + begin * cosmicai::data::kImageElements,
+                                     static_cast<std::size_t>(n * cosmicai::data::kImageElements));
+    const std::span<const float> mag(mags_.data() + begin * cosmicai::data::kMagnitudes,
+                                     static_cast<std::size_t>(n * cosmicai::data::kMagnitudes));
+    (void)runner_->predict(img, mag, n);
+  }
+
+  std::int64_t batch_;
+  ModelAlone r_;
+  std::shared_ptr<cosmicai::model::ModelRunner> runner_;
+  cosmicai::data::Partition part_;
+  std::vector<float> mags_;
 };
 
 /// One execution's figures.
@@ -106,6 +200,8 @@ struct Round {
   double ranks_span = 0;    // last rank end − first rank start
   std::int64_t samples = 0;
   std::int64_t ranks = 0;
+  double max_model = 0;                                // the slowest model_seconds (the first rank's load)
+  long minflt = 0, majflt = 0, nvcsw = 0, nivcsw = 0;  // the cosmicai process (getrusage children)
   double overhead() const { return compute > 0 ? (wall - compute_path()) / compute_path() : 0; }
   double compute_path() const { return compute / slots; }
   int slots = 1;
@@ -135,11 +231,15 @@ Options parse_args(int argc, char** argv) {
       o.rounds = std::max(1, std::stoi(value()));
     } else if (a == "--threads") {
       o.threads = std::stoi(value());
+    } else if (a == "--batch") {
+      o.batch = std::stoll(value());
+    } else if (a == "--no-model-alone") {
+      o.model_alone = false;
     } else if (a == "--json") {
       o.json_out = value();
     } else if (a == "--help" || a == "-h") {
       std::cout << "bench_workflow [--cosmicai PATH] [--dir DIR] [--sizes 100,25] [--total-mb 1024] [--rounds 3] "
-                   "[--threads 0] [--json FILE]\n";
+                   "[--threads 0] [--batch N (default: the payload's)] [--no-model-alone] [--json FILE]\n";
       std::exit(0);
     } else {
       die("unknown argument " + a);
@@ -178,9 +278,14 @@ int main(int argc, char** argv) {
                              quote(opt.cosmicai), quote(dir.string()), quote(bucket), mb, opt.total_mb),
                  (dir / "synth.log").string());
     }
+    const std::int64_t batch = opt.batch > 0 ? opt.batch : base_payload.at("batch_size").get<std::int64_t>();
+    std::unique_ptr<ModelBench> alone;
+    if (opt.model_alone) alone = std::make_unique<ModelBench>(dir / bucket / prefix / "1.pt", per_model, batch);
     std::vector<Round> rounds;
     for (int r = 1; r <= opt.rounds; ++r) {
+      if (alone) alone->measure();
       json payload = base_payload;
+      payload["batch_size"] = batch;
       payload["data_prefix"] = prefix;
       payload["file_limit"] = std::to_string(files);
       const std::string result_path = fmt::format("bench-workflow/{}MB/round{}", mb, r);
@@ -191,10 +296,17 @@ int main(int argc, char** argv) {
       const std::string cmd =
           fmt::format("{} run {} --input {} --store {} --threads {}", quote(opt.cosmicai), quote(machine.string()),
                       quote(payload_file.string()), quote("file://" + dir.string()), opt.threads);
+      rusage ru0{}, ru1{};
+      getrusage(RUSAGE_CHILDREN, &ru0);
       const auto t0 = SteadyClock::now();
       run_or_die(cmd, (dir / "run.json").string());
       Round rd;
       rd.wall = std::chrono::duration<double>(SteadyClock::now() - t0).count();
+      getrusage(RUSAGE_CHILDREN, &ru1);
+      rd.minflt = ru1.ru_minflt - ru0.ru_minflt;
+      rd.majflt = ru1.ru_majflt - ru0.ru_majflt;
+      rd.nvcsw = ru1.ru_nvcsw - ru0.ru_nvcsw;
+      rd.nivcsw = ru1.ru_nivcsw - ru0.ru_nivcsw;
       rd.slots = slots;
       double first_start = 1e300, last_end = 0;
       for (int rank = 0;; ++rank) {
@@ -206,6 +318,7 @@ int main(int argc, char** argv) {
         rd.write += j.at("write_seconds").get<double>();
         rd.gate_wait += j.at("gate_wait_seconds").get<double>();
         rd.model += j.at("model_seconds").get<double>();
+        rd.max_model = std::max(rd.max_model, j.at("model_seconds").get<double>());
         rd.samples += j.at("samples").get<std::int64_t>();
         first_start = std::min(first_start, j.at("start_time").get<double>());
         last_end = std::max(last_end, j.at("end_time").get<double>());
@@ -250,6 +363,40 @@ int main(int argc, char** argv) {
         mb, rounds.front().ranks, rounds.front().samples, rounds.size(), wall, compute, compute / slots,
         100 * overhead, overhead <= 0.05 ? "met" : "NOT met", samples / wall, samples * slots / compute, load, write,
         model, outside);
+    const double wf_rate = samples * slots / compute;
+    const double minflt = med([](const Round& r) { return static_cast<double>(r.minflt); });
+    const double nivcsw = med([](const Round& r) { return static_cast<double>(r.nivcsw); });
+    const double nvcsw = med([](const Round& r) { return static_cast<double>(r.nvcsw); });
+    std::cout << fmt::format(
+        "  cosmicai process: {:.0f} minor page faults ({:.2f} per sample), {:.0f} voluntary / {:.0f} involuntary "
+        "context switches; slowest model_seconds (first rank's load) {:.2f} s\n",
+        minflt, minflt / samples, nvcsw, nivcsw, med([](const Round& r) { return r.max_model; }));
+    json alone_json;
+    if (alone) {
+      const ModelAlone& m = alone->result();
+      const double full = median(m.full_rate), rank = median(m.rank_rate);
+      std::cout << fmt::format(
+          "model alone, same run, batch {} ({} threads, partition 1: {} samples = {} × {} + {}):\n"
+          "  library load {:.2f} s (once per process), model open (weights + pre-packing) {:.3f} s\n"
+          "  first batch of a fresh runner {:.3f} s vs {:.3f} s steady ({:+.0f}%; {} page faults in a steady batch)\n"
+          "  whole batches only (as bench_inference)         {:8.1f} samples/s\n"
+          "  the partition as a rank runs it (partial last)  {:8.1f} samples/s  ({:+.1f}% vs whole batches)\n"
+          "  workflow compute rate (samples × P / C)         {:8.1f} samples/s  ({:+.1f}% vs whole batches, "
+          "{:+.1f}% vs as-a-rank)\n",
+          batch, per_model, m.samples, m.full_batches, batch, m.last_batch, m.library_s, m.open_s, m.first_batch_s,
+          m.steady_batch_s, 100 * (m.first_batch_s / m.steady_batch_s - 1), m.minflt_per_batch, full, rank,
+          100 * (rank / full - 1), wf_rate, 100 * (wf_rate / full - 1), 100 * (wf_rate / rank - 1));
+      alone_json = {{"batch", batch},
+                    {"library_load_s", m.library_s},
+                    {"model_open_s", m.open_s},
+                    {"first_batch_s", m.first_batch_s},
+                    {"steady_batch_s", m.steady_batch_s},
+                    {"minflt_per_steady_batch", m.minflt_per_batch},
+                    {"whole_batches_samples_per_s", full},
+                    {"as_rank_samples_per_s", rank},
+                    {"whole_batches_runs", m.full_rate},
+                    {"as_rank_runs", m.rank_rate}};
+    }
     json rj = json::array();
     for (const auto& rd : rounds) {
       rj.push_back({{"wall_s", rd.wall},
@@ -261,7 +408,12 @@ int main(int argc, char** argv) {
                     {"model_sum_s", rd.model},
                     {"ranks_span_s", rd.ranks_span},
                     {"samples", rd.samples},
-                    {"ranks", rd.ranks}});
+                    {"ranks", rd.ranks},
+                    {"max_model_s", rd.max_model},
+                    {"minflt", rd.minflt},
+                    {"majflt", rd.majflt},
+                    {"nvcsw", rd.nvcsw},
+                    {"nivcsw", rd.nivcsw}});
     }
     all.push_back({{"partition_mb", mb},
                    {"files", files},
@@ -273,6 +425,8 @@ int main(int argc, char** argv) {
                    {"median_overhead", overhead},
                    {"samples_per_s", samples / wall},
                    {"model_samples_per_s", samples * slots / compute},
+                   {"batch", batch},
+                   {"model_alone", alone_json},
                    {"rounds", rj}});
   }
   if (!opt.json_out.empty()) std::ofstream(opt.json_out) << all.dump(2) << "\n";

@@ -4,9 +4,12 @@
 
 #include "model/astromae.hpp"
 #include "model/kernels.hpp"
+#include "model/op_profile.hpp"
 
 namespace cosmicai::model {
 namespace {
+
+using profile::OpTimer;
 
 constexpr std::int64_t kEmbed = 192;
 constexpr std::int64_t kTokens = 17;  // cls + 4×4 patches
@@ -120,6 +123,17 @@ AstroMaeNet::AstroMaeNet(const AstroMaeWeights& w, GemmBackend backend, Precisio
 at::Tensor AstroMaeNet::linear(const at::Tensor& x, const Linear& l, Epilogue e) const {
   at::Tensor in = x.stride(-1) == 1 ? x : x.contiguous();
   at::Tensor out = at::empty({in.size(0), l.wt.size(1)}, in.options());
+  if (e == Epilogue::kGelu && l.b.defined()) {
+    // Bias and GELU in one pass over the GEMM's output instead of a bias copy before the GEMM
+    // and a GELU into a new tensor after it.
+    {
+      profile::OpTimer t(profile::kFc1Gemm);
+      linear_into(backend_, precision_, in, Linear{l.wt, at::Tensor(), l.wt_bf16, l.wp}, out, /*accumulate=*/false);
+    }
+    profile::OpTimer t(profile::kGelu);
+    kernels::bias_gelu(out.data_ptr<float>(), l.b.data_ptr<float>(), out.size(0), out.size(1));
+    return out;
+  }
   linear_into(backend_, precision_, in, l, out, /*accumulate=*/false);
   if (e == Epilogue::kRelu) out.relu_();
   if (e == Epilogue::kGelu) out = at::gelu(out);
@@ -133,6 +147,7 @@ at::Tensor AstroMaeNet::encoder(const at::Tensor& images) const {
   const std::int64_t rows = batch * kTokens;
   at::Tensor x = at::empty({batch, kTokens, kEmbed}, images.options());
   {
+    OpTimer t(profile::kPatchEmbed);
     at::Tensor patches =
         images.reshape({batch, 5, 4, 8, 4, 8}).permute({0, 2, 4, 1, 3, 5}).reshape({batch * kPatches, 320});
     at::Tensor tok = linear(patches, patch_, Epilogue::kNone).view({batch, kPatches, kEmbed});
@@ -142,25 +157,50 @@ at::Tensor AstroMaeNet::encoder(const at::Tensor& images) const {
   at::Tensor x2d = x.view({rows, kEmbed});
   for (const Block& b : blocks_) {
     // Attention input from the block input, then the PCM of the raw patch tokens added in place.
-    at::Tensor h = at::layer_norm(x2d, {kEmbed}, b.norm1_w, b.norm1_b, kLnEps);
-    at::Tensor mid = at::empty({batch * kPatches, 16, kPcmGroups}, x.options());
-    kernels::pcm_expand(x.data_ptr<float>(), b.pcm1_w.data_ptr<float>(), b.pcm1_b.data_ptr<float>(),
-                        mid.data_ptr<float>(), batch);
-    at::silu_(mid);
-    kernels::pcm_project_add(mid.data_ptr<float>(), b.pcm2_w.data_ptr<float>(), b.pcm2_b.data_ptr<float>(),
-                             x.data_ptr<float>(), batch);
+    at::Tensor h;
+    {
+      OpTimer t(profile::kLayerNorm);
+      h = at::layer_norm(x2d, {kEmbed}, b.norm1_w, b.norm1_b, kLnEps);
+    }
+    {
+      OpTimer t(profile::kPcm);
+      at::Tensor mid = at::empty({batch * kPatches, 16, kPcmGroups}, x.options());
+      kernels::pcm_expand(x.data_ptr<float>(), b.pcm1_w.data_ptr<float>(), b.pcm1_b.data_ptr<float>(),
+                          mid.data_ptr<float>(), batch);
+      at::silu_(mid);
+      kernels::pcm_project_add(mid.data_ptr<float>(), b.pcm2_w.data_ptr<float>(), b.pcm2_b.data_ptr<float>(),
+                               x.data_ptr<float>(), batch);
+    }
 
     // Attention: x += proj(softmax(q kᵀ) v), scale folded into q.
-    at::Tensor qkv = linear(h, b.qkv, Epilogue::kNone);
+    at::Tensor qkv;
+    {
+      OpTimer t(profile::kQkvGemm);
+      qkv = linear(h, b.qkv, Epilogue::kNone);
+    }
     at::Tensor o = at::empty({rows, kEmbed}, x.options());
-    kernels::attention_17x3x64(qkv.data_ptr<float>(), o.data_ptr<float>(), batch);
-    linear_into(backend_, precision_, o, b.proj, x2d, /*accumulate=*/true);
+    {
+      OpTimer t(profile::kAttention);
+      kernels::attention_17x3x64(qkv.data_ptr<float>(), o.data_ptr<float>(), batch);
+    }
+    {
+      OpTimer t(profile::kProjGemm);
+      linear_into(backend_, precision_, o, b.proj, x2d, /*accumulate=*/true);
+    }
 
     // MLP: x += fc2(gelu(fc1(norm2(x)))).
-    at::Tensor h2 = at::layer_norm(x2d, {kEmbed}, b.norm2_w, b.norm2_b, kLnEps);
+    at::Tensor h2;
+    {
+      OpTimer t(profile::kLayerNorm);
+      h2 = at::layer_norm(x2d, {kEmbed}, b.norm2_w, b.norm2_b, kLnEps);
+    }
     at::Tensor m = linear(h2, b.fc1, Epilogue::kGelu);
-    linear_into(backend_, precision_, m, b.fc2, x2d, /*accumulate=*/true);
+    {
+      OpTimer t(profile::kFc2Gemm);
+      linear_into(backend_, precision_, m, b.fc2, x2d, /*accumulate=*/true);
+    }
   }
+  OpTimer t(profile::kEncoderHead);
   at::Tensor pooled = x.slice(1, 1).mean(1);
   pooled = at::layer_norm(pooled, {kEmbed}, fc_norm_w_, fc_norm_b_, kLnEps);
   at::Tensor head = linear(pooled, head_, Epilogue::kNone);
@@ -170,29 +210,56 @@ at::Tensor AstroMaeNet::encoder(const at::Tensor& images) const {
 // === Inception image branch ===
 
 at::Tensor AstroMaeNet::inception_block(const at::Tensor& x, const Inception& blk) const {
-  at::Tensor r = at::conv2d(x, blk.reduce.w, blk.reduce.b).relu_();
   std::vector<at::Tensor> parts;
+  at::Tensor r;
+  {
+    OpTimer t(profile::kIncConv1x1);
+    r = at::conv2d(x, blk.reduce.w, blk.reduce.b).relu_();
+  }
   parts.push_back(r.slice(1, 0, blk.c1));
-  parts.push_back(at::conv2d(r.slice(1, blk.c1, blk.c1 + blk.c3), blk.conv3.w, blk.conv3.b, 1, 1).relu_());
+  {
+    OpTimer t(profile::kIncConv3x3);
+    parts.push_back(at::conv2d(r.slice(1, blk.c1, blk.c1 + blk.c3), blk.conv3.w, blk.conv3.b, 1, 1).relu_());
+  }
   if (!blk.custom) {
+    OpTimer t(profile::kIncConv5x5);
     parts.push_back(
         at::conv2d(r.slice(1, blk.c1 + blk.c3, blk.c1 + blk.c3 + blk.c5), blk.conv5.w, blk.conv5.b, 1, 2).relu_());
   }
-  at::Tensor pooled = max_pool3x3(x);
-  parts.push_back(at::conv2d(pooled, blk.pool_proj.w, blk.pool_proj.b).relu_());
+  at::Tensor pooled;
+  {
+    OpTimer t(profile::kIncMaxPool);
+    pooled = max_pool3x3(x);
+  }
+  {
+    OpTimer t(profile::kIncConv1x1);
+    parts.push_back(at::conv2d(pooled, blk.pool_proj.w, blk.pool_proj.b).relu_());
+  }
+  OpTimer t(profile::kIncOther);
   return at::cat(parts, 1);
 }
 
 at::Tensor AstroMaeNet::inception(const at::Tensor& images) const {
   // The stem 1×1 conv and the 2×2 average pool commute (both linear): pool first, 4× fewer MACs.
-  at::Tensor y = at::conv2d(at::avg_pool2d(images, {2, 2}), stem_.w, stem_.b);  // (B,32,16,16)
+  at::Tensor y;
+  {
+    OpTimer t(profile::kIncOther);
+    y = at::conv2d(at::avg_pool2d(images, {2, 2}), stem_.w, stem_.b);  // (B,32,16,16)
+  }
   y = inception_block(y, inc_[0]);
   y = inception_block(y, inc_[1]);
-  y = at::avg_pool2d(y, {2, 2});  // (B,64,8,8)
+  {
+    OpTimer t(profile::kIncOther);
+    y = at::avg_pool2d(y, {2, 2});  // (B,64,8,8)
+  }
   y = inception_block(y, inc_[2]);
   y = inception_block(y, inc_[3]);
-  y = at::avg_pool2d(y, {2, 2});    // (B,32,4,4)
+  {
+    OpTimer t(profile::kIncOther);
+    y = at::avg_pool2d(y, {2, 2});  // (B,32,4,4)
+  }
   y = inception_block(y, inc_[4]);  // (B,12,4,4)
+  OpTimer t(profile::kIncDense);
   return linear(y.reshape({y.size(0), -1}), inc_fc10_, Epilogue::kRelu);
 }
 
@@ -203,16 +270,27 @@ at::Tensor AstroMaeNet::forward(const at::Tensor& images, const at::Tensor& magn
   at::Tensor img = images.to(at::kFloat).contiguous();
   at::Tensor cat = at::empty({batch, kConcat}, img.options());
 
+  profile::count_samples(batch);
   at::Tensor vit_out = cat.slice(1, 0, kVitOut);
-  linear_into(backend_, precision_, encoder(img), vit2_, vit_out, false);
+  at::Tensor enc = encoder(img);
+  {
+    OpTimer t(profile::kEncoderHead);
+    linear_into(backend_, precision_, enc, vit2_, vit_out, false);
+  }
   at::Tensor inc_out = cat.slice(1, kVitOut, kVitOut + kIncOut);
-  linear_into(backend_, precision_, inception(img), inc_fc12_, inc_out, false);
-
-  at::Tensor m = magnitudes.to(at::kFloat).contiguous();
-  for (std::size_t i = 0; i + 1 < mag_.size(); ++i) m = linear(m, mag_[i], Epilogue::kRelu);
-  at::Tensor mag_out = cat.slice(1, kVitOut + kIncOut, kConcat);
-  linear_into(backend_, precision_, m, mag_.back(), mag_out, false);
-
+  at::Tensor inc = inception(img);
+  {
+    OpTimer t(profile::kIncDense);
+    linear_into(backend_, precision_, inc, inc_fc12_, inc_out, false);
+  }
+  {
+    OpTimer t(profile::kMagnitudeMlp);
+    at::Tensor m = magnitudes.to(at::kFloat).contiguous();
+    for (std::size_t i = 0; i + 1 < mag_.size(); ++i) m = linear(m, mag_[i], Epilogue::kRelu);
+    at::Tensor mag_out = cat.slice(1, kVitOut + kIncOut, kConcat);
+    linear_into(backend_, precision_, m, mag_.back(), mag_out, false);
+  }
+  OpTimer t(profile::kConcatHead);
   at::Tensor hidden = linear(cat, concat0_, Epilogue::kRelu);
   return linear(hidden, concat2_, Epilogue::kNone);
 }

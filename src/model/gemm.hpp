@@ -30,6 +30,10 @@ struct Linear {
   at::Tensor wt;
   at::Tensor b;
   at::Tensor wt_bf16;
+  /// float32 layers of ≥ 256K weights on AVX2 CPUs without AVX-512: the first N/16·16 columns of `wt` packed
+  /// once into 16-column panels (N/16, K, 16) for the weight-streaming GEMM that runs them
+  /// when M ≤ 256 (the dense heads at a micro-batch of 128 rows); undefined otherwise.
+  at::Tensor wp;
 };
 
 /// Build a Linear from weight (N,K) and optional bias (N); copies into contiguous float32.

@@ -3,6 +3,7 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <stdexcept>
 
@@ -16,40 +17,74 @@ constexpr int kHeads = 3;
 constexpr int kEmbed = kHeads * kHeadDim;
 constexpr int kRow = 3 * kEmbed;
 
+// Built with -fno-trapping-math (cmake/cosmicai.cmake) so that exp_poly's loops vectorise.
 #define COSMICAI_CLONES \
   __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"), optimize("O3", "fp-contract=fast")))
 
-// One (sample, head): scores via k transposed so the inner loops run over independent lanes
-// (vectorisable without re-associating sums), then softmax, then the weighted sum of v.
+// expf for the clones below, written so that loops over it vectorise (std::exp does not): Cephes'
+// range reduction and degree-6 polynomial, about 1 ulp. Inputs are clamped to [-80, 88]: below,
+// the result stays at exp(-80) ≈ 1.8e-35 instead of sinking into denormals (which cost ~100 cycles
+// per operation downstream, and every use here adds it to ≥ 1 or multiplies it by a bounded
+// factor, so the difference is < 1e-33); above, it would overflow.
+__attribute__((always_inline)) inline float exp_poly(float x) {
+  x = x < -80.0F ? -80.0F : x;
+  x = x > 88.0F ? 88.0F : x;
+  // Round to nearest by adding and removing 1.5·2^23 (std::floor would not vectorise).
+  const float fx = (x * 1.44269504088896341F + 12582912.0F) - 12582912.0F;
+  x -= fx * 0.693359375F;
+  x -= fx * -2.12194440e-4F;
+  float y = 1.9875691500E-4F;
+  y = y * x + 1.3981999507E-3F;
+  y = y * x + 8.3334519073E-3F;
+  y = y * x + 4.1665795894E-2F;
+  y = y * x + 1.6666665459E-1F;
+  y = y * x + 5.0000001201E-1F;
+  y = y * x * x + x + 1.0F;
+  return y * std::bit_cast<float>((static_cast<std::int32_t>(fx) + 127) << 23);
+}
+
+constexpr int kQ = 24;  // queries padded to three AVX2 vectors
+
+// One (sample, head). Queries are the vector lanes: q transposed to qt[d][i], scores st[j][i] =
+// q_i·k_j accumulated over d with k_j[d] broadcast, softmax over j per lane (vertical max and
+// sum), then o_i = Σ_j p[j][i] v_j vectorised over d. Padding lanes compute garbage-free zeros.
 COSMICAI_CLONES
 void attend_one(const float* qkv, float* out, int head) {
-  alignas(64) float kt[kHeadDim][kPad];
-  alignas(64) float s[kPad];
-  alignas(64) float o[kHeadDim];
+  alignas(64) float qt[kHeadDim][kQ];
+  alignas(64) float st[kTokens][kQ];
   for (int d = 0; d < kHeadDim; ++d) {
-    for (int j = 0; j < kPad; ++j) kt[d][j] = 0.0F;
-  }
-  for (int j = 0; j < kTokens; ++j) {
-    const float* k = qkv + j * kRow + kEmbed + head * kHeadDim;
-    for (int d = 0; d < kHeadDim; ++d) kt[d][j] = k[d];
+    for (int i = kTokens; i < kQ; ++i) qt[d][i] = 0.0F;
   }
   for (int i = 0; i < kTokens; ++i) {
     const float* q = qkv + i * kRow + head * kHeadDim;
-    for (int j = 0; j < kPad; ++j) s[j] = 0.0F;
+    for (int d = 0; d < kHeadDim; ++d) qt[d][i] = q[d];
+  }
+  for (int j = 0; j < kTokens; ++j) {
+    const float* k = qkv + j * kRow + kEmbed + head * kHeadDim;
+    float acc[kQ] = {};
     for (int d = 0; d < kHeadDim; ++d) {
-      const float qd = q[d];
-      for (int j = 0; j < kPad; ++j) s[j] += qd * kt[d][j];
+      const float kd = k[d];
+      for (int i = 0; i < kQ; ++i) acc[i] += qt[d][i] * kd;
     }
-    float m = s[0];
-    for (int j = 1; j < kTokens; ++j) m = std::max(m, s[j]);
-    float sum = 0.0F;
-    for (int j = 0; j < kTokens; ++j) {
-      s[j] = std::exp(s[j] - m);
-      sum += s[j];
+    for (int i = 0; i < kQ; ++i) st[j][i] = acc[i];
+  }
+  float m[kQ], sum[kQ];
+  for (int i = 0; i < kQ; ++i) m[i] = st[0][i];
+  for (int j = 1; j < kTokens; ++j) {
+    for (int i = 0; i < kQ; ++i) m[i] = std::max(m[i], st[j][i]);
+  }
+  for (int i = 0; i < kQ; ++i) sum[i] = 0.0F;
+  for (int j = 0; j < kTokens; ++j) {
+    for (int i = 0; i < kQ; ++i) {
+      st[j][i] = exp_poly(st[j][i] - m[i]);
+      sum[i] += st[j][i];
     }
-    for (int d = 0; d < kHeadDim; ++d) o[d] = 0.0F;
+  }
+  for (int i = 0; i < kQ; ++i) sum[i] = 1.0F / sum[i];
+  for (int i = 0; i < kTokens; ++i) {
+    float o[kHeadDim] = {};
     for (int j = 0; j < kTokens; ++j) {
-      const float p = s[j] / sum;
+      const float p = st[j][i] * sum[i];
       const float* v = qkv + j * kRow + 2 * kEmbed + head * kHeadDim;
       for (int d = 0; d < kHeadDim; ++d) o[d] += p * v[d];
     }
@@ -88,13 +123,15 @@ void pcm_expand_token(const float* in, const float* w1t, const float* b1t, float
     for (int i = 0; i < 4; ++i) it[i][g] = in[4 * g + i];
   }
   for (int o = 0; o < 16; ++o) {
-    float* dst = mid + o * kGroups;
+    float acc[kGroups];
     const float* b = b1t + o * kGroups;
-    for (int g = 0; g < kGroups; ++g) dst[g] = b[g];
+    for (int g = 0; g < kGroups; ++g) acc[g] = b[g];
     for (int i = 0; i < 4; ++i) {
       const float* wv = w1t + (i * 16 + o) * kGroups;
-      for (int g = 0; g < kGroups; ++g) dst[g] += it[i][g] * wv[g];
+      for (int g = 0; g < kGroups; ++g) acc[g] += it[i][g] * wv[g];
     }
+    float* dst = mid + o * kGroups;
+    for (int g = 0; g < kGroups; ++g) dst[g] = acc[g];
   }
 }
 
@@ -116,7 +153,33 @@ void pcm_project_token(const float* mid, const float* w2t, const float* b2t, flo
   }
 }
 
+// y = gelu(y + bias) over one row, with erf as ATen's vectorised CPU GELU computes it
+// (Abramowitz-Stegun 7.1.26, |error| < 1.5e-7), so results match PyTorch's to rounding.
+COSMICAI_CLONES
+void bias_gelu_row(float* y, const float* bias, std::int64_t n) {
+  for (std::int64_t c = 0; c < n; ++c) {
+    const float x = y[c] + bias[c];
+    const float z = x * 0.70710678118654752440F;
+    const float a = std::fabs(z);
+    const float t = 1.0F / (0.3275911F * a + 1.0F);
+    float r = 1.061405429F;
+    r = r * t - 1.453152027F;
+    r = r * t + 1.421413741F;
+    r = r * t - 0.284496736F;
+    r = r * t + 0.254829592F;
+    const float e = 1.0F - r * t * exp_poly(-z * z);
+    const float erf = std::copysign(e, z);
+    y[c] = 0.5F * x * (1.0F + erf);
+  }
+}
+
 }  // namespace
+
+void bias_gelu(float* y, const float* bias, std::int64_t rows, std::int64_t n) {
+  at::parallel_for(0, rows, 16, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t r = begin; r < end; ++r) bias_gelu_row(y + r * n, bias, n);
+  });
+}
 
 void max_pool_3x3(const float* in, float* out, std::int64_t planes, int h, int w) {
   if (h * w > 64 * 64) throw std::invalid_argument("max_pool_3x3: planes up to 64x64 only");

@@ -15,6 +15,10 @@ void attention_17x3x64(const float* qkv, float* out, std::int64_t batch);
 /// 3×3 max pooling with stride 1 and padding 1 over `planes` contiguous h×w planes (NCHW).
 void max_pool_3x3(const float* in, float* out, std::int64_t planes, int h, int w);
 
+/// `y = gelu(y + bias)` in place over a row-major (rows, n) matrix, GELU the exact (erf) form with
+/// erf computed as ATen's vectorised CPU kernel does. The fused epilogue of the MLP's fc1.
+void bias_gelu(float* y, const float* bias, std::int64_t rows, std::int64_t n);
+
 /// First half of the PCM for the patch tokens of `x` (batch, 17, 192), tokens 1..16: the grouped
 /// 1×1 convolution 192 -> 768 (48 groups of 4 -> 16, BatchNorm folded in). Writes `mid`
 /// (batch·16, 16, 48), i.e. channel 16g+o at [o][g]. `w1t` is (4,16,48) = [i][o][g], `b1t` (16,48).

@@ -7,9 +7,11 @@
 #include <malloc.h>
 #include <torch/script.h>
 
+#include <condition_variable>
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -53,6 +55,69 @@ void tune_allocator() {
   });
 }
 
+/// Worker threads that live as long as the runner and run one job at a time: `run(n, job)`
+/// calls job(0) on the caller and job(1..n-1) on the workers and returns when all are done.
+/// Spawning a thread per batch instead gave every batch a thread that had to fault its stack
+/// and its malloc arena's pages in again (thousands of page faults per batch).
+class WorkerPool {
+ public:
+  ~WorkerPool() {
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      quit_ = true;
+    }
+    start_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+
+  void run(int n, const std::function<void(int)>& job) {
+    while (static_cast<int>(threads_.size()) < n - 1) {
+      const int part = static_cast<int>(threads_.size()) + 1;
+      threads_.emplace_back([this, part] { loop(part); });
+    }
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      job_ = &job;
+      parts_ = n;
+      pending_ = n - 1;
+      ++generation_;
+    }
+    start_.notify_all();
+    job(0);
+    std::unique_lock<std::mutex> lock(m_);
+    done_.wait(lock, [&] { return pending_ == 0; });
+    job_ = nullptr;
+  }
+
+ private:
+  void loop(int part) {
+    std::uint64_t seen = 0;
+    for (;;) {
+      const std::function<void(int)>* job = nullptr;
+      {
+        std::unique_lock<std::mutex> lock(m_);
+        start_.wait(lock, [&] { return quit_ || generation_ != seen; });
+        if (quit_) return;
+        seen = generation_;
+        if (part < parts_) job = job_;
+      }
+      if (job == nullptr) continue;
+      (*job)(part);
+      std::lock_guard<std::mutex> lock(m_);
+      if (--pending_ == 0) done_.notify_one();
+    }
+  }
+
+  std::vector<std::thread> threads_;
+  std::mutex m_;
+  std::condition_variable start_, done_;
+  const std::function<void(int)>* job_ = nullptr;
+  int parts_ = 0;
+  int pending_ = 0;
+  std::uint64_t generation_ = 0;
+  bool quit_ = false;
+};
+
 /// Batching, threading and locking shared by both runners; subclasses implement `run_batch`.
 ///
 /// Threads: a runner that allows it (`batch_parallel()`) splits each batch of at least
@@ -78,9 +143,8 @@ class BatchedRunner : public ModelRunner {
     for (std::int64_t begin = 0; begin < n; begin += options_.batch_size) {
       const std::int64_t count = std::min(options_.batch_size, n - begin);
       if (threads > 1 && batch_parallel() && count >= threads * kMinPerWorker) {
-        std::vector<std::thread> workers;
         std::vector<std::exception_ptr> errors(static_cast<std::size_t>(threads));
-        auto slice = [&](int part) {
+        const std::function<void(int)> slice = [&](int part) {
           const std::int64_t lo = begin + count * part / threads;
           const std::int64_t hi = begin + count * (part + 1) / threads;
           try {
@@ -89,9 +153,7 @@ class BatchedRunner : public ModelRunner {
             errors[static_cast<std::size_t>(part)] = std::current_exception();
           }
         };
-        for (int part = 1; part < threads; ++part) workers.emplace_back(slice, part);
-        slice(0);
-        for (auto& w : workers) w.join();
+        pool_.run(threads, slice);
         for (auto& e : errors) {
           if (e) std::rethrow_exception(e);
         }
@@ -142,6 +204,7 @@ class BatchedRunner : public ModelRunner {
   }
 
   std::mutex mutex_;
+  WorkerPool pool_;  // after mutex_: destroyed (workers joined) first
 };
 
 class BuiltinRunner final : public BatchedRunner {

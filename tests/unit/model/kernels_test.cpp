@@ -24,6 +24,24 @@ TEST(Kernels, AttentionMatchesSoftmaxOfScaledScores) {
   }
 }
 
+TEST(Kernels, AttentionStaysExactWhenScoresSpreadFarBeyondExpRange) {
+  // Scores with a spread of several hundred: most softmax weights underflow (the kernel's exp
+  // clamps at exp(-80)) and one key dominates; the result must still equal ATen's softmax.
+  at::manual_seed(8);
+  at::Tensor qkv = at::randn({2 * 17, 576}) * 4;
+  // Small values: the scores' own float rounding (~1e-5 relative of ~300) moves the weights by
+  // ~3e-5, so keep |v| ~0.05 to test the exp path rather than the score rounding.
+  qkv.view({2 * 17, 3, 192}).select(1, 2).mul_(0.0125);
+  at::Tensor out = at::empty({2 * 17, 192});
+  kernels::attention_17x3x64(qkv.data_ptr<float>(), out.data_ptr<float>(), 2);
+  at::Tensor v5 = qkv.view({2, 17, 3, 3, 64}).permute({2, 0, 3, 1, 4});
+  at::Tensor scores = at::matmul(v5[0], v5[1].transpose(-2, -1));
+  ASSERT_GT((scores.amax(-1) - scores.amin(-1)).max().item<double>(), 200.0);
+  at::Tensor ref = at::matmul(at::softmax(scores, -1), v5[2]).transpose(1, 2).reshape({2 * 17, 192});
+  EXPECT_LE(max_diff(out, ref), 1e-5);
+  EXPECT_FALSE(out.isnan().any().item<bool>());
+}
+
 TEST(Kernels, MaxPoolMatchesAtenAtEveryShapeIncludingBorders) {
   at::manual_seed(4);
   for (auto [h, w] : {std::pair{16, 16}, {8, 8}, {4, 4}, {5, 7}, {1, 3}, {2, 1}}) {
@@ -65,6 +83,25 @@ TEST(Kernels, PcmMatchesGroupedConvolutions) {
   EXPECT_TRUE(at::equal(got.select(1, 0), x.select(1, 0)));  // the cls token is untouched
 }
 
+TEST(Kernels, BiasGeluMatchesAtenGeluOverTheWholeRange) {
+  at::manual_seed(7);
+  at::Tensor y = at::randn({37, 768}) * 4;  // |x| up to ~16: both tails and the middle
+  y[0][0] = 0.0F;
+  y[0][1] = -100.0F;
+  y[0][2] = 100.0F;
+  at::Tensor bias = at::randn({768});
+  at::Tensor expected = at::gelu(y + bias);
+  at::Tensor got = y.clone();
+  kernels::bias_gelu(got.data_ptr<float>(), bias.data_ptr<float>(), 37, 768);
+  EXPECT_LE(max_diff(got, expected), 2e-6);
+  // Relative check in the small-magnitude region where GELU ≈ x/2.
+  at::Tensor small = at::linspace(-1e-3, 1e-3, 101);
+  at::Tensor zero = at::zeros({101});
+  at::Tensor s = small.clone();
+  kernels::bias_gelu(s.data_ptr<float>(), zero.data_ptr<float>(), 1, 101);
+  EXPECT_LE(max_diff(s, at::gelu(small)), 1e-9);
+}
+
 TEST(Gemm, BothBackendsComputeALinearLayerIntoAColumnSlice) {
   at::manual_seed(6);
   at::Tensor x = at::randn({37, 50}), w = at::randn({20, 50}), b = at::randn({20});
@@ -78,6 +115,31 @@ TEST(Gemm, BothBackendsComputeALinearLayerIntoAColumnSlice) {
     EXPECT_TRUE(at::equal(wide.slice(1, 0, 10), at::full({37, 10}, 7.0F)));  // neighbours untouched
     linear_into(backend, Precision::kFloat32, x, l, slice, /*accumulate=*/true);
     EXPECT_LE(max_diff(slice, 2 * ref), 2e-4) << to_string(backend);
+  }
+}
+
+TEST(Gemm, WideLayersWithFewRowsMatchAddmmAtEveryRowCount) {
+  // Layers of >= 256K weights run a weight-streaming kernel on AVX2-only CPUs when M <= 256
+  // (weights pre-packed in 16-column panels, N % 16 columns through oneDNN); elsewhere, and for
+  // M > 256, the oneDNN path. Both must compute the same layer, with and without bias, into a
+  // column slice, replacing or accumulating.
+  at::manual_seed(9);
+  const std::int64_t k = 300, n = 1096;  // 300 = 256 + 44 (K blocks), 1096 = 68·16 + 8
+  at::Tensor w = at::randn({n, k}) * 0.1, b = at::randn({n});
+  for (bool bias : {true, false}) {
+    Linear l = make_linear(w, bias ? b : at::Tensor(), Precision::kFloat32);
+    for (std::int64_t m : {1, 5, 6, 7, 128, 256, 257}) {
+      at::Tensor x = at::randn({m, k});
+      at::Tensor ref = bias ? at::addmm(b, x, w.t()) : at::mm(x, w.t());
+      at::Tensor wide = at::full({m, n + 24}, 3.0F);
+      at::Tensor slice = wide.slice(1, 8, 8 + n);
+      linear_into(GemmBackend::kAuto, Precision::kFloat32, x, l, slice, /*accumulate=*/false);
+      EXPECT_LE(max_diff(slice, ref), 1e-4) << "m " << m << " bias " << bias;
+      linear_into(GemmBackend::kAuto, Precision::kFloat32, x, l, slice, /*accumulate=*/true);
+      EXPECT_LE(max_diff(slice, 2 * ref), 2e-4) << "m " << m << " bias " << bias;
+      EXPECT_TRUE(at::equal(wide.slice(1, 0, 8), at::full({m, 8}, 3.0F)));
+      EXPECT_TRUE(at::equal(wide.slice(1, 8 + n), at::full({m, 16}, 3.0F)));
+    }
   }
 }
 

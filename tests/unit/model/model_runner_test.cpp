@@ -124,6 +124,32 @@ TEST(ModelRunner, TwoThreadsSplittingTheBatchAgreeWithOneThread) {
   EXPECT_LE(max_abs_diff(predict_ref(*two), reference().outputs), 1e-6);
 }
 
+TEST(ModelRunner, TwoThreadRunnerStaysCorrectAcrossCallsAndAfterACancelledOne) {
+  // The slices run on worker threads that live as long as the runner: many calls (several
+  // batches each), a cancelled call in between, and the answers must not change.
+  COSMICAI_REQUIRE_REFERENCE_MODEL();
+  const ReferenceIo& ref = reference();
+  std::vector<float> images, mags, want;
+  for (int copy = 0; copy < 3; ++copy) {
+    images.insert(images.end(), ref.images.begin(), ref.images.end());
+    mags.insert(mags.end(), ref.magnitudes.begin(), ref.magnitudes.end());
+    want.insert(want.end(), ref.outputs.begin(), ref.outputs.end());
+  }
+  ModelOptions o;
+  o.source = "builtin:" + kTorchScript;
+  o.threads = 2;
+  o.batch_size = 20;  // 48 = 20 + 20 + 8: two split batches, then one too small to split
+  auto m = open_ok(o);
+  ASSERT_TRUE(m);
+  for (int call = 0; call < 3; ++call) {
+    EXPECT_LE(max_abs_diff(m->predict(images, mags, 3 * ref.n), want), 1e-6) << "call " << call;
+    if (call == 1) {
+      std::atomic<bool> stop{true};
+      EXPECT_THROW(m->predict(images, mags, 3 * ref.n, &stop), PredictionCancelled);
+    }
+  }
+}
+
 TEST(ModelRunner, ConcurrentPredictCallsGiveTheSameAnswers) {
   COSMICAI_REQUIRE_REFERENCE_MODEL();
   auto m = reference_builtin();

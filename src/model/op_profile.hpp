@@ -1,0 +1,51 @@
+#pragma once
+/// Per-operator CPU-time profile of the built-in network, off unless the environment variable
+/// COSMICAI_MODEL_PROFILE is set (checked once). When on, every `OpTimer` scope adds the calling
+/// thread's CPU time to its operator's total, and the totals (ms and share, per forward sample)
+/// are printed to stderr when the process exits. Costs one branch per scope when off.
+/// Internal to src/model; torch-free.
+#include <cstdint>
+
+namespace cosmicai::model::profile {
+
+enum Op : int {
+  kPatchEmbed,
+  kLayerNorm,
+  kPcm,
+  kQkvGemm,
+  kAttention,
+  kProjGemm,
+  kFc1Gemm,
+  kGelu,
+  kFc2Gemm,
+  kEncoderHead,
+  kIncConv1x1,
+  kIncConv3x3,
+  kIncConv5x5,
+  kIncMaxPool,
+  kIncOther,  // stem, average pools, concatenation
+  kIncDense,
+  kMagnitudeMlp,
+  kConcatHead,
+  kOpCount
+};
+
+/// Return true when COSMICAI_MODEL_PROFILE is set.
+bool enabled();
+/// Add `samples` to the count of forwarded samples (for per-sample figures).
+void count_samples(std::int64_t samples);
+
+/// Adds the thread CPU time of its lifetime to `op` when profiling is enabled.
+class OpTimer {
+ public:
+  explicit OpTimer(Op op);
+  ~OpTimer();
+  OpTimer(const OpTimer&) = delete;
+  OpTimer& operator=(const OpTimer&) = delete;
+
+ private:
+  Op op_;
+  std::int64_t start_ns_ = -1;
+};
+
+}  // namespace cosmicai::model::profile
