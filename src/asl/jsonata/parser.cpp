@@ -219,7 +219,8 @@ class Lexer {
       return t;
     }
     long i = p;
-    while (i < n && !std::strchr(" \t\n\r\v", src_[i]) && !single_op_char(src_[i])) ++i;
+    // A NUL is part of a name, as in jsonata-js (strchr would find the terminator: no progress).
+    while (i < n && !(src_[i] && std::strchr(" \t\n\r\v", src_[i])) && !single_op_char(src_[i])) ++i;
     std::string word(src_.substr(p, i - p));
     p = i;
     t.position = p;

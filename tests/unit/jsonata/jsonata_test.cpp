@@ -71,3 +71,14 @@ TEST(Jsonata, HostileExpressionsFailWithNamedErrors) {
 }
 
 TEST(Jsonata, EvalIsUnavailableAsOnAws) { EXPECT_EQ(error_code("$eval('1 + 1')"), "T1006"); }
+
+// Found by fuzz/jsonata.cpp: a NUL byte in an expression made the lexer return empty names
+// without moving on, so compile() never returned. As in jsonata-js, NUL is a name character.
+TEST(Jsonata, ANulByteInAnExpressionIsPartOfANameNotAnEndlessLoop) {
+  const std::string name("a\0b", 3);
+  EXPECT_EQ(*jsn::Expression::compile(name).evaluate(json{{name, 5}}), json(5));
+  EXPECT_EQ(*jsn::Expression::compile("x." + name).evaluate(json{{"x", {{name, "v"}}}}), json("v"));
+  // The fuzzer's input: a lambda signature followed by NULs. It fails (with its code) or compiles.
+  const std::string found("\xce\xbb($arg)<n<n>\0\0\x01\0\0\0\x03.)", 22);
+  EXPECT_NE(error_code(found), "");
+}
