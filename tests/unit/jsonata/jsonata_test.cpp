@@ -21,6 +21,23 @@ std::string error_code(const std::string& expr, const jsn::Limits& limits = {},
   return "no error";
 }
 
+// Found with fuzz/jsonata.cpp's stack checks: "((((…", "[[[[…" and long chains such as
+// "1+1+1+…" overflowed the stack in the parser (or in the tree's destructor) at ~100,000 levels.
+TEST(Jsonata, ExpressionsNestedTooDeepFailWithU1001) {
+  const auto repeat = [](const std::string& s, int n) {
+    std::string out;
+    for (int i = 0; i < n; ++i) out += s;
+    return out;
+  };
+  EXPECT_EQ(error_code(repeat("(", 200000) + "1" + repeat(")", 200000)), "U1001");
+  EXPECT_EQ(error_code(repeat("[", 200000)), "U1001");
+  EXPECT_EQ(error_code("1" + repeat("+1", 200000)), "U1001");
+  EXPECT_EQ(error_code("a" + repeat(".a", 200000)), "U1001");
+  // Within the limit they still work.
+  EXPECT_EQ(*jsn::Expression::compile(repeat("(", 300) + "1" + repeat(")", 300)).evaluate(json(nullptr)), json(1));
+  EXPECT_EQ(*jsn::Expression::compile("1" + repeat("+1", 300)).evaluate(json(nullptr)), json(301));
+}
+
 }  // namespace
 
 TEST(Jsonata, EvaluatesPathsAndFunctions) {
