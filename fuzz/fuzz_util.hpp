@@ -24,8 +24,10 @@ inline Split split_line(std::string_view text) {
   return {text.substr(0, nl), text.substr(nl + 1)};
 }
 
-/// Parse JSON without exceptions; nullopt when `text` is not a JSON document.
+/// Parse JSON without exceptions; nullopt when `text` is not a JSON document or nests deeper
+/// than the product accepts from outside (kMaxJsonDepth, see common/json.hpp).
 inline std::optional<json> parse_json(std::string_view text) {
+  if (json_depth_exceeded_at(text) != std::string_view::npos) return std::nullopt;
   json value = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (value.is_discarded()) return std::nullopt;
   return value;
