@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "common/json.hpp"
+#include "common/json_limits.hpp"
 
 namespace cosmicai::fuzz {
 

@@ -1,4 +1,5 @@
 #include "common/json.hpp"
+#include "common/json_limits.hpp"
 
 #include <fmt/format.h>
 

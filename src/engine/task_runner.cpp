@@ -1,4 +1,5 @@
 // Task states: Lambda functions called through the registry, with timeouts that cancel the handler.
+#include "common/json_limits.hpp"
 #include "functions/lambda.hpp"
 #include "engine/map_io/s3_task.hpp"
 #include "engine/runtime.hpp"

@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 
+#include "common/json_limits.hpp"
 #include "functions/registry.hpp"
 
 extern char** environ;

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "asl/state_machine.hpp"
+#include "common/json_limits.hpp"
 #include "engine/history.hpp"
 
 namespace cosmicai::service {

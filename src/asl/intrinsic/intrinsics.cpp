@@ -13,6 +13,7 @@
 #include "asl/errors.hpp"
 #include "asl/intrinsic/intrinsic_call.hpp"
 #include "asl/path/json_path.hpp"
+#include "common/json_limits.hpp"
 
 namespace cosmicai::asl {
 

@@ -9,6 +9,7 @@
 
 #include "asl/path/json_path.hpp"
 #include "asl/path/payload_template.hpp"
+#include "common/json_limits.hpp"
 #include "engine/map_io/csv.hpp"
 #include "engine/map_io/s3_errors.hpp"
 

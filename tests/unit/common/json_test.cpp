@@ -1,5 +1,6 @@
 // JSON helpers: AWS-style compact output, errors that name what, line and column.
 #include "common/json.hpp"
+#include "common/json_limits.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
