@@ -99,3 +99,14 @@ TEST(Jsonata, ANulByteInAnExpressionIsPartOfANameNotAnEndlessLoop) {
   const std::string found("\xce\xbb($arg)<n<n>\0\0\x01\0\0\0\x03.)", 22);
   EXPECT_NE(error_code(found), "");
 }
+
+// Found by fuzz/jsonata.cpp (UBSan: a reference bound to null): an undefined picture passes the
+// signature check (as in jsonata-js, where the function then throws a TypeError), and the
+// picture functions read it as a string. They now fail with T0410.
+TEST(Jsonata, AnUndefinedPictureIsASignatureError) {
+  EXPECT_EQ(error_code("$formatInteger(10, nothing)", {}, json::object()), "T0410");
+  EXPECT_EQ(error_code("$formatNumber(10, nothing)", {}, json::object()), "T0410");
+  EXPECT_EQ(error_code("$parseInteger('12', nothing)", {}, json::object()), "T0410");
+  EXPECT_EQ(error_code(std::string("$formatInteger(10, \0z'w')", 25), {}, json::object()), "T0410");
+  EXPECT_EQ(*jsn::Expression::compile("$formatInteger(10, '000')").evaluate(json::object()), json("010"));
+}
