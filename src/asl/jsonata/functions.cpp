@@ -106,7 +106,13 @@ std::shared_ptr<Signature> parse_signature(const std::string& sig, long position
   std::string rx = "^";
   for (auto& pr : s->params) rx += "(" + pr.regex + ")";
   rx += "$";
-  s->compiled = std::make_shared<std::regex>(rx);
+  try {
+    s->compiled = std::make_shared<std::regex>(rx);
+  } catch (const std::regex_error&) {
+    // A choice group is pasted into a character class, as in jsonata-js, so "(ns=-:n)" is a
+    // reversed range there too (a SyntaxError in JavaScript): an invalid signature.
+    fail("S0401", position, sig, "Invalid function signature: " + sig);
+  }
   return s;
 }
 

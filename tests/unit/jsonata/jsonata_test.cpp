@@ -110,3 +110,11 @@ TEST(Jsonata, AnUndefinedPictureIsASignatureError) {
   EXPECT_EQ(error_code(std::string("$formatInteger(10, \0z'w')", 25), {}, json::object()), "T0410");
   EXPECT_EQ(*jsn::Expression::compile("$formatInteger(10, '000')").evaluate(json::object()), json("010"));
 }
+
+// Found by fuzz/jsonata.cpp: a choice group in a lambda's signature is pasted into a regex
+// character class, and "(ns=-:n" made std::regex throw regex_error (not a jsonata::Error), which
+// ended the process. It is an invalid signature now.
+TEST(Jsonata, ASignatureThatIsNotAValidPatternIsASignatureError) {
+  EXPECT_EQ(error_code("\u03bb($num)<(ns=-:n>{$number($num)}(5)"), "S0401");
+  EXPECT_EQ(*jsn::Expression::compile("\u03bb($num)<(ns):n>{$number($num)}(5)").evaluate(json(nullptr)), json(5));
+}
