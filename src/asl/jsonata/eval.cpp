@@ -931,9 +931,14 @@ struct Evaluator {
       FrameP e = env;
       if (reduce) {
         Value tuple = reduce_tuple_stream(entry.data);
-        context = tuple.is_obj() ? *tuple.o->find("@") : Value();
-        tuple.o->erase("@");
-        e = frame_from_tuple(env, tuple);
+        // Only a tuple object carries "@" and bindings; anything else (e.g. a parent step "%"
+        // over a value that is no tuple) leaves no context, as jsonata-js reads tuple['@'].
+        const Value* at = tuple.is_obj() ? tuple.o->find("@") : nullptr;
+        context = at ? *at : Value();
+        if (tuple.is_obj()) {
+          tuple.o->erase("@");
+          e = frame_from_tuple(env, tuple);
+        }
       }
       Value v = eval(pairs[entry.expr_index].second.get(), context, e);
       if (!v.undef()) result.o->set(key, v);

@@ -118,3 +118,18 @@ TEST(Jsonata, ASignatureThatIsNotAValidPatternIsASignatureError) {
   EXPECT_EQ(error_code("\u03bb($num)<(ns=-:n>{$number($num)}(5)"), "S0401");
   EXPECT_EQ(*jsn::Expression::compile("\u03bb($num)<(ns):n>{$number($num)}(5)").evaluate(json(nullptr)), json(5));
 }
+
+// Found by fuzz/jsonata.cpp (UBSan: member call on null): a group-by over a parent step ("%")
+// whose tuple stream reduced to something other than a tuple object was read as one.
+TEST(Jsonata, AGroupByOverAParentStepWithoutATupleDoesNotCrash) {
+  const json input = json::parse(R"({"a":1,"b":"two","c":[1,2,{"d":3.5,"e":null}],"f":{"g":true,"h":[[],{}]},
+    "items":[{"id":1,"v":"x"},{"id":2,"v":"y"}],"s":"a,b,,c","n":-7.25})");
+  for (const std::string expr : {std::string("n\xd2\xd2\xd2\xbb\xd2{'hello': 'world'}.% "),
+                                 std::string("n{'hello': 'world'}.%"), std::string("items{'k': v}.%")}) {
+    try {
+      (void)jsn::Expression::compile(expr).evaluate(input);
+    } catch (const jsn::Error& e) {
+      EXPECT_FALSE(e.code().empty()) << expr;
+    }
+  }
+}
