@@ -179,7 +179,7 @@ std::vector<Value> Signature::validate(const std::vector<Value>& args, const Val
       if (p.type == 'a') {
         Value arg;
         if (single != 'm') {
-          arg = args[ai];
+          arg = ai < args.size() ? args[ai] : Value();
           bool ok = true;
           if (!p.subtype.empty()) {
             if (single != 'a' && match != p.subtype)
@@ -208,7 +208,9 @@ std::vector<Value> Signature::validate(const std::vector<Value>& args, const Val
         out.push_back(arg);
         ++ai;
       } else {
-        out.push_back(args[ai]);
+        // An absent optional parameter above consumed an index (as in jsonata-js, where reading
+        // past the arguments gives undefined): never read past the end.
+        out.push_back(ai < args.size() ? args[ai] : Value());
         ++ai;
       }
     }
