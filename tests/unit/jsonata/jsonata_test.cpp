@@ -133,3 +133,14 @@ TEST(Jsonata, AGroupByOverAParentStepWithoutATupleDoesNotCrash) {
     }
   }
 }
+
+// Found by fuzz/jsonata.cpp (UBSan: 5.5e124 does not fit a long): array indexes far outside the
+// array select nothing instead of being converted to an integer first.
+TEST(Jsonata, HugeArrayIndexesSelectNothing) {
+  const json input = json::parse(R"({"a":[10,20,30]})");
+  EXPECT_FALSE(jsn::Expression::compile("a[1e30]").evaluate(input).has_value());
+  EXPECT_FALSE(jsn::Expression::compile("a[-1e30]").evaluate(input).has_value());
+  EXPECT_FALSE(jsn::Expression::compile("a[[0, 1e300]][1]").evaluate(input).has_value());
+  EXPECT_EQ(*jsn::Expression::compile("a[[0, 5e124]]").evaluate(input), json(10));
+  EXPECT_EQ(*jsn::Expression::compile("a[-1]").evaluate(input), json(30));
+}
