@@ -1208,6 +1208,9 @@ NATIVE(f_format_base) {
   double v = js_round(a[0].n, 0);
   int radix = ARG(1).undef() ? 10 : int(a[1].n);
   if (radix < 2 || radix > 36) fail("D3100", -1, {}, "The radix of the formatBase function must be between 2 and 36");
+  // Digits are computed on a 64-bit integer: infinities and magnitudes of 2^64 and more are out
+  // of range (jsonata-js prints them through Number.toString; not supported here).
+  if (!std::isfinite(v) || std::fabs(v) >= 18446744073709551616.0) fail("D1001", -1, {}, "Number out of range");
   bool neg = v < 0;
   unsigned long long n = static_cast<unsigned long long>(std::fabs(v));
   std::string out;

@@ -144,3 +144,12 @@ TEST(Jsonata, HugeArrayIndexesSelectNothing) {
   EXPECT_EQ(*jsn::Expression::compile("a[[0, 5e124]]").evaluate(input), json(10));
   EXPECT_EQ(*jsn::Expression::compile("a[-1]").evaluate(input), json(30));
 }
+
+// Found by fuzz/jsonata.cpp (UBSan: inf does not fit an unsigned long long): $formatBase of an
+// infinity or of a number of 2^64 or more fails with D1001 instead of converting it.
+TEST(Jsonata, FormatBaseOfANumberOutOfRangeIsD1001) {
+  EXPECT_EQ(error_code("$formatBase(1/0, 2)"), "D1001");
+  EXPECT_EQ(error_code("$formatBase(1e30, 16)"), "D1001");
+  EXPECT_EQ(*jsn::Expression::compile("$formatBase(255, 16)").evaluate(json(nullptr)), json("ff"));
+  EXPECT_EQ(*jsn::Expression::compile("$formatBase(-10, 2)").evaluate(json(nullptr)), json("-1010"));
+}
