@@ -1,4 +1,5 @@
 #include "common/json.hpp"
+#include "common/json_limits.hpp"
 
 #include <fmt/format.h>
 
@@ -12,9 +13,39 @@ std::string dump_compact(const json& value) {
   return value.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+std::size_t json_depth_exceeded_at(std::string_view text) {
+  std::size_t depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;  // the escaped character, whatever it is
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth) return i;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return std::string_view::npos;
+}
+
+json parse_json(std::string_view text) {
+  if (const auto at = json_depth_exceeded_at(text); at != std::string_view::npos) {
+    throw json::parse_error::create(
+        101, at + 1, fmt::format("syntax error: JSON nested more than {} levels deep", kMaxJsonDepth), nullptr);
+  }
+  return json::parse(text.begin(), text.end());
+}
+
 json parse_json_text(std::string_view text, std::string_view what) {
   try {
-    return json::parse(text.begin(), text.end());
+    return parse_json(text);
   } catch (const json::parse_error& e) {
     // Turn the byte offset into line:column for people.
     std::size_t line = 1, col = 1;

@@ -1,4 +1,6 @@
 // Pass, Choice, Wait, Succeed and Fail: the states without Retry/Catch.
+#include <algorithm>
+
 #include "asl/intrinsic/intrinsics.hpp"
 #include "asl/path/json_path.hpp"
 #include "asl/path/payload_template.hpp"
@@ -12,6 +14,11 @@ namespace {
 
 /// SecondsPath of a Wait state: a non-negative integer. AWS reports a bad value without the state
 /// preamble (LocalStack's reproduction, checked against test_base_wait_seconds_path recordings).
+/// The longest a Wait waits: the most its Seconds field may ask. A larger SecondsPath value or a
+/// far-future Timestamp waits this long (an execution ends long before) instead of overflowing
+/// the clock's nanoseconds.
+constexpr std::int64_t kMaxWaitSeconds = 99999999;
+
 std::int64_t wait_seconds_path(const std::string& path, const json& input, const json& context, const json* vars) {
   auto v = asl::try_query_path(path, input, context, vars);
   if (!v) {
@@ -101,9 +108,9 @@ void run_wait(const CallPtr& call) {
   if (s.seconds) {
     delay = std::chrono::seconds(*s.seconds);
   } else if (s.seconds_expr) {
-    delay = std::chrono::seconds(s.seconds_expr->evaluate_integer(env, 0));
+    delay = std::chrono::seconds(std::min(s.seconds_expr->evaluate_integer(env, 0), kMaxWaitSeconds));
   } else if (s.seconds_path) {
-    delay = std::chrono::seconds(wait_seconds_path(*s.seconds_path, effective, context, vars));
+    delay = std::chrono::seconds(std::min(wait_seconds_path(*s.seconds_path, effective, context, vars), kMaxWaitSeconds));
   } else {
     std::optional<std::int64_t> ns;
     if (s.timestamp) {
@@ -134,7 +141,7 @@ void run_wait(const CallPtr& call) {
     }
     const auto now = clock.now().time_since_epoch();
     const auto target = std::chrono::nanoseconds(*ns);
-    if (target > now) delay = target - now;
+    if (target > now) delay = std::min<Clock::duration>(target - now, std::chrono::seconds(kMaxWaitSeconds));
   }
   json assigned;
   const bool has_assign = s.flow.has_assign();

@@ -1,4 +1,5 @@
 // Task states: Lambda functions called through the registry, with timeouts that cancel the handler.
+#include "common/json_limits.hpp"
 #include "functions/lambda.hpp"
 #include "engine/map_io/s3_task.hpp"
 #include "engine/runtime.hpp"
@@ -36,7 +37,9 @@ json invoke_payload(const json& parameters) {
   const auto it = parameters.find("Payload");
   if (it == parameters.end() || it->is_null()) return json::object();
   if (!it->is_string()) return *it;
-  json parsed = json::parse(it->get_ref<const std::string&>(), nullptr, /*allow_exceptions=*/false);
+  const auto& text = it->get_ref<const std::string&>();
+  if (json_depth_exceeded_at(text) != std::string::npos) return *it;  // passed on as the string
+  json parsed = json::parse(text, nullptr, /*allow_exceptions=*/false);
   return parsed.is_discarded() ? *it : parsed;
 }
 

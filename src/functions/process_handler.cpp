@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 
+#include "common/json_limits.hpp"
 #include "functions/registry.hpp"
 
 extern char** environ;
@@ -275,7 +276,7 @@ Handler make_process_handler(std::string command, ProcessOptions options) {
       parsed = nullptr;
     } else {
       try {
-        parsed = json::parse(trimmed);
+        parsed = parse_json(trimmed);
       } catch (const json::parse_error& e) {
         is_json = false;
         parse_error = e.what();

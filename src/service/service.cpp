@@ -8,6 +8,7 @@
 #include <set>
 
 #include "asl/state_machine.hpp"
+#include "common/json_limits.hpp"
 #include "engine/history.hpp"
 
 namespace cosmicai::service {
@@ -221,7 +222,7 @@ std::string region_of(std::string_view authorization, const std::string& fallbac
 std::shared_ptr<const asl::StateMachine> parse_definition(const std::string& text, std::vector<json>* diagnostics) {
   json def;
   try {
-    def = json::parse(text);
+    def = parse_json(text);
   } catch (const json::exception& e) {
     const std::string msg = std::string("INVALID_JSON_DESCRIPTION: ") + e.what();
     if (diagnostics) {
@@ -694,7 +695,7 @@ struct Service::Impl {
                        engine::kPayloadLimitBytes));
     }
     try {
-      return {text, json::parse(text)};
+      return {text, parse_json(text)};
     } catch (const json::exception& e) {
       fail("InvalidExecutionInput", std::string("Invalid State Machine Execution Input: '") + e.what() + "'");
     }
@@ -1062,7 +1063,7 @@ Response Service::handle(std::string_view target, std::string_view body, std::st
   json b = json::object();
   if (!body.empty()) {
     try {
-      b = json::parse(body);
+      b = parse_json(body);
     } catch (const json::exception& e) {
       return error(400, "SerializationException", std::string("Malformed JSON request body: ") + e.what());
     }

@@ -13,6 +13,7 @@
 #include "asl/errors.hpp"
 #include "asl/intrinsic/intrinsic_call.hpp"
 #include "asl/path/json_path.hpp"
+#include "common/json_limits.hpp"
 
 namespace cosmicai::asl {
 
@@ -143,7 +144,7 @@ json fn_string_to_json(const IntrinsicCall& call, const std::vector<json>& args)
   // Recorded on AWS: an empty or blank string gives null.
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) return nullptr;
   try {
-    return json::parse(text);
+    return parse_json(text);
   } catch (const json::parse_error& e) {
     std::string msg = e.what();
     if (auto p = msg.find("syntax error"); p != std::string::npos) msg = msg.substr(p);

@@ -751,6 +751,15 @@ std::string format_datetime(double millis, const std::string* picture, const std
 
 }  // namespace
 
+// The picture argument (required, a string). An undefined one passes the signature check (as in
+// jsonata-js, where the function then fails with a TypeError): fail with T0410 instead of reading it.
+static const std::string& picture_arg(const std::vector<Value>& a, const char* function) {
+  if (a.size() < 2 || !a[1].is_str()) {
+    fail("T0410", -1, {}, std::string("Argument 2 of function $") + function + " does not match function signature");
+  }
+  return a[1].str();
+}
+
 Value f_from_millis(Ctx&, std::vector<Value>& a, const Value&) {
   if (a.empty() || a[0].undef()) return Value();
   const std::string* pic = a.size() > 1 && a[1].is_str() ? &a[1].str() : nullptr;
@@ -760,7 +769,7 @@ Value f_from_millis(Ctx&, std::vector<Value>& a, const Value&) {
 
 Value f_format_integer(Ctx&, std::vector<Value>& a, const Value&) {
   if (a.empty() || a[0].undef()) return Value();
-  return Value::string(format_integer(std::floor(a[0].n), analyse_integer(a[1].str())));
+  return Value::string(format_integer(std::floor(a[0].n), analyse_integer(picture_arg(a, "formatInteger"))));
 }
 
 Value f_parse_integer(Ctx&, std::vector<Value>& a, const Value&);
@@ -1022,7 +1031,7 @@ Value f_format_number(Ctx&, std::vector<Value>& a, const Value&) {
   auto is_active = [&](char32_t c) {
     return is_family(c) || c == dec || c == expc || c == grp || c == digit || c == patsep;
   };
-  std::u32string picture = to_u32(a[1].str());
+  std::u32string picture = to_u32(picture_arg(a, "formatNumber"));
   std::vector<std::u32string> subs;
   {
     std::u32string cur;
@@ -1251,7 +1260,7 @@ Value f_format_number(Ctx&, std::vector<Value>& a, const Value&) {
 
 Value f_parse_integer(Ctx&, std::vector<Value>& a, const Value&) {
   if (a.empty() || a[0].undef()) return Value();
-  IntFormat f = analyse_integer(a[1].str());
+  IntFormat f = analyse_integer(picture_arg(a, "parseInteger"));
   std::string value = a[0].str();
   switch (f.primary) {
     case Prim::Letters: {

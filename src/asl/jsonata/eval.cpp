@@ -680,10 +680,11 @@ struct Evaluator {
     Value in = input.is_arr() ? input : make_sequence(input);
     const long n = static_cast<long>(in.size());
     if (pred->type == NT::Number) {
-      long idx = static_cast<long>(std::floor(pred->num));
-      if (idx < 0) idx += n;
-      if (idx >= 0 && idx < n) {
-        const Value& item = in.arr()[idx];
+      // Indexes stay doubles until known to be in range: a literal like 1e30 does not fit a long.
+      double idx = std::floor(pred->num);
+      if (idx < 0) idx += static_cast<double>(n);
+      if (idx >= 0 && idx < static_cast<double>(n)) {
+        const Value& item = in.arr()[static_cast<std::size_t>(idx)];
         if (item.is_arr())
           results = item;
         else if (!item.undef())
@@ -710,9 +711,9 @@ struct Evaluator {
           }
       if (all_nums) {
         for (auto& x : res.arr()) {
-          long ii = static_cast<long>(std::floor(x.n));
-          if (ii < 0) ii += n;
-          if (ii == i) results.push(item);
+          double ii = std::floor(x.n);
+          if (ii < 0) ii += static_cast<double>(n);
+          if (ii == static_cast<double>(i)) results.push(item);
         }
       } else if (truthy(res)) {
         results.push(item);
@@ -931,9 +932,14 @@ struct Evaluator {
       FrameP e = env;
       if (reduce) {
         Value tuple = reduce_tuple_stream(entry.data);
-        context = tuple.is_obj() ? *tuple.o->find("@") : Value();
-        tuple.o->erase("@");
-        e = frame_from_tuple(env, tuple);
+        // Only a tuple object carries "@" and bindings; anything else (e.g. a parent step "%"
+        // over a value that is no tuple) leaves no context, as jsonata-js reads tuple['@'].
+        const Value* at = tuple.is_obj() ? tuple.o->find("@") : nullptr;
+        context = at ? *at : Value();
+        if (tuple.is_obj()) {
+          tuple.o->erase("@");
+          e = frame_from_tuple(env, tuple);
+        }
       }
       Value v = eval(pairs[entry.expr_index].second.get(), context, e);
       if (!v.undef()) result.o->set(key, v);

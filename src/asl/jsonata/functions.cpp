@@ -106,7 +106,13 @@ std::shared_ptr<Signature> parse_signature(const std::string& sig, long position
   std::string rx = "^";
   for (auto& pr : s->params) rx += "(" + pr.regex + ")";
   rx += "$";
-  s->compiled = std::make_shared<std::regex>(rx);
+  try {
+    s->compiled = std::make_shared<std::regex>(rx);
+  } catch (const std::regex_error&) {
+    // A choice group is pasted into a character class, as in jsonata-js, so "(ns=-:n)" is a
+    // reversed range there too (a SyntaxError in JavaScript): an invalid signature.
+    fail("S0401", position, sig, "Invalid function signature: " + sig);
+  }
   return s;
 }
 
@@ -173,7 +179,7 @@ std::vector<Value> Signature::validate(const std::vector<Value>& args, const Val
       if (p.type == 'a') {
         Value arg;
         if (single != 'm') {
-          arg = args[ai];
+          arg = ai < args.size() ? args[ai] : Value();
           bool ok = true;
           if (!p.subtype.empty()) {
             if (single != 'a' && match != p.subtype)
@@ -202,7 +208,9 @@ std::vector<Value> Signature::validate(const std::vector<Value>& args, const Val
         out.push_back(arg);
         ++ai;
       } else {
-        out.push_back(args[ai]);
+        // An absent optional parameter above consumed an index (as in jsonata-js, where reading
+        // past the arguments gives undefined): never read past the end.
+        out.push_back(ai < args.size() ? args[ai] : Value());
         ++ai;
       }
     }
@@ -1200,6 +1208,9 @@ NATIVE(f_format_base) {
   double v = js_round(a[0].n, 0);
   int radix = ARG(1).undef() ? 10 : int(a[1].n);
   if (radix < 2 || radix > 36) fail("D3100", -1, {}, "The radix of the formatBase function must be between 2 and 36");
+  // Digits are computed on a 64-bit integer: infinities and magnitudes of 2^64 and more are out
+  // of range (jsonata-js prints them through Number.toString; not supported here).
+  if (!std::isfinite(v) || std::fabs(v) >= 18446744073709551616.0) fail("D1001", -1, {}, "Number out of range");
   bool neg = v < 0;
   unsigned long long n = static_cast<unsigned long long>(std::fabs(v));
   std::string out;

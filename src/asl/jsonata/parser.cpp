@@ -219,7 +219,8 @@ class Lexer {
       return t;
     }
     long i = p;
-    while (i < n && !std::strchr(" \t\n\r\v", src_[i]) && !single_op_char(src_[i])) ++i;
+    // A NUL is part of a name, as in jsonata-js (strchr would find the terminator: no progress).
+    while (i < n && !(src_[i] && std::strchr(" \t\n\r\v", src_[i])) && !single_op_char(src_[i])) ++i;
     std::string word(src_.substr(p, i - p));
     p = i;
     t.position = p;
@@ -363,7 +364,25 @@ class Parser {
     return n;
   }
 
+  // Nesting bound: the parser, the post-processing, the evaluator and even the tree's destructor
+  // recurse once per level, so an expression nested deeper than this ("((((…", "[[[[…", or a
+  // left-deep chain like "1+1+1+…" or "a.b.c.…") fails with U1001 instead of overflowing the stack.
+  static constexpr int kMaxNesting = 1000;
+  int nesting_ = 0;
+  void deepen(long position) {
+    if (++nesting_ > kMaxNesting) {
+      fail("U1001", position, {},
+           "Stack overflow error: the expression is nested more than " + std::to_string(kMaxNesting) + " levels deep");
+    }
+  }
+
   P expression(int rbp) {
+    struct Restore {
+      int& n;
+      int saved;
+      ~Restore() { n = saved; }
+    } restore{nesting_, nesting_};
+    deepen(tok_.position);
     Token t = tok_;
     std::string id = id_;
     advance(nullptr, true);
@@ -371,6 +390,7 @@ class Parser {
     while (rbp < lbp()) {
       t = tok_;
       id = id_;
+      deepen(t.position);  // each operator applied here puts `left` one level deeper
       advance();
       left = led(id, t, left);
     }

@@ -1,5 +1,7 @@
 #include "asl/states/wait.hpp"
 
+#include <limits>
+
 #include "asl/choice/timestamp.hpp"
 
 namespace cosmicai::asl {
@@ -35,6 +37,11 @@ std::optional<std::int64_t> parse_timestamp_ns(std::string_view text) {
   // One grammar for Choice rules and Wait: asl/choice/timestamp.hpp.
   auto t = parse_timestamp(text);
   if (!t) return std::nullopt;
+  // Nanoseconds since 1970 fit an int64 from 1677 to 2262; instants outside saturate (a Wait
+  // until year 4032 waits as long as the engine allows) instead of overflowing.
+  constexpr std::int64_t kMaxSeconds = std::numeric_limits<std::int64_t>::max() / 1000000000 - 1;
+  if (t->seconds > kMaxSeconds) return std::numeric_limits<std::int64_t>::max();
+  if (t->seconds < -kMaxSeconds) return std::numeric_limits<std::int64_t>::min();
   return t->seconds * 1000000000 + t->nanos;
 }
 

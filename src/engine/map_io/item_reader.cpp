@@ -9,6 +9,7 @@
 
 #include "asl/path/json_path.hpp"
 #include "asl/path/payload_template.hpp"
+#include "common/json_limits.hpp"
 #include "engine/map_io/csv.hpp"
 #include "engine/map_io/s3_errors.hpp"
 
@@ -147,12 +148,13 @@ std::vector<json> csv_items(const std::string& text, const asl::ItemReader& r, s
 }
 
 std::vector<json> json_items(const std::string& text, std::size_t limit, const std::string& what) {
-  json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  json doc = json_depth_exceeded_at(text) == std::string::npos ? json::parse(text, nullptr, /*allow_exceptions=*/false)
+                                                                : json(json::value_t::discarded);
   if (doc.is_discarded()) {
     // Parse again for the position of the first error.
     std::string detail;
     try {
-      (void)json::parse(text);
+      (void)parse_json(text);
     } catch (const std::exception& e) {
       detail = e.what();
     }
@@ -180,7 +182,8 @@ std::vector<json> jsonl_items(const std::string& text, std::size_t limit, const 
     ++line;
     while (!l.empty() && (l.back() == '\r' || l.back() == ' ' || l.back() == '\t')) l.remove_suffix(1);
     if (l.empty()) continue;
-    json v = json::parse(l, nullptr, false);
+    json v = json_depth_exceeded_at(l) == std::string_view::npos ? json::parse(l, nullptr, false)
+                                                                 : json(json::value_t::discarded);
     if (v.is_discarded()) {
       fail(fmt::format("The item file is not valid JSON Lines: {}:{}: not a JSON value: {}", what, line,
                        std::string(l.substr(0, 80))));
@@ -193,7 +196,8 @@ std::vector<json> jsonl_items(const std::string& text, std::size_t limit, const 
 /// An S3 Inventory manifest.json: its CSV data files (gzip or plain), rows named by fileSchema.
 std::vector<json> manifest_items(const StoreResolver* stores, const std::string& text, std::size_t limit,
                                  const std::string& bucket, const std::string& what) {
-  json m = json::parse(text, nullptr, false);
+  json m = json_depth_exceeded_at(text) == std::string::npos ? json::parse(text, nullptr, false)
+                                                              : json(json::value_t::discarded);
   if (m.is_discarded() || !m.is_object()) fail(fmt::format("The manifest {} is not a JSON object", what));
   auto str = [&](const char* k) -> std::string {
     if (!m.contains(k) || !m.at(k).is_string()) fail(fmt::format("The manifest {} has no string '{}'", what, k));

@@ -275,5 +275,13 @@ TEST(IntrinsicArguments, WhitespaceAndNestingAreAllowed) {
   EXPECT_EQ(eval("States.Array(-1.5e2, 0)"), json({-150.0, 0}));
 }
 
+TEST(StatesJson, StringToJsonRejectsTextNestedTooDeep) {
+  // 100,000 levels used to overflow the stack when the result was copied or printed.
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  const auto e = failure("States.StringToJson('" + deep + "')");
+  EXPECT_EQ(e.name(), "States.IntrinsicFailure");
+  EXPECT_NE(e.cause().find("nested more than 1000 levels deep"), std::string::npos) << e.cause().substr(0, 300);
+}
+
 }  // namespace
 }  // namespace cosmicai::asl

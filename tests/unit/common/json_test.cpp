@@ -1,5 +1,6 @@
 // JSON helpers: AWS-style compact output, errors that name what, line and column.
 #include "common/json.hpp"
+#include "common/json_limits.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -54,6 +55,27 @@ TEST(Json, ReadJsonFileNamesTheFile) {
   const std::string missing = error_of([&] { read_json_file((dir / "absent.json").string()); });
   EXPECT_EQ(missing, (dir / "absent.json").string() + ": cannot open file");
   std::filesystem::remove_all(dir);
+}
+
+// A 200 KB "[[[[…" used to crash whole processes (the serializer recurses once per level):
+// text from outside is limited to kMaxJsonDepth levels and deeper text is malformed JSON.
+TEST(Json, TextNestedDeeperThanTheLimitIsMalformedNotAStackOverflow) {
+  const auto nested = [](std::size_t depth, const std::string& open = "[", const std::string& close = "]") {
+    std::string s;
+    for (std::size_t i = 0; i < depth; ++i) s += open;
+    for (std::size_t i = 0; i < depth; ++i) s += close;
+    return s;
+  };
+  EXPECT_EQ(json_depth_exceeded_at(nested(kMaxJsonDepth)), std::string_view::npos);
+  EXPECT_EQ(json_depth_exceeded_at(nested(kMaxJsonDepth + 1)), kMaxJsonDepth);
+  EXPECT_EQ(json_depth_exceeded_at(nested(kMaxJsonDepth + 1, "{\"a\":", "}")), kMaxJsonDepth * 5);
+  // Brackets inside strings (escaped quotes included) do not count.
+  EXPECT_EQ(json_depth_exceeded_at("[\"" + std::string(5000, '[') + "\\\"[\"]"), std::string_view::npos);
+  EXPECT_EQ(parse_json(nested(kMaxJsonDepth)).dump().size(), 2 * kMaxJsonDepth);
+  EXPECT_THROW(parse_json(nested(100000)), json::parse_error);
+  const std::string msg = error_of([&] { parse_json_text(nested(100000), "input.json"); });
+  EXPECT_NE(msg.find("input.json:1:1001: malformed JSON"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("nested more than 1000 levels deep"), std::string::npos) << msg;
 }
 
 }  // namespace

@@ -114,6 +114,17 @@ TEST(CliRun, MalformedJsonNamesFileLineAndColumn) {
   EXPECT_NE(bad_input.err.find("--input-json:1:"), std::string::npos) << bad_input.err;
 }
 
+TEST(CliRun, InputNestedTooDeepIsMalformedNotACrash) {
+  // 200 KB (under the 256 KiB payload limit) of "[[[[…]]]]" crashed `cosmicai run` with a stack
+  // overflow (SIGSEGV) when the input was printed or copied; now it is rejected like bad JSON.
+  auto def = write_temp("pass.json", R"({"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}})");
+  auto input = write_temp("deep.json", std::string(100000, '[') + std::string(100000, ']'));
+  auto r = sh("run " + def.string() + " --input " + input.string());
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find(input.string() + ":1:1001: malformed JSON"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("nested more than 1000 levels deep"), std::string::npos) << r.err;
+}
+
 TEST(CliRun, InvalidDefinitionExitsTwoListingErrors) {
   auto def = write_temp("missing.json", R"({"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"}}})");
   auto r = sh("run " + def.string());

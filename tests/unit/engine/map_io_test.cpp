@@ -380,6 +380,52 @@ TEST_F(MapIoTest, ResultWriterFailureIsNamedWithBucket) {
   EXPECT_NE(r.cause->find("Bucket: bad/bucket"), std::string::npos) << *r.cause;
 }
 
+/// A store whose puts fail for keys containing `fail_on`, as a full disk fails them.
+class FailingPutStore : public storage::ObjectStore {
+ public:
+  FailingPutStore(std::shared_ptr<storage::ObjectStore> inner, std::string fail_on)
+      : inner_(std::move(inner)), fail_on_(std::move(fail_on)) {}
+  Result<storage::ListPage> list_page(std::string_view b, const storage::ListRequest& r) const override {
+    return inner_->list_page(b, r);
+  }
+  Result<std::string> get(std::string_view b, std::string_view k) const override { return inner_->get(b, k); }
+  Result<std::string> get_range(std::string_view b, std::string_view k, std::uint64_t o,
+                                std::uint64_t n) const override {
+    return inner_->get_range(b, k, o, n);
+  }
+  Status put(std::string_view b, std::string_view k, std::string_view data) override {
+    if (k.find(fail_on_) != std::string_view::npos) {
+      return make_error(ErrorCode::kIo, fmt::format("{}/{}: write failed: No space left on device", b, k));
+    }
+    return inner_->put(b, k, data);
+  }
+  Result<bool> exists(std::string_view b, std::string_view k) const override { return inner_->exists(b, k); }
+  Status remove(std::string_view b, std::string_view k) override { return inner_->remove(b, k); }
+  std::string uri() const override { return "failing+" + inner_->uri(); }
+
+ private:
+  std::shared_ptr<storage::ObjectStore> inner_;
+  std::string fail_on_;
+};
+
+TEST_F(MapIoTest, AFailedResultWritePutFailsTheMapAndNoManifestClaimsSuccess) {
+  // A result file's put fails (disk full): ResultWriterFailed naming the key; the manifest, written
+  // last, is never written, so nothing points at a partial export. A failing manifest put fails the same way.
+  for (const std::string failing : {"SUCCEEDED_0.json", "manifest.json"}) {
+    auto inner = storage::open_object_store("mem://").value();
+    store_ = std::make_shared<FailingPutStore>(inner, failing);
+    const auto r = run(kWriterMachine, json{{"items", {{{"n", 1}}, {{"n", 2}}, {{"n", 3}}}}, {"prefix", "jobs"}});
+    EXPECT_EQ(r.status, "FAILED") << failing;
+    EXPECT_EQ(r.error, "States.ResultWriterFailed") << failing;
+    ASSERT_TRUE(r.cause);
+    EXPECT_NE(r.cause->find(failing), std::string::npos) << *r.cause;
+    EXPECT_NE(r.cause->find("No space left on device"), std::string::npos) << *r.cause;
+    auto listed = inner->list_all("out", "");
+    ASSERT_TRUE(listed.ok());
+    for (const auto& o : *listed) EXPECT_FALSE(o.key.ends_with("manifest.json")) << o.key;
+  }
+}
+
 // === aws-sdk:s3 tasks ===
 
 TEST_F(MapIoTest, AwsSdkS3ActionsRoundTrip) {

@@ -11,6 +11,8 @@
 #include <thread>
 #include <vector>
 
+#include <limits>
+
 #include "engine_test_util.hpp"
 
 namespace cosmicai::engine {
@@ -68,6 +70,21 @@ TEST(Wait, BadSecondsPathAndTimestampPathFailAsRuntimeErrors) {
   auto r2 = run(R"({"StartAt":"W","States":{"W":{"Type":"Wait","TimestampPath":"$.t","End":true}}})",
                 json{{"t", "yesterday"}});
   EXPECT_EQ(r2.error, "States.Runtime");
+}
+
+// Found by fuzz/asl_definition.cpp (UBSan: signed overflow): a Timestamp past 2262 overflowed the
+// nanoseconds since 1970, and so did a huge SecondsPath, so the Wait could end at once.
+TEST(Wait, FarFutureTimestampsAndHugeSecondsPathWaitInsteadOfOverflowing) {
+  for (const std::string wait : {R"("Timestamp":"4032-03-14T01:59:00Z")", R"("SecondsPath":"$.s")",
+                                 R"("TimestampPath":"$.t")"}) {
+    auto r = run(R"({"TimeoutSeconds":60,"StartAt":"W","States":{"W":{"Type":"Wait",)" + wait + R"(,"End":true}}})",
+                 json{{"s", std::numeric_limits<std::int64_t>::max()}, {"t", "9999-12-31T23:59:59Z"}});
+    EXPECT_EQ(r.status, "TIMED_OUT") << wait << " " << r.to_json();
+  }
+  // Long before 1970 is in the past: no wait.
+  auto past = run(R"({"StartAt":"W","States":{"W":{"Type":"Wait","Timestamp":"0001-01-01T00:00:00Z","End":true}}})",
+                  json::object());
+  EXPECT_EQ(past.status, "SUCCEEDED") << past.to_json();
 }
 
 TEST(Timeout, ExecutionTimeoutSecondsEndsAsTimedOut) {

@@ -197,5 +197,15 @@ TEST(ProcessFaults, TheCommandGetsDefaultSignalDispositions) {
   EXPECT_EQ(h(json::object(), InvokeContext{}), 3);
 }
 
+TEST(ProcessFaults, OutputNestedTooDeepIsAMarshalErrorNotACrash) {
+  // 200 KB of "[[[[…]]]]": valid JSON to a naive parser, but printing or copying it recursed
+  // 100,000 levels deep and crashed the engine.
+  auto e = expect_function_error(
+      make_process_handler("cat >/dev/null; awk 'BEGIN{for(i=0;i<100000;i++)printf \"[\"; for(i=0;i<100000;i++)printf \"]\"}'"),
+      json::object());
+  EXPECT_EQ(e.error_type(), "Runtime.MarshalError");
+  EXPECT_NE(e.error_message().find("nested more than 1000 levels deep"), std::string::npos) << e.error_message();
+}
+
 }  // namespace
 }  // namespace cosmicai::functions

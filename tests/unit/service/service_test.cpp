@@ -119,6 +119,21 @@ TEST_F(ServiceTest, ErrorsHaveAwsTypesAndMessages) {
   EXPECT_EQ(call("ListStateMachines", {{"nextToken", "AAAA"}}).body["__type"], "InvalidToken");
 }
 
+TEST_F(ServiceTest, JsonNestedTooDeepIsRejectedNotACrash) {
+  // A request body or execution input of 100,000 nested arrays (200 KB, under the payload limit)
+  // crashed the server with a stack overflow; now it is malformed JSON like any other.
+  open();
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  auto r = svc_->handle("AWSStepFunctions.ListStateMachines", deep);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(json::parse(r.body)["__type"], "SerializationException");
+  const auto sm = create("deep", kPass);
+  auto start = call("StartExecution", {{"stateMachineArn", sm}, {"input", deep}});
+  EXPECT_EQ(start.body["__type"], "InvalidExecutionInput");
+  EXPECT_NE(start.body["message"].get<std::string>().find("nested more than 1000 levels deep"), std::string::npos)
+      << start.body;
+}
+
 // (Idempotency while RUNNING is covered by the SDK test, where a Wait state really waits.)
 TEST_F(ServiceTest, StartExecutionWithAFinishedExecutionsNameIsExecutionAlreadyExists) {
   open();
