@@ -6,6 +6,7 @@
 #include <future>
 #include <thread>
 
+#include "common/json_limits.hpp"
 #include "functions/cancel.hpp"
 #include "functions/lambda.hpp"
 
@@ -89,7 +90,7 @@ LoopEnd run_invocation_loop(RuntimeApiClient& client, const functions::Registry&
 
     json event;
     try {
-      event = json::parse(inv->body);
+      event = parse_json(inv->body);
     } catch (const json::parse_error& e) {
       ErrorReport r{kUnmarshalError,
                     fmt::format("event of request {} for {} is not JSON ({} bytes): {}", id, resolved, inv->body.size(),
@@ -183,3 +184,4 @@ LoopEnd run_invocation_loop(RuntimeApiClient& client, const functions::Registry&
 }
 
 }  // namespace cosmicai::aws
+

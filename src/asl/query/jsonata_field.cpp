@@ -1,5 +1,7 @@
 #include "asl/query/jsonata_field.hpp"
 
+#include "common/json_limits.hpp"
+
 #include <cmath>
 #include <random>
 #include <regex>
@@ -9,6 +11,7 @@
 
 #include "asl/errors.hpp"
 #include "asl/jsonata/jsonata.hpp"
+#include "common/json_limits.hpp"
 
 namespace cosmicai::asl {
 
@@ -131,10 +134,13 @@ const jn::Bindings& aws_functions() {
     // $parse(text): JSON text to a value (JSON only, not JSONata).
     b.function("parse", {"<s:x>", [](const std::vector<std::optional<json>>& args) -> std::optional<json> {
                  if (!args[0]) return std::nullopt;
-                 json v = json::parse(args[0]->get_ref<const std::string&>(), nullptr, false);
+                 const auto& text = args[0]->get_ref<const std::string&>();
+                 json v = json_depth_exceeded_at(text) == std::string::npos ? json::parse(text, nullptr, false)
+                                                                            : json(json::value_t::discarded);
                  if (v.is_discarded()) {
-                   throw jn::Error("D3001", "The argument of $parse is not valid JSON: " +
-                                                args[0]->get_ref<const std::string&>());
+                   throw jn::Error("D3001", "The argument of $parse is not valid JSON (" +
+                                                std::to_string(text.size()) + " characters): " +
+                                                (text.size() > 80 ? text.substr(0, 80) + "..." : text));
                  }
                  return v;
                }});

@@ -88,6 +88,18 @@ TEST(JsonataStates, HostileExpressionsFailWithANamedError) {
   }
 }
 
+TEST(JsonataStates, ParseOfTextNestedTooDeepFailsInsteadOfCrashing) {
+  // Deeper than the JSON nesting limit (1000): a deep enough value overflows the stack when it is
+  // later copied or serialised, so $parse refuses it like malformed text.
+  const std::string deep = std::string(5000, '[') + std::string(5000, ']');
+  auto r = run(R"({"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass",
+    "Output":"{% $parse($states.input.text) %}","End":true}}})",
+               json{{"text", deep}});
+  EXPECT_EQ(r.status, "FAILED");
+  EXPECT_EQ(r.error, "States.QueryEvaluationError");
+  EXPECT_NE(testing::cause_of(r).find("not valid JSON"), std::string::npos) << testing::cause_of(r).substr(0, 300);
+}
+
 TEST(JsonataStates, ValidationNamesEveryProblemWithItsPointer) {
   auto m = messages(R"({"QueryLanguage":"JSONata","StartAt":"T","States":{
     "T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
