@@ -92,20 +92,9 @@ void handle_failure(const CallPtr& call, const Body& body, Failure failure) {
     try {
       const json context = call->context();
       const json* vars = call->vars.get();
-      const bool has_assign = c.assign() || c.assign_paths();
+      const bool has_assign = c.has_assign();
       json assigned;
-      json out;
-      if (s.jsonata) {
-        const asl::EvalEnv env{call->input, context, vars, nullptr, &error_output};
-        if (c.assign()) assigned = c.assign()->evaluate(env);
-        out = c.output() ? c.output()->evaluate(env) : error_output;
-      } else {
-        if (c.assign_paths()) assigned = asl::evaluate_payload_template(*c.assign_paths(), error_output, context, vars);
-        out = c.result_path() ? (*c.result_path() == "$" ? error_output
-                                                          : asl::apply_result_path(call->input, *c.result_path(),
-                                                                                   std::move(error_output)))
-                              : call->input;
-      }
+      json out = c.output_of(call->input, std::move(error_output), context, vars, has_assign ? &assigned : nullptr);
       StepResult r{StepResult::Kind::kNext, std::move(out), c.next(), {}, {}};
       if (has_assign) r.vars = asl::assign_vars(call->vars, assigned);
       call->done(std::move(r));

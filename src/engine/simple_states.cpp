@@ -1,36 +1,9 @@
 // Pass, Choice, Wait, Succeed and Fail: the states without Retry/Catch.
-#include "asl/intrinsic/intrinsics.hpp"
-#include "asl/path/json_path.hpp"
-#include "asl/path/payload_template.hpp"
 #include "engine/runtime.hpp"
 
 namespace cosmicai::engine {
 
 using asl::StatesError;
-
-namespace {
-
-/// SecondsPath of a Wait state: a non-negative integer. AWS reports a bad value without the state
-/// preamble (LocalStack's reproduction, checked against test_base_wait_seconds_path recordings).
-std::int64_t wait_seconds_path(const std::string& path, const json& input, const json& context, const json* vars) {
-  auto v = asl::try_query_path(path, input, context, vars);
-  if (!v) {
-    throw StatesError::bare(asl::errors::kRuntime,
-                            "The SecondsPath parameter does not reference an input value: " + path);
-  }
-  const std::string assignment = path + " == " + (v->is_string() ? v->get<std::string>() : dump_compact(*v));
-  if (!v->is_number_integer()) {
-    throw StatesError::bare(asl::errors::kRuntime,
-                            "The SecondsPath parameter cannot be parsed as a long value: " + assignment);
-  }
-  if (v->get<std::int64_t>() < 0) {
-    throw StatesError::bare(asl::errors::kRuntime,
-                            "The SecondsPath parameter references a negative value: " + assignment);
-  }
-  return v->get<std::int64_t>();
-}
-
-}  // namespace
 
 // "The Pass State by default passes its input to its output, performing no work."
 void run_pass(const CallPtr& call) {
@@ -78,7 +51,7 @@ void run_choice(const CallPtr& call) {
     if (chosen->assign) {
       has_assign = true;
       if (chosen->assign->jsonata) assigned = chosen->assign->jsonata->evaluate(env);
-      else assigned = asl::evaluate_payload_template(*chosen->assign->paths, effective, context, vars);
+      else assigned = chosen->assign->paths->evaluate(effective, context, vars);
     }
     if (s.jsonata) out = chosen->output ? chosen->output->evaluate(env) : call->input;
     else out = s.flow.output_of(call->input, effective, context, vars, false, false, nullptr);
@@ -97,45 +70,8 @@ void run_wait(const CallPtr& call) {
   json effective = s.flow.input_of(call->input, context, vars);
   const asl::EvalEnv env{call->input, context, vars};
   auto& clock = call->exec().scheduler.clock();
-  Clock::duration delay{0};
-  if (s.seconds) {
-    delay = std::chrono::seconds(*s.seconds);
-  } else if (s.seconds_expr) {
-    delay = std::chrono::seconds(s.seconds_expr->evaluate_integer(env, 0));
-  } else if (s.seconds_path) {
-    delay = std::chrono::seconds(wait_seconds_path(*s.seconds_path, effective, context, vars));
-  } else {
-    std::optional<std::int64_t> ns;
-    if (s.timestamp) {
-      ns = asl::parse_timestamp_ns(*s.timestamp);
-    } else if (s.timestamp_expr) {
-      const std::string text = s.timestamp_expr->evaluate_string(env);
-      ns = asl::parse_timestamp_ns(text);
-      if (!ns) {
-        throw StatesError(asl::errors::kQueryEvaluationError,
-                          "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format "
-                          "string: " + text);
-      }
-    } else {
-      auto v = asl::try_query_path(*s.timestamp_path, effective, context, vars);
-      if (!v) {
-        throw StatesError(asl::errors::kRuntime, "The JSONPath '" + *s.timestamp_path +
-                                                     "' specified for the field 'TimestampPath' could not be found "
-                                                     "in the input '" + dump_compact(effective) + "'");
-      }
-      if (v->is_string()) ns = asl::parse_timestamp_ns(v->get<std::string>());
-      if (!ns) {
-        // AWS's text (recorded: LocalStack test_wait_timestamppath with a timestamp lacking its zone).
-        throw StatesError(asl::errors::kRuntime,
-                          "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time "
-                          "format string: " + *s.timestamp_path + " == " +
-                              (v->is_string() ? v->get<std::string>() : dump_compact(*v)));
-      }
-    }
-    const auto now = clock.now().time_since_epoch();
-    const auto target = std::chrono::nanoseconds(*ns);
-    if (target > now) delay = target - now;
-  }
+  const Clock::duration delay = std::chrono::duration_cast<Clock::duration>(
+      s.delay(env, effective, std::chrono::duration_cast<std::chrono::nanoseconds>(clock.now().time_since_epoch())));
   json assigned;
   const bool has_assign = s.flow.has_assign();
   json out = s.flow.output_of(call->input, s.jsonata ? call->input : std::move(effective), context, vars, false, false,
@@ -159,45 +95,14 @@ void run_succeed(const CallPtr& call) {
   call->done(StepResult{StepResult::Kind::kEnd, std::move(out), {}, {}, {}});
 }
 
-namespace {
-
-std::optional<std::string> resolve_fail_field(const CallPtr& call, const std::optional<std::string>& literal,
-                                              const std::optional<std::string>& path, const char* field,
-                                              const json& context) {
-  if (literal) return literal;
-  if (!path) return std::nullopt;
-  json value;
-  const json* vars = call->vars.get();
-  if (asl::is_intrinsic_call(*path)) {
-    value = asl::evaluate_intrinsic(*path, call->input, context, vars);
-  } else {
-    auto v = asl::try_query_path(*path, call->input, context, vars);
-    if (!v) {
-      throw StatesError(asl::errors::kRuntime, "The JSONPath '" + *path + "' specified for the field '" + field +
-                                                   "' could not be found in the input '" +
-                                                   dump_compact(call->input) + "'");
-    }
-    value = std::move(*v);
-  }
-  if (!value.is_string()) {
-    throw StatesError(asl::errors::kRuntime, std::string("The field '") + field + "' must resolve to a string, got " +
-                                                 asl::describe(value) + " from '" + *path + "'");
-  }
-  return value.get<std::string>();
-}
-
-}  // namespace
-
 // "The Fail State terminates the machine and marks it as a failure."
 void run_fail(const CallPtr& call) {
   const auto& s = static_cast<const asl::FailState&>(*call->state);
   const json context = call->context();
   Failure f;
   const asl::EvalEnv env{call->input, context, call->vars.get()};
-  f.error = s.error_expr ? s.error_expr->evaluate_string(env)
-                         : resolve_fail_field(call, s.error, s.error_path, "ErrorPath", context);
-  f.cause = s.cause_expr ? s.cause_expr->evaluate_string(env)
-                         : resolve_fail_field(call, s.cause, s.cause_path, "CausePath", context);
+  f.error = s.error_of(env);
+  f.cause = s.cause_of(env);
   call->done(StepResult::fail(std::move(f)));
 }
 
