@@ -10,13 +10,9 @@ void run_pass(const CallPtr& call) {
   const auto& s = static_cast<const asl::PassState&>(*call->state);
   const json context = call->context();
   const json* vars = call->vars.get();
-  json result;
-  if (s.jsonata) {
-    result = call->input;
-  } else {
-    json effective = s.flow.effective_input(call->input, context, vars);
-    result = s.result ? *s.result : std::move(effective);
-  }
+  // JSONata Pass states have neither Parameters nor Result: the effective input is the state input.
+  json effective = s.flow.effective_input(call->input, context, vars);
+  json result = s.result ? *s.result : std::move(effective);
   json assigned;
   const bool has_assign = s.flow.has_assign();
   json out = s.flow.output_of(call->input, std::move(result), context, vars, false, false,
@@ -32,34 +28,15 @@ void run_choice(const CallPtr& call) {
   const json* vars = call->vars.get();
   const json effective = s.flow.input_of(call->input, context, vars);
   const asl::EvalEnv env{effective, context, vars};
-  const asl::ChoiceBranch* chosen = nullptr;
-  for (const auto& branch : s.choices) {
-    if (branch.matches(env)) {
-      chosen = &branch;
-      break;
-    }
-  }
+  const asl::ChoiceBranch* chosen = s.choose(env);
   if (!chosen && s.default_next.empty()) {
     call->done(StepResult::fail(Failure{std::string(asl::errors::kNoChoiceMatched), "No Matches!"}));
     return;
   }
-  // The matched rule's Assign and Output apply; the state's own when the Default is taken.
-  json assigned;
-  bool has_assign = false;
-  json out;
-  if (chosen) {
-    if (chosen->assign) {
-      has_assign = true;
-      if (chosen->assign->jsonata) assigned = chosen->assign->jsonata->evaluate(env);
-      else assigned = chosen->assign->paths->evaluate(effective, context, vars);
-    }
-    if (s.jsonata) out = chosen->output ? chosen->output->evaluate(env) : call->input;
-    else out = s.flow.output_of(call->input, effective, context, vars, false, false, nullptr);
-  } else {
-    has_assign = s.flow.has_assign();
-    out = s.flow.output_of(call->input, effective, context, vars, false, false, has_assign ? &assigned : nullptr);
-  }
-  call->done(step_result(call, std::move(out), chosen ? chosen->next : s.default_next, has_assign, assigned));
+  std::optional<json> assigned;
+  json out = s.output_of(chosen, call->input, env, assigned);
+  call->done(step_result(call, std::move(out), chosen ? chosen->next : s.default_next, assigned.has_value(),
+                         assigned ? *assigned : json()));
 }
 
 // "A Wait state causes the interpreter to delay the machine from continuing for a specified time."
@@ -74,7 +51,7 @@ void run_wait(const CallPtr& call) {
       s.delay(env, effective, std::chrono::duration_cast<std::chrono::nanoseconds>(clock.now().time_since_epoch())));
   json assigned;
   const bool has_assign = s.flow.has_assign();
-  json out = s.flow.output_of(call->input, s.jsonata ? call->input : std::move(effective), context, vars, false, false,
+  json out = s.flow.output_of(call->input, std::move(effective), context, vars, false, false,
                               has_assign ? &assigned : nullptr);
   auto result = std::make_shared<StepResult>(step_result(call, std::move(out), s.next, has_assign, assigned));
   if (delay <= Clock::duration::zero()) {
