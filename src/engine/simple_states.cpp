@@ -11,11 +11,17 @@ void run_pass(const CallPtr& call) {
   const json context = call->context();
   const json* vars = call->vars.get();
   // JSONata Pass states have neither Parameters nor Result: the effective input is the state input.
-  json effective = s.flow.effective_input(call->input, context, vars);
-  json result = s.result ? *s.result : std::move(effective);
+  json result;
+  if (!s.result) {
+    result = s.flow.effective_input(call->input, context, vars);
+  } else {
+    // InputPath and Parameters still run for their errors, when present.
+    if (s.flow.parameters || s.flow.input_path.path) (void)s.flow.effective_input(call->input, context, vars);
+    result = *s.result;
+  }
   json assigned;
   const bool has_assign = s.flow.has_assign();
-  json out = s.flow.output_of(call->input, std::move(result), context, vars, false, false,
+  json out = s.flow.output_of(std::move(call->input), std::move(result), context, vars, false, false,
                               has_assign ? &assigned : nullptr);
   call->done(step_result(call, std::move(out), s.next, has_assign, assigned));
 }

@@ -207,13 +207,26 @@ json DataFlow::output_of(const json& raw, json result, const json& context, cons
     if (output) return output->evaluate(env);
     return result;
   }
+  // JSONPath reads the input only to place the result into it (ResultPath other than "$").
+  const bool reads_input = result_path.is_null || result_path.path;
+  return output_of(reads_input ? json(raw) : json(), std::move(result), context, vars, select, has_result, assigned);
+}
+
+json DataFlow::output_of(json&& raw, json result, const json& context, const json* vars, bool select,
+                         bool has_result, json* assigned) const {
+  if (jsonata) {
+    const EvalEnv env{raw, context, vars, has_result ? &result : nullptr};
+    if (assigned && assign) *assigned = assign->evaluate(env);
+    if (output) return output->evaluate(env);
+    return result;
+  }
   // JSONPath: Assign reads the raw result ($), before ResultSelector.
   if (assigned && assign_paths) *assigned = assign_paths->evaluate(result, context, vars);
   if (select && result_selector) result = result_selector->evaluate(result, context, vars);
   json out;
-  if (result_path.is_null) out = raw;
+  if (result_path.is_null) out = std::move(raw);
   else if (!result_path.path) out = std::move(result);
-  else out = result_path.path->apply_result(raw, std::move(result));
+  else out = result_path.path->apply_result(std::move(raw), std::move(result));
   if (output_path.is_null) return json::object();
   if (!output_path.path) return out;
   return output_path.path->query(out, context, vars);

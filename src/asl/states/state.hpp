@@ -55,6 +55,9 @@ class DataFlow {
   /// OutputPath; JSONata evaluates Output (default: the result). `assigned` receives the Assign values.
   json output_of(const json& raw, json result, const json& context, const json* vars, bool select,
                  bool has_result, json* assigned) const;
+  /// The same, taking the state input over (no copy where ResultPath places the result into it).
+  json output_of(json&& raw, json result, const json& context, const json* vars, bool select, bool has_result,
+                 json* assigned) const;
   /// Whether Assign is present.
   bool has_assign() const { return assign_paths || assign; }
   /// Evaluate Assign: JSONPath over `value` (`$`); JSONata with `$states`.
