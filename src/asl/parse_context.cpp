@@ -50,16 +50,6 @@ std::optional<std::string> ParseContext::get_string(const json& obj, const std::
   return it->get<std::string>();
 }
 
-std::optional<std::string> ParseContext::get_path(const json& obj, const std::string& pointer, const char* key) {
-  auto s = get_string(obj, pointer, key);
-  if (!s) return std::nullopt;
-  if (auto problem = check_path(*s)) {
-    error(pointer + "/" + key, "invalid JSONPath '" + *s + "': " + *problem);
-    return std::nullopt;
-  }
-  return s;
-}
-
 std::optional<std::int64_t> ParseContext::get_int(const json& obj, const std::string& pointer, const char* key,
                                                   bool positive, std::int64_t max) {
   auto it = obj.find(key);

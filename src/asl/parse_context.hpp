@@ -35,8 +35,6 @@ class ParseContext {
 
   /// Read an optional string field; a non-string is an error.
   std::optional<std::string> get_string(const json& obj, const std::string& pointer, const char* key);
-  /// Read an optional JSONPath field (check_path); a non-string is an error.
-  std::optional<std::string> get_path(const json& obj, const std::string& pointer, const char* key);
   /// Read an optional non-negative (or positive when `positive`) integer field.
   std::optional<std::int64_t> get_int(const json& obj, const std::string& pointer, const char* key, bool positive,
                                       std::int64_t max = INT64_MAX);

@@ -2,6 +2,7 @@
 /// A parsed, validated state machine: the immutable state tree shared by executions.
 #include <cstdint>
 #include <map>
+#include <unordered_map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -71,7 +72,7 @@ class StateMachine {
   std::string pointer_;
   std::optional<std::int64_t> timeout_seconds_;
   std::vector<std::unique_ptr<State>> states_;
-  std::map<std::string, const State*, std::less<>> by_name_;
+  std::unordered_map<std::string, const State*> by_name_;  ///< O(1) lookup on every transition
 };
 
 /// Validate a definition; returns every problem (empty when valid).

@@ -254,7 +254,7 @@ ExecutionResult Engine::run(std::shared_ptr<const asl::StateMachine> machine, co
   if (timeout_id) scheduler_->cancel_deadline(*timeout_id);
   result.transitions = exec->transitions.load();
   result.child_failures = exec->child_failures();
-  if (options.record_history) result.history = exec->history.to_json();
+  if (options.record_history) result.history = exec->history.release_json();
   return result;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <type_traits>
 
 namespace cosmicai::engine {
 
@@ -29,24 +30,47 @@ std::int64_t History::add(std::string_view type, std::int64_t previous_id, json 
   return id;
 }
 
-json History::to_json() const {
-  std::vector<const Event*> sorted;
-  {
-    std::lock_guard lock(mu_);
-    for (const auto& e : events_) sorted.push_back(&e);
-  }
-  std::sort(sorted.begin(), sorted.end(), [](const Event* a, const Event* b) { return a->id < b->id; });
+namespace {
+
+/// {"events": [...]} from events sorted by id; `move` takes each event's details.
+template <class EventPtr>
+json events_json(std::vector<EventPtr>& sorted, bool move) {
+  std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) { return a->id < b->id; });
   json events = json::array();
-  for (const Event* e : sorted) {
+  events.get_ref<json::array_t&>().reserve(sorted.size());
+  for (auto* e : sorted) {
     json j = json::object();
     j["timestamp"] = format_iso8601(e->timestamp);
     j["type"] = e->type;
     j["id"] = e->id;
     j["previousEventId"] = e->previous_id;
-    if (!e->details.is_null()) j[details_key(e->type)] = e->details;
+    if (!e->details.is_null()) {
+      if constexpr (std::is_const_v<std::remove_pointer_t<EventPtr>>) j[details_key(e->type)] = e->details;
+      else j[details_key(e->type)] = move ? std::move(e->details) : e->details;
+    }
     events.push_back(std::move(j));
   }
   return json{{"events", std::move(events)}};
+}
+
+}  // namespace
+
+json History::to_json() const {
+  std::vector<const Event*> sorted;
+  {
+    std::lock_guard lock(mu_);
+    sorted.reserve(events_.size());
+    for (const auto& e : events_) sorted.push_back(&e);
+  }
+  return events_json(sorted, false);
+}
+
+json History::release_json() {
+  std::vector<Event*> sorted;
+  std::lock_guard lock(mu_);
+  sorted.reserve(events_.size());
+  for (auto& e : events_) sorted.push_back(&e);
+  return events_json(sorted, true);
 }
 
 }  // namespace cosmicai::engine

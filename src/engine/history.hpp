@@ -27,6 +27,8 @@ class History {
 
   /// Return {"events":[...]} as GetExecutionHistory prints it.
   json to_json() const;
+  /// Like to_json, moving the events' details out (the history is then spent): the execution's end.
+  json release_json();
   bool enabled() const { return enabled_; }
   /// Call `listener` with each event as it is recorded, in id order (set before the first add).
   void set_listener(std::function<void(const HistoryEvent&)> listener) { listener_ = std::move(listener); }

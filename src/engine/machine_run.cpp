@@ -54,9 +54,40 @@ StepResult step_result(const CallPtr& call, json output, std::string next, bool 
   return r;
 }
 
+namespace {
+
+/// An upper bound of the compact serialisation's size of `v`, stopping once past `limit`: each
+/// string byte counted as its longest escape (\u00XX: 6), each number as 25 characters.
+std::size_t serialized_bound(const json& v, std::size_t limit) {
+  switch (v.type()) {
+    case json::value_t::string: return 2 + 6 * v.get_ref<const std::string&>().size();
+    case json::value_t::object: {
+      std::size_t n = 2;
+      for (const auto& [k, e] : v.items()) {
+        n += 6 * k.size() + 4 + serialized_bound(e, limit);
+        if (n > limit) return n;
+      }
+      return n;
+    }
+    case json::value_t::array: {
+      std::size_t n = 2;
+      for (const auto& e : v) {
+        n += 1 + serialized_bound(e, limit);
+        if (n > limit) return n;
+      }
+      return n;
+    }
+    default: return 25;
+  }
+}
+
+}  // namespace
+
 void check_payload_size(const json& value, const std::string& state_name) {
   if (value.is_primitive() && !value.is_string()) return;
-  if (dump_compact(value).size() > kPayloadLimitBytes) {
+  // Serialise only when the bound does not already prove the payload small.
+  if (serialized_bound(value, kPayloadLimitBytes) > kPayloadLimitBytes &&
+      dump_compact(value).size() > kPayloadLimitBytes) {
     throw StatesError(asl::errors::kDataLimitExceeded,
                       "The state/task '" + state_name +
                           "' returned a result with a size exceeding the maximum number of bytes service limit.");
@@ -92,20 +123,9 @@ void handle_failure(const CallPtr& call, const Body& body, Failure failure) {
     try {
       const json context = call->context();
       const json* vars = call->vars.get();
-      const bool has_assign = c.assign() || c.assign_paths();
+      const bool has_assign = c.has_assign();
       json assigned;
-      json out;
-      if (s.jsonata) {
-        const asl::EvalEnv env{call->input, context, vars, nullptr, &error_output};
-        if (c.assign()) assigned = c.assign()->evaluate(env);
-        out = c.output() ? c.output()->evaluate(env) : error_output;
-      } else {
-        if (c.assign_paths()) assigned = asl::evaluate_payload_template(*c.assign_paths(), error_output, context, vars);
-        out = c.result_path() ? (*c.result_path() == "$" ? error_output
-                                                          : asl::apply_result_path(call->input, *c.result_path(),
-                                                                                   std::move(error_output)))
-                              : call->input;
-      }
+      json out = c.output_of(call->input, std::move(error_output), context, vars, has_assign ? &assigned : nullptr);
       StepResult r{StepResult::Kind::kNext, std::move(out), c.next(), {}, {}};
       if (has_assign) r.vars = asl::assign_vars(call->vars, assigned);
       call->done(std::move(r));

@@ -1,12 +1,9 @@
 // Map states (INLINE and DISTRIBUTED with inline items) and Parallel states: child runs
 // on the worker pool, results in item/branch order.
-#include <charconv>
 #include <cmath>
 
 #include <fmt/format.h>
 
-#include "asl/path/json_path.hpp"
-#include "asl/path/payload_template.hpp"
 #include "engine/map_io/item_reader.hpp"
 #include "engine/map_io/result_writer.hpp"
 #include "engine/runtime.hpp"
@@ -16,93 +13,6 @@ namespace cosmicai::engine {
 using asl::StatesError;
 
 namespace {
-
-/// Resolve an optional integer field given literally or through a path.
-std::optional<std::int64_t> resolve_int(const std::optional<std::int64_t>& literal,
-                                        const std::optional<std::string>& path, const char* field,
-                                        const json& input, const json& context, const json* vars,
-                                        const std::optional<asl::JsonataValue>& expr, const json& raw) {
-  if (literal) return literal;
-  if (expr) return expr->evaluate_integer(asl::EvalEnv{raw, context, vars}, 1);
-  if (!path) return std::nullopt;
-  return asl::resolve_seconds_path(*path, field, input, context, false, vars);
-}
-
-/// The value a MaxConcurrencyPath or ToleratedFailure*Path selects, with a string holding an integer read as that integer
-/// (AWS's behaviour as LocalStack reproduces it against its recordings).
-json tolerated_failure_value(const std::string& path, const json& input, const json& context, const json* vars) {
-  json v = asl::query_path(path, input, context, vars);
-  if (v.is_string()) {
-    const auto& text = v.get_ref<const std::string&>();
-    std::int64_t n = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-    if (ec == std::errc() && end == text.data() + text.size() && !text.empty()) return json(n);
-  }
-  return v;
-}
-
-/// How a rejected value is quoted in AWS's cause: strings as they are, anything else as JSON.
-std::string quoted_value(const json& v) { return v.is_string() ? v.get<std::string>() : dump_compact(v); }
-
-/// MaxConcurrency(Path): a non-negative integer (recorded: LocalStack test_max_concurrency_path).
-/// The JSONata forms see the Map's state input as $states.input.
-std::optional<std::int64_t> resolve_max_concurrency(const asl::MapState& m, const json& input, const json& context,
-                                                    const json* vars) {
-  if (m.max_concurrency) return m.max_concurrency;
-  if (m.max_concurrency_expr) return m.max_concurrency_expr->evaluate_integer(asl::EvalEnv{input, context, vars}, 0);
-  if (!m.max_concurrency_path) return std::nullopt;
-  const auto& path = *m.max_concurrency_path;
-  const json v = tolerated_failure_value(path, input, context, vars);
-  if (!v.is_number_integer()) {
-    throw StatesError::bare(asl::errors::kRuntime, "The MaxConcurrencyPath field refers to value \"" + quoted_value(v) +
-                                                 "\" which is not a valid integer: " + path);
-  }
-  if (v.get<std::int64_t>() < 0) {
-    throw StatesError::bare(asl::errors::kRuntime, "Expected non-negative integer for MaxConcurrency, got '" +
-                                                 dump_compact(v) + "' instead.");
-  }
-  return v.get<std::int64_t>();
-}
-
-/// ToleratedFailureCount(Path). Recorded on AWS (LocalStack test_map_state_tolerated_failure_count_path):
-/// a non-integer or negative value fails the execution with States.Runtime.
-std::optional<std::int64_t> resolve_count(const asl::MapState& m, const json& input, const json& context,
-                                          const json* vars) {
-  if (m.tolerated_failure_count) return m.tolerated_failure_count;
-  if (m.tolerated_failure_count_expr) {
-    return m.tolerated_failure_count_expr->evaluate_integer(asl::EvalEnv{input, context, vars}, 0);
-  }
-  if (!m.tolerated_failure_count_path) return std::nullopt;
-  const auto& path = *m.tolerated_failure_count_path;
-  const json v = tolerated_failure_value(path, input, context, vars);
-  if (!v.is_number_integer()) {
-    throw StatesError::bare(asl::errors::kRuntime, "The ToleratedFailureCountPath field refers to value \"" +
-                                                 quoted_value(v) + "\" which is not a valid integer: " + path);
-  }
-  if (v.get<std::int64_t>() < 0) throw StatesError::bare(asl::errors::kRuntime, "ToleratedFailureCount cannot be negative.");
-  return v.get<std::int64_t>();
-}
-
-/// ToleratedFailurePercentage(Path): a number from 0 to 100 (recorded: ..._percentage_path).
-std::optional<double> resolve_percentage(const asl::MapState& m, const json& input, const json& context,
-                                         const json* vars) {
-  if (m.tolerated_failure_percentage) return m.tolerated_failure_percentage;
-  if (m.tolerated_failure_percentage_expr) {
-    return m.tolerated_failure_percentage_expr->evaluate_number(asl::EvalEnv{input, context, vars}, 0, 100);
-  }
-  if (!m.tolerated_failure_percentage_path) return std::nullopt;
-  const auto& path = *m.tolerated_failure_percentage_path;
-  const json v = tolerated_failure_value(path, input, context, vars);
-  if (!v.is_number()) {
-    throw StatesError::bare(asl::errors::kRuntime, "The ToleratedFailurePercentagePath field refers to value \"" +
-                                                 quoted_value(v) + "\" which is not a valid float: " + path);
-  }
-  const double pct = v.get<double>();
-  if (pct < 0 || pct > 100) {
-    throw StatesError::bare(asl::errors::kRuntime, "ToleratedFailurePercentage must be between 0 and 100.");
-  }
-  return pct;
-}
 
 /// Shared bookkeeping of one Map or Parallel run. Guarded by `mu`.
 struct Fanout {
@@ -140,62 +50,41 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
   auto& exec = call->exec();
   const json* vars = call->vars.get();
   const bool distributed = m.mode == asl::MapMode::kDistributed;
+  // Every field resolves through the state (asl/states/map.hpp): JSONata sees the state input as
+  // $states.input, JSONPath the effective input.
+  const asl::EvalEnv env{call->input, context, vars};
   json items_value;
   if (m.item_reader) {
     items_value = json::array();
     for (auto& item : map_io::read_items(*m.item_reader, effective, context, exec.stores)) {
       items_value.push_back(std::move(item));
     }
-  } else if (m.jsonata) {
-    if (m.items) {
-      items_value = m.items->evaluate_array(asl::EvalEnv{call->input, context, vars});
-    } else {
-      items_value = effective;
-      if (!items_value.is_array()) {
-        throw StatesError(asl::errors::kQueryEvaluationError,
-                          "Map state input must be an array but was: " + dump_compact(items_value));
-      }
-    }
   } else {
-    items_value = m.items_path == "$" ? effective : asl::query_path(m.items_path, effective, context, vars);
+    items_value = m.items_of(env, effective);
   }
-  if (!items_value.is_array()) {
-    throw StatesError(asl::errors::kRuntime, "Map state input must be an array but was: " + dump_compact(items_value) +
-                                                 (m.items_path == "$" ? "" : " (ItemsPath '" + m.items_path + "')"));
-  }
-  // JSONata fields see the state input ($states.input); JSONPath ones the effective input.
-  const json& field_input = m.jsonata ? call->input : effective;
-  auto max_conc = resolve_max_concurrency(m, field_input, context, vars);
-  std::optional<std::int64_t> tol_count = resolve_count(m, field_input, context, vars);
-  std::optional<double> tol_pct = resolve_percentage(m, field_input, context, vars);
+  const asl::MapLimits limits = m.limits(env, effective);
+  const auto& max_conc = limits.max_concurrency;
+  const auto& tol_count = limits.tolerated_failure_count;
+  const auto& tol_pct = limits.tolerated_failure_percentage;
 
   // Item inputs: ItemSelector (or legacy Parameters) sees the Map's effective input and $$.Map.Item.
   auto items = std::make_shared<std::vector<json>>();
   items->reserve(items_value.size());
   for (std::size_t i = 0; i < items_value.size(); ++i) {
-    if (m.item_selector || m.item_selector_expr) {
+    if (m.has_item_selector()) {
       json ctx = context.is_null() ? json::object() : context;
       ctx["Map"] = json{{"Item", {{"Index", i}, {"Value", items_value[i]}}}};
-      if (m.item_selector_expr) {
-        items->push_back(m.item_selector_expr->evaluate(asl::EvalEnv{call->input, ctx, vars}));
-      } else {
-        items->push_back(asl::evaluate_payload_template(*m.item_selector, effective, ctx, vars));
-      }
+      items->push_back(m.select_item(env, effective, ctx));
     } else {
       items->push_back(std::move(items_value[i]));
     }
   }
   if (m.item_batcher) {
-    const auto& b = *m.item_batcher;
-    auto max_items = resolve_int(b.max_items_per_batch, b.max_items_per_batch_path, "MaxItemsPerBatchPath", effective,
-                                 context, vars, b.max_items_per_batch_expr, call->input);
-    auto max_bytes = resolve_int(b.max_input_bytes_per_batch, b.max_input_bytes_per_batch_path,
-                                 "MaxInputBytesPerBatchPath", effective, context, vars,
-                                 b.max_input_bytes_per_batch_expr, call->input);
-    json batch_input = b.batch_input_expr ? b.batch_input_expr->evaluate(asl::EvalEnv{call->input, context, vars})
-                       : b.batch_input    ? asl::evaluate_payload_template(*b.batch_input, effective, context, vars)
-                                          : json();
-    const bool has_batch_input = b.batch_input || b.batch_input_expr;
+    const asl::Batching batching = m.batching(env, effective);
+    const auto& max_items = batching.max_items;
+    const auto& max_bytes = batching.max_bytes;
+    const json batch_input = batching.batch_input.value_or(json());
+    const bool has_batch_input = batching.batch_input.has_value();
     auto batches = std::make_shared<std::vector<json>>();
     json current = json::array();
     std::size_t bytes = 0;
@@ -246,7 +135,7 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
   }
   // ResultWriter Parameters resolve against the Map's effective input, before any child runs.
   json writer_params = writer && m.result_writer->exports
-                           ? asl::evaluate_payload_template(m.result_writer->parameters, effective, context)
+                           ? m.result_writer->parameters.evaluate(effective, context)
                            : json();
   const std::size_t limit = max_conc && *max_conc > 0 ? static_cast<std::size_t>(*max_conc) : n;
   const bool tolerant = distributed && (tol_count || tol_pct);

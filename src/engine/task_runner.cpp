@@ -57,11 +57,10 @@ void task_body(const CallPtr& call, const json& effective, const json& context, 
   const auto& t = static_cast<const asl::TaskState&>(*call->state);
   auto& exec = call->exec();
   const bool service = t.resource_kind == asl::ResourceKind::kLambdaInvoke;
-  // Timeouts resolve against the effective input, before anything is scheduled.
-  // (JSONata expressions see the state input as $states.input.)
-  const json& timeout_input = t.jsonata ? call->input : effective;
-  std::optional<std::int64_t> timeout = t.timeouts.timeout(timeout_input, context, call->vars.get());
-  std::optional<std::int64_t> heartbeat = t.timeouts.heartbeat(timeout_input, context, call->vars.get());
+  // Timeouts resolve before anything is scheduled: paths on the effective input, JSONata on $states.input.
+  const asl::EvalEnv env{call->input, context, call->vars.get()};
+  std::optional<std::int64_t> timeout = t.timeouts.timeout(env, effective);
+  std::optional<std::int64_t> heartbeat = t.timeouts.heartbeat(env, effective);
   if (t.resource_kind == asl::ResourceKind::kActivity) {
     // No activity workers exist here, so the activity is as absent as a deleted one on AWS, which fails the
     // execution with States.Runtime before scheduling anything (recorded: LocalStack test_runtime_error_handling).

@@ -20,6 +20,8 @@ struct ChoiceRule::Node {
   Kind kind = Kind::kTest;
   std::vector<std::shared_ptr<const Node>> children;  // kAnd, kOr, kNot
   std::string variable;                               // kTest: the Variable path
+  std::optional<JsonPath> variable_path;              // kTest: compiled
+  std::optional<JsonPath> operand_path;               // kTest with a *Path operator: compiled
   std::string op;                                     // the operator as written ("NumericEqualsPath")
   Family family = Family::kString;
   Relation relation = Relation::kEquals;
@@ -105,10 +107,12 @@ std::shared_ptr<const Node> parse_node(const json& rule, const std::string& poin
     } else if (key == "Variable") {
       if (!value.is_string()) {
         errors.push_back({where, "must be a reference path string, got " + describe(value)});
-      } else if (auto problem = check_reference_path(value.get_ref<const std::string&>())) {
-        errors.push_back({where, fmt::format("invalid reference path '{}': {}", value.get<std::string>(), *problem)});
       } else {
-        node->variable = value.get<std::string>();
+        std::string problem;
+        node->variable_path = JsonPath::compile(value.get_ref<const std::string&>(), problem, true);
+        if (!node->variable_path)
+          errors.push_back({where, fmt::format("invalid reference path '{}': {}", value.get<std::string>(), problem)});
+        else node->variable = value.get<std::string>();
       }
     } else if (key == "And" || key == "Or") {
       kinds.push_back(key);
@@ -136,8 +140,11 @@ std::shared_ptr<const Node> parse_node(const json& rule, const std::string& poin
       if (node->operand_is_path) {
         if (!value.is_string()) {
           errors.push_back({where, "must be a reference path string, got " + describe(value)});
-        } else if (auto problem = check_reference_path(value.get_ref<const std::string&>())) {
-          errors.push_back({where, fmt::format("invalid reference path '{}': {}", value.get<std::string>(), *problem)});
+        } else {
+          std::string problem;
+          node->operand_path = JsonPath::compile(value.get_ref<const std::string&>(), problem, true);
+          if (!node->operand_path)
+            errors.push_back({where, fmt::format("invalid reference path '{}': {}", value.get<std::string>(), problem)});
         }
         continue;
       }
@@ -313,13 +320,12 @@ bool evaluate_node(const Node& n, const json& input, const json& context, const 
     case Node::Kind::kNot: return !evaluate_node(*n.children.front(), input, context, vars);
     case Node::Kind::kTest: break;
   }
-  const auto value = try_query_path(n.variable, input, context, vars);
+  const auto value = n.variable_path->try_query(input, context, vars);
   if (n.family == Node::Family::kIs && n.is_what == "Present") return value.has_value() == n.operand.get<bool>();
   if (!value) invalid_path(n.variable);
   if (!n.operand_is_path) return test(n, *value, n.operand);
-  const std::string& operand_path = n.operand.get_ref<const std::string&>();
-  const auto operand = try_query_path(operand_path, input, context, vars);
-  if (!operand) invalid_path(operand_path);
+  const auto operand = n.operand_path->try_query(input, context, vars);
+  if (!operand) invalid_path(n.operand_path->text());
   return test(n, *value, *operand);
 }
 

@@ -134,8 +134,9 @@ class CallParser {
     if (c == '$') {
       const std::size_t len = scan_path_extent(s_.substr(pos_));
       const std::string path(s_.substr(pos_, len));
-      auto parsed = parse_path(path);
-      if (!parsed.path) return fail(fmt::format("invalid JSONPath '{}': {}", path, parsed.error)), false;
+      std::string error;
+      arg.path = JsonPath::compile(path, error);
+      if (!arg.path) return fail(fmt::format("invalid JSONPath '{}': {}", path, error)), false;
       arg.kind = IntrinsicArg::Kind::kPath;
       arg.raw = path;
       pos_ += len;

@@ -2,10 +2,12 @@
 /// The parsed form of an intrinsic function call ("States.Format('{}', $.a)").
 /// Internal to asl/intrinsic.
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "asl/path/json_path.hpp"
 #include "common/json.hpp"
 
 namespace cosmicai::asl::detail {
@@ -18,6 +20,7 @@ struct IntrinsicArg {
   Kind kind = Kind::kLiteral;
   json literal;                                ///< kLiteral (number, true, false, null); kString: unescaped text
   std::string raw;                             ///< kString: text between the quotes, escapes kept; kPath: the path
+  std::optional<JsonPath> path;                ///< kPath: compiled
   std::shared_ptr<const IntrinsicCall> call;   ///< kCall
 };
 

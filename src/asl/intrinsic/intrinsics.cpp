@@ -7,8 +7,6 @@
 #include <limits>
 #include <mutex>
 #include <random>
-#include <shared_mutex>
-#include <unordered_map>
 
 #include "asl/errors.hpp"
 #include "asl/intrinsic/intrinsic_call.hpp"
@@ -396,7 +394,7 @@ json evaluate_arg(const IntrinsicArg& arg, const json& input, const json& contex
   switch (arg.kind) {
     case IntrinsicArg::Kind::kLiteral:
     case IntrinsicArg::Kind::kString: return arg.literal;
-    case IntrinsicArg::Kind::kPath: return query_path(arg.raw, input, context, vars);
+    case IntrinsicArg::Kind::kPath: return arg.path->query(input, context, vars);
     case IntrinsicArg::Kind::kCall: return evaluate_call(*arg.call, input, context, vars);
   }
   return nullptr;
@@ -431,25 +429,6 @@ json evaluate_call(const IntrinsicCall& call, const json& input, const json& con
   fail(call, "unknown intrinsic function");
 }
 
-std::shared_ptr<const IntrinsicCall> parse_cached(std::string_view text) {
-  static std::shared_mutex mutex;
-  static std::unordered_map<std::string, std::shared_ptr<const IntrinsicCall>> cache;
-  constexpr std::size_t kMaxEntries = 1024;
-  const std::string key(text);
-  {
-    std::shared_lock lock(mutex);
-    if (auto it = cache.find(key); it != cache.end()) return it->second;
-  }
-  std::string error;
-  auto call = detail::parse_intrinsic(text, error);
-  if (!call)
-    throw StatesError(errors::kIntrinsicFailure, fmt::format("Invalid intrinsic function call '{}': {}", text, error));
-  std::unique_lock lock(mutex);
-  if (cache.size() >= kMaxEntries) cache.clear();
-  cache.emplace(key, call);
-  return call;
-}
-
 }  // namespace
 
 bool is_intrinsic_call(std::string_view text) {
@@ -466,8 +445,26 @@ std::optional<std::string> check_intrinsic(std::string_view text) {
   return std::nullopt;
 }
 
+std::optional<IntrinsicExpr> IntrinsicExpr::compile(std::string_view text, std::string& error) {
+  auto call = detail::parse_intrinsic(text, error);
+  if (!call) return std::nullopt;
+  IntrinsicExpr e;
+  e.call_ = std::move(call);
+  return e;
+}
+
+const std::string& IntrinsicExpr::text() const { return call_->text; }
+
+json IntrinsicExpr::evaluate(const json& input, const json& context, const json* vars) const {
+  return evaluate_call(*call_, input, context, vars);
+}
+
 json evaluate_intrinsic(std::string_view text, const json& input, const json& context, const json* vars) {
-  return evaluate_call(*parse_cached(text), input, context, vars);
+  std::string error;
+  auto e = IntrinsicExpr::compile(text, error);
+  if (!e)
+    throw StatesError(errors::kIntrinsicFailure, fmt::format("Invalid intrinsic function call '{}': {}", text, error));
+  return e->evaluate(input, context, vars);
 }
 
 }  // namespace cosmicai::asl

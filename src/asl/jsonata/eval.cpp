@@ -1208,6 +1208,12 @@ namespace detail {
 Value eval_root(Ctx& ctx, const Node* root, const Value& input, const std::shared_ptr<Frame>& env);
 }
 
+Bindings& Bindings::function(std::string name, CustomFunction f) {
+  if (!f.signature.empty() && !f.parsed) f.parsed = detail::parse_signature(f.signature, -1);
+  functions_[std::move(name)] = std::move(f);
+  return *this;
+}
+
 std::optional<json> Expression::evaluate(const std::optional<json>& input, const Bindings& bindings,
                                          const Limits& limits, bool* returned_function) const {
   using namespace detail;
@@ -1222,18 +1228,23 @@ std::optional<json> Expression::evaluate(const std::optional<json>& input, const
   ctx.now = std::chrono::system_clock::now();
   auto env = std::make_shared<Frame>(builtins);
   ctx.root = env;
-  for (auto& [k, v] : bindings.values()) env->bind(k, from_json(v));
-  for (auto& [k, cf] : bindings.functions()) {
-    auto fn = std::make_shared<Function>();
-    fn->kind = Function::Kind::Custom;
-    fn->custom = &cf;
-    fn->name = k;
-    if (!cf.signature.empty()) fn->signature = parse_signature(cf.signature, -1);
-    Value v;
-    v.t = Value::T::Fn;
-    v.f = fn;
-    env->bind(k, v);
-  }
+  auto bind_all = [&](const Bindings& b) {
+    for (auto& [k, v] : b.values()) env->bind(k, from_json(v));
+    for (auto& [k, cf] : b.functions()) {
+      auto fn = std::make_shared<Function>();
+      fn->kind = Function::Kind::Custom;
+      fn->custom = &cf;
+      fn->name = k;
+      if (cf.parsed) fn->signature = std::static_pointer_cast<Signature>(cf.parsed);
+      else if (!cf.signature.empty()) fn->signature = parse_signature(cf.signature, -1);
+      Value v;
+      v.t = Value::T::Fn;
+      v.f = fn;
+      env->bind(k, v);
+    }
+  };
+  if (bindings.base()) bind_all(*bindings.base());
+  bind_all(bindings);
   Value in;
   if (input) {
     in = from_json(*input);

@@ -54,23 +54,28 @@ struct Limits {
 struct CustomFunction {
   std::string signature;  // empty = no checking
   std::function<std::optional<json>(const std::vector<std::optional<json>>& args)> body;
+  std::shared_ptr<void> parsed;  // the parsed signature, set by Bindings::function
 };
 
 /// Variables ($name) and functions visible to one evaluation.
+/// A Bindings may extend a `base` (e.g. a set of native functions built once), which must outlive it;
+/// its own names win.
 class Bindings {
  public:
+  Bindings() = default;
+  explicit Bindings(const Bindings* base) : base_(base) {}
   Bindings& value(std::string name, json v) {
     values_[std::move(name)] = std::move(v);
     return *this;
   }
-  Bindings& function(std::string name, CustomFunction f) {
-    functions_[std::move(name)] = std::move(f);
-    return *this;
-  }
+  /// Add a native function; its signature is parsed here, once (throws Error for a bad one).
+  Bindings& function(std::string name, CustomFunction f);
   const std::map<std::string, json>& values() const { return values_; }
   const std::map<std::string, CustomFunction>& functions() const { return functions_; }
+  const Bindings* base() const { return base_; }
 
  private:
+  const Bindings* base_ = nullptr;
   std::map<std::string, json> values_;
   std::map<std::string, CustomFunction> functions_;
 };

@@ -7,8 +7,6 @@
 #include <algorithm>
 #include <cmath>
 #include <mutex>
-#include <shared_mutex>
-#include <unordered_map>
 
 #include "asl/errors.hpp"
 #include "asl/path/filter_expr.hpp"
@@ -533,23 +531,6 @@ std::string CompiledPath::normalized_prefix(std::size_t count) const {
 std::string CompiledPath::normalized() const { return normalized_prefix(segments.size()); }
 
 ParseResult parse_path(std::string_view text, bool allow_relative) { return PathParser(text, allow_relative).parse(); }
-
-std::shared_ptr<const CompiledPath> compile_path_cached(std::string_view text) {
-  static std::shared_mutex mutex;
-  static std::unordered_map<std::string, std::shared_ptr<const CompiledPath>> cache;
-  constexpr std::size_t kMaxEntries = 4096;
-  const std::string key(text);
-  {
-    std::shared_lock lock(mutex);
-    if (auto it = cache.find(key); it != cache.end()) return it->second;
-  }
-  ParseResult parsed = parse_path(text);
-  if (!parsed.path) throw StatesError(errors::kRuntime, fmt::format("Invalid path '{}' : {}", text, parsed.error));
-  std::unique_lock lock(mutex);
-  if (cache.size() >= kMaxEntries) cache.clear();
-  cache.emplace(key, parsed.path);
-  return parsed.path;
-}
 
 std::vector<json> evaluate_path(const CompiledPath& path, const json& root, const json& context_root,
                                 std::string* error, const json* vars) {

@@ -70,10 +70,6 @@ struct ParseResult {
 };
 ParseResult parse_path(std::string_view text, bool allow_relative = false);
 
-/// Parse through a thread-safe cache (paths repeat across states and Map items).
-/// Throws StatesError(States.Runtime) for a path that does not parse.
-std::shared_ptr<const CompiledPath> compile_path_cached(std::string_view text);
-
 /// Evaluate a compiled path on `root`: every match, in document order. `error`
 /// receives Jayway's message when a definite path goes through a missing
 /// intermediate or a node of the wrong type (and the match list is then empty).

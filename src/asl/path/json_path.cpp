@@ -33,17 +33,6 @@ std::optional<std::string> reference_problem(const CompiledPath& path) {
   return std::nullopt;
 }
 
-// Evaluate; on failure return nullopt and fill `error` with Jayway's message.
-std::optional<json> run(std::string_view path_text, const json& input, const json& context, std::string& error,
-                        const json* vars) {
-  const auto path = detail::compile_path_cached(path_text);
-  auto matches = detail::evaluate_path(*path, input, context, &error, vars);
-  if (!error.empty()) return std::nullopt;
-  if (path->definite || (!path->segments.empty() && path->segments.back().kind == PathSegment::Kind::kFunction))
-    return std::move(matches.front());
-  return json(std::move(matches));
-}
-
 }  // namespace
 
 std::optional<std::string> check_path(std::string_view path) {
@@ -70,33 +59,95 @@ std::string path_variable(std::string_view path) {
   return parsed.path ? parsed.path->variable : std::string();
 }
 
-json query_path(std::string_view path, const json& input, const json& context, const json* vars) {
+// === JsonPath ===
+
+std::optional<JsonPath> JsonPath::compile(std::string_view text, std::string& error, bool reference) {
+  auto parsed = detail::parse_path(text);
+  if (!parsed.path) {
+    error = parsed.error;
+    return std::nullopt;
+  }
+  if (reference) {
+    if (auto problem = reference_problem(*parsed.path)) {
+      error = *problem + " in a reference path";
+      return std::nullopt;
+    }
+  }
+  JsonPath p;
+  p.root_ = text == "$";
+  p.path_ = std::move(parsed.path);
+  return p;
+}
+
+JsonPath JsonPath::compile_or_throw(std::string_view text) {
   std::string error;
-  auto value = run(path, input, context, error, vars);
-  if (!value) throw StatesError(errors::kRuntime, fmt::format("Invalid path '{}' : {}", path, error));
+  auto p = compile(text, error);
+  if (!p) throw StatesError(errors::kRuntime, fmt::format("Invalid path '{}' : {}", text, error));
+  return std::move(*p);
+}
+
+const std::string& JsonPath::text() const { return path_->text; }
+bool JsonPath::definite() const { return path_->definite; }
+bool JsonPath::context() const { return path_->context; }
+const std::string& JsonPath::variable() const { return path_->variable; }
+
+// Evaluate; on failure return nullopt and fill `error` with Jayway's message.
+std::optional<json> JsonPath::run(const json& input, const json& context, std::string& error,
+                                  const json* vars) const {
+  const CompiledPath& path = *path_;
+  if (root_) return input;
+  auto matches = detail::evaluate_path(path, input, context, &error, vars);
+  if (!error.empty()) return std::nullopt;
+  if (path.definite || (!path.segments.empty() && path.segments.back().kind == PathSegment::Kind::kFunction))
+    return std::move(matches.front());
+  return json(std::move(matches));
+}
+
+json JsonPath::query(const json& input, const json& context, const json* vars) const {
+  std::string error;
+  auto value = run(input, context, error, vars);
+  if (!value) throw StatesError(errors::kRuntime, fmt::format("Invalid path '{}' : {}", text(), error));
   return std::move(*value);
 }
 
-std::optional<json> try_query_path(std::string_view path, const json& input, const json& context, const json* vars) {
+std::optional<json> JsonPath::try_query(const json& input, const json& context, const json* vars) const {
   std::string error;
-  return run(path, input, context, error, vars);
+  return run(input, context, error, vars);
 }
 
-json query_field_path(std::string_view path, std::string_view field, const json& input, const json& context,
-                      const json* vars) {
+json JsonPath::query_field(std::string_view field, const json& input, const json& context, const json* vars) const {
   std::string error;
-  auto value = run(path, input, context, error, vars);
+  auto value = run(input, context, error, vars);
   if (value) return std::move(*value);
   if (error.rfind("No results for path", 0) == 0 || error.rfind("Missing property", 0) == 0)
     throw StatesError(errors::kRuntime,
                       fmt::format("The JSONPath '{}' specified for the field '{}' could not be found in the input '{}'",
-                                  path, field, dump_compact(input)));
-  throw StatesError(errors::kRuntime, fmt::format("Invalid path '{}' : {}", path, error));
+                                  text(), field, dump_compact(input)));
+  throw StatesError(errors::kRuntime, fmt::format("Invalid path '{}' : {}", text(), error));
+}
+
+// === Paths as text (compiled on every call) ===
+
+json query_path(std::string_view path, const json& input, const json& context, const json* vars) {
+  return JsonPath::compile_or_throw(path).query(input, context, vars);
+}
+
+std::optional<json> try_query_path(std::string_view path, const json& input, const json& context, const json* vars) {
+  return JsonPath::compile_or_throw(path).try_query(input, context, vars);
+}
+
+json query_field_path(std::string_view path, std::string_view field, const json& input, const json& context,
+                      const json* vars) {
+  return JsonPath::compile_or_throw(path).query_field(field, input, context, vars);
 }
 
 json apply_result_path(json input, std::string_view path_text, json result) {
-  const auto compiled = detail::compile_path_cached(path_text);
-  const CompiledPath& path = *compiled;
+  return JsonPath::compile_or_throw(path_text).apply_result(std::move(input), std::move(result));
+}
+
+json JsonPath::apply_result(json input, json result) const {
+  const CompiledPath& path = *path_;
+  const std::string& path_text = path.text;
   if (path.context)
     throw StatesError(errors::kRuntime, fmt::format("ResultPath '{}' must not address the context object", path_text));
   if (!path.variable.empty())

@@ -1,8 +1,9 @@
 #pragma once
 /// JSONPath as Step Functions evaluates it (Jayway JsonPath's dialect): paths,
-/// reference paths, the context object. All functions are thread-safe; parsed paths
-/// are cached process-wide. A path that does not parse makes the evaluating
-/// functions throw StatesError(States.Runtime); validate definitions with check_path.
+/// reference paths, the context object. `JsonPath` is a path compiled once (when the definition is
+/// loaded); the functions taking the path as text compile it on every call (tests, one-off use) and
+/// throw StatesError(States.Runtime) for a path that does not parse. All are thread-safe.
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,6 +11,42 @@
 #include "common/json.hpp"
 
 namespace cosmicai::asl {
+
+namespace detail {
+struct CompiledPath;
+}
+
+/// A JSONPath parsed once into segments. Immutable; copies share the parsed form.
+class JsonPath {
+ public:
+  /// Compile `text`; nullopt with `error` set when it does not parse, or (`reference`) when it is not
+  /// a Reference Path.
+  static std::optional<JsonPath> compile(std::string_view text, std::string& error, bool reference = false);
+  /// Compile or throw StatesError(States.Runtime) "Invalid path '…' : …".
+  static JsonPath compile_or_throw(std::string_view text);
+
+  const std::string& text() const;
+  /// Whether the path is exactly "$" (the whole input).
+  bool is_root() const { return root_; }
+  /// Whether it selects at most one node.
+  bool definite() const;
+  /// Whether it starts with "$$" (the context object).
+  bool context() const;
+  /// The variable it reads ("x" for "$x.a"), or empty.
+  const std::string& variable() const;
+  const detail::CompiledPath& compiled() const { return *path_; }
+
+  /// As query_path / try_query_path / query_field_path / apply_result_path below.
+  json query(const json& input, const json& context, const json* vars = nullptr) const;
+  std::optional<json> try_query(const json& input, const json& context, const json* vars = nullptr) const;
+  json query_field(std::string_view field, const json& input, const json& context, const json* vars = nullptr) const;
+  json apply_result(json input, json result) const;
+
+ private:
+  std::optional<json> run(const json& input, const json& context, std::string& error, const json* vars) const;
+  std::shared_ptr<const detail::CompiledPath> path_;
+  bool root_ = false;
+};
 
 /// Return an error message if `path` is not a JSONPath AWS accepts ("$", "$.a.b",
 /// "$['a']", "$.a[0]", "$.a[*]", "$.a[1:3]", "$..a", filters "[?(@.x == 1)]"), or

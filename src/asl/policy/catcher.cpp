@@ -22,18 +22,20 @@ std::optional<Catcher> Catcher::from_json(const json& value, const std::string& 
   }
   if (auto n = ctx.get_string(value, pointer, "Next")) c.next_ = *n;
   else if (!value.contains("Next")) ctx.error(pointer, "missing required field 'Next'");
+  c.jsonata_ = ctx.jsonata;
   if (auto it = value.find("ResultPath"); it != value.end()) {
+    std::string problem;
     if (it->is_null()) {
-      c.result_path_ = std::nullopt;
+      c.discard_result_ = true;
     } else if (!it->is_string()) {
       ctx.error(pointer + "/ResultPath", "must be a reference path or null, got " + describe(*it));
-    } else if (auto problem = check_reference_path(it->get<std::string>())) {
-      ctx.error(pointer + "/ResultPath", "invalid reference path '" + it->get<std::string>() + "': " + *problem);
-    } else if (it->get_ref<const std::string&>().starts_with("$$")) {
+    } else if (auto path = JsonPath::compile(it->get<std::string>(), problem, true); !path) {
+      ctx.error(pointer + "/ResultPath", "invalid reference path '" + it->get<std::string>() + "': " + problem);
+    } else if (path->context()) {
       ctx.error(pointer + "/ResultPath", "invalid reference path '" + it->get<std::string>() +
                                              "': ResultPath cannot write to the context object ($$)");
-    } else {
-      c.result_path_ = it->get<std::string>();
+    } else if (!path->is_root()) {
+      c.result_path_ = std::move(path);
     }
   }
   if (ctx.jsonata) {
@@ -64,5 +66,22 @@ std::vector<Catcher> Catcher::list_from_json(const json& value, const std::strin
 }
 
 bool Catcher::matches(const std::optional<std::string>& error) const { return error_matches(error_equals_, error); }
+
+}  // namespace cosmicai::asl
+
+namespace cosmicai::asl {
+
+json Catcher::output_of(const json& input, json error_output, const json& context, const json* vars,
+                        json* assigned) const {
+  if (jsonata_) {
+    const EvalEnv env{input, context, vars, nullptr, &error_output};
+    if (assigned && assign_) *assigned = assign_->evaluate(env);
+    return output_ ? output_->evaluate(env) : error_output;
+  }
+  if (assigned && assign_paths_) *assigned = assign_paths_->evaluate(error_output, context, vars);
+  if (discard_result_) return input;
+  if (!result_path_) return error_output;
+  return result_path_->apply_result(input, std::move(error_output));
+}
 
 }  // namespace cosmicai::asl

@@ -5,6 +5,8 @@
 #include <vector>
 
 #include "asl/parse_context.hpp"
+#include "asl/path/json_path.hpp"
+#include "asl/path/payload_template.hpp"
 #include "asl/query/jsonata_field.hpp"
 
 namespace cosmicai::asl {
@@ -23,20 +25,22 @@ class Catcher {
 
   const std::vector<std::string>& error_equals() const { return error_equals_; }
   const std::string& next() const { return next_; }
-  /// ResultPath for the error output; nullopt means `null` (discard, keep the input).
-  const std::optional<std::string>& result_path() const { return result_path_; }
-  /// JSONata `Output` (default: the Error Output), with `$states.errorOutput`.
-  const std::optional<JsonataValue>& output() const { return output_; }
-  /// `Assign`: JSONPath (a payload template over the Error Output) or JSONata.
-  const std::optional<json>& assign_paths() const { return assign_paths_; }
-  const std::optional<JsonataValue>& assign() const { return assign_; }
+  /// Whether it has an Assign.
+  bool has_assign() const { return assign_paths_ || assign_; }
+  /// The state output when this catcher handles `error_output` ({"Error", "Cause"}) for a state whose
+  /// raw input is `input`: JSONPath places it with ResultPath (null: the input unchanged); JSONata
+  /// evaluates Output (default: the error output) with `$states.errorOutput`. `assigned` (when not
+  /// null) receives the Assign values. Throws StatesError as the fields do.
+  json output_of(const json& input, json error_output, const json& context, const json* vars, json* assigned) const;
 
  private:
   std::vector<std::string> error_equals_;
   std::string next_;
-  std::optional<std::string> result_path_ = std::string("$");
+  bool jsonata_ = false;
+  bool discard_result_ = false;            ///< ResultPath: null
+  std::optional<JsonPath> result_path_;    ///< nullopt: "$"
   std::optional<JsonataValue> output_;
-  std::optional<json> assign_paths_;
+  std::optional<PayloadTemplate> assign_paths_;
   std::optional<JsonataValue> assign_;
 };
 

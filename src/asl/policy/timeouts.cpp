@@ -1,63 +1,60 @@
 #include "asl/policy/timeouts.hpp"
 
-#include "asl/path/json_path.hpp"
-
 namespace cosmicai::asl {
 
 TaskTimeouts TaskTimeouts::from_json(const json& state, const std::string& pointer, ParseContext& ctx) {
   TaskTimeouts t;
-  t.timeout_expr_ = jsonata_field(state, pointer, "TimeoutSeconds", ctx);
-  t.heartbeat_expr_ = jsonata_field(state, pointer, "HeartbeatSeconds", ctx);
-  if (!t.timeout_expr_) t.timeout_seconds_ = ctx.get_int(state, pointer, "TimeoutSeconds", true, kMaxSeconds);
-  t.timeout_seconds_path_ = ctx.get_path(state, pointer, "TimeoutSecondsPath");
-  if (!t.heartbeat_expr_) t.heartbeat_seconds_ = ctx.get_int(state, pointer, "HeartbeatSeconds", true, kMaxSeconds);
-  t.heartbeat_seconds_path_ = ctx.get_path(state, pointer, "HeartbeatSecondsPath");
-  if (state.contains("TimeoutSeconds") && state.contains("TimeoutSecondsPath")) {
-    ctx.error(pointer, "TimeoutSeconds and TimeoutSecondsPath are mutually exclusive");
-  }
-  if (state.contains("HeartbeatSeconds") && state.contains("HeartbeatSecondsPath")) {
-    ctx.error(pointer, "HeartbeatSeconds and HeartbeatSecondsPath are mutually exclusive");
-  }
-  if (t.timeout_seconds_ && t.heartbeat_seconds_ && *t.heartbeat_seconds_ >= *t.timeout_seconds_) {
+  t.timeout_ = LiteralOrPath::parse(state, pointer, "TimeoutSeconds", "TimeoutSecondsPath", ctx, [&]() {
+    auto v = ctx.get_int(state, pointer, "TimeoutSeconds", true, kMaxSeconds);
+    return v ? std::optional<json>(*v) : std::nullopt;
+  });
+  t.heartbeat_ = LiteralOrPath::parse(state, pointer, "HeartbeatSeconds", "HeartbeatSecondsPath", ctx, [&]() {
+    auto v = ctx.get_int(state, pointer, "HeartbeatSeconds", true, kMaxSeconds);
+    return v ? std::optional<json>(*v) : std::nullopt;
+  });
+  using Kind = LiteralOrPath::Kind;
+  if (t.timeout_.kind() == Kind::kLiteral && t.heartbeat_.kind() == Kind::kLiteral &&
+      t.heartbeat_.literal().get<std::int64_t>() >= t.timeout_.literal().get<std::int64_t>()) {
     ctx.error(pointer + "/HeartbeatSeconds", "must be smaller than TimeoutSeconds (" +
-                                                 std::to_string(*t.timeout_seconds_) + "), got " +
-                                                 std::to_string(*t.heartbeat_seconds_));
+                                                 std::to_string(t.timeout_.literal().get<std::int64_t>()) + "), got " +
+                                                 std::to_string(t.heartbeat_.literal().get<std::int64_t>()));
   }
   return t;
 }
 
-std::int64_t resolve_seconds_path(const std::string& path, const char* field, const json& input,
-                                  const json& context, bool positive, const json* vars) {
-  auto value = try_query_path(path, input, context, vars);
+namespace {
+
+std::int64_t seconds_path(const std::optional<json>& value, const LiteralOrPath& field, bool positive) {
+  const std::string& path = field.path_text();
   if (!value) {
     std::string tail = path.size() > 2 && path.rfind("$.", 0) == 0 ? "$['" + path.substr(2) + "']" : path;
     throw StatesError(errors::kRuntime, "Invalid path '" + path + "' : No results for path: " + tail);
   }
   std::int64_t v = 0;
   if (!as_integer(*value, v) || v < (positive ? 1 : 0)) {
-    throw StatesError(errors::kRuntime, std::string("The value of the field '") + field +
-                                            "' must be a " + (positive ? "positive" : "non-negative") +
-                                            " integer, got " + describe(*value) + " from path '" + path + "'");
+    throw StatesError(errors::kRuntime, "The value of the field '" + field.path_key() + "' must be a " +
+                                            (positive ? "positive" : "non-negative") + " integer, got " +
+                                            describe(*value) + " from path '" + path + "'");
   }
   return v;
 }
 
-std::optional<std::int64_t> TaskTimeouts::timeout(const json& input, const json& context, const json* vars) const {
-  if (timeout_seconds_) return timeout_seconds_;
-  if (timeout_expr_) return timeout_expr_->evaluate_integer(EvalEnv{input, context, vars}, 1);
-  if (timeout_seconds_path_) {
-    return resolve_seconds_path(*timeout_seconds_path_, "TimeoutSecondsPath", input, context, true, vars);
-  }
-  return std::nullopt;
+}  // namespace
+
+std::int64_t positive_seconds_path(const std::optional<json>& value, const LiteralOrPath& field, const json&, const EvalEnv&) {
+  return seconds_path(value, field, true);
 }
 
-std::optional<std::int64_t> TaskTimeouts::heartbeat(const json& input, const json& context, const json* vars) const {
-  if (heartbeat_seconds_) return heartbeat_seconds_;
-  if (heartbeat_expr_) return heartbeat_expr_->evaluate_integer(EvalEnv{input, context, vars}, 1);
-  if (heartbeat_seconds_path_) {
-    return resolve_seconds_path(*heartbeat_seconds_path_, "HeartbeatSecondsPath", input, context, true, vars);
-  }
-  return std::nullopt;
+std::int64_t non_negative_path(const std::optional<json>& value, const LiteralOrPath& field, const json&, const EvalEnv&) {
+  return seconds_path(value, field, false);
+}
+
+std::optional<std::int64_t> TaskTimeouts::timeout(const EvalEnv& env, const json& path_input) const {
+  return timeout_.integer(env, path_input, 1, positive_seconds_path);
+}
+
+std::optional<std::int64_t> TaskTimeouts::heartbeat(const EvalEnv& env, const json& path_input) const {
+  return heartbeat_.integer(env, path_input, 1, positive_seconds_path);
 }
 
 }  // namespace cosmicai::asl

@@ -179,7 +179,7 @@ struct JsonataValue::Node {
 
   /// Evaluate an expression node; nullopt for undefined.
   std::optional<json> run(const EvalEnv& env, bool* function) const {
-    jn::Bindings b = aws_functions();
+    jn::Bindings b(&aws_functions());
     json states = json::object();
     states["input"] = env.input;
     states["context"] = env.context.is_null() ? json::object() : env.context;

@@ -68,4 +68,27 @@ std::unique_ptr<State> parse_choice(const json& obj, const std::string& pointer,
   return s;
 }
 
+const ChoiceBranch* ChoiceState::choose(const EvalEnv& env) const {
+  for (const auto& branch : choices) {
+    if (branch.matches(env)) return &branch;
+  }
+  return nullptr;
+}
+
+json ChoiceState::output_of(const ChoiceBranch* chosen, const json& raw, const EvalEnv& env,
+                            std::optional<json>& assigned) const {
+  if (!chosen) {
+    json a;
+    json out = flow.output_of(raw, env.input, env.context, env.vars, false, false, flow.has_assign() ? &a : nullptr);
+    if (flow.has_assign()) assigned = std::move(a);
+    return out;
+  }
+  if (chosen->assign) {
+    if (chosen->assign->jsonata) assigned = chosen->assign->jsonata->evaluate(env);
+    else assigned = chosen->assign->paths->evaluate(env.input, env.context, env.vars);
+  }
+  if (jsonata) return chosen->output ? chosen->output->evaluate(env) : raw;
+  return flow.output_of(raw, env.input, env.context, env.vars, false, false, nullptr);
+}
+
 }  // namespace cosmicai::asl

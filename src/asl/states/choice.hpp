@@ -23,6 +23,14 @@ class ChoiceState : public State {
  public:
   std::vector<ChoiceBranch> choices;
   std::string default_next;  ///< `Default`, empty if none
+
+  /// The first branch whose rule matches (`env.input`: the effective input), or nullptr.
+  const ChoiceBranch* choose(const EvalEnv& env) const;
+  /// The state output once `chosen` matched (nullptr: the Default was taken): the matched rule's
+  /// Assign and JSONata Output apply, or the state's own when the Default is taken. `raw` is the state
+  /// input; `assigned` receives the Assign values, if any.
+  json output_of(const ChoiceBranch* chosen, const json& raw, const EvalEnv& env,
+                 std::optional<json>& assigned) const;
 };
 
 /// Parse a Choice state object at `pointer`.

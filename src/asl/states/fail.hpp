@@ -1,5 +1,6 @@
 #pragma once
 /// Fail state: stops the execution with an Error and a Cause.
+#include "asl/query/literal_or_path.hpp"
 #include "asl/states/state.hpp"
 
 namespace cosmicai::asl {
@@ -7,12 +8,14 @@ namespace cosmicai::asl {
 /// "The Fail State terminates the machine and marks it as a failure."
 class FailState : public State {
  public:
-  std::optional<std::string> error;       ///< `Error`
-  std::optional<std::string> error_path;  ///< `ErrorPath` (JSONPath or intrinsic)
-  std::optional<std::string> cause;       ///< `Cause`
-  std::optional<std::string> cause_path;  ///< `CausePath` (JSONPath or intrinsic)
-  std::optional<JsonataValue> error_expr;  ///< JSONata `Error`
-  std::optional<JsonataValue> cause_expr;  ///< JSONata `Cause`
+  LiteralOrPath error;  ///< Error / ErrorPath (a JSONPath or an intrinsic call); JSONata: Error
+  LiteralOrPath cause;  ///< Cause / CausePath likewise
+
+  /// The Error (nullopt when absent); a path reads the state input. Throws StatesError when a path
+  /// matches nothing or gives a non-string (States.Runtime) or an expression fails (QueryEvaluationError).
+  std::optional<std::string> error_of(const EvalEnv& env) const;
+  /// The Cause likewise.
+  std::optional<std::string> cause_of(const EvalEnv& env) const;
 };
 
 /// Parse a Fail state object at `pointer`.

@@ -65,11 +65,10 @@ void parse_reader_config(const json& cfg, const std::string& cp, ItemReader& r, 
     else
       ctx.error(cp + "/CSVDelimiter", "must be one of COMMA, PIPE, SEMICOLON, SPACE, TAB, got \"" + *d + "\"");
   }
-  r.max_items = ctx.get_int(cfg, cp, "MaxItems", false, kMaxItemsLimit);
-  r.max_items_path = ctx.get_path(cfg, cp, "MaxItemsPath");
-  if (cfg.contains("MaxItems") && cfg.contains("MaxItemsPath")) {
-    ctx.error(cp, "MaxItems and MaxItemsPath are mutually exclusive");
-  }
+  r.max_items = LiteralOrPath::parse(cfg, cp, "MaxItems", "MaxItemsPath", ctx, [&]() {
+    auto n = ctx.get_int(cfg, cp, "MaxItems", false, kMaxItemsLimit);
+    return n ? std::optional<json>(*n) : std::nullopt;
+  });
   const bool csv = r.input_type == ItemInputType::kCsv;
   if (!csv && (cfg.contains("CSVHeaderLocation") || cfg.contains("CSVHeaders") || cfg.contains("CSVDelimiter"))) {
     ctx.error(cp, "CSVHeaderLocation, CSVHeaders and CSVDelimiter are only allowed with InputType CSV");
@@ -109,8 +108,7 @@ std::optional<ItemReader> ItemReader::from_json(const json& v, const std::string
   }
   if (auto it = v.find("Parameters"); it != v.end()) {
     if (!it->is_object()) ctx.error(p + "/Parameters", "must be an object, got " + describe(*it));
-    validate_payload_template(*it, p + "/Parameters", ctx.errors());
-    r.parameters = *it;
+    r.parameters = PayloadTemplate::compile(*it, p + "/Parameters", ctx.errors());
   } else {
     ctx.error(p, "missing required field 'Parameters' (the bucket and key or prefix)");
   }
@@ -121,8 +119,8 @@ std::optional<ItemReader> ItemReader::from_json(const json& v, const std::string
   if (r.resource == ItemReaderResource::kListObjectsV2 && r.input_type != ItemInputType::kNone) {
     ctx.error(p + "/ReaderConfig/InputType", "is not allowed with arn:aws:states:::s3:listObjectsV2");
   }
-  if (r.parameters.is_object()) {
-    auto has = [&](const char* k) { return r.parameters.contains(k) || r.parameters.contains(std::string(k) + ".$"); };
+  if (auto it = v.find("Parameters"); it != v.end() && it->is_object()) {
+    auto has = [&](const char* k) { return it->contains(k) || it->contains(std::string(k) + ".$"); };
     if (!has("Bucket")) ctx.error(p + "/Parameters", "missing required field 'Bucket'");
     if (r.resource == ItemReaderResource::kGetObject && !has("Key")) {
       ctx.error(p + "/Parameters", "missing required field 'Key'");
@@ -130,6 +128,29 @@ std::optional<ItemReader> ItemReader::from_json(const json& v, const std::string
   }
   if (ctx.error_count() != before) return std::nullopt;
   return r;
+}
+
+namespace {
+
+std::int64_t max_items_path(const std::optional<json>& value, const LiteralOrPath& field, const json& input,
+                            const EvalEnv& env) {
+  const json v = value ? *value : field.path_query(input, env.context, env.vars);  // the latter throws
+  if (!v.is_number_integer()) {
+    throw StatesError(errors::kItemReaderFailed,
+                      "The MaxItemsPath field refers to value '" +
+                          (v.is_string() ? v.get<std::string>() : dump_compact(v)) +
+                          "' which is not a valid integer: " + field.path_text());
+  }
+  if (v.get<std::int64_t>() < 0) throw StatesError(errors::kItemReaderFailed, "field MaxItems must be positive");
+  return v.get<std::int64_t>();
+}
+
+}  // namespace
+
+std::size_t ItemReader::item_limit(const EvalEnv& env, const json& effective) const {
+  std::int64_t v = max_items.integer(env, effective, 0, max_items_path).value_or(0);
+  if (v == 0 || v > kMaxItemsLimit) v = kMaxItemsLimit;
+  return static_cast<std::size_t>(v);
 }
 
 }  // namespace cosmicai::asl

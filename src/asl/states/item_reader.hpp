@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "asl/parse_context.hpp"
+#include "asl/query/literal_or_path.hpp"
 #include "common/json.hpp"
 
 namespace cosmicai::asl {
@@ -27,16 +28,19 @@ enum class CsvHeaderLocation { kFirstRow, kGiven };
 struct ItemReader {
   ItemReaderResource resource = ItemReaderResource::kGetObject;
   std::string resource_arn;
-  json parameters = json::object();  ///< payload template: Bucket, Key / Prefix, … (".$" keys allowed)
+  PayloadTemplate parameters;        ///< Bucket, Key / Prefix, … (".$" keys allowed), compiled
   ItemInputType input_type = ItemInputType::kNone;
   CsvHeaderLocation csv_header_location = CsvHeaderLocation::kFirstRow;
   std::vector<std::string> csv_headers;   ///< GIVEN only
   char csv_delimiter = ',';               ///< COMMA, PIPE, SEMICOLON, SPACE, TAB
-  std::optional<std::int64_t> max_items;  ///< 0 or absent = no limit
-  std::optional<std::string> max_items_path;
+  LiteralOrPath max_items;  ///< MaxItems(Path); 0 or absent = no limit
 
   /// Parse an ItemReader object at `pointer`; problems go to `ctx`.
   static std::optional<ItemReader> from_json(const json& v, const std::string& pointer, ParseContext& ctx);
+
+  /// How many items to read at most (MaxItems(Path); 0 or absent: kMaxItemsLimit, larger values clipped
+  /// to it); MaxItemsPath reads `effective`. Throws StatesError(States.ItemReaderFailed) for a bad value.
+  std::size_t item_limit(const EvalEnv& env, const json& effective) const;
 };
 
 /// "Currently, you can specify a limit of up to 100,000,000" (ReaderConfig MaxItems).

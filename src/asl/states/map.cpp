@@ -1,7 +1,10 @@
 #include "asl/states/map.hpp"
 
+#include <charconv>
+
 #include "asl/path/json_path.hpp"
 #include "asl/path/payload_template.hpp"
+#include "asl/policy/timeouts.hpp"
 #include "asl/state_machine.hpp"
 
 namespace cosmicai::asl {
@@ -17,23 +20,22 @@ std::optional<ItemBatcher> parse_batcher(const json& v, const std::string& p, Pa
                    {"MaxItemsPerBatch", "MaxItemsPerBatchPath", "MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath",
                     "BatchInput"});
   ItemBatcher b;
-  b.max_items_per_batch_expr = jsonata_field(v, p, "MaxItemsPerBatch", ctx);
-  b.max_input_bytes_per_batch_expr = jsonata_field(v, p, "MaxInputBytesPerBatch", ctx);
   if (ctx.jsonata) {
     if (auto it = v.find("BatchInput"); it != v.end()) {
       b.batch_input_expr = JsonataValue::compile(*it, "ItemBatcher/BatchInput", p + "/BatchInput", {}, ctx);
     }
+  } else if (auto it = v.find("BatchInput"); it != v.end()) {
+    b.batch_input = PayloadTemplate::compile(*it, p + "/BatchInput", ctx.errors());
   }
-  if (!b.max_items_per_batch_expr) b.max_items_per_batch = ctx.get_int(v, p, "MaxItemsPerBatch", true);
-  b.max_items_per_batch_path = ctx.get_path(v, p, "MaxItemsPerBatchPath");
-  if (!b.max_input_bytes_per_batch_expr) {
-    b.max_input_bytes_per_batch = ctx.get_int(v, p, "MaxInputBytesPerBatch", true, 262144);
-  }
-  b.max_input_bytes_per_batch_path = ctx.get_path(v, p, "MaxInputBytesPerBatchPath");
-  if (auto it = v.find("BatchInput"); it != v.end() && !ctx.jsonata) {
-    validate_payload_template(*it, p + "/BatchInput", ctx.errors());
-    b.batch_input = *it;
-  }
+  b.max_items_per_batch = LiteralOrPath::parse(v, p, "MaxItemsPerBatch", "MaxItemsPerBatchPath", ctx, [&]() {
+    auto n = ctx.get_int(v, p, "MaxItemsPerBatch", true);
+    return n ? std::optional<json>(*n) : std::nullopt;
+  }, false, false);
+  b.max_input_bytes_per_batch =
+      LiteralOrPath::parse(v, p, "MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath", ctx, [&]() {
+        auto n = ctx.get_int(v, p, "MaxInputBytesPerBatch", true, 262144);
+        return n ? std::optional<json>(*n) : std::nullopt;
+      }, false, false);
   if (!v.contains("MaxItemsPerBatch") && !v.contains("MaxItemsPerBatchPath") && !v.contains("MaxInputBytesPerBatch") &&
       !v.contains("MaxInputBytesPerBatchPath")) {
     ctx.error(p, "must set MaxItemsPerBatch(Path) or MaxInputBytesPerBatch(Path)");
@@ -69,20 +71,19 @@ std::unique_ptr<State> parse_map(const json& obj, const std::string& pointer, Pa
     if (auto it = obj.find("ItemSelector"); it != obj.end()) {
       s->item_selector_expr = JsonataValue::compile(*it, "ItemSelector", pointer + "/ItemSelector", {}, ctx);
     }
-    s->max_concurrency_expr = jsonata_field(obj, pointer, "MaxConcurrency", ctx);
-    s->tolerated_failure_percentage_expr = jsonata_field(obj, pointer, "ToleratedFailurePercentage", ctx);
-    s->tolerated_failure_count_expr = jsonata_field(obj, pointer, "ToleratedFailureCount", ctx);
   }
-  if (auto p = ctx.get_path(obj, pointer, "ItemsPath")) {
-    if (!is_definite_path(*p)) ctx.error(pointer + "/ItemsPath", "must be a reference path, got '" + *p + "'");
-    s->items_path = *p;
+  if (auto p = ctx.get_string(obj, pointer, "ItemsPath")) {
+    std::string problem;
+    auto path = JsonPath::compile(*p, problem);
+    if (!path) ctx.error(pointer + "/ItemsPath", "invalid JSONPath '" + *p + "': " + problem);
+    else if (!path->definite()) ctx.error(pointer + "/ItemsPath", "must be a reference path, got '" + *p + "'");
+    else if (!path->is_root()) s->items_path = std::move(path);
   }
   if (auto it = obj.find("ItemSelector"); it != obj.end() && jsonata) {
     // compiled above
   } else if (it != obj.end()) {
     if (!it->is_object()) ctx.error(pointer + "/ItemSelector", "must be an object, got " + describe(*it));
-    validate_payload_template(*it, pointer + "/ItemSelector", ctx.errors());
-    s->item_selector = *it;
+    s->item_selector = PayloadTemplate::compile(*it, pointer + "/ItemSelector", ctx.errors());
     if (obj.contains("Parameters")) ctx.error(pointer, "ItemSelector and Parameters are mutually exclusive");
   } else if (s->flow.parameters) {
     s->item_selector = s->flow.parameters;  // legacy name of ItemSelector
@@ -121,20 +122,24 @@ std::unique_ptr<State> parse_map(const json& obj, const std::string& pointer, Pa
       }
     }
   }
-  if (!s->max_concurrency_expr) s->max_concurrency = ctx.get_int(obj, pointer, "MaxConcurrency", false);
-  s->max_concurrency_path = ctx.get_path(obj, pointer, "MaxConcurrencyPath");
-  if (auto it = obj.find("ToleratedFailurePercentage"); it != obj.end() && !s->tolerated_failure_percentage_expr) {
-    if (!it->is_number() || it->get<double>() < 0 || it->get<double>() > 100) {
-      ctx.error(pointer + "/ToleratedFailurePercentage", "must be a number between 0 and 100, got " + describe(*it));
-    } else {
-      s->tolerated_failure_percentage = it->get<double>();
-    }
-  }
-  s->tolerated_failure_percentage_path = ctx.get_path(obj, pointer, "ToleratedFailurePercentagePath");
-  if (!s->tolerated_failure_count_expr) {
-    s->tolerated_failure_count = ctx.get_int(obj, pointer, "ToleratedFailureCount", false);
-  }
-  s->tolerated_failure_count_path = ctx.get_path(obj, pointer, "ToleratedFailureCountPath");
+  s->max_concurrency = LiteralOrPath::parse(obj, pointer, "MaxConcurrency", "MaxConcurrencyPath", ctx, [&]() {
+    auto v = ctx.get_int(obj, pointer, "MaxConcurrency", false);
+    return v ? std::optional<json>(*v) : std::nullopt;
+  });
+  s->tolerated_failure_percentage = LiteralOrPath::parse(
+      obj, pointer, "ToleratedFailurePercentage", "ToleratedFailurePercentagePath", ctx, [&]() -> std::optional<json> {
+        const json& v = obj["ToleratedFailurePercentage"];
+        if (!v.is_number() || v.get<double>() < 0 || v.get<double>() > 100) {
+          ctx.error(pointer + "/ToleratedFailurePercentage", "must be a number between 0 and 100, got " + describe(v));
+          return std::nullopt;
+        }
+        return json(v.get<double>());
+      });
+  s->tolerated_failure_count =
+      LiteralOrPath::parse(obj, pointer, "ToleratedFailureCount", "ToleratedFailureCountPath", ctx, [&]() {
+        auto v = ctx.get_int(obj, pointer, "ToleratedFailureCount", false);
+        return v ? std::optional<json>(*v) : std::nullopt;
+      });
   if (auto l = ctx.get_string(obj, pointer, "Label")) {
     if (l->size() > 40) ctx.error(pointer + "/Label", "must be at most 40 characters long");
     s->label = *l;
@@ -146,12 +151,6 @@ std::unique_ptr<State> parse_map(const json& obj, const std::string& pointer, Pa
   if (auto it = obj.find("ResultWriter"); it != obj.end()) {
     s->result_writer = ResultWriter::from_json(*it, pointer + "/ResultWriter", ctx);
   }
-  auto exclusive = [&](const char* a, const char* b) {
-    if (obj.contains(a) && obj.contains(b)) ctx.error(pointer, std::string(a) + " and " + b + " are mutually exclusive");
-  };
-  exclusive("MaxConcurrency", "MaxConcurrencyPath");
-  exclusive("ToleratedFailurePercentage", "ToleratedFailurePercentagePath");
-  exclusive("ToleratedFailureCount", "ToleratedFailureCountPath");
   if (s->mode == MapMode::kInline) {
     // AWS accepts ToleratedFailure* on an INLINE Map (recorded: LocalStack's evaluate_jsonata base_map
     // cases); an inline Map still fails on its first failed iteration.
@@ -160,6 +159,112 @@ std::unique_ptr<State> parse_map(const json& obj, const std::string& pointer, Pa
     }
   }
   return s;
+}
+
+namespace {
+
+/// The value a MaxConcurrencyPath or ToleratedFailure*Path selects, with a string holding an integer
+/// read as that integer (AWS's behaviour as LocalStack reproduces it against its recordings).
+json limit_value(const std::optional<json>& value, const LiteralOrPath& field, const json& input, const EvalEnv& env) {
+  json v = value ? *value : field.path_query(input, env.context, env.vars);  // the latter throws
+  if (v.is_string()) {
+    const auto& text = v.get_ref<const std::string&>();
+    std::int64_t n = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec == std::errc() && end == text.data() + text.size() && !text.empty()) return json(n);
+  }
+  return v;
+}
+
+/// How a rejected value is quoted in AWS's cause: strings as they are, anything else as JSON.
+std::string quoted_value(const json& v) { return v.is_string() ? v.get<std::string>() : dump_compact(v); }
+
+// MaxConcurrencyPath: a non-negative integer (recorded: LocalStack test_max_concurrency_path).
+std::int64_t max_concurrency_path(const std::optional<json>& value, const LiteralOrPath& field, const json& input, const EvalEnv& env) {
+  const json v = limit_value(value, field, input, env);
+  if (!v.is_number_integer()) {
+    throw StatesError::bare(errors::kRuntime, "The MaxConcurrencyPath field refers to value \"" + quoted_value(v) +
+                                                  "\" which is not a valid integer: " + field.path_text());
+  }
+  if (v.get<std::int64_t>() < 0) {
+    throw StatesError::bare(errors::kRuntime, "Expected non-negative integer for MaxConcurrency, got '" +
+                                                  dump_compact(v) + "' instead.");
+  }
+  return v.get<std::int64_t>();
+}
+
+// ToleratedFailureCountPath. Recorded on AWS (LocalStack test_map_state_tolerated_failure_count_path):
+// a non-integer or negative value fails the execution with States.Runtime.
+std::int64_t tolerated_count_path(const std::optional<json>& value, const LiteralOrPath& field, const json& input, const EvalEnv& env) {
+  const json v = limit_value(value, field, input, env);
+  if (!v.is_number_integer()) {
+    throw StatesError::bare(errors::kRuntime, "The ToleratedFailureCountPath field refers to value \"" +
+                                                  quoted_value(v) + "\" which is not a valid integer: " +
+                                                  field.path_text());
+  }
+  if (v.get<std::int64_t>() < 0) throw StatesError::bare(errors::kRuntime, "ToleratedFailureCount cannot be negative.");
+  return v.get<std::int64_t>();
+}
+
+// ToleratedFailurePercentagePath: a number from 0 to 100 (recorded: ..._percentage_path).
+double tolerated_percentage_path(const std::optional<json>& value, const LiteralOrPath& field, const json& input, const EvalEnv& env) {
+  const json v = limit_value(value, field, input, env);
+  if (!v.is_number()) {
+    throw StatesError::bare(errors::kRuntime, "The ToleratedFailurePercentagePath field refers to value \"" +
+                                                  quoted_value(v) + "\" which is not a valid float: " +
+                                                  field.path_text());
+  }
+  const double pct = v.get<double>();
+  if (pct < 0 || pct > 100) {
+    throw StatesError::bare(errors::kRuntime, "ToleratedFailurePercentage must be between 0 and 100.");
+  }
+  return pct;
+}
+
+}  // namespace
+
+json MapState::items_of(const EvalEnv& env, const json& effective) const {
+  json value;
+  if (jsonata) {
+    if (items) return items->evaluate_array(env);
+    if (!effective.is_array()) {
+      throw StatesError(errors::kQueryEvaluationError,
+                        "Map state input must be an array but was: " + dump_compact(effective));
+    }
+    return effective;
+  }
+  value = items_path ? items_path->query(effective, env.context, env.vars) : effective;
+  if (!value.is_array()) {
+    throw StatesError(errors::kRuntime, "Map state input must be an array but was: " + dump_compact(value) +
+                                            (items_path ? " (ItemsPath '" + items_path->text() + "')" : ""));
+  }
+  return value;
+}
+
+MapLimits MapState::limits(const EvalEnv& env, const json& effective) const {
+  MapLimits l;
+  l.max_concurrency = max_concurrency.integer(env, effective, 0, max_concurrency_path);
+  l.tolerated_failure_count = tolerated_failure_count.integer(env, effective, 0, tolerated_count_path);
+  l.tolerated_failure_percentage =
+      tolerated_failure_percentage.number(env, effective, 0, 100, tolerated_percentage_path);
+  return l;
+}
+
+json MapState::select_item(const EvalEnv& env, const json& effective, const json& item_context) const {
+  if (item_selector_expr) return item_selector_expr->evaluate(EvalEnv{env.input, item_context, env.vars});
+  if (item_selector) return item_selector->evaluate(effective, item_context, env.vars);
+  return item_context["Map"]["Item"]["Value"];
+}
+
+Batching MapState::batching(const EvalEnv& env, const json& effective) const {
+  Batching out;
+  const ItemBatcher& b = *item_batcher;
+  // JSONata limits must be positive integers (>= 1); paths non-negative as AWS reports them.
+  out.max_items = b.max_items_per_batch.integer(env, effective, 1, non_negative_path);
+  out.max_bytes = b.max_input_bytes_per_batch.integer(env, effective, 1, non_negative_path);
+  if (b.batch_input_expr) out.batch_input = b.batch_input_expr->evaluate(env);
+  else if (b.batch_input) out.batch_input = b.batch_input->evaluate(effective, env.context, env.vars);
+  return out;
 }
 
 }  // namespace cosmicai::asl

@@ -23,10 +23,9 @@ std::optional<ResultWriter> ResultWriter::from_json(const json& v, const std::st
     if (!it->is_object()) {
       ctx.error(p + "/Parameters", "must be an object, got " + describe(*it));
     } else {
-      validate_payload_template(*it, p + "/Parameters", ctx.errors());
+      w.parameters = PayloadTemplate::compile(*it, p + "/Parameters", ctx.errors());
       if (!it->contains("Bucket") && !it->contains("Bucket.$"))
         ctx.error(p + "/Parameters", "missing required field 'Bucket'");
-      w.parameters = *it;
     }
   }
   // "The ResultWriter field cannot be empty. You must specify one of these sets of sub-fields":

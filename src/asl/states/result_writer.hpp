@@ -4,6 +4,7 @@
 #include <string>
 
 #include "asl/parse_context.hpp"
+#include "asl/path/payload_template.hpp"
 #include "common/json.hpp"
 
 namespace cosmicai::asl {
@@ -22,7 +23,7 @@ enum class ResultOutputType { kJson, kJsonl };
 /// child workflow executions started by a Distributed Map state." Immutable after parsing.
 struct ResultWriter {
   bool exports = false;              ///< Resource arn:aws:states:::s3:putObject with Parameters given
-  json parameters = json::object();  ///< payload template: Bucket, Prefix
+  PayloadTemplate parameters;        ///< Bucket, Prefix (".$" keys allowed), compiled
   bool has_writer_config = false;
   ResultTransformation transformation = ResultTransformation::kNone;
   ResultOutputType output_type = ResultOutputType::kJson;

@@ -46,18 +46,19 @@ void parse_path_field(const json& obj, const std::string& pointer, const char* k
     return;
   }
   const auto text = it->get<std::string>();
-  auto problem = reference ? check_reference_path(text) : check_path(text);
-  if (!problem && std::string_view(key) == "ResultPath" && text.starts_with("$$")) {
+  std::string problem;
+  auto path = JsonPath::compile(text, problem, reference);
+  if (path && std::string_view(key) == "ResultPath" && path->context()) {
     problem = "ResultPath cannot write to the context object ($$)";
   }
-  if (!problem && std::string_view(key) == "ResultPath" && !path_variable(text).empty()) {
+  if (path && std::string_view(key) == "ResultPath" && !path->variable().empty()) {
     problem = "ResultPath cannot write to a variable (use Assign)";
   }
-  if (problem) {
-    ctx.error(where, std::string("invalid ") + (reference ? "reference path '" : "JSONPath '") + text + "': " + *problem);
+  if (!problem.empty()) {
+    ctx.error(where, std::string("invalid ") + (reference ? "reference path '" : "JSONPath '") + text + "': " + problem);
     return;
   }
-  out.path = text;
+  if (!path->is_root()) out.path = std::move(path);
 }
 
 bool mentions_context(const json& v) {
@@ -68,9 +69,8 @@ bool mentions_context(const json& v) {
   return false;
 }
 
-json parse_assign_paths(const json& v, const std::string& where, ParseContext& ctx) {
-  validate_payload_template(v, where, ctx.errors());
-  return v;
+PayloadTemplate parse_assign_paths(const json& v, const std::string& where, ParseContext& ctx) {
+  return PayloadTemplate::compile(v, where, ctx.errors());
 }
 
 void check_assign_names(const json& v, const std::string& where, ParseContext& ctx) {
@@ -147,15 +147,13 @@ void parse_common_fields(const json& obj, const CommonFields& fields, State& sta
     if (fields.result_path) parse_path_field(obj, p, "ResultPath", true, flow.result_path, ctx);
     if (fields.parameters) {
       if (auto it = obj.find("Parameters"); it != obj.end()) {
-        validate_payload_template(*it, p + "/Parameters", ctx.errors());
-        flow.parameters = *it;
+        flow.parameters = PayloadTemplate::compile(*it, p + "/Parameters", ctx.errors());
       }
     }
     if (fields.result_selector) {
       if (auto it = obj.find("ResultSelector"); it != obj.end()) {
         if (!it->is_object()) ctx.error(p + "/ResultSelector", "must be an object, got " + describe(*it));
-        validate_payload_template(*it, p + "/ResultSelector", ctx.errors());
-        flow.result_selector = *it;
+        flow.result_selector = PayloadTemplate::compile(*it, p + "/ResultSelector", ctx.errors());
       }
     }
   }
@@ -177,9 +175,9 @@ void parse_common_fields(const json& obj, const CommonFields& fields, State& sta
 // === DataFlow ===
 
 json DataFlow::input_of(const json& raw, const json& context, const json* vars) const {
-  if (jsonata || input_path.path == "$") return input_path.is_null ? json::object() : raw;
   if (input_path.is_null) return json::object();
-  return query_path(input_path.path, raw, context, vars);
+  if (jsonata || !input_path.path) return raw;
+  return input_path.path->query(raw, context, vars);
 }
 
 json DataFlow::effective_input(const json& raw, const json& context, const json* vars, bool skip_parameters) const {
@@ -187,14 +185,17 @@ json DataFlow::effective_input(const json& raw, const json& context, const json*
     if (!arguments) return raw;
     return arguments->evaluate(EvalEnv{raw, context, vars});
   }
-  json effective = input_of(raw, context, vars);
-  if (parameters && !skip_parameters) effective = evaluate_payload_template(*parameters, effective, context, vars);
-  return effective;
+  if (parameters && !skip_parameters) {
+    if (input_path.is_null) return parameters->evaluate(json::object(), context, vars);
+    if (!input_path.path) return parameters->evaluate(raw, context, vars);
+    return parameters->evaluate(input_path.path->query(raw, context, vars), context, vars);
+  }
+  return input_of(raw, context, vars);
 }
 
 json DataFlow::evaluate_assign(const json& value, const EvalEnv& env) const {
   if (assign) return assign->evaluate(env);
-  if (assign_paths) return evaluate_payload_template(*assign_paths, value, env.context, env.vars);
+  if (assign_paths) return assign_paths->evaluate(value, env.context, env.vars);
   return json::object();
 }
 
@@ -206,16 +207,29 @@ json DataFlow::output_of(const json& raw, json result, const json& context, cons
     if (output) return output->evaluate(env);
     return result;
   }
+  // JSONPath reads the input only to place the result into it (ResultPath other than "$").
+  const bool reads_input = result_path.is_null || result_path.path;
+  return output_of(reads_input ? json(raw) : json(), std::move(result), context, vars, select, has_result, assigned);
+}
+
+json DataFlow::output_of(json&& raw, json result, const json& context, const json* vars, bool select,
+                         bool has_result, json* assigned) const {
+  if (jsonata) {
+    const EvalEnv env{raw, context, vars, has_result ? &result : nullptr};
+    if (assigned && assign) *assigned = assign->evaluate(env);
+    if (output) return output->evaluate(env);
+    return result;
+  }
   // JSONPath: Assign reads the raw result ($), before ResultSelector.
-  if (assigned && assign_paths) *assigned = evaluate_payload_template(*assign_paths, result, context, vars);
-  if (select && result_selector) result = evaluate_payload_template(*result_selector, result, context, vars);
+  if (assigned && assign_paths) *assigned = assign_paths->evaluate(result, context, vars);
+  if (select && result_selector) result = result_selector->evaluate(result, context, vars);
   json out;
-  if (result_path.is_null) out = raw;
-  else if (result_path.path == "$") out = std::move(result);
-  else out = apply_result_path(raw, result_path.path, std::move(result));
+  if (result_path.is_null) out = std::move(raw);
+  else if (!result_path.path) out = std::move(result);
+  else out = result_path.path->apply_result(std::move(raw), std::move(result));
   if (output_path.is_null) return json::object();
-  if (output_path.path == "$") return out;
-  return query_path(output_path.path, out, context, vars);
+  if (!output_path.path) return out;
+  return output_path.path->query(out, context, vars);
 }
 
 std::unique_ptr<State> parse_state(const std::string& name, const json& obj, const std::string& pointer,

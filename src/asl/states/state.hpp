@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "asl/parse_context.hpp"
+#include "asl/path/json_path.hpp"
+#include "asl/path/payload_template.hpp"
 #include "asl/policy/catcher.hpp"
 #include "asl/policy/retrier.hpp"
 #include "asl/query/jsonata_field.hpp"
@@ -22,8 +24,8 @@ std::string_view to_string(StateType type);
 
 /// A path-valued field (InputPath, OutputPath, ResultPath) that may be JSON null.
 struct PathField {
-  std::string path = "$";  ///< the path; "$" when absent
-  bool is_null = false;    ///< the field was given as null
+  std::optional<JsonPath> path;  ///< the compiled path; nullopt when absent or "$"
+  bool is_null = false;          ///< the field was given as null
 };
 
 /// The data flow of a state, whichever its query language. JSONPath: InputPath → Parameters →
@@ -36,11 +38,11 @@ class DataFlow {
   PathField input_path;                  ///< JSONPath
   PathField output_path;                 ///< JSONPath
   PathField result_path;                 ///< JSONPath: Pass, Task, Map, Parallel
-  std::optional<json> parameters;        ///< JSONPath: Pass, Task, Map (legacy ItemSelector), Parallel
-  std::optional<json> result_selector;   ///< JSONPath: Task, Map, Parallel
+  std::optional<PayloadTemplate> parameters;       ///< JSONPath: Pass, Task, Map (legacy ItemSelector), Parallel
+  std::optional<PayloadTemplate> result_selector;  ///< JSONPath: Task, Map, Parallel
   std::optional<JsonataValue> arguments; ///< JSONata: Task, Parallel
   std::optional<JsonataValue> output;    ///< JSONata: every state but Fail
-  std::optional<json> assign_paths;      ///< JSONPath Assign (a payload template)
+  std::optional<PayloadTemplate> assign_paths;     ///< JSONPath Assign (a payload template)
   std::optional<JsonataValue> assign;    ///< JSONata Assign
 
   /// The effective input of the state's work: InputPath then Parameters (unless `skip_parameters`,
@@ -53,6 +55,9 @@ class DataFlow {
   /// OutputPath; JSONata evaluates Output (default: the result). `assigned` receives the Assign values.
   json output_of(const json& raw, json result, const json& context, const json* vars, bool select,
                  bool has_result, json* assigned) const;
+  /// The same, taking the state input over (no copy where ResultPath places the result into it).
+  json output_of(json&& raw, json result, const json& context, const json* vars, bool select, bool has_result,
+                 json* assigned) const;
   /// Whether Assign is present.
   bool has_assign() const { return assign_paths || assign; }
   /// Evaluate Assign: JSONPath over `value` (`$`); JSONata with `$states`.
@@ -102,7 +107,7 @@ void parse_common_fields(const json& obj, const CommonFields& fields, State& sta
 
 /// An `Assign` field: JSONPath (a payload template over the value `$`) or JSONata.
 struct AssignSpec {
-  std::optional<json> paths;
+  std::optional<PayloadTemplate> paths;
   std::optional<JsonataValue> jsonata;
 };
 /// Parse the `Assign` of `obj` (a state, a Choice rule or a Catcher) at `pointer`, in the current

@@ -1,7 +1,9 @@
 #pragma once
 /// Wait state: delays the execution for a time or until a timestamp.
+#include <chrono>
 #include <cstdint>
 
+#include "asl/query/literal_or_path.hpp"
 #include "asl/states/state.hpp"
 
 namespace cosmicai::asl {
@@ -10,12 +12,13 @@ namespace cosmicai::asl {
 /// specified time." Exactly one of the four fields is set.
 class WaitState : public State {
  public:
-  std::optional<std::int64_t> seconds;
-  std::optional<std::string> seconds_path;
-  std::optional<std::string> timestamp;  ///< RFC3339 text
-  std::optional<std::string> timestamp_path;
-  std::optional<JsonataValue> seconds_expr;    ///< JSONata Seconds
-  std::optional<JsonataValue> timestamp_expr;  ///< JSONata Timestamp
+  LiteralOrPath seconds;    ///< Seconds / SecondsPath (JSONata: Seconds)
+  LiteralOrPath timestamp;  ///< Timestamp / TimestampPath (JSONata: Timestamp), RFC3339 text
+
+  /// How long to wait from `now` (since the Unix epoch): Seconds, or until Timestamp (zero when
+  /// past). JSONata fields see `env`; SecondsPath/TimestampPath read `path_input` (the effective
+  /// input). Throws StatesError with AWS's wording for a bad value.
+  std::chrono::nanoseconds delay(const EvalEnv& env, const json& path_input, std::chrono::nanoseconds now) const;
 };
 
 /// Parse a Wait state object at `pointer`.

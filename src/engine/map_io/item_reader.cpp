@@ -8,7 +8,6 @@
 #include <set>
 
 #include "asl/path/json_path.hpp"
-#include "asl/path/payload_template.hpp"
 #include "common/json_limits.hpp"
 #include "engine/map_io/csv.hpp"
 #include "engine/map_io/s3_errors.hpp"
@@ -58,23 +57,6 @@ std::string s3_cause(const std::string& action, const S3Failure& f, const std::s
                      f.code, f.status, f.detail);
 }
 
-/// MaxItems(Path): 0 or absent = no limit; values above 100,000,000 are clipped to it.
-std::size_t max_items(const asl::ItemReader& r, const json& effective, const json& context) {
-  std::int64_t v = 0;
-  if (r.max_items) {
-    v = *r.max_items;
-  } else if (r.max_items_path) {
-    const json value = asl::query_path(*r.max_items_path, effective, context);
-    if (!value.is_number_integer()) {
-      fail(fmt::format("The MaxItemsPath field refers to value '{}' which is not a valid integer: {}",
-                       value.is_string() ? value.get<std::string>() : dump_compact(value), *r.max_items_path));
-    }
-    v = value.get<std::int64_t>();
-    if (v < 0) fail("field MaxItems must be positive");
-  }
-  if (v == 0 || v > asl::kMaxItemsLimit) v = asl::kMaxItemsLimit;
-  return static_cast<std::size_t>(v);
-}
 
 std::string gunzip(const std::string& data, const std::string& what) {
   z_stream zs{};
@@ -260,8 +242,8 @@ json object_record(const storage::ObjectInfo& info) {
 
 std::vector<json> read_items(const asl::ItemReader& r, const json& effective, const json& context,
                              const StoreResolver* stores) {
-  const json params = asl::evaluate_payload_template(r.parameters, effective, context);
-  const std::size_t limit = max_items(r, effective, context);
+  const json params = r.parameters.evaluate(effective, context);
+  const std::size_t limit = r.item_limit(asl::EvalEnv{effective, context}, effective);
   if (!params.is_object()) fail("The ItemReader Parameters must evaluate to an object, got " + dump_compact(params));
   if (r.resource == asl::ItemReaderResource::kListObjectsV2) {
     const std::string res = "s3:listObjectsV2";
