@@ -14,28 +14,6 @@ namespace cosmicai::jsonata::detail {
 
 std::string js_number(double d);
 
-static long long days_from_civil(long long y, long long m, long long d);
-[[maybe_unused]] static std::string iso_from_millis(double ms) {
-  long long total = static_cast<long long>(std::floor(ms));
-  long long days = total >= 0 ? total / 86400000 : -((-total + 86400000 - 1) / 86400000);
-  long long rem = total - days * 86400000;
-  // civil from days (Howard Hinnant)
-  long long z = days + 719468;
-  long long era = (z >= 0 ? z : z - 146096) / 146097;
-  long long doe = z - era * 146097;
-  long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  long long y = yoe + era * 400;
-  long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  long long mp = (5 * doy + 2) / 153;
-  long long d = doy - (153 * mp + 2) / 5 + 1;
-  long long m = mp < 10 ? mp + 3 : mp - 9;
-  if (m <= 2) ++y;
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%03lldZ", y, m, d, rem / 3600000,
-                (rem / 60000) % 60, (rem / 1000) % 60, rem % 1000);
-  return buf;
-}
-
 static long long days_from_civil(long long y, long long m, long long d) {
   y -= m <= 2;
   long long era = (y >= 0 ? y : y - 399) / 400;
@@ -131,23 +109,7 @@ std::u32string to_u32(const std::string& s) {
 }
 std::string to_u8(const std::u32string& s) {
   std::string out;
-  for (char32_t cp : s) {
-    if (cp < 0x80)
-      out += char(cp);
-    else if (cp < 0x800) {
-      out += char(0xC0 | (cp >> 6));
-      out += char(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += char(0xE0 | (cp >> 12));
-      out += char(0x80 | ((cp >> 6) & 0x3F));
-      out += char(0x80 | (cp & 0x3F));
-    } else {
-      out += char(0xF0 | (cp >> 18));
-      out += char(0x80 | ((cp >> 12) & 0x3F));
-      out += char(0x80 | ((cp >> 6) & 0x3F));
-      out += char(0x80 | (cp & 0x3F));
-    }
-  }
+  for (char32_t cp : s) append_utf8(out, static_cast<std::uint32_t>(cp));
   return out;
 }
 

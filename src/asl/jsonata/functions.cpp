@@ -398,12 +398,6 @@ static std::string join_cp(const std::vector<std::string>& v, long a, long b) {
   return r;
 }
 
-static Value seq_of(std::vector<Value> v) {
-  Value s = Value::sequence();
-  s.arr() = std::move(v);
-  return s;
-}
-
 static Value fnval(std::shared_ptr<Function> f) {
   Value v;
   v.t = Value::T::Fn;
@@ -467,52 +461,44 @@ static std::vector<MatchInfo> all_matches(Ctx& ctx, const Value& matcher, const 
 }
 
 // ---------------- the library ----------------
-#define NATIVE(name) static Value name(Ctx& ctx, std::vector<Value>& a, const Value& input)
+#define NATIVE(name)                                                                   \
+  static Value name([[maybe_unused]] Ctx& ctx, [[maybe_unused]] std::vector<Value>& a, \
+                    [[maybe_unused]] const Value& input)
 #define ARG(i) (a.size() > (i) ? a[i] : Value())
-#define UNUSED \
-  (void)ctx;   \
-  (void)input
 
 NATIVE(f_sum) {
-  UNUSED;
   if (ARG(0).undef()) return Value();
   double t = 0;
   for (auto& x : a[0].arr()) t += x.n;
   return Value::number(t);
 }
 NATIVE(f_count) {
-  UNUSED;
   if (ARG(0).undef()) return Value::number(0);
   return Value::number(double(a[0].size()));
 }
 NATIVE(f_max) {
-  UNUSED;
   if (ARG(0).undef() || a[0].size() == 0) return Value();
   double m = -INFINITY;
   for (auto& x : a[0].arr()) m = std::max(m, x.n);
   return Value::number(m);
 }
 NATIVE(f_min) {
-  UNUSED;
   if (ARG(0).undef() || a[0].size() == 0) return Value();
   double m = INFINITY;
   for (auto& x : a[0].arr()) m = std::min(m, x.n);
   return Value::number(m);
 }
 NATIVE(f_average) {
-  UNUSED;
   if (ARG(0).undef() || a[0].size() == 0) return Value();
   double t = 0;
   for (auto& x : a[0].arr()) t += x.n;
   return Value::number(t / double(a[0].size()));
 }
 NATIVE(f_string) {
-  UNUSED;
   if (ARG(0).undef()) return Value();
   return Value::string(string_fn(ctx, a[0], ARG(1).t == Value::T::Bool && a[1].b));
 }
 NATIVE(f_substring) {
-  UNUSED;
   if (ARG(0).undef()) return Value();
   auto cps = code_points(a[0].str());
   long n = static_cast<long>(cps.size());
@@ -529,38 +515,32 @@ NATIVE(f_substring) {
   return Value::string(join_cp(cps, start, n));
 }
 NATIVE(f_substring_before) {
-  UNUSED;
   if (ARG(0).undef()) return Value();
   auto p = a[0].str().find(ARG(1).str());
   return Value::string(p == std::string::npos ? a[0].str() : a[0].str().substr(0, p));
 }
 NATIVE(f_substring_after) {
-  UNUSED;
   if (ARG(0).undef()) return Value();
   auto p = a[0].str().find(ARG(1).str());
   return Value::string(p == std::string::npos ? a[0].str() : a[0].str().substr(p + a[1].str().size()));
 }
 NATIVE(f_lowercase) {
-  UNUSED;
   if (ARG(0).undef()) return Value();
   std::string s = a[0].str();
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return Value::string(s);
 }
 NATIVE(f_uppercase) {
-  UNUSED;
   if (ARG(0).undef()) return Value();
   std::string s = a[0].str();
   for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return Value::string(s);
 }
 NATIVE(f_length) {
-  UNUSED;
   if (ARG(0).undef()) return Value();
   return Value::number(double(utf8_length(a[0].str())));
 }
 NATIVE(f_trim) {
-  UNUSED;
   if (ARG(0).undef()) return Value();
   std::string r;
   bool ws = false;
@@ -578,7 +558,6 @@ NATIVE(f_trim) {
   return Value::string(r);
 }
 NATIVE(f_pad) {
-  UNUSED;
   if (ARG(0).undef()) return Value();
   std::string ch = ARG(2).undef() || a[2].str().empty() ? " " : a[2].str();
   double width = a[1].n;
@@ -590,13 +569,11 @@ NATIVE(f_pad) {
   return Value::string(width > 0 ? a[0].str() + padding : padding + a[0].str());
 }
 NATIVE(f_contains) {
-  UNUSED;
   if (ARG(0).undef()) return Value();
   if (a[1].is_str()) return Value::boolean(a[0].str().find(a[1].str()) != std::string::npos);
   return Value::boolean(!all_matches(ctx, a[1], a[0].str(), 1).empty());
 }
 NATIVE(f_split) {
-  UNUSED;
   if (ARG(0).undef()) return Value();
   if (!ARG(2).undef() && a[2].n < 0) fail("D3020", -1);
   long limit = ARG(2).undef() ? -1 : long(std::floor(a[2].n));
@@ -635,7 +612,6 @@ NATIVE(f_split) {
   return r;
 }
 NATIVE(f_join) {
-  UNUSED;
   if (ARG(0).undef()) return Value();
   std::string sep = ARG(1).undef() ? "" : a[1].str();
   std::string r;
@@ -648,7 +624,6 @@ NATIVE(f_join) {
   return Value::string(r);
 }
 NATIVE(f_match) {
-  UNUSED;
   if (ARG(0).undef()) return Value();
   if (!ARG(2).undef() && a[2].n < 0) fail("D3040", -1);
   long limit = ARG(2).undef() ? -1 : long(a[2].n);
@@ -666,7 +641,6 @@ NATIVE(f_match) {
   return r;
 }
 NATIVE(f_replace) {
-  UNUSED;
   if (ARG(0).undef()) return Value();
   if (a[1].is_str() && a[1].str().empty()) fail("D3010", -1);
   if (!ARG(3).undef() && a[3].n < 0) fail("D3011", -1);
@@ -748,7 +722,6 @@ NATIVE(f_replace) {
   return Value::string(result);
 }
 NATIVE(f_number) {
-  UNUSED;
   const Value& v = ARG(0);
   if (v.undef()) return Value();
   if (v.is_num()) return v;
@@ -767,26 +740,15 @@ NATIVE(f_number) {
   }
   fail("D3030", -1, {}, "Unable to cast value to a number: " + string_fn(ctx, v));
 }
-NATIVE(f_floor) {
-  UNUSED;
-  return ARG(0).undef() ? Value() : Value::number(std::floor(a[0].n));
-}
-NATIVE(f_ceil) {
-  UNUSED;
-  return ARG(0).undef() ? Value() : Value::number(std::ceil(a[0].n));
-}
-NATIVE(f_abs) {
-  UNUSED;
-  return ARG(0).undef() ? Value() : Value::number(std::fabs(a[0].n));
-}
+NATIVE(f_floor) { return ARG(0).undef() ? Value() : Value::number(std::floor(a[0].n)); }
+NATIVE(f_ceil) { return ARG(0).undef() ? Value() : Value::number(std::ceil(a[0].n)); }
+NATIVE(f_abs) { return ARG(0).undef() ? Value() : Value::number(std::fabs(a[0].n)); }
 NATIVE(f_sqrt) {
-  UNUSED;
   if (ARG(0).undef()) return Value();
   if (a[0].n < 0) fail("D3060", -1);
   return Value::number(std::sqrt(a[0].n));
 }
 NATIVE(f_power) {
-  UNUSED;
   if (ARG(0).undef()) return Value();
   double r = std::pow(a[0].n, a[1].n);
   if (!std::isfinite(r)) fail("D3061", -1);
@@ -809,29 +771,17 @@ double js_round(double arg, double precision) {
   return r;
 }
 NATIVE(f_round) {
-  UNUSED;
   if (ARG(0).undef()) return Value();
   return Value::number(js_round(a[0].n, ARG(1).undef() ? 0 : a[1].n));
 }
 NATIVE(f_random) {
-  UNUSED;
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   return Value::number(std::uniform_real_distribution<double>(0, 1)(rng));
 }
-NATIVE(f_boolean) {
-  UNUSED;
-  return boolean_fn(ARG(0));
-}
-NATIVE(f_not) {
-  UNUSED;
-  return ARG(0).undef() ? Value() : Value::boolean(!truthy(a[0]));
-}
-NATIVE(f_exists) {
-  UNUSED;
-  return Value::boolean(!ARG(0).undef());
-}
+NATIVE(f_boolean) { return boolean_fn(ARG(0)); }
+NATIVE(f_not) { return ARG(0).undef() ? Value() : Value::boolean(!truthy(a[0])); }
+NATIVE(f_exists) { return Value::boolean(!ARG(0).undef()); }
 NATIVE(f_type) {
-  UNUSED;
   switch (ARG(0).t) {
     case Value::T::Undef:
       return Value();
@@ -852,12 +802,8 @@ NATIVE(f_type) {
   }
   return Value();
 }
-NATIVE(f_append) {
-  UNUSED;
-  return append(ARG(0), ARG(1));
-}
+NATIVE(f_append) { return append(ARG(0), ARG(1)); }
 NATIVE(f_reverse) {
-  UNUSED;
   if (ARG(0).undef()) return Value();
   if (a[0].size() <= 1) return a[0];
   Value r = Value::array();
@@ -872,7 +818,6 @@ static void keys_of(const Value& v, std::vector<std::string>& out) {
       if (std::find(out.begin(), out.end(), k) == out.end()) out.push_back(k);
 }
 NATIVE(f_keys) {
-  UNUSED;
   std::vector<std::string> ks;
   keys_of(ARG(0), ks);
   Value r = Value::sequence();
@@ -880,7 +825,6 @@ NATIVE(f_keys) {
   return r;
 }
 NATIVE(f_lookup) {
-  UNUSED;
   const Value& in = ARG(0);
   const std::string& key = a[1].str();
   if (in.is_arr()) {
@@ -917,12 +861,8 @@ static Value spread(const Value& v) {
   }
   return v;
 }
-NATIVE(f_spread) {
-  UNUSED;
-  return spread(ARG(0));
-}
+NATIVE(f_spread) { return spread(ARG(0)); }
 NATIVE(f_merge) {
-  UNUSED;
   if (ARG(0).undef()) return Value();
   Value r = Value::object();
   for (auto& o : a[0].arr())
@@ -930,7 +870,6 @@ NATIVE(f_merge) {
   return r;
 }
 NATIVE(f_each) {
-  UNUSED;
   if (ARG(0).undef()) return Value();
   Value r = Value::sequence();
   for (auto& [k, v] : a[0].o->items) {
@@ -939,17 +878,12 @@ NATIVE(f_each) {
   }
   return r;
 }
-NATIVE(f_error) {
-  UNUSED;
-  fail("D3137", -1, {}, ARG(0).undef() ? "$error() function evaluated" : a[0].str());
-}
+NATIVE(f_error) { fail("D3137", -1, {}, ARG(0).undef() ? "$error() function evaluated" : a[0].str()); }
 NATIVE(f_assert) {
-  UNUSED;
   if (!a[0].b) fail("D3141", -1, {}, ARG(1).undef() ? "$assert() statement failed" : a[1].str());
   return Value();
 }
 NATIVE(f_map) {
-  UNUSED;
   if (ARG(0).undef()) return Value();
   Value r = Value::sequence();
   for (std::size_t i = 0; i < a[0].size(); ++i) {
@@ -959,7 +893,6 @@ NATIVE(f_map) {
   return r;
 }
 NATIVE(f_filter) {
-  UNUSED;
   if (ARG(0).undef()) return Value();
   Value r = Value::sequence();
   for (std::size_t i = 0; i < a[0].size(); ++i) {
@@ -969,7 +902,6 @@ NATIVE(f_filter) {
   return r;
 }
 NATIVE(f_single) {
-  UNUSED;
   if (ARG(0).undef()) return Value();
   bool found = false;
   Value result;
@@ -987,7 +919,6 @@ NATIVE(f_single) {
   return result;
 }
 NATIVE(f_zip) {
-  UNUSED;
   Value r = Value::array();
   std::size_t len = a.empty() ? 0 : SIZE_MAX;
   for (auto& x : a) len = std::min(len, x.is_arr() ? x.size() : std::size_t(0));
@@ -999,7 +930,6 @@ NATIVE(f_zip) {
   return r;
 }
 NATIVE(f_reduce) {
-  UNUSED;
   if (ARG(0).undef()) return Value();
   int arity = function_arity(a[1]);
   if (arity < 2) fail("D3050", -1);
@@ -1019,7 +949,6 @@ NATIVE(f_reduce) {
   return result;
 }
 NATIVE(f_sift) {
-  UNUSED;
   if (ARG(0).undef()) return Value();
   Value r = Value::object();
   for (auto& [k, v] : a[0].o->items) {
@@ -1030,7 +959,6 @@ NATIVE(f_sift) {
   return r;
 }
 NATIVE(f_sort) {
-  UNUSED;
   if (ARG(0).undef()) return Value();
   if (a[0].size() <= 1) return a[0];
   std::vector<Value> v = a[0].arr();
@@ -1055,7 +983,6 @@ NATIVE(f_sort) {
   return r;
 }
 NATIVE(f_shuffle) {
-  UNUSED;
   if (ARG(0).undef()) return Value();
   if (a[0].size() <= 1) return a[0];
   static thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -1065,7 +992,6 @@ NATIVE(f_shuffle) {
   return r;
 }
 NATIVE(f_distinct) {
-  UNUSED;
   if (ARG(0).undef()) return Value();
   if (!a[0].is_arr() || a[0].size() <= 1) return a[0];
   Value r = a[0].a->sequence ? Value::sequence() : Value::array();
@@ -1080,19 +1006,14 @@ NATIVE(f_distinct) {
   }
   return r;
 }
-NATIVE(f_clone) {
-  UNUSED;
-  return ARG(0).undef() ? Value() : from_json(*to_json(a[0]));
-}
+NATIVE(f_clone) { return ARG(0).undef() ? Value() : from_json(*to_json(a[0])); }
 NATIVE(f_millis) {
-  UNUSED;
   return Value::number(
       double(std::chrono::duration_cast<std::chrono::milliseconds>(ctx.now.time_since_epoch()).count()));
 }
 
 static const char* B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 NATIVE(f_b64enc) {
-  UNUSED;
   if (ARG(0).undef()) return Value();
   const std::string& s = a[0].str();
   std::string out;
@@ -1119,7 +1040,6 @@ NATIVE(f_b64enc) {
   return Value::string(out);
 }
 NATIVE(f_b64dec) {
-  UNUSED;
   if (ARG(0).undef()) return Value();
   std::string out;
   uint32_t buf = 0;
@@ -1157,14 +1077,8 @@ static Value url_encode(const Value& v, const char* keep) {
   }
   return Value::string(out);
 }
-NATIVE(f_enc_comp) {
-  UNUSED;
-  return url_encode(ARG(0), "-_.!~*'()");
-}
-NATIVE(f_enc) {
-  UNUSED;
-  return url_encode(ARG(0), "-_.!~*'();/?:@&=+$,#");
-}
+NATIVE(f_enc_comp) { return url_encode(ARG(0), "-_.!~*'()"); }
+NATIVE(f_enc) { return url_encode(ARG(0), "-_.!~*'();/?:@&=+$,#"); }
 static Value url_decode(const Value& v, const char* reserved) {
   if (v.undef()) return Value();
   const std::string& s = v.str();
@@ -1194,16 +1108,9 @@ static Value url_decode(const Value& v, const char* reserved) {
   }
   return Value::string(out);
 }
-NATIVE(f_dec_comp) {
-  UNUSED;
-  return url_decode(ARG(0), nullptr);
-}
-NATIVE(f_dec) {
-  UNUSED;
-  return url_decode(ARG(0), ";/?:@&=+$,#");
-}
+NATIVE(f_dec_comp) { return url_decode(ARG(0), nullptr); }
+NATIVE(f_dec) { return url_decode(ARG(0), ";/?:@&=+$,#"); }
 NATIVE(f_format_base) {
-  UNUSED;
   if (ARG(0).undef()) return Value();
   double v = js_round(a[0].n, 0);
   int radix = ARG(1).undef() ? 10 : int(a[1].n);

@@ -269,6 +269,8 @@ void register_builtins(Frame& root);
 Value regex_match_fn(Ctx& ctx, const Node* rnode, const std::string& s, std::size_t start, std::size_t* ms,
                      std::size_t* me);
 std::size_t utf8_length(const std::string& s);
+/// Append code point `cp` to `out` as UTF-8.
+void append_utf8(std::string& out, std::uint32_t cp);
 void compile_regex(Node& n);
 std::shared_ptr<Node> parse_expression(std::string_view text);
 Value call_native_name(Ctx& ctx, const std::string& name, std::vector<Value> args);

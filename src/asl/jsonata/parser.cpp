@@ -6,6 +6,28 @@
 
 #include "asl/jsonata/internal.hpp"
 
+namespace cosmicai::jsonata::detail {
+
+void append_utf8(std::string& out, std::uint32_t cp) {
+  if (cp < 0x80)
+    out += char(cp);
+  else if (cp < 0x800) {
+    out += char(0xC0 | (cp >> 6));
+    out += char(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += char(0xE0 | (cp >> 12));
+    out += char(0x80 | ((cp >> 6) & 0x3F));
+    out += char(0x80 | (cp & 0x3F));
+  } else {
+    out += char(0xF0 | (cp >> 18));
+    out += char(0x80 | ((cp >> 12) & 0x3F));
+    out += char(0x80 | ((cp >> 6) & 0x3F));
+    out += char(0x80 | (cp & 0x3F));
+  }
+}
+
+}  // namespace cosmicai::jsonata::detail
+
 namespace cosmicai::jsonata {
 
 using namespace detail;
@@ -32,24 +54,6 @@ struct Token {
   long position = 0;
   std::string flags;
 };
-
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80)
-    out += char(cp);
-  else if (cp < 0x800) {
-    out += char(0xC0 | (cp >> 6));
-    out += char(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += char(0xE0 | (cp >> 12));
-    out += char(0x80 | ((cp >> 6) & 0x3F));
-    out += char(0x80 | (cp & 0x3F));
-  } else {
-    out += char(0xF0 | (cp >> 18));
-    out += char(0x80 | ((cp >> 12) & 0x3F));
-    out += char(0x80 | ((cp >> 6) & 0x3F));
-    out += char(0x80 | (cp & 0x3F));
-  }
-}
 
 class Lexer {
  public:
