@@ -56,7 +56,7 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
   json items_value;
   if (m.item_reader) {
     items_value = json::array();
-    for (auto& item : map_io::read_items(*m.item_reader, effective, context, exec.stores)) {
+    for (auto& item : map_io::read_items(*m.item_reader, env, effective, exec.stores)) {
       items_value.push_back(std::move(item));
     }
   } else {
@@ -133,10 +133,8 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
     fan->records.resize(n);
     for (std::size_t i = 0; i < n; ++i) fan->records[i].input = (*items)[i];  // PENDING entries show theirs too
   }
-  // ResultWriter Parameters resolve against the Map's effective input, before any child runs.
-  json writer_params = writer && m.result_writer->exports
-                           ? m.result_writer->parameters.evaluate(effective, context)
-                           : json();
+  // ResultWriter Parameters/Arguments resolve against the Map's input, before any child runs.
+  json writer_params = writer && m.result_writer->exports ? m.result_writer->arguments_of(env, effective) : json();
   const std::size_t limit = max_conc && *max_conc > 0 ? static_cast<std::size_t>(*max_conc) : n;
   const bool tolerant = distributed && (tol_count || tol_pct);
 

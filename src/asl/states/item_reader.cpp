@@ -91,7 +91,7 @@ std::optional<ItemReader> ItemReader::from_json(const json& v, const std::string
     return std::nullopt;
   }
   const auto before = ctx.error_count();
-  ctx.check_fields(v, p, {"Resource", "Parameters", "ReaderConfig"});
+  ctx.check_fields(v, p, {"Resource", "Parameters", "Arguments", "ReaderConfig"});
   ItemReader r;
   if (auto res = ctx.get_string(v, p, "Resource")) {
     r.resource_arn = *res;
@@ -106,11 +106,19 @@ std::optional<ItemReader> ItemReader::from_json(const json& v, const std::string
   } else if (!v.contains("Resource")) {
     ctx.error(p, "missing required field 'Resource'");
   }
-  if (auto it = v.find("Parameters"); it != v.end()) {
-    if (!it->is_object()) ctx.error(p + "/Parameters", "must be an object, got " + describe(*it));
-    r.parameters = PayloadTemplate::compile(*it, p + "/Parameters", ctx.errors());
-  } else {
-    ctx.error(p, "missing required field 'Parameters' (the bucket and key or prefix)");
+  const char* field = ctx.jsonata ? "Arguments" : "Parameters";
+  if (auto it = v.find(field); it != v.end()) {
+    if (ctx.jsonata) {
+      if (!it->is_object() && !(it->is_string() && is_jsonata_string(it->get_ref<const std::string&>()))) {
+        ctx.error(p + "/Arguments", "must be an object or a JSONata expression, got " + describe(*it));
+      }
+      r.arguments = JsonataValue::compile(*it, "Arguments", p + "/Arguments", {}, ctx);
+    } else {
+      if (!it->is_object()) ctx.error(p + "/Parameters", "must be an object, got " + describe(*it));
+      r.parameters = PayloadTemplate::compile(*it, p + "/Parameters", ctx.errors());
+    }
+  } else if (!v.contains("Parameters") && !v.contains("Arguments")) {
+    ctx.error(p, std::string("missing required field '") + field + "' (the bucket and key or prefix)");
   }
   if (auto it = v.find("ReaderConfig"); it != v.end()) parse_reader_config(*it, p + "/ReaderConfig", r, ctx);
   if (r.resource == ItemReaderResource::kGetObject && r.input_type == ItemInputType::kNone && !r.resource_arn.empty()) {
@@ -119,12 +127,12 @@ std::optional<ItemReader> ItemReader::from_json(const json& v, const std::string
   if (r.resource == ItemReaderResource::kListObjectsV2 && r.input_type != ItemInputType::kNone) {
     ctx.error(p + "/ReaderConfig/InputType", "is not allowed with arn:aws:states:::s3:listObjectsV2");
   }
-  if (auto it = v.find("Parameters"); it != v.end() && it->is_object()) {
-    auto has = [&](const char* k) { return it->contains(k) || it->contains(std::string(k) + ".$"); };
-    if (!has("Bucket")) ctx.error(p + "/Parameters", "missing required field 'Bucket'");
-    if (r.resource == ItemReaderResource::kGetObject && !has("Key")) {
-      ctx.error(p + "/Parameters", "missing required field 'Key'");
-    }
+  // (JSONata Arguments may compute the whole object, so only their literal object form is checked.)
+  if (auto it = v.find(field); it != v.end() && it->is_object()) {
+    auto has = [&](const char* k) { return it->contains(k) || (!ctx.jsonata && it->contains(std::string(k) + ".$")); };
+    const std::string fp = p + "/" + field;
+    if (!has("Bucket")) ctx.error(fp, "missing required field 'Bucket'");
+    if (r.resource == ItemReaderResource::kGetObject && !has("Key")) ctx.error(fp, "missing required field 'Key'");
   }
   if (ctx.error_count() != before) return std::nullopt;
   return r;
@@ -136,16 +144,19 @@ std::int64_t max_items_path(const std::optional<json>& value, const LiteralOrPat
                             const EvalEnv& env) {
   const json v = value ? *value : field.path_query(input, env.context, env.vars);  // the latter throws
   if (!v.is_number_integer()) {
-    throw StatesError(errors::kItemReaderFailed,
-                      "The MaxItemsPath field refers to value '" +
-                          (v.is_string() ? v.get<std::string>() : dump_compact(v)) +
-                          "' which is not a valid integer: " + field.path_text());
+    throw StatesError(errors::kItemReaderFailed, "The MaxItemsPath field refers to value '" +
+                                                     (v.is_string() ? v.get<std::string>() : dump_compact(v)) +
+                                                     "' which is not a valid integer: " + field.path_text());
   }
   if (v.get<std::int64_t>() < 0) throw StatesError(errors::kItemReaderFailed, "field MaxItems must be positive");
   return v.get<std::int64_t>();
 }
 
 }  // namespace
+
+json ItemReader::arguments_of(const EvalEnv& env, const json& effective) const {
+  return arguments ? arguments->evaluate(env) : parameters.evaluate(effective, env.context, env.vars);
+}
 
 std::size_t ItemReader::item_limit(const EvalEnv& env, const json& effective) const {
   std::int64_t v = max_items.integer(env, effective, 0, max_items_path).value_or(0);

@@ -28,15 +28,21 @@ enum class CsvHeaderLocation { kFirstRow, kGiven };
 struct ItemReader {
   ItemReaderResource resource = ItemReaderResource::kGetObject;
   std::string resource_arn;
-  PayloadTemplate parameters;        ///< Bucket, Key / Prefix, … (".$" keys allowed), compiled
+  PayloadTemplate parameters;  ///< JSONPath Parameters: Bucket, Key / Prefix, … (".$" keys allowed), compiled
+  std::optional<JsonataValue> arguments;  ///< JSONata Arguments: the same fields, "{% %}" allowed, compiled
   ItemInputType input_type = ItemInputType::kNone;
   CsvHeaderLocation csv_header_location = CsvHeaderLocation::kFirstRow;
-  std::vector<std::string> csv_headers;   ///< GIVEN only
-  char csv_delimiter = ',';               ///< COMMA, PIPE, SEMICOLON, SPACE, TAB
-  LiteralOrPath max_items;  ///< MaxItems(Path); 0 or absent = no limit
+  std::vector<std::string> csv_headers;  ///< GIVEN only
+  char csv_delimiter = ',';              ///< COMMA, PIPE, SEMICOLON, SPACE, TAB
+  LiteralOrPath max_items;               ///< MaxItems(Path); 0 or absent = no limit
 
   /// Parse an ItemReader object at `pointer`; problems go to `ctx`.
   static std::optional<ItemReader> from_json(const json& v, const std::string& pointer, ParseContext& ctx);
+
+  /// The Bucket, Key / Prefix, … object: JSONata Arguments evaluated in `env` ($states.input, the
+  /// variables), or JSONPath Parameters on `effective` (with $$ and the variables). Throws
+  /// StatesError (States.QueryEvaluationError, States.Runtime) as the field's evaluation does.
+  json arguments_of(const EvalEnv& env, const json& effective) const;
 
   /// How many items to read at most (MaxItems(Path); 0 or absent: kMaxItemsLimit, larger values clipped
   /// to it); MaxItemsPath reads `effective`. Throws StatesError(States.ItemReaderFailed) for a bad value.

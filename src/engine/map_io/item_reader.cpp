@@ -57,7 +57,6 @@ std::string s3_cause(const std::string& action, const S3Failure& f, const std::s
                      f.code, f.status, f.detail);
 }
 
-
 std::string gunzip(const std::string& data, const std::string& what) {
   z_stream zs{};
   if (inflateInit2(&zs, 15 + 32) != Z_OK) fail(what + ": cannot start gzip decompression");
@@ -131,7 +130,7 @@ std::vector<json> csv_items(const std::string& text, const asl::ItemReader& r, s
 
 std::vector<json> json_items(const std::string& text, std::size_t limit, const std::string& what) {
   json doc = json_depth_exceeded_at(text) == std::string::npos ? json::parse(text, nullptr, /*allow_exceptions=*/false)
-                                                                : json(json::value_t::discarded);
+                                                               : json(json::value_t::discarded);
   if (doc.is_discarded()) {
     // Parse again for the position of the first error.
     std::string detail;
@@ -179,7 +178,7 @@ std::vector<json> jsonl_items(const std::string& text, std::size_t limit, const 
 std::vector<json> manifest_items(const StoreResolver* stores, const std::string& text, std::size_t limit,
                                  const std::string& bucket, const std::string& what) {
   json m = json_depth_exceeded_at(text) == std::string::npos ? json::parse(text, nullptr, false)
-                                                              : json(json::value_t::discarded);
+                                                             : json(json::value_t::discarded);
   if (m.is_discarded() || !m.is_object()) fail(fmt::format("The manifest {} is not a JSON object", what));
   auto str = [&](const char* k) -> std::string {
     if (!m.contains(k) || !m.at(k).is_string()) fail(fmt::format("The manifest {} has no string '{}'", what, k));
@@ -240,11 +239,14 @@ json object_record(const storage::ObjectInfo& info) {
               {"StorageClass", "STANDARD"}};
 }
 
-std::vector<json> read_items(const asl::ItemReader& r, const json& effective, const json& context,
+std::vector<json> read_items(const asl::ItemReader& r, const asl::EvalEnv& env, const json& effective,
                              const StoreResolver* stores) {
-  const json params = r.parameters.evaluate(effective, context);
-  const std::size_t limit = r.item_limit(asl::EvalEnv{effective, context}, effective);
-  if (!params.is_object()) fail("The ItemReader Parameters must evaluate to an object, got " + dump_compact(params));
+  const json params = r.arguments_of(env, effective);
+  const std::size_t limit = r.item_limit(env, effective);
+  if (!params.is_object()) {
+    fail(fmt::format("The ItemReader {} must evaluate to an object, got {}", r.arguments ? "Arguments" : "Parameters",
+                     dump_compact(params)));
+  }
   if (r.resource == asl::ItemReaderResource::kListObjectsV2) {
     const std::string res = "s3:listObjectsV2";
     allow_params(params, {"Bucket", "Prefix", "StartAfter"}, res);

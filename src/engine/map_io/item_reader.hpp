@@ -10,10 +10,11 @@ namespace cosmicai::engine::map_io {
 
 /// Return the items `reader` names: the object records of an s3:listObjectsV2 listing (every page),
 /// or the items parsed from one s3:getObject object (JSON array, JSON Lines, CSV rows, or the rows of
-/// an S3 inventory MANIFEST), at most MaxItems(Path) of them. `effective` and `context` feed the
-/// Parameters template and MaxItemsPath. Throws asl::StatesError States.ItemReaderFailed with the
-/// bucket and key in the cause when the store, the object or its content fails. Thread-safe.
-std::vector<json> read_items(const asl::ItemReader& reader, const json& effective, const json& context,
+/// an S3 inventory MANIFEST), at most MaxItems(Path) of them. `env` (the state input, $$, the
+/// variables) feeds JSONata Arguments and MaxItems; `effective` the JSONPath Parameters and MaxItemsPath. Throws
+/// asl::StatesError States.ItemReaderFailed with the bucket and key in the cause when the store, the object or its
+/// content fails. Thread-safe.
+std::vector<json> read_items(const asl::ItemReader& reader, const asl::EvalEnv& env, const json& effective,
                              const StoreResolver* stores);
 
 /// Return the item AWS makes of one listed object: {"Etag","Key","LastModified","Size","StorageClass"}.

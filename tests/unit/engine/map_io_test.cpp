@@ -132,6 +132,60 @@ TEST_F(MapIoTest, ParametersTakePathsAndItemSelectorSeesTheItem) {
   EXPECT_EQ(r.output, json::parse(R"([{"v":"x","i":0,"tag":"t"},{"v":"y","i":1,"tag":"t"}])"));
 }
 
+TEST_F(MapIoTest, ParametersSeeWorkflowVariables) {
+  put("b", "runs/9.json", R"(["x"])");
+  const auto r = run(R"J({"StartAt":"A","States":{
+      "A":{"Type":"Pass","Assign":{"run":9},"Next":"M"},
+      "M":{"Type":"Map","ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSON"},
+             "Parameters":{"Bucket":"b","Key.$":"States.Format('runs/{}.json', $run)"}},
+           "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+             "StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}})J",
+                     json::object());
+  ASSERT_EQ(r.status, "SUCCEEDED") << r.to_json();
+  EXPECT_EQ(r.output, json::parse(R"(["x"])"));
+}
+
+/// A JSONata Distributed Map over read items whose children return their input.
+std::string jsonata_map_machine(const std::string& extra) {
+  return R"({"QueryLanguage":"JSONata","StartAt":"A","States":{
+      "A":{"Type":"Pass","Assign":{"out":"results"},"Next":"M"},
+      "M":{"Type":"Map",)" +
+         extra + R"(,"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+             "StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}})";
+}
+
+TEST_F(MapIoTest, JsonataArgumentsAndMaxItemsOfItemReaderAndResultWriter) {
+  put("b", "runs/7.jsonl", "{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n");
+  const std::string reader = R"("ItemReader":{"Resource":"arn:aws:states:::s3:getObject",
+      "ReaderConfig":{"InputType":"JSONL","MaxItems":"{% $states.input.n %}"},
+      "Arguments":{"Bucket":"{% $states.input.bucket %}","Key":"{% 'runs/' & $states.input.id & '.jsonl' %}"}})";
+  auto r = run(jsonata_map_machine(reader), json{{"bucket", "b"}, {"id", 7}, {"n", 2}});
+  ASSERT_EQ(r.status, "SUCCEEDED") << r.to_json();
+  EXPECT_EQ(r.output, json::parse(R"([{"a":1},{"a":2}])"));
+
+  // The whole Arguments object from one expression; ResultWriter Prefix from a variable.
+  r = run(jsonata_map_machine(R"("ItemReader":{"Resource":"arn:aws:states:::s3:listObjectsV2",
+      "Arguments":"{% {'Bucket': 'b', 'Prefix': 'runs/'} %}"},
+      "ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Arguments":{"Bucket":"b","Prefix":"{% $out %}"},
+                      "WriterConfig":{"Transformation":"COMPACT"}})"),
+          json::object());
+  ASSERT_EQ(r.status, "SUCCEEDED") << r.to_json();
+  const std::string key = r.output["ResultWriterDetails"]["Key"];
+  EXPECT_EQ(key.rfind("results/", 0), 0u) << key;
+  const json manifest = json::parse(get("b", key));
+  ASSERT_EQ(manifest["ResultFiles"]["SUCCEEDED"].size(), 1u);
+  const json rows = json::parse(get("b", manifest["ResultFiles"]["SUCCEEDED"][0]["Key"].get<std::string>()));
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0]["Key"], "runs/7.jsonl");
+
+  // An expression that fails is States.QueryEvaluationError naming the field, before any read.
+  r = run(jsonata_map_machine(R"("ItemReader":{"Resource":"arn:aws:states:::s3:getObject",
+      "ReaderConfig":{"InputType":"JSON"},"Arguments":{"Bucket":"b","Key":"{% $states.input.missing %}"}})"),
+          json::object());
+  EXPECT_EQ(r.error, "States.QueryEvaluationError");
+  EXPECT_NE(testing::cause_of(r).find("returned nothing"), std::string::npos) << testing::cause_of(r);
+}
+
 TEST_F(MapIoTest, JsonLines) {
   put("b", "in/items", "{\"a\":1}\r\n\n[2]\n\"three\"\n");
   const auto r = run(map_machine(get_object_reader(R"({"InputType":"JSONL"})")), json::object());
@@ -502,6 +556,28 @@ TEST(MapIoValidation, ReaderAndWriterProblemsCarryPointers) {
       map_machine(get_object_reader(R"({"InputType":"CSV","CSVHeaderLocation":"GIVEN"})")));
   EXPECT_TRUE(testing::contains(given, "CSVHeaderLocation GIVEN needs 'CSVHeaders'"));
   EXPECT_TRUE(testing::messages(map_machine(get_object_reader(R"({"InputType":"JSON"})"))).empty());
+}
+
+TEST(MapIoValidation, ReaderAndWriterFieldsFollowTheQueryLanguage) {
+  // JSONata: Arguments, not Parameters or MaxItemsPath; literal Arguments still need their Bucket/Key.
+  auto msgs = testing::messages(jsonata_map_machine(
+      R"("ItemReader":{"Resource":"arn:aws:states:::s3:getObject","Parameters":{"Bucket":"b","Key":"k"},
+                       "ReaderConfig":{"InputType":"JSON","MaxItemsPath":"$.n"}},
+         "ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Arguments":{"Prefix":"p"}})"));
+  EXPECT_TRUE(testing::contains(msgs, "/States/M/ItemReader/Parameters: the field 'Parameters' belongs to the JSONPath"));
+  EXPECT_TRUE(testing::contains(msgs, "/States/M/ItemReader/ReaderConfig/MaxItemsPath: the field 'MaxItemsPath' belongs"));
+  EXPECT_TRUE(testing::contains(msgs, "/States/M/ResultWriter/Arguments: missing required field 'Bucket'"));
+  msgs = testing::messages(jsonata_map_machine(
+      R"("ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSON"},
+                       "Arguments":{"Bucket":"b","Key":"{% $states.input. %}"}})"));
+  EXPECT_TRUE(testing::contains(msgs, "/States/M/ItemReader/Arguments"));
+  // JSONPath: Arguments belong to JSONata.
+  msgs = testing::messages(map_machine(
+      R"("ItemReader":{"Resource":"arn:aws:states:::s3:listObjectsV2","Arguments":{"Bucket":"b"}})"));
+  EXPECT_TRUE(testing::contains(msgs, "/States/M/ItemReader/Arguments: the field 'Arguments' belongs to the JSONata"));
+  EXPECT_TRUE(testing::messages(jsonata_map_machine(
+                  R"("ItemReader":{"Resource":"arn:aws:states:::s3:listObjectsV2","Arguments":{"Bucket":"b"}})"))
+                  .empty());
 }
 
 }  // namespace
