@@ -93,6 +93,10 @@ void Execution::post_after(Clock::duration delay, std::function<void()> task) {
   scheduler.post_after(delay, std::move(task), fail_execution_on_error(shared_from_this(), "a delayed state step"));
 }
 
+void Execution::run_here(const std::function<void()>& task) {
+  scheduler.run_here(task, fail_execution_on_error(shared_from_this(), "a state of the execution"));
+}
+
 std::uint64_t Execution::post_deadline(Clock::duration delay, std::function<void()> task) {
   return scheduler.post_deadline(delay, std::move(task), fail_execution_on_error(shared_from_this(), "a timeout"));
 }
@@ -154,17 +158,33 @@ ExecutionResult Execution::wait() {
   return result_;
 }
 
+namespace {
+/// A seed for an execution's generator: drawn from one process-wide generator that a
+/// std::random_device seeded once.
+std::uint64_t fresh_seed() {
+  static std::mutex mu;
+  static std::mt19937_64 seeder{std::random_device{}()};
+  std::lock_guard lock(mu);
+  return seeder();
+}
+}  // namespace
+
+std::mt19937_64& Execution::rng() {
+  if (!rng_) rng_.emplace(fresh_seed());
+  return *rng_;
+}
+
 double Execution::random_unit() {
   std::lock_guard lock(mu_);
-  return std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+  return std::uniform_real_distribution<double>(0.0, 1.0)(rng());
 }
 
 std::string Execution::uuid() {
   std::uint64_t a, b;
   {
     std::lock_guard lock(mu_);
-    a = rng_();
-    b = rng_();
+    a = rng()();
+    b = rng()();
   }
   a = (a & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
   b = (b & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
@@ -248,7 +268,9 @@ ExecutionResult Engine::run(std::shared_ptr<const asl::StateMachine> machine, co
       });
     }
     if (options.control) options.control->attach(exec);
-    run->start();
+    // The states before the first one that calls a function or starts child runs run on this
+    // thread, which would otherwise only wait: no hand-over to a worker for a short execution.
+    exec->run_here([&run] { run->resume(/*inline_only=*/true); });
   }
   ExecutionResult result = exec->wait();
   if (timeout_id) scheduler_->cancel_deadline(*timeout_id);

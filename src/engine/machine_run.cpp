@@ -1,3 +1,5 @@
+#include <array>
+
 #include "asl/path/json_path.hpp"
 #include "asl/path/payload_template.hpp"
 #include "asl/query/jsonata_field.hpp"
@@ -46,11 +48,18 @@ Failure StateCall::failure_from(const StatesError& e) const {
 
 // === Data flow (asl::DataFlow) ===
 
-StepResult step_result(const CallPtr& call, json output, std::string next, bool has_assign, const json& assigned) {
+StepResult step_result(const CallPtr& call, json output, std::string_view next, bool has_assign, const json& assigned) {
   const auto& s = *call->state;
   const bool end = next.empty() && s.end;
-  StepResult r{end ? StepResult::Kind::kEnd : StepResult::Kind::kNext, std::move(output), std::move(next), {}, {}};
+  StepResult r{end ? StepResult::Kind::kEnd : StepResult::Kind::kNext, std::move(output), next, {}, {}};
   if (has_assign) r.vars = asl::assign_vars(call->vars, assigned);
+  return r;
+}
+
+StepResult step_result(const CallPtr& call, json output, bool has_assign, const json& assigned) {
+  const auto& s = *call->state;
+  StepResult r = step_result(call, std::move(output), s.next, has_assign, assigned);
+  r.next_state = s.next_state;
   return r;
 }
 
@@ -63,7 +72,7 @@ std::size_t serialized_bound(const json& v, std::size_t limit) {
     case json::value_t::string: return 2 + 6 * v.get_ref<const std::string&>().size();
     case json::value_t::object: {
       std::size_t n = 2;
-      for (const auto& [k, e] : v.items()) {
+      for (const auto& [k, e] : v.get_ref<const json::object_t&>()) {
         n += 6 * k.size() + 4 + serialized_bound(e, limit);
         if (n > limit) return n;
       }
@@ -71,7 +80,7 @@ std::size_t serialized_bound(const json& v, std::size_t limit) {
     }
     case json::value_t::array: {
       std::size_t n = 2;
-      for (const auto& e : v) {
+      for (const auto& e : v.get_ref<const json::array_t&>()) {
         n += 1 + serialized_bound(e, limit);
         if (n > limit) return n;
       }
@@ -161,7 +170,7 @@ void attempt(const CallPtr& call, const Body& body) {
       const bool has_assign = st.flow.has_assign();
       json out = st.flow.output_of(call->input, std::move(result), context, call->vars.get(), /*select=*/true,
                                    /*has_result=*/true, has_assign ? &assigned : nullptr);
-      call->done(step_result(call, std::move(out), st.next, has_assign, assigned));
+      call->done(step_result(call, std::move(out), has_assign, assigned));
     } catch (const StatesError& e) {
       handle_failure(call, body, call->failure_from(e));
     }
@@ -227,55 +236,89 @@ void MachineRun::start() {
   exec_->post([self] { self->resume(); });
 }
 
-void MachineRun::resume() {
-  std::unique_lock lock(mu_);
+namespace {
+
+/// The StateEntered/StateExited event types, built once ("PassStateEntered", ...).
+const std::string& event_type(asl::StateType type, bool entered) {
+  static const auto names = [] {
+    std::array<std::array<std::string, 2>, 8> n;
+    for (int t = 0; t < 8; ++t) {
+      const std::string base(asl::to_string(static_cast<asl::StateType>(t)));
+      n[t] = {base + "StateExited", base + "StateEntered"};
+    }
+    return n;
+  }();
+  return names[static_cast<std::size_t>(type)][entered ? 1 : 0];
+}
+
+/// States whose runners never call a function handler or start child runs, so they may run on a
+/// thread that is not one of the workers.
+bool runs_inline(asl::StateType t) {
+  return t == StateType::kPass || t == StateType::kChoice || t == StateType::kWait || t == StateType::kSucceed ||
+         t == StateType::kFail;
+}
+
+}  // namespace
+
+void MachineRun::resume(bool inline_only) {
+  // One StateCall serves consecutive states as long as none kept it (a state that waits does).
+  CallPtr call;
   while (true) {
     if (cancelled() || timed_out()) return;
-    auto call = std::make_shared<StateCall>();
-    call->run = shared_from_this();
-    call->state = current_;
+    const asl::State* state = current_;
+    if (inline_only && !runs_inline(state->type)) {
+      start();
+      return;
+    }
+    if (call && call.use_count() == 1) {
+      std::atomic_thread_fence(std::memory_order_acquire);  // whoever held it last is done with it
+      call->retry_count = 0;
+      call->retrier_attempts.clear();
+    } else {
+      call = std::make_shared<StateCall>();
+      call->run = shared_from_this();
+      call->done = [self = call->run](StepResult&& r) { self->complete(std::move(r)); };
+    }
+    call->state = state;
     call->input = std::move(input_);
-    call->vars = vars_;
-    call->entered_time = exec_->scheduler.clock().now();
-    call->done = [self = call->run](StepResult r) { self->complete(std::move(r)); };
+    if (call->vars != vars_) call->vars = vars_;
+    // Only $$.State.EnteredTime reads the time a state was entered.
+    if (state->uses_context) call->entered_time = exec_->scheduler.clock().now();
     exec_->transitions.fetch_add(1, std::memory_order_relaxed);
     if (history().enabled()) {
-      call->entered_id = call->record(std::string(asl::to_string(current_->type)) + "StateEntered",
-                                      json{{"name", current_->name},
+      call->entered_id = call->record(event_type(state->type, true),
+                                      json{{"name", state->name},
                                            {"input", dump_compact(call->input)},
                                            {"inputDetails", {{"truncated", false}}}});
     } else {
       call->entered_id = call->record("");
     }
-    pending_.reset();
-    in_step_ = true;
-    lock.unlock();
+    step_.store(kStepping, std::memory_order_relaxed);
     dispatch(call);
-    call.reset();
-    lock.lock();
-    in_step_ = false;
-    if (!pending_) return;  // the state waits; complete() resumes the loop
-    auto result = std::move(*pending_);
+    int expected = kStepping;
+    if (step_.compare_exchange_strong(expected, kIdle, std::memory_order_acq_rel)) {
+      return;  // the state waits; complete() goes on
+    }
+    // Completed during dispatch (here or on another thread): pending_ holds the result.
+    step_.store(kIdle, std::memory_order_relaxed);
+    const bool more = advance(*pending_);
     pending_.reset();
-    lock.unlock();
-    const bool more = advance(std::move(result));
-    lock.lock();
     if (!more) return;
   }
 }
 
-void MachineRun::complete(StepResult result) {
-  {
-    std::lock_guard lock(mu_);
-    if (in_step_) {
-      pending_ = std::move(result);
-      return;
-    }
+void MachineRun::complete(StepResult&& result) {
+  pending_.emplace(std::move(result));
+  int expected = kStepping;
+  if (step_.compare_exchange_strong(expected, kCompleted, std::memory_order_acq_rel)) {
+    return;  // resume() is still dispatching this state: it takes the result
   }
-  if (advance(std::move(result))) start();
+  const bool more = advance(*pending_);
+  pending_.reset();
+  if (more) start();
 }
 
-bool MachineRun::advance(StepResult r) {
+bool MachineRun::advance(StepResult& r) {
   if (cancelled()) return false;
   if (timed_out()) return false;
   const asl::State& s = *current_;
@@ -293,10 +336,10 @@ bool MachineRun::advance(StepResult r) {
     return false;
   }
   if (history().enabled()) {
-    last_event_id_ = history().add(std::string(asl::to_string(s.type)) + "StateExited", last_event_id_,
-                                        json{{"name", s.name},
-                                             {"output", dump_compact(r.output)},
-                                             {"outputDetails", {{"truncated", false}}}});
+    last_event_id_ = history().add(event_type(s.type, false), last_event_id_,
+                                   json{{"name", s.name},
+                                        {"output", dump_compact(r.output)},
+                                        {"outputDetails", {{"truncated", false}}}});
   } else {
     last_event_id_ = history().add("", last_event_id_);  // keeps event ids as AWS numbers them
   }
@@ -304,9 +347,10 @@ bool MachineRun::advance(StepResult r) {
     done_(RunOutcome{true, std::move(r.output), {}});
     return false;
   }
-  const asl::State* next = machine_.find(r.next);
+  const asl::State* next = r.next_state ? r.next_state : machine_.find(r.next);
   if (!next) {  // unreachable for a validated machine
-    done_(RunOutcome{false, nullptr, Failure{std::string(asl::errors::kRuntime), "no state named '" + r.next + "'"}});
+    done_(RunOutcome{false, nullptr,
+                     Failure{std::string(asl::errors::kRuntime), "no state named '" + std::string(r.next) + "'"}});
     return false;
   }
   current_ = next;

@@ -23,7 +23,7 @@ void run_pass(const CallPtr& call) {
   const bool has_assign = s.flow.has_assign();
   json out = s.flow.output_of(std::move(call->input), std::move(result), context, vars, false, false,
                               has_assign ? &assigned : nullptr);
-  call->done(step_result(call, std::move(out), s.next, has_assign, assigned));
+  call->done(step_result(call, std::move(out), has_assign, assigned));
 }
 
 // "A Choice state ... evaluates the Choice Rules in order and transitions to the
@@ -59,7 +59,7 @@ void run_wait(const CallPtr& call) {
   const bool has_assign = s.flow.has_assign();
   json out = s.flow.output_of(call->input, std::move(effective), context, vars, false, false,
                               has_assign ? &assigned : nullptr);
-  auto result = std::make_shared<StepResult>(step_result(call, std::move(out), s.next, has_assign, assigned));
+  auto result = std::make_shared<StepResult>(step_result(call, std::move(out), has_assign, assigned));
   if (delay <= Clock::duration::zero()) {
     call->done(std::move(*result));
     return;

@@ -75,6 +75,7 @@ class State {
   std::string pointer;  ///< JSON pointer of the state object, e.g. "/States/Fetch"
   std::string comment;
   std::string next;     ///< empty when `end` or for Choice/Succeed/Fail
+  const State* next_state = nullptr;  ///< the state `next` names, resolved when its machine is parsed
   bool end = false;
 
   DataFlow flow;                         ///< data flow (both query languages)
