@@ -251,6 +251,19 @@ const std::string& event_type(asl::StateType type, bool entered) {
   return names[static_cast<std::size_t>(type)][entered ? 1 : 0];
 }
 
+/// The details of a StateEntered/StateExited event: {"name", "<io>": text, "<io>Details": {"truncated": false}}.
+json state_event_details(const std::string& name, const char* io, const char* io_details, const json& value) {
+  json d = json::object();
+  auto& o = d.get_ref<json::object_t&>();  // distinct keys: appended without a lookup
+  o.reserve(3);
+  o.emplace_back("name", name);
+  o.emplace_back(io, dump_compact(value));
+  json truncated = json::object();
+  truncated.get_ref<json::object_t&>().emplace_back("truncated", false);
+  o.emplace_back(io_details, std::move(truncated));
+  return d;
+}
+
 /// States whose runners never call a function handler or start child runs, so they may run on a
 /// thread that is not one of the workers.
 bool runs_inline(asl::StateType t) {
@@ -287,9 +300,7 @@ void MachineRun::resume(bool inline_only) {
     exec_->transitions.fetch_add(1, std::memory_order_relaxed);
     if (history().enabled()) {
       call->entered_id = call->record(event_type(state->type, true),
-                                      json{{"name", state->name},
-                                           {"input", dump_compact(call->input)},
-                                           {"inputDetails", {{"truncated", false}}}});
+                                      state_event_details(state->name, "input", "inputDetails", call->input));
     } else {
       call->entered_id = call->record("");
     }
@@ -337,9 +348,7 @@ bool MachineRun::advance(StepResult& r) {
   }
   if (history().enabled()) {
     last_event_id_ = history().add(event_type(s.type, false), last_event_id_,
-                                   json{{"name", s.name},
-                                        {"output", dump_compact(r.output)},
-                                        {"outputDetails", {{"truncated", false}}}});
+                                   state_event_details(s.name, "output", "outputDetails", r.output));
   } else {
     last_event_id_ = history().add("", last_event_id_);  // keeps event ids as AWS numbers them
   }

@@ -140,7 +140,7 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
   const std::size_t limit = max_conc && *max_conc > 0 ? static_cast<std::size_t>(*max_conc) : n;
   const bool tolerant = distributed && (tol_count || tol_pct);
 
-  auto finish_ok = [call, fan, distributed, done, names, writer_params] {
+  auto finish_ok_fn = [call, fan, distributed, done, names, writer_params] {
     const auto& ms = static_cast<const asl::MapState&>(*call->state);
     json out = json::array();
     if (ms.result_writer) {
@@ -170,7 +170,7 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
   };
   // On failure an exporting ResultWriter still writes what the Map Run did (FAILED, PENDING, …);
   // the Map fails with the original error.
-  auto finish_fail = [call, distributed, done, names, writer_params](
+  auto finish_fail_fn = [call, distributed, done, names, writer_params](
                          Failure f, std::shared_ptr<std::vector<map_io::ChildRecord>> records) {
     const auto& ms = static_cast<const asl::MapState&>(*call->state);
     if (ms.result_writer && ms.result_writer->exports && records) {
@@ -187,8 +187,12 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
     }
     done(false, nullptr, std::move(f));
   };
+  // Shared by every child's completion (one copy, not one per child).
+  using FinishFail = std::function<void(Failure, std::shared_ptr<std::vector<map_io::ChildRecord>>)>;
+  auto finish_ok = std::make_shared<const std::function<void()>>(std::move(finish_ok_fn));
+  auto finish_fail = std::make_shared<const FinishFail>(std::move(finish_fail_fn));
   if (n == 0) {
-    finish_ok();
+    (*finish_ok)();
     return;
   }
 
@@ -275,11 +279,11 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
                 auto records = fan->records.empty() ? nullptr : records_at_end(*fan, ex.scheduler.clock().now());
                 lock.unlock();
                 if (st.mode == asl::MapMode::kDistributed) {
-                  finish_fail(Failure{std::string(asl::errors::kExceedToleratedFailureThreshold),
+                  (*finish_fail)(Failure{std::string(asl::errors::kExceedToleratedFailureThreshold),
                                       "The specified tolerated failure threshold was exceeded"},
                               std::move(records));
                 } else {
-                  finish_fail(std::move(o.failure), std::move(records));
+                  (*finish_fail)(std::move(o.failure), std::move(records));
                 }
                 return;
               }
@@ -287,7 +291,7 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
             if (fan->finished == n) {
               fan->closed = true;
               lock.unlock();
-              finish_ok();
+              (*finish_ok)();
               return;
             }
             (*launch_ref)();
