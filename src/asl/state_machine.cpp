@@ -118,6 +118,7 @@ std::shared_ptr<const StateMachine> StateMachine::parse_sub(const json& def, con
       if (!s->next.empty()) s->next_state = m->find(s->next);
     }
     m->start_ = m->find(m->start_at_);
+    m->for_each_state([&](const State& st) { m->uses_context_ = m->uses_context_ || st.uses_context; });
   }
   if (ctx.error_count() != before) return nullptr;
   return m;

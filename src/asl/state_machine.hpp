@@ -50,6 +50,8 @@ class StateMachine {
   /// Execution TimeoutSeconds (top level only).
   std::optional<std::int64_t> timeout_seconds() const { return timeout_seconds_; }
   const std::string& pointer() const { return pointer_; }
+  /// Whether a state of this machine or of a nested one reads the context object (State::uses_context).
+  bool uses_context() const { return uses_context_; }
   /// States in definition order.
   const std::vector<std::unique_ptr<State>>& states() const { return states_; }
 
@@ -74,6 +76,7 @@ class StateMachine {
   std::optional<std::int64_t> timeout_seconds_;
   std::vector<std::unique_ptr<State>> states_;
   const State* start_ = nullptr;  ///< the StartAt state, resolved when parsed
+  bool uses_context_ = false;
   struct NameHash {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }

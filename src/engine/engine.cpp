@@ -228,25 +228,32 @@ ExecutionResult Engine::run(std::shared_ptr<const asl::StateMachine> machine, co
           ? options.execution_arn
           : "arn:aws:states:" + region_account + ":execution:" + options.state_machine_name + ":" + options.name;
   const auto start = clock_.now();
-  exec->execution_context = json{{"Id", exec->execution_arn},
-                                 {"Input", input},
-                                 {"StartTime", format_iso8601(start)},
-                                 {"Name", options.name},
-                                 {"RoleArn", options.role_arn},
-                                 {"RedriveCount", 0}};
-  exec->state_machine_context =
-      json{{"Id", !options.state_machine_arn.empty()
-                      ? options.state_machine_arn
-                      : "arn:aws:states:" + region_account + ":stateMachine:" + options.state_machine_name},
-           {"Name", options.state_machine_name}};
+  // $$ (and its copy of the input) only for a machine with a state that reads it.
+  if (machine->uses_context()) {
+    exec->execution_context = json{{"Id", exec->execution_arn},
+                                   {"Input", input},
+                                   {"StartTime", format_iso8601(start)},
+                                   {"Name", options.name},
+                                   {"RoleArn", options.role_arn},
+                                   {"RedriveCount", 0}};
+    exec->state_machine_context =
+        json{{"Id", !options.state_machine_arn.empty()
+                        ? options.state_machine_arn
+                        : "arn:aws:states:" + region_account + ":stateMachine:" + options.state_machine_name},
+             {"Name", options.state_machine_name}};
+  }
   if (machine->timeout_seconds()) exec->deadline = start + std::chrono::seconds(*machine->timeout_seconds());
 
-  const auto started_id = exec->history.add(
-      "ExecutionStarted", 0,
-      json{{"input", dump_compact(input)}, {"inputDetails", {{"truncated", false}}}, {"roleArn", options.role_arn}});
+  const auto started_id =
+      exec->history.enabled()
+          ? exec->history.add("ExecutionStarted", 0,
+                              json{{"input", dump_compact(input)},
+                                   {"inputDetails", {{"truncated", false}}},
+                                   {"roleArn", options.role_arn}})
+          : exec->history.add("ExecutionStarted", 0);
 
   std::optional<std::uint64_t> timeout_id;
-  if (dump_compact(input).size() > kPayloadLimitBytes) {
+  if (over_payload_limit(input)) {
     ExecutionResult r;
     r.status = "FAILED";
     r.error = std::string(asl::errors::kDataLimitExceeded);

@@ -92,11 +92,15 @@ std::size_t serialized_bound(const json& v, std::size_t limit) {
 
 }  // namespace
 
-void check_payload_size(const json& value, const std::string& state_name) {
-  if (value.is_primitive() && !value.is_string()) return;
+bool over_payload_limit(const json& value) {
+  if (value.is_primitive() && !value.is_string()) return false;
   // Serialise only when the bound does not already prove the payload small.
-  if (serialized_bound(value, kPayloadLimitBytes) > kPayloadLimitBytes &&
-      dump_compact(value).size() > kPayloadLimitBytes) {
+  return serialized_bound(value, kPayloadLimitBytes) > kPayloadLimitBytes &&
+         dump_compact(value).size() > kPayloadLimitBytes;
+}
+
+void check_payload_size(const json& value, const std::string& state_name) {
+  if (over_payload_limit(value)) {
     throw StatesError(asl::errors::kDataLimitExceeded,
                       "The state/task '" + state_name +
                           "' returned a result with a size exceeding the maximum number of bytes service limit.");
@@ -264,6 +268,11 @@ json state_event_details(const std::string& name, const char* io, const char* io
   return d;
 }
 
+/// States whose runners return their result (no timer, no handler, no child run).
+bool is_synchronous(asl::StateType t) {
+  return t == StateType::kPass || t == StateType::kChoice || t == StateType::kSucceed || t == StateType::kFail;
+}
+
 /// States whose runners never call a function handler or start child runs, so they may run on a
 /// thread that is not one of the workers.
 bool runs_inline(asl::StateType t) {
@@ -276,8 +285,10 @@ bool runs_inline(asl::StateType t) {
 void MachineRun::resume(bool inline_only) {
   // One StateCall serves consecutive states as long as none kept it (a state that waits does).
   CallPtr call;
+  bool checked = false;  // advance() has just checked cancellation and the deadline
   while (true) {
-    if (cancelled() || timed_out()) return;
+    if (!checked && (cancelled() || timed_out())) return;
+    checked = false;
     const asl::State* state = current_;
     if (inline_only && !runs_inline(state->type)) {
       start();
@@ -304,6 +315,13 @@ void MachineRun::resume(bool inline_only) {
     } else {
       call->entered_id = call->record("");
     }
+    if (is_synchronous(state->type)) {
+      // The result comes back here: no completion callback, no hand-over.
+      StepResult result = step(call);
+      if (!advance(result)) return;
+      checked = true;
+      continue;
+    }
     step_.store(kStepping, std::memory_order_relaxed);
     dispatch(call);
     int expected = kStepping;
@@ -315,6 +333,7 @@ void MachineRun::resume(bool inline_only) {
     const bool more = advance(*pending_);
     pending_.reset();
     if (!more) return;
+    checked = true;
   }
 }
 
@@ -368,27 +387,56 @@ bool MachineRun::advance(StepResult& r) {
   return true;
 }
 
+namespace {
+
+/// The failure of a state whose runner threw (called in a catch block).
+StepResult thrown_failure(const StateCall& call) {
+  try {
+    throw;
+  } catch (const StatesError& e) {
+    return StepResult::fail(call.failure_from(e));
+  } catch (const std::exception& e) {
+    return StepResult::fail(
+        Failure{std::string(asl::errors::kRuntime), "internal error in state '" + call.state->name + "': " + e.what()});
+  } catch (...) {
+    return StepResult::fail(Failure{std::string(asl::errors::kRuntime),
+                                    "internal error in state '" + call.state->name +
+                                        "': an exception that is not a std::exception"});
+  }
+}
+
+}  // namespace
+
+StepResult MachineRun::step(const CallPtr& call) {
+  try {
+    switch (call->state->type) {
+      case StateType::kPass: return pass_step(call);
+      case StateType::kChoice: return choice_step(call);
+      case StateType::kSucceed: return succeed_step(call);
+      case StateType::kFail: return fail_step(call);
+      default: break;
+    }
+  } catch (...) {
+    return thrown_failure(*call);
+  }
+  return StepResult::fail(Failure{std::string(asl::errors::kRuntime),
+                                  "internal error in state '" + call->state->name + "': not a synchronous state"});
+}
+
 void MachineRun::dispatch(const CallPtr& call) {
   try {
     switch (call->state->type) {
-      case StateType::kPass: run_pass(call); break;
-      case StateType::kChoice: run_choice(call); break;
+      case StateType::kPass:
+      case StateType::kChoice:
+      case StateType::kSucceed:
+      case StateType::kFail: call->done(step(call)); break;
       case StateType::kWait: run_wait(call); break;
-      case StateType::kSucceed: run_succeed(call); break;
-      case StateType::kFail: run_fail(call); break;
       case StateType::kTask: run_with_policy(call, task_body); break;
       case StateType::kMap: run_with_policy(call, map_body); break;
       case StateType::kParallel: run_with_policy(call, parallel_body); break;
     }
-  } catch (const StatesError& e) {
-    call->done(StepResult::fail(call->failure_from(e)));
-  } catch (const std::exception& e) {
-    call->done(StepResult::fail(Failure{std::string(asl::errors::kRuntime),
-                                        "internal error in state '" + call->state->name + "': " + e.what()}));
   } catch (...) {
-    call->done(StepResult::fail(Failure{std::string(asl::errors::kRuntime),
-                                        "internal error in state '" + call->state->name +
-                                            "': an exception that is not a std::exception"}));
+    call->done(thrown_failure(*call));
   }
 }
 

@@ -111,7 +111,7 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
   }
 
   const std::size_t n = items->size();
-  const auto started_id = exec.history.enabled() ? call->record("MapStateStarted", json{{"length", n}}) : call->record("");
+  const auto started_id = call->run->history().enabled() ? call->record("MapStateStarted", json{{"length", n}}) : call->record("");
   auto names = std::make_shared<map_io::MapRunNames>(
       map_io::make_map_run_names(exec.execution_arn, m.label.empty() ? m.name : m.label, exec.uuid()));
   if (distributed && exec.history.enabled()) call->record("MapRunStarted", json{{"mapRunArn", names->map_run_arn}});
@@ -311,7 +311,7 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
 void parallel_body(const CallPtr& call, const json& effective, const json&, BodyDone done) {
   const auto& p = static_cast<const asl::ParallelState&>(*call->state);
   auto& exec = call->exec();
-  const auto started_id = exec.history.enabled() ? call->record("ParallelStateStarted") : call->record("");
+  const auto started_id = call->run->history().enabled() ? call->record("ParallelStateStarted") : call->record("");
   const std::size_t n = p.branches.size();
   auto fan = std::make_shared<Fanout>();
   fan->results.resize(n);

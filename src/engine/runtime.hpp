@@ -174,6 +174,7 @@ class MachineRun : public std::enable_shared_from_this<MachineRun> {
   bool timed_out();  // ends the execution as TIMED_OUT once its deadline has passed
   bool advance(StepResult& result);  // false when the run ended; takes the result's parts
   void dispatch(const CallPtr& call);
+  StepResult step(const CallPtr& call);  // a synchronous state's result, errors included
 
   std::shared_ptr<Execution> exec_;
   std::unique_ptr<History> own_history_;
@@ -192,11 +193,12 @@ class MachineRun : public std::enable_shared_from_this<MachineRun> {
 };
 
 // === State runners (one per file) ===
-void run_pass(const CallPtr& call);
-void run_choice(const CallPtr& call);
+/// The synchronous states (Pass, Choice, Succeed, Fail) return how they ended.
+StepResult pass_step(const CallPtr& call);
+StepResult choice_step(const CallPtr& call);
+StepResult succeed_step(const CallPtr& call);
+StepResult fail_step(const CallPtr& call);
 void run_wait(const CallPtr& call);
-void run_succeed(const CallPtr& call);
-void run_fail(const CallPtr& call);
 
 /// The part of a Task/Map/Parallel that Retry repeats: given the effective input,
 /// produce the raw result (before ResultSelector) or a failure through `done`.
@@ -217,6 +219,9 @@ StepResult step_result(const CallPtr& call, json output, std::string_view next, 
 /// The same, going to the state's own Next (or ending, with End).
 StepResult step_result(const CallPtr& call, json output, bool has_assign, const json& assigned);
 
+/// Whether `value` serialises to more than the payload limit (a size bound first, so small
+/// values are not serialised).
+bool over_payload_limit(const json& value);
 /// Throw States.DataLimitExceeded if `value` serialises to more than the payload limit.
 void check_payload_size(const json& value, const std::string& state_name);
 

@@ -92,7 +92,7 @@ struct TaskAttempt {
   void fail_with(Failure f, bool timed_out) {
     if (settled.exchange(true)) return;
     stop_timers();
-    if (call->exec().history.enabled()) {
+    if (call->run->history().enabled()) {  // the run's: a Distributed Map child records none
       json d = service ? json{{"resourceType", "lambda"}, {"resource", "invoke"}} : json::object();
       if (f.error) d["error"] = *f.error;
       if (f.cause) d["cause"] = *f.cause;
@@ -151,7 +151,7 @@ void task_body(const CallPtr& call, const json& effective, const json& context, 
     event = effective;
   }
 
-  const bool history = exec.history.enabled();
+  const bool history = call->run->history().enabled();  // a Distributed Map child records none
   if (history) {
     if (service) {
       json d{{"resourceType", "lambda"}, {"resource", "invoke"}, {"region", kRegion},
@@ -267,7 +267,7 @@ void task_body(const CallPtr& call, const json& effective, const json& context, 
       if (service) result = invoke_response(std::move(result), ictx.request_id);
       // AWS names the integration ('lambda') or the function ARN in this cause, not the state.
       check_payload_size(result, service ? std::string("lambda") : t.resource);
-      if (ex.history.enabled()) {
+      if (call->run->history().enabled()) {
         json d = service ? json{{"resourceType", "lambda"}, {"resource", "invoke"}} : json::object();
         d["output"] = dump_compact(result);
         d["outputDetails"] = {{"truncated", false}};

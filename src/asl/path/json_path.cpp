@@ -75,6 +75,7 @@ std::optional<JsonPath> JsonPath::compile(std::string_view text, std::string& er
   }
   JsonPath p;
   p.root_ = text == "$";
+  p.reference_ = reference;
   p.path_ = std::move(parsed.path);
   return p;
 }
@@ -152,8 +153,10 @@ json JsonPath::apply_result(json input, json result) const {
     throw StatesError(errors::kRuntime, fmt::format("ResultPath '{}' must not address the context object", path_text));
   if (!path.variable.empty())
     throw StatesError(errors::kRuntime, fmt::format("ResultPath '{}' must not address a variable", path_text));
-  if (auto problem = reference_problem(path))
-    throw StatesError(errors::kRuntime, fmt::format("ResultPath '{}' is not a reference path: {}", path_text, *problem));
+  if (!reference_) {
+    if (auto problem = reference_problem(path))
+      throw StatesError(errors::kRuntime, fmt::format("ResultPath '{}' is not a reference path: {}", path_text, *problem));
+  }
   if (path.segments.empty()) return result;
 
   auto failure = [&](const std::string& why) {

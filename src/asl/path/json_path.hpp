@@ -46,6 +46,7 @@ class JsonPath {
   std::optional<json> run(const json& input, const json& context, std::string& error, const json* vars) const;
   std::shared_ptr<const detail::CompiledPath> path_;
   bool root_ = false;
+  bool reference_ = false;  ///< compiled as a Reference Path (already checked)
 };
 
 /// Return an error message if `path` is not a JSONPath AWS accepts ("$", "$.a.b",
