@@ -111,6 +111,29 @@ json JsonPath::query(const json& input, const json& context, const json* vars) c
   return std::move(*value);
 }
 
+json JsonPath::query(json&& input, const json& context, const json* vars) const {
+  if (root_) return std::move(input);
+  const CompiledPath& path = *path_;
+  if (!path.context && path.variable.empty()) {
+    json* node = &input;
+    for (const PathSegment& seg : path.segments) {
+      if (seg.deep) return query(static_cast<const json&>(input), context, vars);
+      if (seg.kind == PathSegment::Kind::kProperty && seg.names.size() == 1 && node->is_object()) {
+        auto it = node->find(seg.names[0]);
+        if (it == node->end()) return query(static_cast<const json&>(input), context, vars);
+        node = &*it;
+      } else if (seg.kind == PathSegment::Kind::kIndex && seg.indices.size() == 1 && seg.indices[0] >= 0 &&
+                 node->is_array() && static_cast<std::size_t>(seg.indices[0]) < node->size()) {
+        node = &(*node)[static_cast<std::size_t>(seg.indices[0])];
+      } else {
+        return query(static_cast<const json&>(input), context, vars);  // anything else: the general way
+      }
+    }
+    return std::move(*node);
+  }
+  return query(static_cast<const json&>(input), context, vars);
+}
+
 std::optional<json> JsonPath::try_query(const json& input, const json& context, const json* vars) const {
   std::string error;
   return run(input, context, error, vars);

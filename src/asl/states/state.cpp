@@ -253,7 +253,7 @@ json DataFlow::output_of(json&& raw, json result, const json& context, const jso
   else out = result_path.path->apply_result(std::move(raw), std::move(result));
   if (output_path.is_null) return json::object();
   if (!output_path.path) return out;
-  return output_path.path->query(out, context, vars);
+  return output_path.path->query(std::move(out), context, vars);
 }
 
 std::unique_ptr<State> parse_state(const std::string& name, const json& obj, const std::string& pointer,
