@@ -154,13 +154,18 @@ void attempt(const CallPtr& call, const Body& body) {
   const State& s = *call->state;
   if (call->run->cancelled()) return;
   json context, effective;
+  const bool skip_parameters = s.type == StateType::kMap;
+  // The body reads its effective input synchronously; when that is the state input itself it is
+  // not copied (the state input stays unchanged until the state ends).
+  const bool raw = s.flow.effective_is_raw(skip_parameters);
   try {
     context = call->context();
-    effective = s.flow.effective_input(call->input, context, call->vars.get(), s.type == StateType::kMap);
+    if (!raw) effective = s.flow.effective_input(call->input, context, call->vars.get(), skip_parameters);
   } catch (const StatesError& e) {
     handle_failure(call, body, call->failure_from(e));
     return;
   }
+  const json& effective_ref = raw ? call->input : effective;
   auto settled = std::make_shared<std::atomic<bool>>(false);
   BodyDone on_done = [call, body, context, settled](bool ok, json result, Failure failure) {
     if (settled->exchange(true)) return;
@@ -172,15 +177,20 @@ void attempt(const CallPtr& call, const Body& body) {
     try {
       json assigned;
       const bool has_assign = st.flow.has_assign();
-      json out = st.flow.output_of(call->input, std::move(result), context, call->vars.get(), /*select=*/true,
-                                   /*has_result=*/true, has_assign ? &assigned : nullptr);
+      // Without Retry or Catch nothing reads the state input after this (a failure here only
+      // fails the state), so it is moved into the output instead of copied.
+      json out = st.retry.empty() && st.catchers.empty()
+                     ? st.flow.output_of(std::move(call->input), std::move(result), context, call->vars.get(),
+                                         /*select=*/true, /*has_result=*/true, has_assign ? &assigned : nullptr)
+                     : st.flow.output_of(call->input, std::move(result), context, call->vars.get(), /*select=*/true,
+                                         /*has_result=*/true, has_assign ? &assigned : nullptr);
       call->done(step_result(call, std::move(out), has_assign, assigned));
     } catch (const StatesError& e) {
       handle_failure(call, body, call->failure_from(e));
     }
   };
   try {
-    body(call, effective, context, on_done);
+    body(call, effective_ref, context, on_done);
   } catch (const StatesError& e) {
     if (!settled->exchange(true)) handle_failure(call, body, call->failure_from(e));
   } catch (const std::exception& e) {
@@ -366,10 +376,10 @@ bool MachineRun::advance(StepResult& r) {
     return false;
   }
   if (history().enabled()) {
-    last_event_id_ = history().add(event_type(s.type, false), last_event_id_,
-                                   state_event_details(s.name, "output", "outputDetails", r.output));
+    set_last_event_id(history().add(event_type(s.type, false), last_event_id(),
+                                    state_event_details(s.name, "output", "outputDetails", r.output)));
   } else {
-    last_event_id_ = history().add("", last_event_id_);  // keeps event ids as AWS numbers them
+    set_last_event_id(history().add("", last_event_id()));  // keeps event ids as AWS numbers them
   }
   if (r.kind == StepResult::Kind::kEnd) {
     done_(RunOutcome{true, std::move(r.output), {}});

@@ -166,8 +166,9 @@ class MachineRun : public std::enable_shared_from_this<MachineRun> {
   const std::shared_ptr<Execution>& exec_ptr() const { return exec_; }
   const std::vector<CancelFlag>& cancel_flags() const { return cancel_; }
   bool cancelled() const;
-  std::int64_t last_event_id() const { return last_event_id_.load(); }
-  void set_last_event_id(std::int64_t id) { last_event_id_.store(id); }
+  // Release/acquire: read by a parent's callbacks on other threads while this run waits.
+  std::int64_t last_event_id() const { return last_event_id_.load(std::memory_order_acquire); }
+  void set_last_event_id(std::int64_t id) { last_event_id_.store(id, std::memory_order_release); }
 
  private:
   void complete(StepResult&& result);
