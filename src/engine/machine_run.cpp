@@ -48,7 +48,7 @@ Failure StateCall::failure_from(const StatesError& e) const {
 
 // === Data flow (asl::DataFlow) ===
 
-StepResult step_result(const CallPtr& call, json output, std::string_view next, bool has_assign, const json& assigned) {
+StepResult step_result(const CallPtr& call, json&& output, std::string_view next, bool has_assign, const json& assigned) {
   const auto& s = *call->state;
   const bool end = next.empty() && s.end;
   StepResult r{end ? StepResult::Kind::kEnd : StepResult::Kind::kNext, std::move(output), next, {}, {}};
@@ -56,9 +56,11 @@ StepResult step_result(const CallPtr& call, json output, std::string_view next, 
   return r;
 }
 
-StepResult step_result(const CallPtr& call, json output, bool has_assign, const json& assigned) {
+StepResult step_result(const CallPtr& call, json&& output, bool has_assign, const json& assigned) {
   const auto& s = *call->state;
-  StepResult r = step_result(call, std::move(output), s.next, has_assign, assigned);
+  const bool end = s.next.empty() && s.end;
+  StepResult r{end ? StepResult::Kind::kEnd : StepResult::Kind::kNext, std::move(output), s.next, {}, {}};
+  if (has_assign) r.vars = asl::assign_vars(call->vars, assigned);
   r.next_state = s.next_state;
   return r;
 }

@@ -24,7 +24,7 @@ StepResult pass_step(const CallPtr& call) {
   } else {
     // InputPath and Parameters still run for their errors, when present.
     if (s.flow.parameters || s.flow.input_path.path) (void)s.flow.effective_input(call->input, context, vars);
-    result = *s.result;
+    result = json(*s.result);  // copied in place (no copy-and-swap)
   }
   json assigned;
   const bool has_assign = s.flow.has_assign();

@@ -181,6 +181,19 @@ json JsonPath::apply_result(json input, json result) const {
       throw StatesError(errors::kRuntime, fmt::format("ResultPath '{}' is not a reference path: {}", path_text, *problem));
   }
   if (path.segments.empty()) return result;
+  // One property on an object (ResultPath "$.x"): nothing can fail, so no separate check pass.
+  if (path.segments.size() == 1 && path.segments[0].kind == PathSegment::Kind::kProperty && input.is_object()) {
+    auto& object = input.get_ref<json::object_t&>();
+    const std::string& name = path.segments[0].names[0];
+    for (auto& [key, value] : object) {
+      if (key == name) {
+        value = std::move(result);
+        return input;
+      }
+    }
+    object.emplace_back(name, std::move(result));
+    return input;
+  }
 
   auto failure = [&](const std::string& why) {
     return StatesError(errors::kResultPathMatchFailure,
