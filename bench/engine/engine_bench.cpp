@@ -86,7 +86,26 @@ void report(const std::string& what, const Measure& m) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  // `bench_engine profile CASE N`: run one case N times and print nothing else (for perf).
+  if (argc == 4 && std::string(argv[1]) == "profile") {
+    const std::string what = argv[2];
+    const int n = std::stoi(argv[3]);
+    json items = json::array();
+    for (int i = 0; i < 517; ++i) items.push_back(json{{"rank", i}, {"object", fmt::format("100MB/{}.pt", i + 1)}});
+    const bool history = what.find("history") != std::string::npos;
+    Measure m{};
+    if (what.rfind("map", 0) == 0) m = measure(map_definition(0), json{{"body", items}}, 2, history, n);
+    else if (what.rfind("chain", 0) == 0) {
+      const auto colon = what.find(':');
+      const int len = colon == std::string::npos ? 1000 : std::stoi(what.substr(colon + 1));
+      m = measure(pass_chain(len), json::object(), 2, history, n);
+    }
+    else if (what.rfind("jsonata", 0) == 0) m = measure(jsonata_chain(1000), json::object(), 2, history, n);
+    else return 2;
+    report(what, m);
+    return 0;
+  }
   const std::size_t workers = std::max(2u, std::thread::hardware_concurrency());
   json items = json::array();
   for (int i = 0; i < 517; ++i) items.push_back(json{{"rank", i}, {"object", fmt::format("100MB/{}.pt", i + 1)}});

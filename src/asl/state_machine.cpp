@@ -114,6 +114,11 @@ std::shared_ptr<const StateMachine> StateMachine::parse_sub(const json& def, con
       ctx.error(pointer + "/StartAt", "refers to undefined state \"" + m->start_at_ + "\"");
     }
     check_transitions(*m, ctx);
+    for (auto& s : m->states_) {
+      if (!s->next.empty()) s->next_state = m->find(s->next);
+    }
+    m->start_ = m->find(m->start_at_);
+    m->for_each_state([&](const State& st) { m->uses_context_ = m->uses_context_ || st.uses_context; });
   }
   if (ctx.error_count() != before) return nullptr;
   return m;
@@ -125,7 +130,7 @@ std::shared_ptr<const StateMachine> StateMachine::parse(const json& definition,
   return parse_sub(definition, "", MachineKind::kTopLevel, ctx);
 }
 
-const State* StateMachine::find(const std::string& name) const {
+const State* StateMachine::find(std::string_view name) const {
   auto it = by_name_.find(name);
   return it == by_name_.end() ? nullptr : it->second;
 }

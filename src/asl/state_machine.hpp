@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "asl/errors.hpp"
@@ -39,9 +40,9 @@ class StateMachine {
                                                        MachineKind kind, ParseContext& ctx);
 
   /// Return the state called `name`, or nullptr.
-  const State* find(const std::string& name) const;
+  const State* find(std::string_view name) const;
   /// Return the StartAt state (never null for a parsed machine).
-  const State* start() const { return find(start_at_); }
+  const State* start() const { return start_ ? start_ : find(start_at_); }
 
   const std::string& start_at() const { return start_at_; }
   const std::string& comment() const { return comment_; }
@@ -49,6 +50,8 @@ class StateMachine {
   /// Execution TimeoutSeconds (top level only).
   std::optional<std::int64_t> timeout_seconds() const { return timeout_seconds_; }
   const std::string& pointer() const { return pointer_; }
+  /// Whether a state of this machine or of a nested one reads the context object (State::uses_context).
+  bool uses_context() const { return uses_context_; }
   /// States in definition order.
   const std::vector<std::unique_ptr<State>>& states() const { return states_; }
 
@@ -72,7 +75,14 @@ class StateMachine {
   std::string pointer_;
   std::optional<std::int64_t> timeout_seconds_;
   std::vector<std::unique_ptr<State>> states_;
-  std::unordered_map<std::string, const State*> by_name_;  ///< O(1) lookup on every transition
+  const State* start_ = nullptr;  ///< the StartAt state, resolved when parsed
+  bool uses_context_ = false;
+  struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  /// By name, for Choice rules and Catchers (Next is resolved when parsed: State::next_state).
+  std::unordered_map<std::string, const State*, NameHash, std::equal_to<>> by_name_;
 };
 
 /// Validate a definition; returns every problem (empty when valid).

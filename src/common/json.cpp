@@ -3,14 +3,52 @@
 
 #include <fmt/format.h>
 
+#include <clocale>
+#include <memory>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 
 namespace cosmicai {
 
+namespace {
+
+/// Appends to whichever string `target` names: lets one serializer serve many dumps.
+struct StringSink final : nlohmann::detail::output_adapter_protocol<char> {
+  std::string* target = nullptr;
+  void write_character(char c) override { target->push_back(c); }
+  void write_characters(const char* s, std::size_t length) override { target->append(s, length); }
+};
+
+/// One serializer per thread, as `json::dump(-1, ' ', false, replace)` builds for every call
+/// (with a 512-byte indent string and a shared output adapter): the same bytes, without the set-up.
+struct CompactDumper {
+  std::shared_ptr<StringSink> sink = std::make_shared<StringSink>();
+  char decimal_point;
+  char thousands_sep;
+  nlohmann::detail::serializer<json> serializer;
+
+  static char locale_char(const char* c) { return c == nullptr ? '\0' : *c; }
+  CompactDumper()
+      : decimal_point(locale_char(std::localeconv()->decimal_point)),
+        thousands_sep(locale_char(std::localeconv()->thousands_sep)),
+        serializer(sink, ' ', json::error_handler_t::replace) {}
+};
+
+}  // namespace
+
 std::string dump_compact(const json& value) {
-  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+  std::string out;
+  thread_local std::unique_ptr<CompactDumper> dumper;
+  const std::lconv* loc = std::localeconv();
+  if (!dumper || dumper->decimal_point != CompactDumper::locale_char(loc->decimal_point) ||
+      dumper->thousands_sep != CompactDumper::locale_char(loc->thousands_sep)) {
+    dumper = std::make_unique<CompactDumper>();  // first use on this thread, or the locale changed
+  }
+  dumper->sink->target = &out;
+  dumper->serializer.dump(value, /*pretty_print=*/false, /*ensure_ascii=*/false, /*indent_step=*/0);
+  dumper->sink->target = nullptr;
+  return out;
 }
 
 std::size_t json_depth_exceeded_at(std::string_view text) {

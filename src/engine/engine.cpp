@@ -93,6 +93,10 @@ void Execution::post_after(Clock::duration delay, std::function<void()> task) {
   scheduler.post_after(delay, std::move(task), fail_execution_on_error(shared_from_this(), "a delayed state step"));
 }
 
+void Execution::run_here(const std::function<void()>& task) {
+  scheduler.run_here(task, fail_execution_on_error(shared_from_this(), "a state of the execution"));
+}
+
 std::uint64_t Execution::post_deadline(Clock::duration delay, std::function<void()> task) {
   return scheduler.post_deadline(delay, std::move(task), fail_execution_on_error(shared_from_this(), "a timeout"));
 }
@@ -154,22 +158,50 @@ ExecutionResult Execution::wait() {
   return result_;
 }
 
+namespace {
+/// A seed for an execution's generator: drawn from one process-wide generator that a
+/// std::random_device seeded once.
+std::uint64_t fresh_seed() {
+  static std::mutex mu;
+  static std::mt19937_64 seeder{std::random_device{}()};
+  std::lock_guard lock(mu);
+  return seeder();
+}
+}  // namespace
+
+std::mt19937_64& Execution::rng() {
+  if (!rng_) rng_.emplace(fresh_seed());
+  return *rng_;
+}
+
 double Execution::random_unit() {
   std::lock_guard lock(mu_);
-  return std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+  return std::uniform_real_distribution<double>(0.0, 1.0)(rng());
 }
 
 std::string Execution::uuid() {
   std::uint64_t a, b;
   {
     std::lock_guard lock(mu_);
-    a = rng_();
-    b = rng_();
+    a = rng()();
+    b = rng()();
   }
   a = (a & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
   b = (b & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
-  return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", a >> 32, (a >> 16) & 0xffff, a & 0xffff, b >> 48,
-                     b & 0xffffffffffffULL);
+  // xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx: a's 16 hex digits, then b's, lower case.
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(36, '-');
+  int pos = 0;
+  auto put = [&](std::uint64_t v, int digits) {
+    for (int i = digits - 1; i >= 0; --i) out[static_cast<std::size_t>(pos + i)] = kHex[(v >> (4 * (digits - 1 - i))) & 0xf];
+    pos += digits + 1;  // and the dash after it
+  };
+  put(a >> 32, 8);
+  put((a >> 16) & 0xffff, 4);
+  put(a & 0xffff, 4);
+  put(b >> 48, 4);
+  put(b & 0xffffffffffffULL, 12);
+  return out;
 }
 
 // === Engine ===
@@ -196,25 +228,32 @@ ExecutionResult Engine::run(std::shared_ptr<const asl::StateMachine> machine, co
           ? options.execution_arn
           : "arn:aws:states:" + region_account + ":execution:" + options.state_machine_name + ":" + options.name;
   const auto start = clock_.now();
-  exec->execution_context = json{{"Id", exec->execution_arn},
-                                 {"Input", input},
-                                 {"StartTime", format_iso8601(start)},
-                                 {"Name", options.name},
-                                 {"RoleArn", options.role_arn},
-                                 {"RedriveCount", 0}};
-  exec->state_machine_context =
-      json{{"Id", !options.state_machine_arn.empty()
-                      ? options.state_machine_arn
-                      : "arn:aws:states:" + region_account + ":stateMachine:" + options.state_machine_name},
-           {"Name", options.state_machine_name}};
+  // $$ (and its copy of the input) only for a machine with a state that reads it.
+  if (machine->uses_context()) {
+    exec->execution_context = json{{"Id", exec->execution_arn},
+                                   {"Input", input},
+                                   {"StartTime", format_iso8601(start)},
+                                   {"Name", options.name},
+                                   {"RoleArn", options.role_arn},
+                                   {"RedriveCount", 0}};
+    exec->state_machine_context =
+        json{{"Id", !options.state_machine_arn.empty()
+                        ? options.state_machine_arn
+                        : "arn:aws:states:" + region_account + ":stateMachine:" + options.state_machine_name},
+             {"Name", options.state_machine_name}};
+  }
   if (machine->timeout_seconds()) exec->deadline = start + std::chrono::seconds(*machine->timeout_seconds());
 
-  const auto started_id = exec->history.add(
-      "ExecutionStarted", 0,
-      json{{"input", dump_compact(input)}, {"inputDetails", {{"truncated", false}}}, {"roleArn", options.role_arn}});
+  const auto started_id =
+      exec->history.enabled()
+          ? exec->history.add("ExecutionStarted", 0,
+                              json{{"input", dump_compact(input)},
+                                   {"inputDetails", {{"truncated", false}}},
+                                   {"roleArn", options.role_arn}})
+          : exec->history.add("ExecutionStarted", 0);
 
   std::optional<std::uint64_t> timeout_id;
-  if (dump_compact(input).size() > kPayloadLimitBytes) {
+  if (over_payload_limit(input)) {
     ExecutionResult r;
     r.status = "FAILED";
     r.error = std::string(asl::errors::kDataLimitExceeded);
@@ -248,7 +287,9 @@ ExecutionResult Engine::run(std::shared_ptr<const asl::StateMachine> machine, co
       });
     }
     if (options.control) options.control->attach(exec);
-    run->start();
+    // The states before the first one that calls a function or starts child runs run on this
+    // thread, which would otherwise only wait: no hand-over to a worker for a short execution.
+    exec->run_here([&run] { run->resume(/*inline_only=*/true); });
   }
   ExecutionResult result = exec->wait();
   if (timeout_id) scheduler_->cancel_deadline(*timeout_id);

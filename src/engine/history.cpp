@@ -25,8 +25,8 @@ std::int64_t History::add(std::string_view type, std::int64_t previous_id, json 
   const auto ts = clock_.now();
   std::lock_guard lock(mu_);
   const auto id = next_id_.fetch_add(1);
-  events_.push_back(Event{id, previous_id, ts, std::string(type), std::move(details)});
-  if (listener_) listener_(HistoryEvent{id, previous_id, ts, events_.back().type, events_.back().details});
+  events_.push_back(Event{id, previous_id, ts, type, std::move(details)});
+  if (listener_) listener_(HistoryEvent{id, previous_id, ts, std::string(type), events_.back().details});
   return id;
 }
 
@@ -40,13 +40,15 @@ json events_json(std::vector<EventPtr>& sorted, bool move) {
   events.get_ref<json::array_t&>().reserve(sorted.size());
   for (auto* e : sorted) {
     json j = json::object();
-    j["timestamp"] = format_iso8601(e->timestamp);
-    j["type"] = e->type;
-    j["id"] = e->id;
-    j["previousEventId"] = e->previous_id;
+    auto& o = j.get_ref<json::object_t&>();  // keys are distinct: appended without a lookup
+    o.reserve(5);
+    o.emplace_back("timestamp", format_iso8601(e->timestamp));
+    o.emplace_back("type", std::string(e->type));
+    o.emplace_back("id", e->id);
+    o.emplace_back("previousEventId", e->previous_id);
     if (!e->details.is_null()) {
-      if constexpr (std::is_const_v<std::remove_pointer_t<EventPtr>>) j[details_key(e->type)] = e->details;
-      else j[details_key(e->type)] = move ? std::move(e->details) : e->details;
+      if constexpr (std::is_const_v<std::remove_pointer_t<EventPtr>>) o.emplace_back(details_key(e->type), e->details);
+      else o.emplace_back(details_key(e->type), move ? std::move(e->details) : json(e->details));
     }
     events.push_back(std::move(j));
   }

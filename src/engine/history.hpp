@@ -23,6 +23,7 @@ class History {
 
   /// Record an event of `type` (e.g. "TaskStateEntered") after `previous_id`
   /// (0 for none) and return its id. `details` becomes "<detailsKey>EventDetails".
+  /// `type` must stay valid as long as the history (a literal or other static string).
   std::int64_t add(std::string_view type, std::int64_t previous_id, json details = nullptr);
 
   /// Return {"events":[...]} as GetExecutionHistory prints it.
@@ -40,7 +41,7 @@ class History {
     std::int64_t id;
     std::int64_t previous_id;
     Clock::time_point timestamp;
-    std::string type;
+    std::string_view type;  ///< static (see add)
     json details;
   };
   Clock& clock_;

@@ -1,3 +1,5 @@
+#include <array>
+
 #include "asl/path/json_path.hpp"
 #include "asl/path/payload_template.hpp"
 #include "asl/query/jsonata_field.hpp"
@@ -46,11 +48,20 @@ Failure StateCall::failure_from(const StatesError& e) const {
 
 // === Data flow (asl::DataFlow) ===
 
-StepResult step_result(const CallPtr& call, json output, std::string next, bool has_assign, const json& assigned) {
+StepResult step_result(const CallPtr& call, json&& output, std::string_view next, bool has_assign, const json& assigned) {
   const auto& s = *call->state;
   const bool end = next.empty() && s.end;
-  StepResult r{end ? StepResult::Kind::kEnd : StepResult::Kind::kNext, std::move(output), std::move(next), {}, {}};
+  StepResult r{end ? StepResult::Kind::kEnd : StepResult::Kind::kNext, std::move(output), next, {}, {}};
   if (has_assign) r.vars = asl::assign_vars(call->vars, assigned);
+  return r;
+}
+
+StepResult step_result(const CallPtr& call, json&& output, bool has_assign, const json& assigned) {
+  const auto& s = *call->state;
+  const bool end = s.next.empty() && s.end;
+  StepResult r{end ? StepResult::Kind::kEnd : StepResult::Kind::kNext, std::move(output), s.next, {}, {}};
+  if (has_assign) r.vars = asl::assign_vars(call->vars, assigned);
+  r.next_state = s.next_state;
   return r;
 }
 
@@ -63,7 +74,7 @@ std::size_t serialized_bound(const json& v, std::size_t limit) {
     case json::value_t::string: return 2 + 6 * v.get_ref<const std::string&>().size();
     case json::value_t::object: {
       std::size_t n = 2;
-      for (const auto& [k, e] : v.items()) {
+      for (const auto& [k, e] : v.get_ref<const json::object_t&>()) {
         n += 6 * k.size() + 4 + serialized_bound(e, limit);
         if (n > limit) return n;
       }
@@ -71,7 +82,7 @@ std::size_t serialized_bound(const json& v, std::size_t limit) {
     }
     case json::value_t::array: {
       std::size_t n = 2;
-      for (const auto& e : v) {
+      for (const auto& e : v.get_ref<const json::array_t&>()) {
         n += 1 + serialized_bound(e, limit);
         if (n > limit) return n;
       }
@@ -83,11 +94,15 @@ std::size_t serialized_bound(const json& v, std::size_t limit) {
 
 }  // namespace
 
-void check_payload_size(const json& value, const std::string& state_name) {
-  if (value.is_primitive() && !value.is_string()) return;
+bool over_payload_limit(const json& value) {
+  if (value.is_primitive() && !value.is_string()) return false;
   // Serialise only when the bound does not already prove the payload small.
-  if (serialized_bound(value, kPayloadLimitBytes) > kPayloadLimitBytes &&
-      dump_compact(value).size() > kPayloadLimitBytes) {
+  return serialized_bound(value, kPayloadLimitBytes) > kPayloadLimitBytes &&
+         dump_compact(value).size() > kPayloadLimitBytes;
+}
+
+void check_payload_size(const json& value, const std::string& state_name) {
+  if (over_payload_limit(value)) {
     throw StatesError(asl::errors::kDataLimitExceeded,
                       "The state/task '" + state_name +
                           "' returned a result with a size exceeding the maximum number of bytes service limit.");
@@ -141,13 +156,18 @@ void attempt(const CallPtr& call, const Body& body) {
   const State& s = *call->state;
   if (call->run->cancelled()) return;
   json context, effective;
+  const bool skip_parameters = s.type == StateType::kMap;
+  // The body reads its effective input synchronously; when that is the state input itself it is
+  // not copied (the state input stays unchanged until the state ends).
+  const bool raw = s.flow.effective_is_raw(skip_parameters);
   try {
     context = call->context();
-    effective = s.flow.effective_input(call->input, context, call->vars.get(), s.type == StateType::kMap);
+    if (!raw) effective = s.flow.effective_input(call->input, context, call->vars.get(), skip_parameters);
   } catch (const StatesError& e) {
     handle_failure(call, body, call->failure_from(e));
     return;
   }
+  const json& effective_ref = raw ? call->input : effective;
   auto settled = std::make_shared<std::atomic<bool>>(false);
   BodyDone on_done = [call, body, context, settled](bool ok, json result, Failure failure) {
     if (settled->exchange(true)) return;
@@ -159,15 +179,20 @@ void attempt(const CallPtr& call, const Body& body) {
     try {
       json assigned;
       const bool has_assign = st.flow.has_assign();
-      json out = st.flow.output_of(call->input, std::move(result), context, call->vars.get(), /*select=*/true,
-                                   /*has_result=*/true, has_assign ? &assigned : nullptr);
-      call->done(step_result(call, std::move(out), st.next, has_assign, assigned));
+      // Without Retry or Catch nothing reads the state input after this (a failure here only
+      // fails the state), so it is moved into the output instead of copied.
+      json out = st.retry.empty() && st.catchers.empty()
+                     ? st.flow.output_of(std::move(call->input), std::move(result), context, call->vars.get(),
+                                         /*select=*/true, /*has_result=*/true, has_assign ? &assigned : nullptr)
+                     : st.flow.output_of(call->input, std::move(result), context, call->vars.get(), /*select=*/true,
+                                         /*has_result=*/true, has_assign ? &assigned : nullptr);
+      call->done(step_result(call, std::move(out), has_assign, assigned));
     } catch (const StatesError& e) {
       handle_failure(call, body, call->failure_from(e));
     }
   };
   try {
-    body(call, effective, context, on_done);
+    body(call, effective_ref, context, on_done);
   } catch (const StatesError& e) {
     if (!settled->exchange(true)) handle_failure(call, body, call->failure_from(e));
   } catch (const std::exception& e) {
@@ -227,55 +252,115 @@ void MachineRun::start() {
   exec_->post([self] { self->resume(); });
 }
 
-void MachineRun::resume() {
-  std::unique_lock lock(mu_);
+namespace {
+
+/// The StateEntered/StateExited event types, built once ("PassStateEntered", ...).
+const std::string& event_type(asl::StateType type, bool entered) {
+  static const auto names = [] {
+    std::array<std::array<std::string, 2>, 8> n;
+    for (int t = 0; t < 8; ++t) {
+      const std::string base(asl::to_string(static_cast<asl::StateType>(t)));
+      n[t] = {base + "StateExited", base + "StateEntered"};
+    }
+    return n;
+  }();
+  return names[static_cast<std::size_t>(type)][entered ? 1 : 0];
+}
+
+/// The details of a StateEntered/StateExited event: {"name", "<io>": text, "<io>Details": {"truncated": false}}.
+json state_event_details(const std::string& name, const char* io, const char* io_details, const json& value) {
+  json d = json::object();
+  auto& o = d.get_ref<json::object_t&>();  // distinct keys: appended without a lookup
+  o.reserve(3);
+  o.emplace_back("name", name);
+  o.emplace_back(io, dump_compact(value));
+  json truncated = json::object();
+  truncated.get_ref<json::object_t&>().emplace_back("truncated", false);
+  o.emplace_back(io_details, std::move(truncated));
+  return d;
+}
+
+/// States whose runners return their result (no timer, no handler, no child run).
+bool is_synchronous(asl::StateType t) {
+  return t == StateType::kPass || t == StateType::kChoice || t == StateType::kSucceed || t == StateType::kFail;
+}
+
+/// States whose runners never call a function handler or start child runs, so they may run on a
+/// thread that is not one of the workers.
+bool runs_inline(asl::StateType t) {
+  return t == StateType::kPass || t == StateType::kChoice || t == StateType::kWait || t == StateType::kSucceed ||
+         t == StateType::kFail;
+}
+
+}  // namespace
+
+void MachineRun::resume(bool inline_only) {
+  // One StateCall serves consecutive states as long as none kept it (a state that waits does).
+  CallPtr call;
+  bool checked = false;  // advance() has just checked cancellation and the deadline
   while (true) {
-    if (cancelled() || timed_out()) return;
-    auto call = std::make_shared<StateCall>();
-    call->run = shared_from_this();
-    call->state = current_;
+    if (!checked && (cancelled() || timed_out())) return;
+    checked = false;
+    const asl::State* state = current_;
+    if (inline_only && !runs_inline(state->type)) {
+      start();
+      return;
+    }
+    if (call && call.use_count() == 1) {
+      std::atomic_thread_fence(std::memory_order_acquire);  // whoever held it last is done with it
+      call->retry_count = 0;
+      call->retrier_attempts.clear();
+    } else {
+      call = std::make_shared<StateCall>();
+      call->run = shared_from_this();
+      call->done = [self = call->run](StepResult&& r) { self->complete(std::move(r)); };
+    }
+    call->state = state;
     call->input = std::move(input_);
-    call->vars = vars_;
-    call->entered_time = exec_->scheduler.clock().now();
-    call->done = [self = call->run](StepResult r) { self->complete(std::move(r)); };
+    if (call->vars != vars_) call->vars = vars_;
+    // Only $$.State.EnteredTime reads the time a state was entered.
+    if (state->uses_context) call->entered_time = exec_->scheduler.clock().now();
     exec_->transitions.fetch_add(1, std::memory_order_relaxed);
     if (history().enabled()) {
-      call->entered_id = call->record(std::string(asl::to_string(current_->type)) + "StateEntered",
-                                      json{{"name", current_->name},
-                                           {"input", dump_compact(call->input)},
-                                           {"inputDetails", {{"truncated", false}}}});
+      call->entered_id = call->record(event_type(state->type, true),
+                                      state_event_details(state->name, "input", "inputDetails", call->input));
     } else {
       call->entered_id = call->record("");
     }
-    pending_.reset();
-    in_step_ = true;
-    lock.unlock();
-    dispatch(call);
-    call.reset();
-    lock.lock();
-    in_step_ = false;
-    if (!pending_) return;  // the state waits; complete() resumes the loop
-    auto result = std::move(*pending_);
-    pending_.reset();
-    lock.unlock();
-    const bool more = advance(std::move(result));
-    lock.lock();
-    if (!more) return;
-  }
-}
-
-void MachineRun::complete(StepResult result) {
-  {
-    std::lock_guard lock(mu_);
-    if (in_step_) {
-      pending_ = std::move(result);
-      return;
+    if (is_synchronous(state->type)) {
+      // The result comes back here: no completion callback, no hand-over.
+      StepResult result = step(call);
+      if (!advance(result)) return;
+      checked = true;
+      continue;
     }
+    step_.store(kStepping, std::memory_order_relaxed);
+    dispatch(call);
+    int expected = kStepping;
+    if (step_.compare_exchange_strong(expected, kIdle, std::memory_order_acq_rel)) {
+      return;  // the state waits; complete() goes on
+    }
+    // Completed during dispatch (here or on another thread): pending_ holds the result.
+    step_.store(kIdle, std::memory_order_relaxed);
+    const bool more = advance(*pending_);
+    pending_.reset();
+    if (!more) return;
+    checked = true;
   }
-  if (advance(std::move(result))) start();
 }
 
-bool MachineRun::advance(StepResult r) {
+void MachineRun::complete(StepResult&& result) {
+  pending_.emplace(std::move(result));
+  int expected = kStepping;
+  if (step_.compare_exchange_strong(expected, kCompleted, std::memory_order_acq_rel)) {
+    return;  // resume() is still dispatching this state: it takes the result
+  }
+  const bool more = advance(*pending_);
+  pending_.reset();
+  if (more) start();
+}
+
+bool MachineRun::advance(StepResult& r) {
   if (cancelled()) return false;
   if (timed_out()) return false;
   const asl::State& s = *current_;
@@ -293,20 +378,19 @@ bool MachineRun::advance(StepResult r) {
     return false;
   }
   if (history().enabled()) {
-    last_event_id_ = history().add(std::string(asl::to_string(s.type)) + "StateExited", last_event_id_,
-                                        json{{"name", s.name},
-                                             {"output", dump_compact(r.output)},
-                                             {"outputDetails", {{"truncated", false}}}});
+    set_last_event_id(history().add(event_type(s.type, false), last_event_id(),
+                                    state_event_details(s.name, "output", "outputDetails", r.output)));
   } else {
-    last_event_id_ = history().add("", last_event_id_);  // keeps event ids as AWS numbers them
+    set_last_event_id(history().add("", last_event_id()));  // keeps event ids as AWS numbers them
   }
   if (r.kind == StepResult::Kind::kEnd) {
     done_(RunOutcome{true, std::move(r.output), {}});
     return false;
   }
-  const asl::State* next = machine_.find(r.next);
+  const asl::State* next = r.next_state ? r.next_state : machine_.find(r.next);
   if (!next) {  // unreachable for a validated machine
-    done_(RunOutcome{false, nullptr, Failure{std::string(asl::errors::kRuntime), "no state named '" + r.next + "'"}});
+    done_(RunOutcome{false, nullptr,
+                     Failure{std::string(asl::errors::kRuntime), "no state named '" + std::string(r.next) + "'"}});
     return false;
   }
   current_ = next;
@@ -315,27 +399,56 @@ bool MachineRun::advance(StepResult r) {
   return true;
 }
 
+namespace {
+
+/// The failure of a state whose runner threw (called in a catch block).
+StepResult thrown_failure(const StateCall& call) {
+  try {
+    throw;
+  } catch (const StatesError& e) {
+    return StepResult::fail(call.failure_from(e));
+  } catch (const std::exception& e) {
+    return StepResult::fail(
+        Failure{std::string(asl::errors::kRuntime), "internal error in state '" + call.state->name + "': " + e.what()});
+  } catch (...) {
+    return StepResult::fail(Failure{std::string(asl::errors::kRuntime),
+                                    "internal error in state '" + call.state->name +
+                                        "': an exception that is not a std::exception"});
+  }
+}
+
+}  // namespace
+
+StepResult MachineRun::step(const CallPtr& call) {
+  try {
+    switch (call->state->type) {
+      case StateType::kPass: return pass_step(call);
+      case StateType::kChoice: return choice_step(call);
+      case StateType::kSucceed: return succeed_step(call);
+      case StateType::kFail: return fail_step(call);
+      default: break;
+    }
+  } catch (...) {
+    return thrown_failure(*call);
+  }
+  return StepResult::fail(Failure{std::string(asl::errors::kRuntime),
+                                  "internal error in state '" + call->state->name + "': not a synchronous state"});
+}
+
 void MachineRun::dispatch(const CallPtr& call) {
   try {
     switch (call->state->type) {
-      case StateType::kPass: run_pass(call); break;
-      case StateType::kChoice: run_choice(call); break;
+      case StateType::kPass:
+      case StateType::kChoice:
+      case StateType::kSucceed:
+      case StateType::kFail: call->done(step(call)); break;
       case StateType::kWait: run_wait(call); break;
-      case StateType::kSucceed: run_succeed(call); break;
-      case StateType::kFail: run_fail(call); break;
       case StateType::kTask: run_with_policy(call, task_body); break;
       case StateType::kMap: run_with_policy(call, map_body); break;
       case StateType::kParallel: run_with_policy(call, parallel_body); break;
     }
-  } catch (const StatesError& e) {
-    call->done(StepResult::fail(call->failure_from(e)));
-  } catch (const std::exception& e) {
-    call->done(StepResult::fail(Failure{std::string(asl::errors::kRuntime),
-                                        "internal error in state '" + call->state->name + "': " + e.what()}));
   } catch (...) {
-    call->done(StepResult::fail(Failure{std::string(asl::errors::kRuntime),
-                                        "internal error in state '" + call->state->name +
-                                            "': an exception that is not a std::exception"}));
+    call->done(thrown_failure(*call));
   }
 }
 

@@ -111,7 +111,7 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
   }
 
   const std::size_t n = items->size();
-  const auto started_id = exec.history.enabled() ? call->record("MapStateStarted", json{{"length", n}}) : call->record("");
+  const auto started_id = call->run->history().enabled() ? call->record("MapStateStarted", json{{"length", n}}) : call->record("");
   auto names = std::make_shared<map_io::MapRunNames>(
       map_io::make_map_run_names(exec.execution_arn, m.label.empty() ? m.name : m.label, exec.uuid()));
   if (distributed && exec.history.enabled()) call->record("MapRunStarted", json{{"mapRunArn", names->map_run_arn}});
@@ -138,7 +138,7 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
   const std::size_t limit = max_conc && *max_conc > 0 ? static_cast<std::size_t>(*max_conc) : n;
   const bool tolerant = distributed && (tol_count || tol_pct);
 
-  auto finish_ok = [call, fan, distributed, done, names, writer_params] {
+  auto finish_ok_fn = [call, fan, distributed, done, names, writer_params] {
     const auto& ms = static_cast<const asl::MapState&>(*call->state);
     json out = json::array();
     if (ms.result_writer) {
@@ -168,7 +168,7 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
   };
   // On failure an exporting ResultWriter still writes what the Map Run did (FAILED, PENDING, …);
   // the Map fails with the original error.
-  auto finish_fail = [call, distributed, done, names, writer_params](
+  auto finish_fail_fn = [call, distributed, done, names, writer_params](
                          Failure f, std::shared_ptr<std::vector<map_io::ChildRecord>> records) {
     const auto& ms = static_cast<const asl::MapState&>(*call->state);
     if (ms.result_writer && ms.result_writer->exports && records) {
@@ -185,8 +185,12 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
     }
     done(false, nullptr, std::move(f));
   };
+  // Shared by every child's completion (one copy, not one per child).
+  using FinishFail = std::function<void(Failure, std::shared_ptr<std::vector<map_io::ChildRecord>>)>;
+  auto finish_ok = std::make_shared<const std::function<void()>>(std::move(finish_ok_fn));
+  auto finish_fail = std::make_shared<const FinishFail>(std::move(finish_fail_fn));
   if (n == 0) {
-    finish_ok();
+    (*finish_ok)();
     return;
   }
 
@@ -273,11 +277,11 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
                 auto records = fan->records.empty() ? nullptr : records_at_end(*fan, ex.scheduler.clock().now());
                 lock.unlock();
                 if (st.mode == asl::MapMode::kDistributed) {
-                  finish_fail(Failure{std::string(asl::errors::kExceedToleratedFailureThreshold),
+                  (*finish_fail)(Failure{std::string(asl::errors::kExceedToleratedFailureThreshold),
                                       "The specified tolerated failure threshold was exceeded"},
                               std::move(records));
                 } else {
-                  finish_fail(std::move(o.failure), std::move(records));
+                  (*finish_fail)(std::move(o.failure), std::move(records));
                 }
                 return;
               }
@@ -285,7 +289,7 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
             if (fan->finished == n) {
               fan->closed = true;
               lock.unlock();
-              finish_ok();
+              (*finish_ok)();
               return;
             }
             (*launch_ref)();
@@ -305,7 +309,7 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
 void parallel_body(const CallPtr& call, const json& effective, const json&, BodyDone done) {
   const auto& p = static_cast<const asl::ParallelState&>(*call->state);
   auto& exec = call->exec();
-  const auto started_id = exec.history.enabled() ? call->record("ParallelStateStarted") : call->record("");
+  const auto started_id = call->run->history().enabled() ? call->record("ParallelStateStarted") : call->record("");
   const std::size_t n = p.branches.size();
   auto fan = std::make_shared<Fanout>();
   fan->results.resize(n);

@@ -64,6 +64,8 @@ struct Execution : std::enable_shared_from_this<Execution> {
   void post(std::function<void()> task);
   void post_after(Clock::duration delay, std::function<void()> task);
   std::uint64_t post_deadline(Clock::duration delay, std::function<void()> task);
+  /// Run `task` on the calling thread as a worker would (Scheduler::run_here).
+  void run_here(const std::function<void()>& task);
 
   /// Note a handler running for `run` (until remove_running) so that it is cancelled when the
   /// execution ends or `run` is cancelled. Returns an id.
@@ -79,7 +81,8 @@ struct Execution : std::enable_shared_from_this<Execution> {
   bool done_ = false;
   ExecutionResult result_;
   std::vector<std::string> child_failures_;
-  std::mt19937_64 rng_{std::random_device{}()};
+  std::optional<std::mt19937_64> rng_;  ///< seeded on first use (a std::random_device costs microseconds)
+  std::mt19937_64& rng();               ///< requires mu_
   struct Running {
     std::shared_ptr<functions::CancelToken> token;
     std::weak_ptr<MachineRun> run;
@@ -97,9 +100,10 @@ struct StepResult {
   enum class Kind { kNext, kEnd, kFail };
   Kind kind = Kind::kEnd;
   json output;
-  std::string next;
+  std::string_view next;  ///< a name held by the (immutable) state tree
   Failure failure;
   std::optional<asl::Vars> vars;  ///< the variables after the state's Assign (none: unchanged)
+  const asl::State* next_state = nullptr;  ///< the state `next` names, when already known
 
   static StepResult fail(Failure f) { return StepResult{Kind::kFail, nullptr, {}, std::move(f), {}}; }
 };
@@ -123,7 +127,7 @@ struct StateCall {
   Clock::time_point entered_time;
   int retry_count = 0;             ///< $$.State.RetryCount
   std::vector<std::int64_t> retrier_attempts;
-  std::function<void(StepResult)> done;
+  std::function<void(StepResult&&)> done;
 
   Execution& exec() const;
   /// Return the context object `$$` for this state (null when the state never uses it).
@@ -149,8 +153,10 @@ class MachineRun : public std::enable_shared_from_this<MachineRun> {
 
   /// Queue the run on the worker pool.
   void start();
-  /// Run it on the calling thread until it first waits.
-  void resume();
+  /// Run it on the calling thread until it first waits. `inline_only`: the calling thread is not
+  /// a worker (Engine::run's own), so only states that never call a handler (Pass, Choice, Wait,
+  /// Succeed, Fail) run here; the first other state is queued on the worker pool.
+  void resume(bool inline_only = false);
   /// End the run as succeeded with `output` without running a state (a resumed Map child).
   void complete_with(json output) { done_(RunOutcome{true, std::move(output), {}}); }
 
@@ -160,14 +166,16 @@ class MachineRun : public std::enable_shared_from_this<MachineRun> {
   const std::shared_ptr<Execution>& exec_ptr() const { return exec_; }
   const std::vector<CancelFlag>& cancel_flags() const { return cancel_; }
   bool cancelled() const;
-  std::int64_t last_event_id() const { return last_event_id_.load(); }
-  void set_last_event_id(std::int64_t id) { last_event_id_.store(id); }
+  // Release/acquire: read by a parent's callbacks on other threads while this run waits.
+  std::int64_t last_event_id() const { return last_event_id_.load(std::memory_order_acquire); }
+  void set_last_event_id(std::int64_t id) { last_event_id_.store(id, std::memory_order_release); }
 
  private:
-  void complete(StepResult result);
+  void complete(StepResult&& result);
   bool timed_out();  // ends the execution as TIMED_OUT once its deadline has passed
-  bool advance(StepResult result);  // false when the run ended
+  bool advance(StepResult& result);  // false when the run ended; takes the result's parts
   void dispatch(const CallPtr& call);
+  StepResult step(const CallPtr& call);  // a synchronous state's result, errors included
 
   std::shared_ptr<Execution> exec_;
   std::unique_ptr<History> own_history_;
@@ -178,17 +186,20 @@ class MachineRun : public std::enable_shared_from_this<MachineRun> {
   std::atomic<std::int64_t> last_event_id_;
   std::vector<CancelFlag> cancel_;
   std::function<void(RunOutcome)> done_;
-  std::mutex mu_;
-  bool in_step_ = false;
+  /// The handshake between resume() and complete(): kStepping while resume() dispatches a
+  /// state; complete() then leaves its result in pending_ (kCompleted) for resume() to take.
+  enum Step : int { kIdle, kStepping, kCompleted };
+  std::atomic<int> step_{kIdle};
   std::optional<StepResult> pending_;
 };
 
 // === State runners (one per file) ===
-void run_pass(const CallPtr& call);
-void run_choice(const CallPtr& call);
+/// The synchronous states (Pass, Choice, Succeed, Fail) return how they ended.
+StepResult pass_step(const CallPtr& call);
+StepResult choice_step(const CallPtr& call);
+StepResult succeed_step(const CallPtr& call);
+StepResult fail_step(const CallPtr& call);
 void run_wait(const CallPtr& call);
-void run_succeed(const CallPtr& call);
-void run_fail(const CallPtr& call);
 
 /// The part of a Task/Map/Parallel that Retry repeats: given the effective input,
 /// produce the raw result (before ResultSelector) or a failure through `done`.
@@ -205,8 +216,13 @@ void parallel_body(const CallPtr& call, const json& effective_input, const json&
 
 /// The StepResult of a state that ends normally with `output`, applying `assigned` (the values
 /// of its Assign, when `has_assign`) to the call's variables.
-StepResult step_result(const CallPtr& call, json output, std::string next, bool has_assign, const json& assigned);
+StepResult step_result(const CallPtr& call, json&& output, std::string_view next, bool has_assign, const json& assigned);
+/// The same, going to the state's own Next (or ending, with End).
+StepResult step_result(const CallPtr& call, json&& output, bool has_assign, const json& assigned);
 
+/// Whether `value` serialises to more than the payload limit (a size bound first, so small
+/// values are not serialised).
+bool over_payload_limit(const json& value);
 /// Throw States.DataLimitExceeded if `value` serialises to more than the payload limit.
 void check_payload_size(const json& value, const std::string& state_name);
 

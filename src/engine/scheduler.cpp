@@ -41,14 +41,16 @@ Scheduler::~Scheduler() {
   timer_thread_.join();
 }
 
-void Scheduler::run_work(Work& work, const char* where) {
+void Scheduler::run_work(Work& work, const char* where) { run_guarded(work.task, work.on_error, where); }
+
+void Scheduler::run_guarded(const std::function<void()>& task, const ErrorHandler& on_error, const char* where) {
   try {
-    work.task();
+    task();
   } catch (...) {
     const auto ep = std::current_exception();
-    if (work.on_error) {
+    if (on_error) {
       try {
-        work.on_error(ep);
+        on_error(ep);
         return;
       } catch (...) {
         std::fprintf(stderr, "cosmicai: internal error: the error handler of a %s failed: %s\n", where,
@@ -65,6 +67,21 @@ void Scheduler::post(std::function<void()> task, ErrorHandler on_error) {
     queue_.push_back(Work{std::move(task), std::move(on_error)});
   }
   cv_.notify_one();
+}
+
+void Scheduler::run_here(const std::function<void()>& task, ErrorHandler on_error) {
+  {
+    std::lock_guard lock(mu_);
+    ++busy_;
+  }
+  run_guarded(task, on_error, "task run in place");
+  {
+    std::lock_guard lock(mu_);
+    --busy_;
+    const bool had = !queue_.empty();
+    release_sleepers_if_idle();
+    if (!had && !queue_.empty()) cv_.notify_all();
+  }
 }
 
 void Scheduler::post_after(Clock::duration delay, std::function<void()> task, ErrorHandler on_error) {

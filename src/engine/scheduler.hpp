@@ -46,6 +46,10 @@ class Scheduler {
   /// Queue `task` to run on a worker.
   void post(std::function<void()> task, ErrorHandler on_error = {});
 
+  /// Run `task` on the calling thread (not a worker), counted as busy work like a worker's task
+  /// (time scale 0: the clock does not jump while it runs). `task` must not park.
+  void run_here(const std::function<void()>& task, ErrorHandler on_error = {});
+
   /// Run `task` on a worker after a logical sleep of `delay` (Wait, back-off). With time
   /// scale 0 time is simulated: sleepers wait in logical-time order until the engine is
   /// idle (see above), then the clock jumps to the earliest wake-up time. Sleeps that
@@ -96,6 +100,7 @@ class Scheduler {
   void worker_loop();
   void timer_loop();
   static void run_work(Work& work, const char* where);
+  static void run_guarded(const std::function<void()>& task, const ErrorHandler& on_error, const char* where);
   void release_sleepers_if_idle();  // requires mu_
   std::chrono::steady_clock::duration real_until(Clock::time_point due) const;
 

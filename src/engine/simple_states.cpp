@@ -6,29 +6,36 @@ namespace cosmicai::engine {
 using asl::StatesError;
 
 // "The Pass State by default passes its input to its output, performing no work."
-void run_pass(const CallPtr& call) {
+StepResult pass_step(const CallPtr& call) {
   const auto& s = static_cast<const asl::PassState&>(*call->state);
   const json context = call->context();
   const json* vars = call->vars.get();
   // JSONata Pass states have neither Parameters nor Result: the effective input is the state input.
   json result;
-  if (!s.result) {
+  const auto& f = s.flow;
+  if (!s.result && !f.jsonata && !f.parameters && !f.input_path.path && !f.input_path.is_null &&
+      !f.result_path.path && !f.result_path.is_null) {
+    // InputPath and ResultPath "$", no Parameters: the result is the input itself, and output_of
+    // does not read the input (ResultPath "$"), so it is moved, not copied.
+    result = std::move(call->input);
+    call->input = json();
+  } else if (!s.result) {
     result = s.flow.effective_input(call->input, context, vars);
   } else {
     // InputPath and Parameters still run for their errors, when present.
     if (s.flow.parameters || s.flow.input_path.path) (void)s.flow.effective_input(call->input, context, vars);
-    result = *s.result;
+    result = json(*s.result);  // copied in place (no copy-and-swap)
   }
   json assigned;
   const bool has_assign = s.flow.has_assign();
   json out = s.flow.output_of(std::move(call->input), std::move(result), context, vars, false, false,
                               has_assign ? &assigned : nullptr);
-  call->done(step_result(call, std::move(out), s.next, has_assign, assigned));
+  return step_result(call, std::move(out), has_assign, assigned);
 }
 
 // "A Choice state ... evaluates the Choice Rules in order and transitions to the
 // state named in the first match's Next; otherwise Default; otherwise States.NoChoiceMatched."
-void run_choice(const CallPtr& call) {
+StepResult choice_step(const CallPtr& call) {
   const auto& s = static_cast<const asl::ChoiceState&>(*call->state);
   const json context = call->context();
   const json* vars = call->vars.get();
@@ -36,13 +43,12 @@ void run_choice(const CallPtr& call) {
   const asl::EvalEnv env{effective, context, vars};
   const asl::ChoiceBranch* chosen = s.choose(env);
   if (!chosen && s.default_next.empty()) {
-    call->done(StepResult::fail(Failure{std::string(asl::errors::kNoChoiceMatched), "No Matches!"}));
-    return;
+    return StepResult::fail(Failure{std::string(asl::errors::kNoChoiceMatched), "No Matches!"});
   }
   std::optional<json> assigned;
   json out = s.output_of(chosen, call->input, env, assigned);
-  call->done(step_result(call, std::move(out), chosen ? chosen->next : s.default_next, assigned.has_value(),
-                         assigned ? *assigned : json()));
+  return step_result(call, std::move(out), chosen ? chosen->next : s.default_next, assigned.has_value(),
+                     assigned ? *assigned : json());
 }
 
 // "A Wait state causes the interpreter to delay the machine from continuing for a specified time."
@@ -59,7 +65,7 @@ void run_wait(const CallPtr& call) {
   const bool has_assign = s.flow.has_assign();
   json out = s.flow.output_of(call->input, std::move(effective), context, vars, false, false,
                               has_assign ? &assigned : nullptr);
-  auto result = std::make_shared<StepResult>(step_result(call, std::move(out), s.next, has_assign, assigned));
+  auto result = std::make_shared<StepResult>(step_result(call, std::move(out), has_assign, assigned));
   if (delay <= Clock::duration::zero()) {
     call->done(std::move(*result));
     return;
@@ -69,24 +75,24 @@ void run_wait(const CallPtr& call) {
 
 // "The Succeed State either terminates a state machine successfully, ends a branch
 // of a Parallel State, or ends an iteration of a Map State."
-void run_succeed(const CallPtr& call) {
+StepResult succeed_step(const CallPtr& call) {
   const auto& s = *call->state;
   const json context = call->context();
   const json* vars = call->vars.get();
   json effective = s.flow.input_of(call->input, context, vars);
   json out = s.flow.output_of(call->input, std::move(effective), context, vars, false, false, nullptr);
-  call->done(StepResult{StepResult::Kind::kEnd, std::move(out), {}, {}, {}});
+  return StepResult{StepResult::Kind::kEnd, std::move(out), {}, {}, {}};
 }
 
 // "The Fail State terminates the machine and marks it as a failure."
-void run_fail(const CallPtr& call) {
+StepResult fail_step(const CallPtr& call) {
   const auto& s = static_cast<const asl::FailState&>(*call->state);
   const json context = call->context();
   Failure f;
   const asl::EvalEnv env{call->input, context, call->vars.get()};
   f.error = s.error_of(env);
   f.cause = s.cause_of(env);
-  call->done(StepResult::fail(std::move(f)));
+  return StepResult::fail(std::move(f));
 }
 
 }  // namespace cosmicai::engine

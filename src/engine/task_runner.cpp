@@ -12,19 +12,45 @@ namespace {
 
 constexpr const char* kRegion = "us-east-1";
 
+/// An object of `n` members appended in order (the keys are distinct: no lookups).
+json::object_t& new_object(json& j, std::size_t n) {
+  j = json::object();
+  auto& o = j.get_ref<json::object_t&>();
+  o.reserve(n);
+  return o;
+}
+
+json one_element_array(json v) {
+  json a = json::array();
+  a.get_ref<json::array_t&>().push_back(std::move(v));
+  return a;
+}
+
 json invoke_response(json payload, const std::string& request_id) {
-  json r = json::object();
-  r["ExecutedVersion"] = "$LATEST";
-  r["Payload"] = std::move(payload);
-  r["SdkHttpMetadata"] = json{{"AllHttpHeaders", {{"X-Amz-Executed-Version", {"$LATEST"}},
-                                                  {"x-amzn-RequestId", {request_id}},
-                                                  {"Content-Type", {"application/json"}}}},
-                              {"HttpHeaders", {{"X-Amz-Executed-Version", "$LATEST"},
-                                               {"x-amzn-RequestId", request_id},
-                                               {"Content-Type", "application/json"}}},
-                              {"HttpStatusCode", 200}};
-  r["SdkResponseMetadata"] = json{{"RequestId", request_id}};
-  r["StatusCode"] = 200;
+  json r;
+  auto& o = new_object(r, 5);
+  o.emplace_back("ExecutedVersion", "$LATEST");
+  o.emplace_back("Payload", std::move(payload));
+  json meta;
+  auto& m = new_object(meta, 3);
+  json all;
+  auto& a = new_object(all, 3);
+  a.emplace_back("X-Amz-Executed-Version", one_element_array("$LATEST"));
+  a.emplace_back("x-amzn-RequestId", one_element_array(request_id));
+  a.emplace_back("Content-Type", one_element_array("application/json"));
+  m.emplace_back("AllHttpHeaders", std::move(all));
+  json headers;
+  auto& h = new_object(headers, 3);
+  h.emplace_back("X-Amz-Executed-Version", "$LATEST");
+  h.emplace_back("x-amzn-RequestId", request_id);
+  h.emplace_back("Content-Type", "application/json");
+  m.emplace_back("HttpHeaders", std::move(headers));
+  m.emplace_back("HttpStatusCode", 200);
+  o.emplace_back("SdkHttpMetadata", std::move(meta));
+  json response_meta;
+  new_object(response_meta, 1).emplace_back("RequestId", request_id);
+  o.emplace_back("SdkResponseMetadata", std::move(response_meta));
+  o.emplace_back("StatusCode", 200);
   return r;
 }
 
@@ -43,12 +69,48 @@ json invoke_payload(const json& parameters) {
   return parsed.is_discarded() ? *it : parsed;
 }
 
-/// One attempt of a Task: settled once, by the handler's return or by a timer.
+/// One attempt of a Task: settled once, by the handler's return or by a timer. The callbacks
+/// (timers, the handler's return) share it instead of each copying the state they need.
 struct TaskAttempt {
   std::atomic<bool> settled{false};
   std::mutex mu;  // guards the timer ids
   std::optional<std::uint64_t> timeout_id;
   std::optional<std::uint64_t> heartbeat_id;
+  CallPtr call;
+  BodyDone done;
+  bool service = false;
+  std::weak_ptr<functions::CancelToken> token;
+
+  void stop_timers() {
+    auto& scheduler = call->exec().scheduler;
+    std::lock_guard lock(mu);
+    for (auto* id : {&timeout_id, &heartbeat_id}) {
+      if (*id) scheduler.cancel_deadline(**id);
+      id->reset();
+    }
+  }
+  void fail_with(Failure f, bool timed_out) {
+    if (settled.exchange(true)) return;
+    stop_timers();
+    if (call->run->history().enabled()) {  // the run's: a Distributed Map child records none
+      json d = service ? json{{"resourceType", "lambda"}, {"resource", "invoke"}} : json::object();
+      if (f.error) d["error"] = *f.error;
+      if (f.cause) d["cause"] = *f.cause;
+      call->record(service ? (timed_out ? "TaskTimedOut" : "TaskFailed")
+                           : (timed_out ? "LambdaFunctionTimedOut" : "LambdaFunctionFailed"),
+                   std::move(d));
+    } else {
+      call->record("");  // keeps event ids as AWS numbers them
+    }
+    done(false, nullptr, std::move(f));
+  }
+  void expire(bool is_heartbeat) {
+    const std::string error(is_heartbeat ? asl::errors::kHeartbeatTimeout : asl::errors::kTimeout);
+    const std::string cause = is_heartbeat ? "The task did not send a heartbeat in time (HeartbeatSeconds)"
+                                           : "The task timed out (TimeoutSeconds)";
+    if (auto t = token.lock()) t->cancel(error, cause);
+    fail_with(Failure{error, cause}, true);
+  }
 };
 
 }  // namespace
@@ -89,7 +151,7 @@ void task_body(const CallPtr& call, const json& effective, const json& context, 
     event = effective;
   }
 
-  const bool history = exec.history.enabled();
+  const bool history = call->run->history().enabled();  // a Distributed Map child records none
   if (history) {
     if (service) {
       json d{{"resourceType", "lambda"}, {"resource", "invoke"}, {"region", kRegion},
@@ -112,45 +174,18 @@ void task_body(const CallPtr& call, const json& effective, const json& context, 
   // Whichever comes first settles the attempt: the function's return or a timer. A timer also
   // cancels the handler's token (a process handler's group gets SIGTERM, then SIGKILL).
   auto attempt = std::make_shared<TaskAttempt>();
+  attempt->call = call;
+  attempt->done = std::move(done);
+  attempt->service = service;
   std::shared_ptr<Execution> exec_ptr = call->run->exec_ptr();
   Scheduler& scheduler = exec.scheduler;
-  auto stop_timers = [attempt, &scheduler] {
-    std::lock_guard lock(attempt->mu);
-    for (auto* id : {&attempt->timeout_id, &attempt->heartbeat_id}) {
-      if (*id) scheduler.cancel_deadline(**id);
-      id->reset();
-    }
-  };
-  auto fail_with = [call, service, attempt, done, stop_timers](Failure f, bool timed_out) {
-    if (attempt->settled.exchange(true)) return;
-    stop_timers();
-    if (call->exec().history.enabled()) {
-      json d = service ? json{{"resourceType", "lambda"}, {"resource", "invoke"}} : json::object();
-      if (f.error) d["error"] = *f.error;
-      if (f.cause) d["cause"] = *f.cause;
-      call->record(service ? (timed_out ? "TaskTimedOut" : "TaskFailed")
-                           : (timed_out ? "LambdaFunctionTimedOut" : "LambdaFunctionFailed"),
-                   std::move(d));
-    } else {
-      call->record("");  // keeps event ids as AWS numbers them
-    }
-    done(false, nullptr, std::move(f));
-  };
-  auto token_slot = std::make_shared<std::weak_ptr<functions::CancelToken>>();
-  auto expire = [fail_with, token_slot](bool is_heartbeat) {
-    const std::string error(is_heartbeat ? asl::errors::kHeartbeatTimeout : asl::errors::kTimeout);
-    const std::string cause = is_heartbeat ? "The task did not send a heartbeat in time (HeartbeatSeconds)"
-                                           : "The task timed out (TimeoutSeconds)";
-    if (auto token = token_slot->lock()) token->cancel(error, cause);
-    fail_with(Failure{error, cause}, true);
-  };
   // HeartbeatSeconds at or above TimeoutSeconds can never fire first.
   const bool use_heartbeat = heartbeat && (!timeout || *heartbeat < *timeout);
-  auto arm_heartbeat = [attempt, exec_ptr, expire, hb = heartbeat.value_or(0)] {
+  auto arm_heartbeat = [attempt, exec_ptr, hb = heartbeat.value_or(0)] {
     std::lock_guard lock(attempt->mu);
     if (attempt->settled.load()) return;
     if (attempt->heartbeat_id) exec_ptr->scheduler.cancel_deadline(*attempt->heartbeat_id);
-    attempt->heartbeat_id = exec_ptr->post_deadline(std::chrono::seconds(hb), [expire] { expire(true); });
+    attempt->heartbeat_id = exec_ptr->post_deadline(std::chrono::seconds(hb), [attempt] { attempt->expire(true); });
   };
 
   functions::CancelToken::Hooks hooks;
@@ -160,7 +195,7 @@ void task_body(const CallPtr& call, const json& effective, const json& context, 
   hooks.wake = [&scheduler] { scheduler.wake_parked(); };
   if (use_heartbeat) hooks.heartbeat = arm_heartbeat;
   auto token = std::make_shared<functions::CancelToken>(std::move(hooks));
-  *token_slot = token;
+  attempt->token = token;
   const auto running_id = exec.add_running(token, call->run);
 
   functions::InvokeContext ictx;
@@ -178,13 +213,13 @@ void task_body(const CallPtr& call, const json& effective, const json& context, 
   if (mocked) {
     exec.remove_running(running_id);
     if (!mocked->ok) {
-      fail_with(Failure{mocked->error, mocked->cause}, false);
+      attempt->fail_with(Failure{mocked->error, mocked->cause}, false);
       return;
     }
     // Return is the service's raw result: lambda:invoke's whole Invoke response; for a function
     // ARN its Payload when it has one (LocalStack's reading), else the value itself.
     if (attempt->settled.exchange(true)) return;
-    stop_timers();
+    attempt->stop_timers();
     json result = std::move(mocked->result);
     if (!service && result.is_object() && result.contains("Payload")) result = result["Payload"];
     if (history) {
@@ -193,18 +228,20 @@ void task_body(const CallPtr& call, const json& effective, const json& context, 
       d["outputDetails"] = {{"truncated", false}};
       call->record(service ? "TaskSucceeded" : "LambdaFunctionSucceeded", std::move(d));
     }
-    done(true, std::move(result), {});
+    attempt->done(true, std::move(result), {});
     return;
   }
 
   if (timeout) {
     std::lock_guard lock(attempt->mu);
-    attempt->timeout_id = exec.post_deadline(std::chrono::seconds(*timeout), [expire] { expire(false); });
+    attempt->timeout_id = exec.post_deadline(std::chrono::seconds(*timeout), [attempt] { attempt->expire(false); });
   }
   if (use_heartbeat) arm_heartbeat();
 
-  auto invoke = [call, function, event = std::move(event), ictx, token, attempt, fail_with, stop_timers, service, done,
+  auto invoke = [function = std::move(function), event = std::move(event), ictx = std::move(ictx), attempt,
                  running_id]() mutable {
+    const CallPtr& call = attempt->call;
+    const bool service = attempt->service;
     auto& ex = call->exec();
     struct Unregister {
       Execution& e;
@@ -217,20 +254,20 @@ void task_body(const CallPtr& call, const json& effective, const json& context, 
     try {
       result = functions::invoke_function(ex.registry, function, event, ictx);
     } catch (const functions::FunctionError& e) {
-      fail_with(Failure{e.error_type(), functions::function_error_cause(e)}, false);
+      attempt->fail_with(Failure{e.error_type(), functions::function_error_cause(e)}, false);
       return;
     } catch (const functions::ServiceError& e) {
-      fail_with(Failure{e.name(), e.cause()}, false);
+      attempt->fail_with(Failure{e.name(), e.cause()}, false);
       return;
     }
     if (attempt->settled.exchange(true)) return;  // timed out meanwhile: the result is dropped
-    stop_timers();
+    attempt->stop_timers();
     try {
       const auto& t = static_cast<const asl::TaskState&>(*call->state);
       if (service) result = invoke_response(std::move(result), ictx.request_id);
       // AWS names the integration ('lambda') or the function ARN in this cause, not the state.
       check_payload_size(result, service ? std::string("lambda") : t.resource);
-      if (ex.history.enabled()) {
+      if (call->run->history().enabled()) {
         json d = service ? json{{"resourceType", "lambda"}, {"resource", "invoke"}} : json::object();
         d["output"] = dump_compact(result);
         d["outputDetails"] = {{"truncated", false}};
@@ -239,10 +276,10 @@ void task_body(const CallPtr& call, const json& effective, const json& context, 
         call->record("");
       }
     } catch (const StatesError& e) {
-      done(false, nullptr, Failure{e.name(), e.cause()});
+      attempt->done(false, nullptr, Failure{e.name(), e.cause()});
       return;
     }
-    done(true, std::move(result), {});
+    attempt->done(true, std::move(result), {});
   };
   // With a timer, the handler runs as its own work item so that the state can fail (and the
   // machine go on) the moment the timer fires, even if the handler is slow to stop.

@@ -75,6 +75,7 @@ std::optional<JsonPath> JsonPath::compile(std::string_view text, std::string& er
   }
   JsonPath p;
   p.root_ = text == "$";
+  p.reference_ = reference;
   p.path_ = std::move(parsed.path);
   return p;
 }
@@ -108,6 +109,29 @@ json JsonPath::query(const json& input, const json& context, const json* vars) c
   auto value = run(input, context, error, vars);
   if (!value) throw StatesError(errors::kRuntime, fmt::format("Invalid path '{}' : {}", text(), error));
   return std::move(*value);
+}
+
+json JsonPath::query(json&& input, const json& context, const json* vars) const {
+  if (root_) return std::move(input);
+  const CompiledPath& path = *path_;
+  if (!path.context && path.variable.empty()) {
+    json* node = &input;
+    for (const PathSegment& seg : path.segments) {
+      if (seg.deep) return query(static_cast<const json&>(input), context, vars);
+      if (seg.kind == PathSegment::Kind::kProperty && seg.names.size() == 1 && node->is_object()) {
+        auto it = node->find(seg.names[0]);
+        if (it == node->end()) return query(static_cast<const json&>(input), context, vars);
+        node = &*it;
+      } else if (seg.kind == PathSegment::Kind::kIndex && seg.indices.size() == 1 && seg.indices[0] >= 0 &&
+                 node->is_array() && static_cast<std::size_t>(seg.indices[0]) < node->size()) {
+        node = &(*node)[static_cast<std::size_t>(seg.indices[0])];
+      } else {
+        return query(static_cast<const json&>(input), context, vars);  // anything else: the general way
+      }
+    }
+    return std::move(*node);
+  }
+  return query(static_cast<const json&>(input), context, vars);
 }
 
 std::optional<json> JsonPath::try_query(const json& input, const json& context, const json* vars) const {
@@ -152,9 +176,24 @@ json JsonPath::apply_result(json input, json result) const {
     throw StatesError(errors::kRuntime, fmt::format("ResultPath '{}' must not address the context object", path_text));
   if (!path.variable.empty())
     throw StatesError(errors::kRuntime, fmt::format("ResultPath '{}' must not address a variable", path_text));
-  if (auto problem = reference_problem(path))
-    throw StatesError(errors::kRuntime, fmt::format("ResultPath '{}' is not a reference path: {}", path_text, *problem));
+  if (!reference_) {
+    if (auto problem = reference_problem(path))
+      throw StatesError(errors::kRuntime, fmt::format("ResultPath '{}' is not a reference path: {}", path_text, *problem));
+  }
   if (path.segments.empty()) return result;
+  // One property on an object (ResultPath "$.x"): nothing can fail, so no separate check pass.
+  if (path.segments.size() == 1 && path.segments[0].kind == PathSegment::Kind::kProperty && input.is_object()) {
+    auto& object = input.get_ref<json::object_t&>();
+    const std::string& name = path.segments[0].names[0];
+    for (auto& [key, value] : object) {
+      if (key == name) {
+        value = std::move(result);
+        return input;
+      }
+    }
+    object.emplace_back(name, std::move(result));
+    return input;
+  }
 
   auto failure = [&](const std::string& why) {
     return StatesError(errors::kResultPathMatchFailure,

@@ -38,6 +38,9 @@ class JsonPath {
 
   /// As query_path / try_query_path / query_field_path / apply_result_path below.
   json query(const json& input, const json& context, const json* vars = nullptr) const;
+  /// The same on an input that is not needed afterwards: a path of single names and indices
+  /// that matches moves the node out instead of copying it.
+  json query(json&& input, const json& context, const json* vars = nullptr) const;
   std::optional<json> try_query(const json& input, const json& context, const json* vars = nullptr) const;
   json query_field(std::string_view field, const json& input, const json& context, const json* vars = nullptr) const;
   json apply_result(json input, json result) const;
@@ -46,6 +49,7 @@ class JsonPath {
   std::optional<json> run(const json& input, const json& context, std::string& error, const json* vars) const;
   std::shared_ptr<const detail::CompiledPath> path_;
   bool root_ = false;
+  bool reference_ = false;  ///< compiled as a Reference Path (already checked)
 };
 
 /// Return an error message if `path` is not a JSONPath AWS accepts ("$", "$.a.b",

@@ -69,6 +69,30 @@ bool mentions_context(const json& v) {
   return false;
 }
 
+/// Whether JSONata text (a state's definition) may read `$states.context`: every `$states`
+/// counts unless `.input`, `.result` or `.errorOutput` follows it, so anything else (`.context`,
+/// `$states` as a whole, `$keys($states)`, an escape in between) makes the state build `$$`.
+bool jsonata_mentions_context(const std::string& text) {
+  constexpr std::string_view kStates = "$states";
+  auto ident = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || static_cast<unsigned char>(c) >= 0x80;
+  };
+  const std::size_t n = text.size();
+  for (std::size_t pos = text.find(kStates); pos != std::string::npos; pos = text.find(kStates, pos + 1)) {
+    std::size_t i = pos + kStates.size();
+    if (i < n && ident(text[i])) continue;  // $statesX: another variable
+    while (i < n && (text[i] == ' ' || text[i] == '\t')) ++i;
+    if (i >= n || text[i] != '.') return true;
+    ++i;
+    while (i < n && (text[i] == ' ' || text[i] == '\t')) ++i;
+    const std::size_t start = i;
+    while (i < n && ident(text[i])) ++i;
+    const std::string_view name(text.data() + start, i - start);
+    if (name != "input" && name != "result" && name != "errorOutput") return true;
+  }
+  return false;
+}
+
 PayloadTemplate parse_assign_paths(const json& v, const std::string& where, ParseContext& ctx) {
   return PayloadTemplate::compile(v, where, ctx.errors());
 }
@@ -169,7 +193,7 @@ void parse_common_fields(const json& obj, const CommonFields& fields, State& sta
       state.catchers = Catcher::list_from_json(*it, p + "/Catch", ctx);
     }
   }
-  state.uses_context = mentions_context(obj) || (ctx.jsonata && obj.dump().find("$states") != std::string::npos);
+  state.uses_context = mentions_context(obj) || (ctx.jsonata && jsonata_mentions_context(obj.dump()));
 }
 
 // === DataFlow ===
@@ -229,7 +253,7 @@ json DataFlow::output_of(json&& raw, json result, const json& context, const jso
   else out = result_path.path->apply_result(std::move(raw), std::move(result));
   if (output_path.is_null) return json::object();
   if (!output_path.path) return out;
-  return output_path.path->query(out, context, vars);
+  return output_path.path->query(std::move(out), context, vars);
 }
 
 std::unique_ptr<State> parse_state(const std::string& name, const json& obj, const std::string& pointer,

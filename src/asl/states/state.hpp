@@ -48,6 +48,12 @@ class DataFlow {
   /// The effective input of the state's work: InputPath then Parameters (unless `skip_parameters`,
   /// for a Map, whose Parameters are its legacy ItemSelector); JSONata: Arguments, or the input.
   json effective_input(const json& raw, const json& context, const json* vars, bool skip_parameters = false) const;
+  /// Whether effective_input returns the raw input unchanged (no InputPath, Parameters or
+  /// Arguments to apply), so a caller may use the input itself instead of a copy.
+  bool effective_is_raw(bool skip_parameters = false) const {
+    if (jsonata) return !arguments;
+    return !input_path.is_null && !input_path.path && (skip_parameters || !parameters);
+  }
   /// JSONPath only: the effective input (InputPath) of a state without Parameters (Choice, Wait, Succeed).
   json input_of(const json& raw, const json& context, const json* vars) const;
   /// The state output from its `result` (the work's raw result; for Pass/Choice/Wait/Succeed the
@@ -75,6 +81,7 @@ class State {
   std::string pointer;  ///< JSON pointer of the state object, e.g. "/States/Fetch"
   std::string comment;
   std::string next;     ///< empty when `end` or for Choice/Succeed/Fail
+  const State* next_state = nullptr;  ///< the state `next` names, resolved when its machine is parsed
   bool end = false;
 
   DataFlow flow;                         ///< data flow (both query languages)

@@ -62,6 +62,35 @@ TEST(CompiledJsonPath, ReferencePathsAndResultPaths) {
   EXPECT_TRUE(JsonPath::compile("$", error)->is_root());
 }
 
+TEST(CompiledJsonPath, QueryOnATemporaryGivesWhatQueryOnAConstantGives) {
+  // query(json&&) moves a matched node out; every other case goes the general way.
+  const json input = json::parse(R"({"Payload": {"a": [1, {"b": null}], "s": "x"}, "n": [[0, 1], 2]})");
+  const json context = json{{"Execution", {{"Id", "e"}}}};
+  for (const char* text : {"$", "$.Payload", "$.Payload.a[1]", "$.Payload.a[1].b", "$.n[0][1]", "$.n[-1]", "$.n[5]",
+                           "$.missing", "$.Payload.s.t", "$.n.x", "$..b", "$.Payload.a[*]", "$.n.length()",
+                           "$['Payload']['s']", "$$.Execution.Id"}) {
+    std::string error;
+    auto p = JsonPath::compile(text, error);
+    ASSERT_TRUE(p) << text << ": " << error;
+    std::optional<json> want;
+    std::string want_error;
+    try {
+      want = p->query(input, context);
+    } catch (const StatesError& e) {
+      want_error = e.cause();
+    }
+    json copy = input;
+    try {
+      const json got = p->query(std::move(copy), context);
+      ASSERT_TRUE(want) << text << " gave " << got.dump() << ", expected the error " << want_error;
+      EXPECT_EQ(got, *want) << text;
+    } catch (const StatesError& e) {
+      EXPECT_FALSE(want) << text << ": " << e.cause();
+      EXPECT_EQ(e.cause(), want_error) << text;
+    }
+  }
+}
+
 TEST(LiteralOrPath, EveryStateFieldIsCompiledAndCheckedAtItsPointer) {
   const json def = json::parse(R"J({"StartAt": "W", "States": {
     "W": {"Type": "Wait", "SecondsPath": "$.s[", "Next": "M"},

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <ctime>
+
 namespace cosmicai {
 namespace {
 
@@ -60,6 +63,21 @@ TEST(Clock, FormatsIso8601UtcWithMilliseconds) {
   const Clock::time_point leap{std::chrono::milliseconds(1456749296789) + std::chrono::microseconds(999)};
   EXPECT_EQ(format_iso8601(leap), "2016-02-29T12:34:56.789Z");
   EXPECT_EQ(format_iso8601(Clock::time_point{std::chrono::seconds(4102444799)}), "2099-12-31T23:59:59.000Z");
+}
+
+TEST(Clock, Iso8601AgreesWithGmtimeAcrossCenturies) {
+  // Every 7,777,777.777 s from 1970 to 2262 (month ends, leap days, 2000 and 2100 included).
+  for (std::int64_t ms = 0; ms < 9'000'000'000'000; ms += 7'777'777'777) {
+    const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char want[32];
+    std::snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
+    ASSERT_EQ(format_iso8601(Clock::time_point{std::chrono::milliseconds(ms)}), want) << ms;
+  }
+  EXPECT_EQ(format_iso8601(Clock::time_point{std::chrono::seconds(951782400)}), "2000-02-29T00:00:00.000Z");
+  EXPECT_EQ(format_iso8601(Clock::time_point{std::chrono::seconds(4107542400)}), "2100-03-01T00:00:00.000Z");
 }
 
 }  // namespace
