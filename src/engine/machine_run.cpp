@@ -8,8 +8,8 @@
 namespace cosmicai::engine {
 
 using asl::State;
-using asl::StateType;
 using asl::StatesError;
+using asl::StateType;
 
 namespace {
 constexpr std::string_view kRuntimePrefix = "An error occurred while executing the state '";
@@ -24,7 +24,8 @@ json StateCall::context() const {
   auto& e = exec();
   json ctx = json::object();
   ctx["Execution"] = e.execution_context;
-  ctx["State"] = json{{"EnteredTime", format_iso8601(entered_time)}, {"Name", state->name}, {"RetryCount", retry_count}};
+  ctx["State"] =
+      json{{"EnteredTime", format_iso8601(entered_time)}, {"Name", state->name}, {"RetryCount", retry_count}};
   ctx["StateMachine"] = e.state_machine_context;
   return ctx;
 }
@@ -48,11 +49,15 @@ Failure StateCall::failure_from(const StatesError& e) const {
 
 // === Data flow (asl::DataFlow) ===
 
-StepResult step_result(const CallPtr& call, json&& output, std::string_view next, bool has_assign, const json& assigned) {
+StepResult step_result(const CallPtr& call, json&& output, std::string_view next, bool has_assign,
+                       const json& assigned) {
   const auto& s = *call->state;
   const bool end = next.empty() && s.end;
   StepResult r{end ? StepResult::Kind::kEnd : StepResult::Kind::kNext, std::move(output), next, {}, {}};
-  if (has_assign) r.vars = asl::assign_vars(call->vars, assigned);
+  if (has_assign) {
+    r.vars = asl::assign_vars(call->vars, assigned);
+    if (call->exec().history.enabled()) r.assigned = assigned;
+  }
   return r;
 }
 
@@ -60,7 +65,10 @@ StepResult step_result(const CallPtr& call, json&& output, bool has_assign, cons
   const auto& s = *call->state;
   const bool end = s.next.empty() && s.end;
   StepResult r{end ? StepResult::Kind::kEnd : StepResult::Kind::kNext, std::move(output), s.next, {}, {}};
-  if (has_assign) r.vars = asl::assign_vars(call->vars, assigned);
+  if (has_assign) {
+    r.vars = asl::assign_vars(call->vars, assigned);
+    if (call->exec().history.enabled()) r.assigned = assigned;
+  }
   r.next_state = s.next_state;
   return r;
 }
@@ -71,7 +79,8 @@ namespace {
 /// string byte counted as its longest escape (\u00XX: 6), each number as 25 characters.
 std::size_t serialized_bound(const json& v, std::size_t limit) {
   switch (v.type()) {
-    case json::value_t::string: return 2 + 6 * v.get_ref<const std::string&>().size();
+    case json::value_t::string:
+      return 2 + 6 * v.get_ref<const std::string&>().size();
     case json::value_t::object: {
       std::size_t n = 2;
       for (const auto& [k, e] : v.get_ref<const json::object_t&>()) {
@@ -88,7 +97,8 @@ std::size_t serialized_bound(const json& v, std::size_t limit) {
       }
       return n;
     }
-    default: return 25;
+    default:
+      return 25;
   }
 }
 
@@ -142,7 +152,10 @@ void handle_failure(const CallPtr& call, const Body& body, Failure failure) {
       json assigned;
       json out = c.output_of(call->input, std::move(error_output), context, vars, has_assign ? &assigned : nullptr);
       StepResult r{StepResult::Kind::kNext, std::move(out), c.next(), {}, {}};
-      if (has_assign) r.vars = asl::assign_vars(call->vars, assigned);
+      if (has_assign) {
+        r.vars = asl::assign_vars(call->vars, assigned);
+        if (call->exec().history.enabled()) r.assigned = assigned;
+      }
       call->done(std::move(r));
     } catch (const StatesError& e) {
       call->done(StepResult::fail(call->failure_from(e)));
@@ -378,8 +391,15 @@ bool MachineRun::advance(StepResult& r) {
     return false;
   }
   if (history().enabled()) {
-    set_last_event_id(history().add(event_type(s.type, false), last_event_id(),
-                                    state_event_details(s.name, "output", "outputDetails", r.output)));
+    json details = state_event_details(s.name, "output", "outputDetails", r.output);
+    if (r.assigned.is_object()) {
+      // AWS records each assigned variable's value as JSON text.
+      json assigned = json::object();
+      for (auto it = r.assigned.begin(); it != r.assigned.end(); ++it) assigned[it.key()] = dump_compact(it.value());
+      details["assignedVariables"] = std::move(assigned);
+      details["assignedVariablesDetails"] = json{{"truncated", false}};
+    }
+    set_last_event_id(history().add(event_type(s.type, false), last_event_id(), std::move(details)));
   } else {
     set_last_event_id(history().add("", last_event_id()));  // keeps event ids as AWS numbers them
   }
@@ -411,9 +431,9 @@ StepResult thrown_failure(const StateCall& call) {
     return StepResult::fail(
         Failure{std::string(asl::errors::kRuntime), "internal error in state '" + call.state->name + "': " + e.what()});
   } catch (...) {
-    return StepResult::fail(Failure{std::string(asl::errors::kRuntime),
-                                    "internal error in state '" + call.state->name +
-                                        "': an exception that is not a std::exception"});
+    return StepResult::fail(
+        Failure{std::string(asl::errors::kRuntime),
+                "internal error in state '" + call.state->name + "': an exception that is not a std::exception"});
   }
 }
 
@@ -422,11 +442,16 @@ StepResult thrown_failure(const StateCall& call) {
 StepResult MachineRun::step(const CallPtr& call) {
   try {
     switch (call->state->type) {
-      case StateType::kPass: return pass_step(call);
-      case StateType::kChoice: return choice_step(call);
-      case StateType::kSucceed: return succeed_step(call);
-      case StateType::kFail: return fail_step(call);
-      default: break;
+      case StateType::kPass:
+        return pass_step(call);
+      case StateType::kChoice:
+        return choice_step(call);
+      case StateType::kSucceed:
+        return succeed_step(call);
+      case StateType::kFail:
+        return fail_step(call);
+      default:
+        break;
     }
   } catch (...) {
     return thrown_failure(*call);
@@ -441,11 +466,21 @@ void MachineRun::dispatch(const CallPtr& call) {
       case StateType::kPass:
       case StateType::kChoice:
       case StateType::kSucceed:
-      case StateType::kFail: call->done(step(call)); break;
-      case StateType::kWait: run_wait(call); break;
-      case StateType::kTask: run_with_policy(call, task_body); break;
-      case StateType::kMap: run_with_policy(call, map_body); break;
-      case StateType::kParallel: run_with_policy(call, parallel_body); break;
+      case StateType::kFail:
+        call->done(step(call));
+        break;
+      case StateType::kWait:
+        run_wait(call);
+        break;
+      case StateType::kTask:
+        run_with_policy(call, task_body);
+        break;
+      case StateType::kMap:
+        run_with_policy(call, map_body);
+        break;
+      case StateType::kParallel:
+        run_with_policy(call, parallel_body);
+        break;
     }
   } catch (...) {
     call->done(thrown_failure(*call));

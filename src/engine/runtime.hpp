@@ -104,6 +104,7 @@ struct StepResult {
   Failure failure;
   std::optional<asl::Vars> vars;  ///< the variables after the state's Assign (none: unchanged)
   const asl::State* next_state = nullptr;  ///< the state `next` names, when already known
+  json assigned;  ///< what the state's (or Catcher's) Assign set, for StateExited's assignedVariables; null: none
 
   static StepResult fail(Failure f) { return StepResult{Kind::kFail, nullptr, {}, std::move(f), {}}; }
 };

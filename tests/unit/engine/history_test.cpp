@@ -34,6 +34,25 @@ TEST(History, TaskWithLambdaInvokeRecordsAwsEventTypes) {
             (json{{"a", 1}}));
 }
 
+TEST(History, StateExitedRecordsTheVariablesItsAssignSetAsJsonText) {
+  auto r = testing::run(R"({"StartAt":"P","States":{
+      "P":{"Type":"Pass","Assign":{"x":1,"obj":{"k":"v"},"copy.$":"$.a"},"Next":"T"},
+      "T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"sfn_stub_raise"},
+           "Catch":[{"ErrorEquals":["States.ALL"],"Assign":{"caught":true},"Next":"Q"}],"End":true},
+      "Q":{"Type":"Pass","End":true}}})",
+                        json{{"a", "s"}}, testing::stub_registry(), 2, true);
+  ASSERT_EQ(r.status, "SUCCEEDED") << r.to_json();
+  std::vector<json> exited;
+  for (const auto& e : r.history["events"]) {
+    if (e.contains("stateExitedEventDetails")) exited.push_back(e["stateExitedEventDetails"]);
+  }
+  ASSERT_EQ(exited.size(), 3u);
+  EXPECT_EQ(exited[0]["assignedVariables"], (json{{"x", "1"}, {"obj", R"({"k":"v"})"}, {"copy", R"("s")"}}));
+  EXPECT_EQ(exited[0]["assignedVariablesDetails"], (json{{"truncated", false}}));
+  EXPECT_EQ(exited[1]["assignedVariables"], (json{{"caught", "true"}}));  // the Catcher's Assign
+  EXPECT_FALSE(exited[2].contains("assignedVariables"));                  // no Assign, no field
+}
+
 TEST(History, PlainLambdaArnFailureRecordsLambdaFunctionEvents) {
   auto r = testing::run(R"({"StartAt":"T","States":{"T":{"Type":"Task",
       "Resource":"arn:aws:lambda:us-east-1:000000000000:function:sfn_stub_raise","End":true}}})",
