@@ -234,3 +234,15 @@ TEST(Jsonata, DeepRecursionFitsOnASmallCallerStack) {
   });
   EXPECT_EQ(jsn::live_closures(), 0u);
 }
+
+// Found by fuzz/jsonata.cpp: a $toMillis picture with huge widths made a regular expression past
+// std::regex's state limit, and the std::regex_error escaped evaluate().
+TEST(Jsonata, ATimestampPictureTooLargeForTheRegexEngineIsU1001) {
+  const std::string found("$toMillis('XIV', '[Y00000000000p00001.3,800000\0\x1b" "00000000077501?4:558w46"
+                          "\xff\xff\xff\r893llI]')",
+                          84);
+  EXPECT_EQ(error_code(found), "U1001");
+  EXPECT_EQ(error_code("$toMillis('1', '[Y,800000]')"), "U1001");
+  EXPECT_EQ(*jsn::Expression::compile("$toMillis('2024-03-05', '[Y0001]-[M01]-[D01]')").evaluate(json(nullptr)),
+            json(1709596800000));
+}
