@@ -457,6 +457,27 @@ struct Evaluator {
   static constexpr std::size_t kHopStackSize = 64 * 1024 * 1024;
   static constexpr std::size_t kHopSegmentBudget = kHopStackSize - 1024 * 1024;
 
+  // How much of this thread's stack an evaluation starting at `here` may use: at most `cap`, and
+  // never closer than a margin to the stack's end (the thread's static TLS, which is large under
+  // ThreadSanitizer, and the caller's frames may already have used most of a small stack).
+  static std::size_t stack_budget_from(const char* here, std::size_t cap) {
+    static constexpr std::size_t kMargin = 128 * 1024;
+    thread_local const char* floor = [] {
+      const char* lowest = nullptr;
+      pthread_attr_t attr;
+      if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+        void* addr = nullptr;
+        std::size_t size = 0;
+        if (pthread_attr_getstack(&attr, &addr, &size) == 0) lowest = static_cast<const char*>(addr);
+        pthread_attr_destroy(&attr);
+      }
+      return lowest;
+    }();
+    if (!floor || here <= floor) return cap;  // unknown: assume the cap fits
+    const auto avail = static_cast<std::size_t>(here - floor);
+    return avail > kMargin ? std::min(cap, avail - kMargin) : 0;
+  }
+
   bool stack_low() const {
     const char* here = static_cast<const char*>(__builtin_frame_address(0));
     return ctx.stack_top && here < ctx.stack_top &&
@@ -484,7 +505,7 @@ struct Evaluator {
           auto* j = static_cast<Job*>(p);
           try {
             j->self->ctx.stack_top = static_cast<const char*>(__builtin_frame_address(0));
-            j->self->ctx.stack_budget = kHopSegmentBudget;
+            j->self->ctx.stack_budget = stack_budget_from(j->self->ctx.stack_top, kHopSegmentBudget);
             j->result = j->self->eval(j->e, *j->input, *j->env);
           } catch (...) {
             j->error = std::current_exception();
@@ -1357,7 +1378,7 @@ std::optional<json> Expression::evaluate(const std::optional<json>& input, const
     ~ReleaseClosures() { c.release_closures(); }
   } release{ctx};
   ctx.stack_top = static_cast<const char*>(__builtin_frame_address(0));
-  ctx.stack_budget = Evaluator::kFirstSegmentBudget;
+  ctx.stack_budget = Evaluator::stack_budget_from(ctx.stack_top, Evaluator::kFirstSegmentBudget);
   Value r = eval_root(ctx, root_.get(), in, env);
   if (r.is_arr() && r.a->sequence && r.size() == 1 && !r.a->keep_singleton) {
     Value tmp = r.arr()[0];
