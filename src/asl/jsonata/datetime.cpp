@@ -846,8 +846,15 @@ std::optional<double> parse_datetime(Ctx& ctx, const std::string& timestamp, con
   for (auto& pp : parts) full += "(" + pp.regex + ")";
   full += "$";
   std::smatch m;
-  std::regex re(full, std::regex::ECMAScript | std::regex::icase);
-  if (!std::regex_match(timestamp, m, re)) return std::nullopt;
+  // A picture's widths become repetition counts ([Y0000000000001] is [0-9]{1}... with huge
+  // counts), which std::regex refuses past its NFA state limit, and matching may exceed its
+  // complexity or stack limits: a named failure, never an escaping std::regex_error.
+  try {
+    std::regex re(full, std::regex::ECMAScript | std::regex::icase);
+    if (!std::regex_match(timestamp, m, re)) return std::nullopt;
+  } catch (const std::regex_error&) {
+    fail("U1001", -1, {}, "The date/time picture string is too large to parse a timestamp with");
+  }
   std::map<char, double> comps;
   for (std::size_t i = 1; i < m.size(); ++i) {
     auto& pp = parts[i - 1];

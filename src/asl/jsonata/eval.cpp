@@ -3,10 +3,15 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include <pthread.h>
+
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <cstring>
+#include <exception>
 
+#include "asl/jsonata/diagnostics.hpp"
 #include "asl/jsonata/internal.hpp"
 
 namespace cosmicai::jsonata {
@@ -19,6 +24,42 @@ Error::Error(std::string code, std::string message, long position, std::string t
       token_(std::move(token)) {}
 
 namespace detail {
+
+namespace {
+std::atomic<std::size_t> g_live_closures{0};
+}  // namespace
+
+Function::~Function() {
+  if (closure) g_live_closures.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void Ctx::track_closure(const std::shared_ptr<Function>& fn) {
+  fn->closure = true;
+  g_live_closures.fetch_add(1, std::memory_order_relaxed);
+  if (closures.size() >= closures_compact_at) {  // forget the ones already freed
+    std::erase_if(closures, [](const std::weak_ptr<Function>& w) { return w.expired(); });
+    closures_compact_at = std::max<std::size_t>(1024, closures.size() * 2);
+  }
+  closures.push_back(fn);
+}
+
+void Ctx::release_closures() {
+  // Take every closure's frame and input away first, then let them go: the frames' variables
+  // (which may hold the closures) are freed as the last owners disappear, without recursion
+  // through a cycle.
+  std::vector<std::shared_ptr<Frame>> frames;
+  std::vector<Value> inputs;
+  for (auto& w : closures)
+    if (auto fn = w.lock()) {
+      frames.push_back(std::move(fn->env));
+      inputs.push_back(std::move(fn->input));
+      fn->env.reset();
+      fn->input = Value();
+    }
+  closures.clear();
+  for (auto& f : frames)
+    if (f) f->vars.clear();
+}
 
 namespace {
 const char* message_for(const std::string& code) {
@@ -407,7 +448,82 @@ struct Evaluator {
 
   static bool is_seq(const Value& v) { return v.is_arr() && v.a->sequence; }
 
+  // Evaluation recurses through several C++ frames per JSONata level, and how big they are depends
+  // on the build (sanitizers make them several times larger) and on the thread (workers may have
+  // small stacks). So the depth limit alone cannot keep a deep evaluation inside the stack: when
+  // this stack segment has used its budget, the evaluation goes on in a fresh thread with a large
+  // stack (this one waits), however small the caller's stack or big the frames.
+  static constexpr std::size_t kFirstSegmentBudget = 512 * 1024;  // of the caller's stack
+  static constexpr std::size_t kHopStackSize = 64 * 1024 * 1024;
+  static constexpr std::size_t kHopSegmentBudget = kHopStackSize - 1024 * 1024;
+
+  // How much of this thread's stack an evaluation starting at `here` may use: at most `cap`, and
+  // never closer than a margin to the stack's end (the thread's static TLS, which is large under
+  // ThreadSanitizer, and the caller's frames may already have used most of a small stack).
+  static std::size_t stack_budget_from(const char* here, std::size_t cap) {
+    static constexpr std::size_t kMargin = 128 * 1024;
+    thread_local const char* floor = [] {
+      const char* lowest = nullptr;
+      pthread_attr_t attr;
+      if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+        void* addr = nullptr;
+        std::size_t size = 0;
+        if (pthread_attr_getstack(&attr, &addr, &size) == 0) lowest = static_cast<const char*>(addr);
+        pthread_attr_destroy(&attr);
+      }
+      return lowest;
+    }();
+    if (!floor || here <= floor) return cap;  // unknown: assume the cap fits
+    const auto avail = static_cast<std::size_t>(here - floor);
+    return avail > kMargin ? std::min(cap, avail - kMargin) : 0;
+  }
+
+  bool stack_low() const {
+    const char* here = static_cast<const char*>(__builtin_frame_address(0));
+    return ctx.stack_top && here < ctx.stack_top &&
+           static_cast<std::size_t>(ctx.stack_top - here) > ctx.stack_budget;
+  }
+
+  Value eval_on_new_stack(const Node* e, const Value& input, const FrameP& env) {
+    struct Job {
+      Evaluator* self;
+      const Node* e;
+      const Value* input;
+      const FrameP* env;
+      Value result;
+      std::exception_ptr error;
+    } job{this, e, &input, &env, {}, nullptr};
+    const char* saved_top = ctx.stack_top;
+    const std::size_t saved_budget = ctx.stack_budget;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, kHopStackSize);
+    pthread_t th;
+    const int rc = pthread_create(
+        &th, &attr,
+        [](void* p) -> void* {
+          auto* j = static_cast<Job*>(p);
+          try {
+            j->self->ctx.stack_top = static_cast<const char*>(__builtin_frame_address(0));
+            j->self->ctx.stack_budget = stack_budget_from(j->self->ctx.stack_top, kHopSegmentBudget);
+            j->result = j->self->eval(j->e, *j->input, *j->env);
+          } catch (...) {
+            j->error = std::current_exception();
+          }
+          return nullptr;
+        },
+        &job);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) fail("U1001", -1, {}, "Stack overflow error: no thread for a deeper evaluation");
+    pthread_join(th, nullptr);
+    ctx.stack_top = saved_top;
+    ctx.stack_budget = saved_budget;
+    if (job.error) std::rethrow_exception(job.error);
+    return std::move(job.result);
+  }
+
   Value eval(const Node* e, const Value& input, const FrameP& env) {
+    if (stack_low()) return eval_on_new_stack(e, input, env);
     DepthGuard g(ctx);
     Value r;
     switch (e->type) {
@@ -491,6 +607,7 @@ struct Evaluator {
         fn->node = e;
         fn->input = input;
         fn->env = env;
+        ctx.track_closure(fn);
         fn->thunk = e->thunk;
         fn->signature = e->signature;
         fn->arity = static_cast<int>(e->arguments.size());
@@ -506,6 +623,7 @@ struct Evaluator {
         fn->kind = Function::Kind::Transform;
         fn->rnode = e;
         fn->env = env;
+        ctx.track_closure(fn);
         fn->arity = 1;
         fn->signature = parse_signature("<(oa):o>", -1);
         r.t = Value::T::Fn;
@@ -1255,6 +1373,12 @@ std::optional<json> Expression::evaluate(const std::optional<json>& input, const
     }
   }
   env->bind("$", in);
+  struct ReleaseClosures {
+    Ctx& c;
+    ~ReleaseClosures() { c.release_closures(); }
+  } release{ctx};
+  ctx.stack_top = static_cast<const char*>(__builtin_frame_address(0));
+  ctx.stack_budget = Evaluator::stack_budget_from(ctx.stack_top, Evaluator::kFirstSegmentBudget);
   Value r = eval_root(ctx, root_.get(), in, env);
   if (r.is_arr() && r.a->sequence && r.size() == 1 && !r.a->keep_singleton) {
     Value tmp = r.arr()[0];
@@ -1263,5 +1387,7 @@ std::optional<json> Expression::evaluate(const std::optional<json>& input, const
   if (returned_function) *returned_function = r.is_fn();
   return to_json(r);
 }
+
+std::size_t live_closures() { return detail::g_live_closures.load(std::memory_order_relaxed); }
 
 }  // namespace cosmicai::jsonata

@@ -148,7 +148,13 @@ std::vector<Value> Signature::validate(const std::vector<Value>& args, const Val
     for (auto& p : params) {
       partial += p.regex;
       std::smatch pm;
-      if (!std::regex_search(supplied, pm, std::regex(partial))) break;
+      // A prefix of the parameters may cut a choice group in two: no valid pattern, so no prefix
+      // to measure (the error then names argument 1).
+      try {
+        if (!std::regex_search(supplied, pm, std::regex(partial))) break;
+      } catch (const std::regex_error&) {
+        break;
+      }
       good = pm[0].length();
     }
     fail("T0410", -1, {}, "Argument " + std::to_string(good + 1) + " of function does not match function signature");

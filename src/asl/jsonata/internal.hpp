@@ -203,6 +203,10 @@ struct Signature {
 std::shared_ptr<Signature> parse_signature(const std::string& sig, long position);
 
 struct Function {
+  Function() = default;
+  Function(const Function&) = delete;
+  Function& operator=(const Function&) = delete;
+  ~Function();
   enum class Kind { Lambda, Native, Partial, Custom, Regex, Transform, Compose } kind;
   // lambda
   const Node* node = nullptr;
@@ -223,6 +227,7 @@ struct Function {
   // regex / transform
   const Node* rnode = nullptr;
   Value g1, g2;  // compose f,g
+  bool closure = false;  // registered with Ctx::closures (counted by live_closures())
 };
 
 struct Frame {
@@ -246,6 +251,18 @@ struct Ctx {
   std::chrono::steady_clock::time_point deadline;
   std::chrono::system_clock::time_point now;
   std::shared_ptr<Frame> root;
+  // Every closure (lambda or transform: a Function holding a Frame) made by this evaluation. A
+  // closure bound in the frame it closes over ($f := function(){...}) owns that frame and is owned
+  // by it, so reference counting alone never frees either: evaluate() releases every closure's
+  // frame and input when the evaluation ends (its result is JSON, so no closure outlives it).
+  std::vector<std::weak_ptr<Function>> closures;
+  std::size_t closures_compact_at = 1024;
+  void track_closure(const std::shared_ptr<Function>& fn);
+  void release_closures();
+  // Stack accounting: deep recursion moves onto a fresh thread with a large stack when this
+  // thread's segment has used `stack_budget` bytes below `stack_top` (see Evaluator::eval).
+  const char* stack_top = nullptr;
+  std::size_t stack_budget = 0;
 };
 
 [[noreturn]] void fail(const std::string& code, long position = -1, const std::string& token = {},

@@ -2,8 +2,12 @@
 // and limits that turn hostile expressions into named errors.
 #include <gtest/gtest.h>
 
-#include <chrono>
+#include <pthread.h>
 
+#include <chrono>
+#include <functional>
+
+#include "asl/jsonata/diagnostics.hpp"
 #include "asl/jsonata/jsonata.hpp"
 
 using cosmicai::json;
@@ -152,4 +156,118 @@ TEST(Jsonata, FormatBaseOfANumberOutOfRangeIsD1001) {
   EXPECT_EQ(error_code("$formatBase(1e30, 16)"), "D1001");
   EXPECT_EQ(*jsn::Expression::compile("$formatBase(255, 16)").evaluate(json(nullptr)), json("ff"));
   EXPECT_EQ(*jsn::Expression::compile("$formatBase(-10, 2)").evaluate(json(nullptr)), json("-1010"));
+}
+
+// Found by LeakSanitizer (the ASan build of the conformance suite): a closure bound in the frame
+// it closes over ($f := function...) and that frame owned each other through shared_ptr, so every
+// evaluation that made one leaked both. Each evaluation now frees its closures when it ends,
+// whether it returns or throws.
+TEST(Jsonata, AnEvaluationFreesTheClosuresItMakes) {
+  ASSERT_EQ(jsn::live_closures(), 0u);
+  std::size_t during = 0;
+  jsn::Bindings b;
+  b.function("probe", {"", [&](const std::vector<std::optional<json>>&) -> std::optional<json> {
+                         during = jsn::live_closures();
+                         return json(true);
+                       }});
+  EXPECT_EQ(*jsn::Expression::compile("($f := function($x) { $x + 1 }; $g := $f; $probe() ? $g(1))")
+                 .evaluate(std::nullopt, b),
+            json(2));
+  EXPECT_EQ(during, 1u);  // the counter sees closures while they live
+  EXPECT_EQ(jsn::live_closures(), 0u);
+
+  EXPECT_EQ(*jsn::Expression::compile("($fact := function($n) { $n <= 1 ? 1 : $n * $fact($n - 1) }; $fact(5))")
+                 .evaluate(json(nullptr)),
+            json(120));
+  EXPECT_EQ(jsn::live_closures(), 0u);
+  // closures made per item, kept in arrays and objects, a transform, a closure as the result
+  EXPECT_EQ(*jsn::Expression::compile("$map([1, 2, 3], function($v) { ($k := function() { $v }; {'k': $k}).k() })")
+                 .evaluate(json(nullptr)),
+            json({1, 2, 3}));
+  EXPECT_EQ(*jsn::Expression::compile("($t := | a | {'b': 1} |; $ ~> $t).a.b").evaluate(json{{"a", {{"x", 0}}}}),
+            json(1));
+  bool returned_function = false;
+  EXPECT_FALSE(jsn::Expression::compile("($f := function() { $f }; $f)")
+                   .evaluate(json(nullptr), {}, {}, &returned_function)
+                   .has_value());
+  EXPECT_TRUE(returned_function);
+  EXPECT_EQ(jsn::live_closures(), 0u);
+  // an evaluation that fails
+  EXPECT_EQ(error_code("($f := function($n) { 1 + $f($n + 1) }; $f(0))"), "U1001");
+  EXPECT_EQ(error_code("($f := function() { $f() }; $g := function() { $nope() }; $g())"), "T1006");
+  EXPECT_EQ(jsn::live_closures(), 0u);
+}
+
+namespace {
+// Runs `body` on a thread with a stack of `bytes`.
+void on_small_stack(std::size_t bytes, const std::function<void()>& body) {
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, bytes);
+  pthread_t th;
+  auto fn = [](void* p) -> void* {
+    (*static_cast<const std::function<void()>*>(p))();
+    return nullptr;
+  };
+  ASSERT_EQ(pthread_create(&th, &attr, fn, const_cast<std::function<void()>*>(&body)), 0);
+  pthread_attr_destroy(&attr);
+  pthread_join(th, nullptr);
+}
+}  // namespace
+
+// The depth limit (1000 nested evaluations) used to be all that kept recursion inside the stack:
+// under AddressSanitizer, whose frames are several times larger, 1000 levels overflowed an 8 MB
+// stack, and a caller on a thread with a small stack overflowed in any build. The evaluator now
+// goes on in a thread with a large stack when its own stack segment is used up.
+TEST(Jsonata, DeepRecursionFitsOnASmallCallerStack) {
+  on_small_stack(1024 * 1024, [] {
+    // close to the default depth limit, then past it
+    EXPECT_EQ(*jsn::Expression::compile("($f := function($n) { $n = 0 ? 0 : 1 + $f($n - 1) }; $f(150))")
+                   .evaluate(json(nullptr)),
+              json(150));
+    EXPECT_EQ(error_code("($f := function($n) { 1 + $f($n + 1) }; $f(0))"), "U1001");
+    jsn::Limits deep;
+    deep.max_depth = 20000;
+    EXPECT_EQ(*jsn::Expression::compile("($f := function($n) { $n = 0 ? 0 : 1 + $f($n - 1) }; $f(2000))")
+                   .evaluate(json(nullptr), {}, deep),
+              json(2000));
+  });
+  EXPECT_EQ(jsn::live_closures(), 0u);
+}
+
+// Found by fuzz/jsonata.cpp: a $toMillis picture with huge widths made a regular expression past
+// std::regex's state limit, and the std::regex_error escaped evaluate().
+TEST(Jsonata, ATimestampPictureTooLargeForTheRegexEngineIsU1001) {
+  const std::string found("$toMillis('XIV', '[Y00000000000p00001.3,800000\0\x1b" "00000000077501?4:558w46"
+                          "\xff\xff\xff\r893llI]')",
+                          84);
+  EXPECT_EQ(error_code(found), "U1001");
+  EXPECT_EQ(error_code("$toMillis('1', '[Y,800000]')"), "U1001");
+  EXPECT_EQ(*jsn::Expression::compile("$toMillis('2024-03-05', '[Y0001]-[M01]-[D01]')").evaluate(json(nullptr)),
+            json(1709596800000));
+}
+
+// Found by fuzz/jsonata.cpp: when arguments do not match a lambda's signature, the error names the
+// first bad argument by matching prefixes of the parameters, and a prefix that cut a choice group
+// in two threw std::regex_error out of evaluate().
+TEST(Jsonata, ASignatureWhosePrefixIsNoPatternStillGivesT0410) {
+  const std::string found(
+      "\xce\xbb\x28\x24\x61\x7a\x72\x29\x3c\x00\x00\x28\x00\x02\x00\x30\x30\x30\x30\x30\x00\x00\x00\x54"
+      "\x31\x38\x39\x33\x34\x31\x35\x35\x31\x34\x35\x30\x35\x38\x32\x37\x34\x31\x35\x35\x31\x34\x26\x36"
+      "\x37\x30\x28\x6c\x69\x74\x65\x72\xff\xff\xff\x32\x00\x06\x00\x34\x31\xd5\xd5\xd5\xd5\xd5\x2b\x2a"
+      "\xd5\xd5\xd5\xd5\xd5\xd5\xd5\xd5\xd5\xd5\xd5\xd5\xd5\xd5\xd5\xd5\x2a\xd5\xd5\xd5\xd5\xd5\xd5\xcf"
+      "\xd5\xd5\xd5\xd5\xd5\xd5\xd5\xd5\xd5\x21\xd5\xd5\xd5\xd5\xd5\xd5\xd5\xd5\xd5\xd5\xd5\x67\x67\x34"
+      "\xd5\xd5\xd5\xd5\xd5\xd5\xd5\x30\x35\x38\x32\x37\x34\x31\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+      "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+      "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+      "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xc3\xff\xff\xff"
+      "\xff\xff\xff\xff\xff\x24\x6d\x61\x78\x28\x5b\x5d\x29\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+      "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+      "\xff\xff\xff\xff\xff\x35\x35\x31\x34\x26\x36\x37\x30\x28\x6c\x69\x74\x65\x72\xff\xff\xff\x32\x00"
+      "\x06\x00\x34\x31\xd5\xd5\xd5\xd5\xd5\x2b\x2a\xd5\xd5\xd5\xd5\xd5\xd5\xd5\xd5\xd5\xd5\xd5\xd5\xd5"
+      "\xd5\xd5\xd5\x2a\xd5\xd5\xd5\xd5\xd5\xd5\xcf\xd5\xd5\xd5\xd5\xd5\xd5\xd5\xd5\xd5\xd5\xd5\xd5\xd5"
+      "\xd5\xd5\xd5\xd5\x32\x37\x35\x37\x32\x07\x00\x00\x00\x35\x32\x39\x31\x33\x00\x3e\x7b\x24\x61\x72"
+      "\x72\x7d\x28\x22\x66\x22\x29",
+      367);
+  EXPECT_EQ(error_code(found), "T0410");
 }
