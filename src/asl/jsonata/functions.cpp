@@ -6,11 +6,72 @@
 #include <random>
 #include <regex>
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
 #include "asl/jsonata/internal.hpp"
 
 namespace cosmicai::jsonata::detail {
 
 // ---------------- signatures ----------------
+
+namespace {
+
+/// A signature's pattern over the type letters of the arguments ("^(s)(n?)$"), compiled by PCRE2.
+/// Matching is bounded: a fuzzed signature with hundreds of optional groups made std::regex
+/// backtrack for minutes; past the limit the call fails with U1001.
+struct SignaturePattern {
+  pcre2_code* code = nullptr;
+  std::string error;  ///< why the pattern does not compile
+  explicit SignaturePattern(const std::string& rx) {
+    int err = 0;
+    PCRE2_SIZE off = 0;
+    // ECMAScript semantics where they differ: "[]" is an empty class (jsonata-js builds these with JS).
+    code =
+        pcre2_compile(reinterpret_cast<PCRE2_SPTR>(rx.data()), rx.size(), PCRE2_ALLOW_EMPTY_CLASS, &err, &off, nullptr);
+    if (!code) {
+      PCRE2_UCHAR buf[256];
+      pcre2_get_error_message(err, buf, sizeof buf);
+      error = reinterpret_cast<const char*>(buf);
+    }
+  }
+  ~SignaturePattern() {
+    if (code) pcre2_code_free(code);
+  }
+  SignaturePattern(const SignaturePattern&) = delete;
+  SignaturePattern& operator=(const SignaturePattern&) = delete;
+
+  /// Match `subject` from its start; the groups' [begin, end) offsets go to `groups` (unset: empty
+  /// at 0). Returns the length matched, or -1 for no match.
+  long match(const std::string& subject, std::vector<std::pair<std::size_t, std::size_t>>* groups) const {
+    pcre2_match_data* md = pcre2_match_data_create_from_pattern(code, nullptr);
+    pcre2_match_context* mc = pcre2_match_context_create(nullptr);
+    pcre2_set_match_limit(mc, 1000000);
+    pcre2_set_depth_limit(mc, 10000);
+    const int rc = pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(), 0, 0, md, mc);
+    pcre2_match_context_free(mc);
+    if (rc < 0) {
+      pcre2_match_data_free(md);
+      if (rc == PCRE2_ERROR_NOMATCH) return -1;
+      fail("U1001", -1, {}, "Matching the arguments against the function signature exceeded its backtracking limit");
+    }
+    const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
+    const long length = static_cast<long>(ov[1] - ov[0]);
+    if (groups) {
+      groups->clear();
+      for (int i = 1; i < rc; ++i) {
+        if (ov[2 * i] == PCRE2_UNSET)
+          groups->emplace_back(0, 0);
+        else
+          groups->emplace_back(ov[2 * i], ov[2 * i + 1]);
+      }
+    }
+    pcre2_match_data_free(md);
+    return length;
+  }
+};
+
+}  // namespace
 std::shared_ptr<Signature> parse_signature(const std::string& sig, long position) {
   auto s = std::make_shared<Signature>();
   s->definition = sig;
@@ -106,13 +167,13 @@ std::shared_ptr<Signature> parse_signature(const std::string& sig, long position
   std::string rx = "^";
   for (auto& pr : s->params) rx += "(" + pr.regex + ")";
   rx += "$";
-  try {
-    s->compiled = std::make_shared<std::regex>(rx);
-  } catch (const std::regex_error&) {
+  auto compiled = std::make_shared<SignaturePattern>(rx);
+  if (!compiled->code) {
     // A choice group is pasted into a character class, as in jsonata-js, so "(ns=-:n)" is a
     // reversed range there too (a SyntaxError in JavaScript): an invalid signature.
-    fail("S0401", position, sig, "Invalid function signature: " + sig);
+    fail("S0401", position, sig, "Invalid function signature: " + sig + " (" + compiled->error + ")");
   }
+  s->compiled = std::move(compiled);
   return s;
 }
 
@@ -140,22 +201,19 @@ static char symbol_of(const Value& v) {
 std::vector<Value> Signature::validate(const std::vector<Value>& args, const Value& context) const {
   std::string supplied;
   for (auto& a : args) supplied += symbol_of(a);
-  std::smatch m;
-  auto& re = *static_cast<std::regex*>(compiled.get());
-  if (!std::regex_match(supplied, m, re)) {
+  std::vector<std::pair<std::size_t, std::size_t>> m;
+  if (static_cast<const SignaturePattern*>(compiled.get())->match(supplied, &m) < 0) {
     std::string partial = "^";
     std::size_t good = 0;
     for (auto& p : params) {
       partial += p.regex;
-      std::smatch pm;
       // A prefix of the parameters may cut a choice group in two: no valid pattern, so no prefix
       // to measure (the error then names argument 1).
-      try {
-        if (!std::regex_search(supplied, pm, std::regex(partial))) break;
-      } catch (const std::regex_error&) {
-        break;
-      }
-      good = pm[0].length();
+      const SignaturePattern prefix(partial);
+      if (!prefix.code) break;
+      const long length = prefix.match(supplied, nullptr);
+      if (length < 0) break;
+      good = static_cast<std::size_t>(length);
     }
     fail("T0410", -1, {}, "Argument " + std::to_string(good + 1) + " of function does not match function signature");
   }
@@ -163,7 +221,7 @@ std::vector<Value> Signature::validate(const std::vector<Value>& args, const Val
   std::size_t ai = 0;
   for (std::size_t i = 0; i < params.size(); ++i) {
     auto& p = params[i];
-    std::string match = m[i + 1].str();
+    std::string match = i < m.size() ? supplied.substr(m[i].first, m[i].second - m[i].first) : std::string();
     if (match.empty()) {
       if (p.context && !p.context_regex.empty()) {
         // the context regex is one type letter or a character class such as "[sm]"

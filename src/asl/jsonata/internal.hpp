@@ -197,7 +197,7 @@ struct Signature {
     bool array = false;
   };
   std::vector<Param> params;
-  std::shared_ptr<void> compiled;  // std::regex
+  std::shared_ptr<void> compiled;  // the pattern over the arguments' type letters (PCRE2)
   std::vector<Value> validate(const std::vector<Value>& args, const Value& context) const;
 };
 std::shared_ptr<Signature> parse_signature(const std::string& sig, long position);
