@@ -508,6 +508,9 @@ struct Civil {
 };
 
 Civil civil(double millis) {
+  // A JavaScript Date holds ±8.64e15 ms (±100,000,000 days); beyond it jsonata-js's Date is
+  // invalid and its formatting throws. Here: D1001, never an out-of-range integer conversion.
+  if (!(std::fabs(millis) <= 8.64e15 + 86400000.0 * 2)) fail("D1001", -1, {}, "Number out of range");
   long long total = static_cast<long long>(std::floor(millis));
   long long days = total >= 0 ? total / 86400000 : -((-total + 86400000 - 1) / 86400000);
   long long rem = total - days * 86400000;

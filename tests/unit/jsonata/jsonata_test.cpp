@@ -274,6 +274,14 @@ TEST(Jsonata, ASignatureWhosePatternRepeatsAQuantifierIsASignatureError) {
   EXPECT_EQ(error_code(found), "S0401");
 }
 
+// Found by fuzz_jsonata under UBSan: $fromMillis of 1.66e59 converted the milliseconds to a
+// long long (undefined behaviour); beyond a JavaScript Date's range it is D1001.
+TEST(Jsonata, FromMillisBeyondTheDateRangeIsD1001) {
+  EXPECT_EQ(error_code("$fromMillis(151 ? 1661777777777777777777777777777777777777777777777777777777777)"), "D1001");
+  EXPECT_EQ(error_code("$fromMillis(-1e300)"), "D1001");
+  EXPECT_EQ(error_code("$fromMillis(8.64e15)"), "no error");
+}
+
 // Found by fuzz_jsonata (a 41 s timeout): a lambda signature with hundreds of groups made the
 // std::regex over the argument types backtrack for minutes. Signatures now compile and match with
 // PCRE2 (under a backtracking limit), which rejects this pattern as JavaScript does, at once.
