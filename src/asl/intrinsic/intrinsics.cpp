@@ -7,6 +7,7 @@
 #include <limits>
 #include <mutex>
 #include <random>
+#include <stdexcept>
 
 #include "asl/errors.hpp"
 #include "asl/intrinsic/intrinsic_call.hpp"
@@ -169,8 +170,8 @@ json fn_array_range(const IntrinsicCall& call, const std::vector<json>& args) {
   const long long step = need_integer(call, args[2], 2);
   if (step == 0) fail(call, "the step must not be 0");
   json out = json::array();
-  const long long count = (step > 0 ? (last >= first ? (last - first) / step + 1 : 0)
-                                    : (first >= last ? (first - last) / (-step) + 1 : 0));
+  const long long count =
+      (step > 0 ? (last >= first ? (last - first) / step + 1 : 0) : (first >= last ? (first - last) / (-step) + 1 : 0));
   if (count > kMaxRangeItems)
     fail(call, fmt::format("the range would hold {} items; at most {} are allowed", count, kMaxRangeItems));
   for (long long k = 0; k < count; ++k) out.push_back(first + k * step);
@@ -253,7 +254,8 @@ json fn_base64_decode(const IntrinsicCall& call, const std::vector<json>& args) 
         continue;
       }
       if (pad > 0 || (v[k] = value_of(c)) < 0)
-        fail(call, fmt::format("'{}' is not valid base64: bad character at offset {}", s, i + static_cast<std::size_t>(k)));
+        fail(call,
+             fmt::format("'{}' is not valid base64: bad character at offset {}", s, i + static_cast<std::size_t>(k)));
     }
     const unsigned bits = (static_cast<unsigned>(v[0]) << 18) | (static_cast<unsigned>(v[1]) << 12) |
                           (static_cast<unsigned>(v[2]) << 6) | static_cast<unsigned>(v[3]);
@@ -269,26 +271,19 @@ json fn_hash(const IntrinsicCall& call, const std::vector<json>& args) {
   const std::string& algorithm = need_string(call, args[1], 1);
   if (utf8_length(data) > kMaxStringChars)
     fail(call, fmt::format("the input has {} characters; at most {} are allowed", utf8_length(data), kMaxStringChars));
-  const EVP_MD* md = nullptr;
-  if (algorithm == "MD5") md = EVP_md5();
-  else if (algorithm == "SHA-1") md = EVP_sha1();
-  else if (algorithm == "SHA-256") md = EVP_sha256();
-  else if (algorithm == "SHA-384") md = EVP_sha384();
-  else if (algorithm == "SHA-512") md = EVP_sha512();
-  else fail(call, fmt::format("unsupported algorithm '{}'; use MD5, SHA-1, SHA-256, SHA-384 or SHA-512", algorithm));
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), digest, &len, md, nullptr) != 1) fail(call, "the digest computation failed");
-  std::string hex;
-  for (unsigned int i = 0; i < len; ++i) hex += fmt::format("{:02x}", digest[i]);
-  return hex;
+  auto hex = hash_hex(algorithm, data);
+  if (!hex)
+    fail(call, fmt::format("unsupported algorithm '{}'; use MD5, SHA-1, SHA-256, SHA-384 or SHA-512", algorithm));
+  return *hex;
 }
 
 json fn_json_merge(const IntrinsicCall& call, const std::vector<json>& args) {
   for (int i = 0; i < 2; ++i)
     if (!args[static_cast<std::size_t>(i)].is_object())
-      fail(call, fmt::format("argument {} must be a JSON object, got {}", i + 1, describe(args[static_cast<std::size_t>(i)])));
-  if (!args[2].is_boolean()) fail(call, fmt::format("argument 3 (deep merge) must be a boolean, got {}", describe(args[2])));
+      fail(call, fmt::format("argument {} must be a JSON object, got {}", i + 1,
+                             describe(args[static_cast<std::size_t>(i)])));
+  if (!args[2].is_boolean())
+    fail(call, fmt::format("argument 3 (deep merge) must be a boolean, got {}", describe(args[2])));
   if (args[2].get<bool>()) fail(call, "only shallow merging is supported: the third argument must be false");
   json out = args[0];
   for (const auto& [k, v] : args[1].items()) out[k] = v;
@@ -305,7 +300,8 @@ class JavaRandom {
     do {
       bits = next(31);
       val = bits % bound;
-    } while (static_cast<long long>(bits) - val + (bound - 1) > std::numeric_limits<int>::max());  // Java's int overflow test
+    } while (static_cast<long long>(bits) - val + (bound - 1) >
+             std::numeric_limits<int>::max());  // Java's int overflow test
     return val;
   }
 
@@ -346,8 +342,7 @@ json fn_math_add(const IntrinsicCall& call, const std::vector<json>& args) {
   long long sum = 0;
   for (int i = 0; i < 2; ++i) {
     const long long v = need_rounded_integer(call, args[static_cast<std::size_t>(i)], i);
-    if (v < kMin || v > kMax)
-      fail(call, fmt::format("argument {} ({}) is outside -2147483648..2147483647", i + 1, v));
+    if (v < kMin || v > kMax) fail(call, fmt::format("argument {} ({}) is outside -2147483648..2147483647", i + 1, v));
     sum += v;
   }
   return sum;
@@ -393,9 +388,12 @@ json evaluate_call(const IntrinsicCall& call, const json& input, const json& con
 json evaluate_arg(const IntrinsicArg& arg, const json& input, const json& context, const json* vars) {
   switch (arg.kind) {
     case IntrinsicArg::Kind::kLiteral:
-    case IntrinsicArg::Kind::kString: return arg.literal;
-    case IntrinsicArg::Kind::kPath: return arg.path->query(input, context, vars);
-    case IntrinsicArg::Kind::kCall: return evaluate_call(*arg.call, input, context, vars);
+    case IntrinsicArg::Kind::kString:
+      return arg.literal;
+    case IntrinsicArg::Kind::kPath:
+      return arg.path->query(input, context, vars);
+    case IntrinsicArg::Kind::kCall:
+      return evaluate_call(*arg.call, input, context, vars);
   }
   return nullptr;
 }
@@ -437,6 +435,31 @@ bool is_intrinsic_call(std::string_view text) {
   while (i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '_')) ++i;
   while (i < text.size() && text[i] == ' ') ++i;
   return i < text.size() && text[i] == '(';
+}
+
+std::optional<std::string> hash_hex(std::string_view algorithm, std::string_view data) {
+  const EVP_MD* md = nullptr;
+  if (algorithm == "MD5")
+    md = EVP_md5();
+  else if (algorithm == "SHA-1")
+    md = EVP_sha1();
+  else if (algorithm == "SHA-256")
+    md = EVP_sha256();
+  else if (algorithm == "SHA-384")
+    md = EVP_sha384();
+  else if (algorithm == "SHA-512")
+    md = EVP_sha512();
+  else
+    return std::nullopt;
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), digest, &len, md, nullptr) != 1) {
+    throw std::runtime_error(fmt::format("the {} digest computation failed", algorithm));
+  }
+  std::string hex;
+  hex.reserve(2 * len);
+  for (unsigned int i = 0; i < len; ++i) hex += fmt::format("{:02x}", digest[i]);
+  return hex;
 }
 
 std::optional<std::string> check_intrinsic(std::string_view text) {

@@ -33,6 +33,10 @@ bool is_intrinsic_call(std::string_view text);
 /// intrinsic (name, parentheses, quoting, argument syntax), else nullopt.
 std::optional<std::string> check_intrinsic(std::string_view text);
 
+/// The lowercase hex digest of `data` by `algorithm` (MD5, SHA-1, SHA-256, SHA-384, SHA-512), as
+/// States.Hash and JSONata's $hash give it; nullopt for any other algorithm.
+std::optional<std::string> hash_hex(std::string_view algorithm, std::string_view data);
+
 /// Compile and evaluate an intrinsic call (compiled on every call: tests, one-off use). Arguments may be literals, paths into `input` or
 /// `context` ("$.a", "$$.Execution.Id") and nested calls. Throws
 /// StatesError(States.IntrinsicFailure) with AWS's wording on bad arguments.

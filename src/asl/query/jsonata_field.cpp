@@ -1,15 +1,13 @@
 #include "asl/query/jsonata_field.hpp"
 
-#include "common/json_limits.hpp"
-
 #include <cmath>
 #include <random>
 #include <regex>
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
 
 #include "asl/errors.hpp"
+#include "asl/intrinsic/intrinsics.hpp"
 #include "asl/jsonata/jsonata.hpp"
 #include "common/json_limits.hpp"
 
@@ -58,92 +56,84 @@ const jn::Bindings& aws_functions() {
     jn::Bindings b;
     // $partition(array, size): States.ArrayPartition; a one-chunk result stays two-dimensional.
     b.function("partition", {"<an:a>", [](const std::vector<std::optional<json>>& args) -> std::optional<json> {
-                 if (!args[0]) return std::nullopt;
-                 const json arr = args[0]->is_array() ? *args[0] : json::array({*args[0]});
-                 const auto size = need_int(args[1], "partition", 2);
-                 if (size <= 0) throw jn::Error("D3001", "The chunk size of $partition must be a positive integer");
-                 json out = json::array();
-                 for (std::size_t i = 0; i < arr.size(); i += static_cast<std::size_t>(size)) {
-                   json chunk = json::array();
-                   for (std::size_t j = i; j < arr.size() && j < i + static_cast<std::size_t>(size); ++j)
-                     chunk.push_back(arr[j]);
-                   out.push_back(std::move(chunk));
-                 }
-                 return out;
-               }});
+                               if (!args[0]) return std::nullopt;
+                               const json arr = args[0]->is_array() ? *args[0] : json::array({*args[0]});
+                               const auto size = need_int(args[1], "partition", 2);
+                               if (size <= 0)
+                                 throw jn::Error("D3001", "The chunk size of $partition must be a positive integer");
+                               json out = json::array();
+                               for (std::size_t i = 0; i < arr.size(); i += static_cast<std::size_t>(size)) {
+                                 json chunk = json::array();
+                                 for (std::size_t j = i; j < arr.size() && j < i + static_cast<std::size_t>(size); ++j)
+                                   chunk.push_back(arr[j]);
+                                 out.push_back(std::move(chunk));
+                               }
+                               return out;
+                             }});
     // $range(start, end, step): States.ArrayRange (at most 1,000 items); a single item is unwrapped.
     b.function("range", {"<nnn:a>", [](const std::vector<std::optional<json>>& args) -> std::optional<json> {
-                 const auto start = need_int(args[0], "range", 1);
-                 const auto end = need_int(args[1], "range", 2);
-                 const auto step = need_int(args[2], "range", 3);
-                 if (step == 0) throw jn::Error("D3001", "The step of $range must not be 0");
-                 json out = json::array();
-                 for (auto v = start; step > 0 ? v <= end : v >= end; v += step) {
-                   if (out.size() >= 1000) throw jn::Error("D2014", "$range would give more than 1000 items");
-                   out.push_back(v);
-                 }
-                 if (out.size() == 1) return out[0];
-                 return out;
-               }});
+                           const auto start = need_int(args[0], "range", 1);
+                           const auto end = need_int(args[1], "range", 2);
+                           const auto step = need_int(args[2], "range", 3);
+                           if (step == 0) throw jn::Error("D3001", "The step of $range must not be 0");
+                           json out = json::array();
+                           for (auto v = start; step > 0 ? v <= end : v >= end; v += step) {
+                             if (out.size() >= 1000) throw jn::Error("D2014", "$range would give more than 1000 items");
+                             out.push_back(v);
+                           }
+                           if (out.size() == 1) return out[0];
+                           return out;
+                         }});
     // $hash(data, algorithm): States.Hash, lowercase hex of the UTF-8 bytes.
     b.function("hash", {"<ss:s>", [](const std::vector<std::optional<json>>& args) -> std::optional<json> {
-                 if (!args[0]) return std::nullopt;
-                 const auto& data = args[0]->get_ref<const std::string&>();
-                 const std::string algorithm = args[1] ? args[1]->get<std::string>() : "";
-                 const EVP_MD* md = nullptr;
-                 if (algorithm == "MD5") md = EVP_md5();
-                 else if (algorithm == "SHA-1") md = EVP_sha1();
-                 else if (algorithm == "SHA-256") md = EVP_sha256();
-                 else if (algorithm == "SHA-384") md = EVP_sha384();
-                 else if (algorithm == "SHA-512") md = EVP_sha512();
-                 else {
-                   throw jn::Error("D3001", "The hash algorithm '" + algorithm +
+                          if (!args[0]) return std::nullopt;
+                          const auto& data = args[0]->get_ref<const std::string&>();
+                          const std::string algorithm = args[1] ? args[1]->get<std::string>() : "";
+                          auto hex = hash_hex(algorithm, data);
+                          if (!hex) {
+                            throw jn::Error("D3001",
+                                            "The hash algorithm '" + algorithm +
                                                 "' is not supported; use MD5, SHA-1, SHA-256, SHA-384 or SHA-512");
-                 }
-                 unsigned char digest[EVP_MAX_MD_SIZE];
-                 unsigned int len = 0;
-                 if (EVP_Digest(data.data(), data.size(), digest, &len, md, nullptr) != 1)
-                   throw jn::Error("D3001", "the digest computation failed");
-                 std::string hex;
-                 for (unsigned int i = 0; i < len; ++i) hex += fmt::format("{:02x}", digest[i]);
-                 return json(hex);
-               }});
+                          }
+                          return json(std::move(*hex));
+                        }});
     // $random([seed]): 0 <= n < 1; a seed makes it deterministic.
     b.function("random", {"<n?:n>", [](const std::vector<std::optional<json>>& args) -> std::optional<json> {
-                 std::uniform_real_distribution<double> unit(0.0, 1.0);
-                 if (!args.empty() && args[0]) {
-                   std::mt19937_64 seeded(static_cast<std::uint64_t>(need_int(args[0], "random", 1)));
-                   return json(unit(seeded));
-                 }
-                 return json(unit(thread_rng()));
-               }});
+                            std::uniform_real_distribution<double> unit(0.0, 1.0);
+                            if (!args.empty() && args[0]) {
+                              std::mt19937_64 seeded(static_cast<std::uint64_t>(need_int(args[0], "random", 1)));
+                              return json(unit(seeded));
+                            }
+                            return json(unit(thread_rng()));
+                          }});
     // $uuid(): a random version 4 UUID.
     b.function("uuid", {"<:s>", [](const std::vector<std::optional<json>>&) -> std::optional<json> {
-                 std::uniform_int_distribution<unsigned> byte(0, 255);
-                 unsigned char v[16];
-                 for (auto& x : v) x = static_cast<unsigned char>(byte(thread_rng()));
-                 v[6] = static_cast<unsigned char>((v[6] & 0x0F) | 0x40);
-                 v[8] = static_cast<unsigned char>((v[8] & 0x3F) | 0x80);
-                 std::string out;
-                 for (int i = 0; i < 16; ++i) {
-                   if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-                   out += fmt::format("{:02x}", v[i]);
-                 }
-                 return json(out);
-               }});
+                          std::uniform_int_distribution<unsigned> byte(0, 255);
+                          unsigned char v[16];
+                          for (auto& x : v) x = static_cast<unsigned char>(byte(thread_rng()));
+                          v[6] = static_cast<unsigned char>((v[6] & 0x0F) | 0x40);
+                          v[8] = static_cast<unsigned char>((v[8] & 0x3F) | 0x80);
+                          std::string out;
+                          for (int i = 0; i < 16; ++i) {
+                            if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+                            out += fmt::format("{:02x}", v[i]);
+                          }
+                          return json(out);
+                        }});
     // $parse(text): JSON text to a value (JSON only, not JSONata).
-    b.function("parse", {"<s:x>", [](const std::vector<std::optional<json>>& args) -> std::optional<json> {
-                 if (!args[0]) return std::nullopt;
-                 const auto& text = args[0]->get_ref<const std::string&>();
-                 json v = json_depth_exceeded_at(text) == std::string::npos ? json::parse(text, nullptr, false)
-                                                                            : json(json::value_t::discarded);
-                 if (v.is_discarded()) {
-                   throw jn::Error("D3001", "The argument of $parse is not valid JSON (" +
-                                                std::to_string(text.size()) + " characters): " +
-                                                (text.size() > 80 ? text.substr(0, 80) + "..." : text));
-                 }
-                 return v;
-               }});
+    b.function("parse",
+               {"<s:x>", [](const std::vector<std::optional<json>>& args) -> std::optional<json> {
+                  if (!args[0]) return std::nullopt;
+                  const auto& text = args[0]->get_ref<const std::string&>();
+                  json v = json_depth_exceeded_at(text) == std::string::npos ? json::parse(text, nullptr, false)
+                                                                             : json(json::value_t::discarded);
+                  if (v.is_discarded()) {
+                    throw jn::Error("D3001",
+                                    "The argument of $parse is not valid JSON (" + std::to_string(text.size()) +
+                                        " characters): " + (text.size() > 80 ? text.substr(0, 80) + "..." : text));
+                  }
+                  return v;
+                }});
     return b;
   }();
   return functions;
@@ -198,7 +188,8 @@ struct JsonataValue::Node {
 
   json evaluate(const EvalEnv& env) const {
     switch (kind) {
-      case Kind::kLiteral: return literal;
+      case Kind::kLiteral:
+        return literal;
       case Kind::kExpression: {
         bool function = false;
         auto v = run(env, &function);
@@ -330,9 +321,9 @@ json evaluate_typed(const Node& root, const EvalEnv& env, const char* expected, 
                   "returned an unexpected result type. Expected '" + std::string(expected) + "', but was '" +
                       type_name(v) + "' for value: " + dump_compact(v));
     }
-    throw StatesError(errors::kQueryEvaluationError,
-                      "The value of the field '" + root.field + "' must be " + expected + ", but was '" +
-                          type_name(v) + "' for value: " + dump_compact(v));
+    throw StatesError(errors::kQueryEvaluationError, "The value of the field '" + root.field + "' must be " + expected +
+                                                         ", but was '" + type_name(v) +
+                                                         "' for value: " + dump_compact(v));
   }
   return v;
 }
