@@ -223,14 +223,17 @@ json DataFlow::evaluate_assign(const json& value, const EvalEnv& env) const {
   return json::object();
 }
 
+json DataFlow::jsonata_output_of(const json& raw, json result, const json& context, const json* vars,
+                                 bool has_result, json* assigned) const {
+  const EvalEnv env{raw, context, vars, has_result ? &result : nullptr};
+  if (assigned && assign) *assigned = assign->evaluate(env);
+  if (output) return output->evaluate(env);
+  return result;
+}
+
 json DataFlow::output_of(const json& raw, json result, const json& context, const json* vars, bool select,
                          bool has_result, json* assigned) const {
-  if (jsonata) {
-    const EvalEnv env{raw, context, vars, has_result ? &result : nullptr};
-    if (assigned && assign) *assigned = assign->evaluate(env);
-    if (output) return output->evaluate(env);
-    return result;
-  }
+  if (jsonata) return jsonata_output_of(raw, std::move(result), context, vars, has_result, assigned);
   // JSONPath reads the input only to place the result into it (ResultPath other than "$").
   const bool reads_input = result_path.is_null || result_path.path;
   return output_of(reads_input ? json(raw) : json(), std::move(result), context, vars, select, has_result, assigned);
@@ -238,12 +241,7 @@ json DataFlow::output_of(const json& raw, json result, const json& context, cons
 
 json DataFlow::output_of(json&& raw, json result, const json& context, const json* vars, bool select,
                          bool has_result, json* assigned) const {
-  if (jsonata) {
-    const EvalEnv env{raw, context, vars, has_result ? &result : nullptr};
-    if (assigned && assign) *assigned = assign->evaluate(env);
-    if (output) return output->evaluate(env);
-    return result;
-  }
+  if (jsonata) return jsonata_output_of(raw, std::move(result), context, vars, has_result, assigned);
   // JSONPath: Assign reads the raw result ($), before ResultSelector.
   if (assigned && assign_paths) *assigned = assign_paths->evaluate(result, context, vars);
   if (select && result_selector) result = result_selector->evaluate(result, context, vars);

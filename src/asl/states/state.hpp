@@ -68,6 +68,11 @@ class DataFlow {
   bool has_assign() const { return assign_paths || assign; }
   /// Evaluate Assign: JSONPath over `value` (`$`); JSONata with `$states`.
   json evaluate_assign(const json& value, const EvalEnv& env) const;
+
+ private:
+  /// JSONata's output_of: Assign and Output with `$states` (the input is only read).
+  json jsonata_output_of(const json& raw, json result, const json& context, const json* vars, bool has_result,
+                         json* assigned) const;
 };
 
 /// A parsed state. Built once by StateMachine::parse and then immutable, so it may
