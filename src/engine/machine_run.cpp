@@ -44,6 +44,12 @@ Failure StateCall::failure_from(const StatesError& e) const {
     cause = std::string(kRuntimePrefix) + state->name + "' (entered at the event id #" + std::to_string(entered_id) +
             "). " + cause;
   }
+  if (e.name() == asl::errors::kQueryEvaluationError) {
+    // AWS records the failed evaluation before the state's failure is handled (Retry, Catch or
+    // the execution's end); its location is the field ("Output/result", "Items", "Timestamp").
+    record("EvaluationFailed",
+           json{{"error", e.name()}, {"cause", cause}, {"location", e.location()}, {"state", state->name}});
+  }
   return Failure{e.name(), cause};
 }
 

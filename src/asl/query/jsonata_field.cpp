@@ -149,8 +149,7 @@ std::string type_name(const json& v) {
 }
 
 [[noreturn]] void query_error(const std::string& expr, const std::string& field, const std::string& what) {
-  throw StatesError(errors::kQueryEvaluationError,
-                    "The JSONata expression '" + expr + "' specified for the field '" + field + "' " + what);
+  throw StatesError::query_evaluation(field, "The JSONata expression '" + expr + "' specified for the field '" + field + "' " + what);
 }
 
 }  // namespace
@@ -321,7 +320,7 @@ json evaluate_typed(const Node& root, const EvalEnv& env, const char* expected, 
                   "returned an unexpected result type. Expected '" + std::string(expected) + "', but was '" +
                       type_name(v) + "' for value: " + dump_compact(v));
     }
-    throw StatesError(errors::kQueryEvaluationError, "The value of the field '" + root.field + "' must be " + expected +
+    throw StatesError::query_evaluation(root.field, "The value of the field '" + root.field + "' must be " + expected +
                                                          ", but was '" + type_name(v) +
                                                          "' for value: " + dump_compact(v));
   }
@@ -345,7 +344,7 @@ std::int64_t JsonataValue::evaluate_integer(const EvalEnv& env, std::int64_t min
     const std::string what = "returned a value out of range. Expected an integer >= " + std::to_string(min) +
                              ", but was: " + dump_compact(v);
     if (root_->kind == Node::Kind::kExpression) query_error(root_->text, root_->field, what);
-    throw StatesError(errors::kQueryEvaluationError, "The field '" + root_->field + "' " + what);
+    throw StatesError::query_evaluation(root_->field, "The field '" + root_->field + "' " + what);
   }
   return i;
 }
@@ -357,7 +356,7 @@ double JsonataValue::evaluate_number(const EvalEnv& env, double min, double max)
     const std::string what = "returned a value out of range. Expected a number from " + dump_compact(json(min)) +
                              " to " + dump_compact(json(max)) + ", but was: " + dump_compact(v);
     if (root_->kind == Node::Kind::kExpression) query_error(root_->text, root_->field, what);
-    throw StatesError(errors::kQueryEvaluationError, "The field '" + root_->field + "' " + what);
+    throw StatesError::query_evaluation(root_->field, "The field '" + root_->field + "' " + what);
   }
   return d;
 }
