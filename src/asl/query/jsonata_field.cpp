@@ -239,6 +239,11 @@ Node build(const json& value, const std::string& field, const std::string& point
       n.literal = value;
       return n;
     }
+    if (auto reference = n.expression->top_level_input_reference()) {
+      ctx.error(pointer, "the JSONata expression '" + n.text + "' references its input at the top level (" +
+                             *reference + "); the state's input is $states.input, and '$' or a field name may "
+                             "only appear nested inside a path or predicate");
+    }
     static const std::regex result_ref(R"(\$states\s*\.\s*result\b)");
     static const std::regex error_ref(R"(\$states\s*\.\s*errorOutput\b)");
     if (!access.result && std::regex_search(n.text, result_ref)) {

@@ -114,5 +114,37 @@ TEST(JsonataStates, ValidationNamesEveryProblemWithItsPointer) {
   EXPECT_TRUE(contains(m, "/States/P/Output: the field 'Output' belongs to the JSONata query language"));
 }
 
+TEST(JsonataStates, AnExpressionMayReadItsInputOnlyNestedInsideAPathOrPredicate) {
+  // Top level: the input is only $states.input; '$', '$$', field names and wildcards are refused
+  // when the definition is loaded, in every field, with the offending reference named.
+  auto m = messages(R"({"QueryLanguage":"JSONata","StartAt":"P","States":{
+    "P":{"Type":"Pass","Output":{"a":"{% order %}","b":"{% $.x %}","c":"{% $count(*) %}","d":"{% $$.k %}",
+         "e":"{% $sum(items.price) + 1 %}"},"Assign":{"v":"{% 1 + total %}"},"Next":"C"},
+    "C":{"Type":"Choice","Choices":[{"Condition":"{% flag %}","Next":"S"}],"Default":"S"},
+    "S":{"Type":"Succeed"}}})");
+  EXPECT_TRUE(contains(m, "/States/P/Output/a: the JSONata expression 'order' references its input at the top level "
+                          "(the field name 'order' at character 5)"));
+  EXPECT_TRUE(contains(m, "/States/P/Output/b: the JSONata expression '$.x' references its input at the top level ('$'"));
+  EXPECT_TRUE(contains(m, "/States/P/Output/c: the JSONata expression '$count(*)' references its input at the top "
+                          "level (the wildcard '*'"));
+  EXPECT_TRUE(contains(m, "/States/P/Output/d: the JSONata expression '$$.k' references its input at the top level "
+                          "('$$'"));
+  EXPECT_TRUE(contains(m, "/States/P/Output/e: the JSONata expression '$sum(items.price) + 1' references its input"));
+  EXPECT_TRUE(contains(m, "/States/P/Assign/v: the JSONata expression '1 + total'"));
+  EXPECT_TRUE(contains(m, "/States/C/Choices/0/Condition: the JSONata expression 'flag'"));
+
+  // Nested: inside later path steps, predicates, sort terms, group-by and function bodies.
+  auto r = run(R"({"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":{
+    "big":"{% $states.input.order[total > 10].id %}",
+    "sorted":"{% $states.input.order^(>total).id %}",
+    "names":"{% $map($states.input.order, function($o) { $o.id & ':' & $string($o.total) }) %}",
+    "byId":"{% $states.input.order{id: total} %}",
+    "nested":"{% $states.input.order[$.total < 10].$.id %}"},"End":true}}})",
+               json{{"order", json::array({json{{"id", "a"}, {"total", 5}}, json{{"id", "b"}, {"total", 20}}})}});
+  ASSERT_EQ(r.status, "SUCCEEDED") << r.to_json();
+  EXPECT_EQ(r.output, (json{{"big", "b"}, {"sorted", json::array({"b", "a"})}, {"names", json::array({"a:5", "b:20"})},
+                            {"byId", json{{"a", 5}, {"b", 20}}}, {"nested", "a"}}));
+}
+
 }  // namespace
 }  // namespace cosmicai::engine
