@@ -983,11 +983,16 @@ std::optional<std::string> input_reference(const Node& n, bool top) {
       case NT::Variable:
         if (n.value.empty()) return at("'$'");
         break;
-      case NT::Name: return at("the field name '" + n.value + "'");
-      case NT::Wildcard: return at("the wildcard '*'");
-      case NT::Descendant: return at("the descendant wildcard '**'");
-      case NT::Parent: return at("the parent operator '%'");
-      default: break;
+      case NT::Name:
+        return at("the field name '" + n.value + "'");
+      case NT::Wildcard:
+        return at("the wildcard '*'");
+      case NT::Descendant:
+        return at("the descendant wildcard '**'");
+      case NT::Parent:
+        return at("the parent operator '%'");
+      default:
+        break;
     }
   }
   std::optional<std::string> found;

@@ -149,7 +149,8 @@ std::string type_name(const json& v) {
 }
 
 [[noreturn]] void query_error(const std::string& expr, const std::string& field, const std::string& what) {
-  throw StatesError::query_evaluation(field, "The JSONata expression '" + expr + "' specified for the field '" + field + "' " + what);
+  throw StatesError::query_evaluation(
+      field, "The JSONata expression '" + expr + "' specified for the field '" + field + "' " + what);
 }
 
 }  // namespace
@@ -241,7 +242,8 @@ Node build(const json& value, const std::string& field, const std::string& point
     }
     if (auto reference = n.expression->top_level_input_reference()) {
       ctx.error(pointer, "the JSONata expression '" + n.text + "' references its input at the top level (" +
-                             *reference + "); the state's input is $states.input, and '$' or a field name may "
+                             *reference +
+                             "); the state's input is $states.input, and '$' or a field name may "
                              "only appear nested inside a path or predicate");
     }
     static const std::regex result_ref(R"(\$states\s*\.\s*result\b)");
@@ -326,8 +328,8 @@ json evaluate_typed(const Node& root, const EvalEnv& env, const char* expected, 
                       type_name(v) + "' for value: " + dump_compact(v));
     }
     throw StatesError::query_evaluation(root.field, "The value of the field '" + root.field + "' must be " + expected +
-                                                         ", but was '" + type_name(v) +
-                                                         "' for value: " + dump_compact(v));
+                                                        ", but was '" + type_name(v) +
+                                                        "' for value: " + dump_compact(v));
   }
   return v;
 }
