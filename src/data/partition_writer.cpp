@@ -209,6 +209,7 @@ class Writer {
   void u32(std::uint32_t v) { raw(&v, 4); }
   void u64(std::uint64_t v) { raw(&v, 8); }
   void raw(const void* p, std::size_t n) {
+    if (n == 0) return;  // an empty tensor's data may be null, which memcpy must not see
     std::memcpy(out_.data() + pos_, p, n);
     pos_ += n;
   }

@@ -304,6 +304,11 @@ TEST(LambdaRuntime, InitErrorsArePostedToInitErrorWithANamedType) {
 }
 
 TEST(LambdaRuntime, DeadlineExpiringMidInferenceIsReportedBeforeTheDeadline) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  // The runtime gives a cancelled handler half the margin (0.5 s) to return; a sanitizer's 3-10x
+  // slowdown makes one micro-batch longer than that, so the environment is (rightly) given up.
+  GTEST_SKIP() << "timing-bound: a micro-batch under a sanitizer outlasts the 0.5 s grace";
+#endif
   put_partitions(kStore, "deadline", 12);
   const Invoke init = invoke("data-parallel-init", dump_compact(payload("deadline", "results/deadline", 12, 1)));
   // One rank of 48 partitions (the 12 listed four times, 1,536 samples) takes seconds on one thread

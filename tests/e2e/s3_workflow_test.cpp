@@ -93,7 +93,11 @@ class SeedsDataInS3 : public ::testing::Test {
         cosmicai::storage::s3::open_s3_store("s3://", settings).value());
     ASSERT_TRUE(direct->create_bucket("cosmicai-e2e").ok());
     std::vector<std::string> old;
-    for (const auto& o : direct->list_all("cosmicai-e2e", prefix + "/").value()) old.push_back(o.key);
+    // The listing is kept in a variable: a range-for over a temporary's value() would read it after
+    // the temporary is gone (found by AddressSanitizer).
+    const auto listed = direct->list_all("cosmicai-e2e", prefix + "/");
+    ASSERT_TRUE(listed.ok()) << listed.error().message;
+    for (const auto& o : *listed) old.push_back(o.key);
     ASSERT_TRUE(direct->remove_many("cosmicai-e2e", old).ok());
     for (int i = 1; i <= 12; ++i) {
       const std::string name = std::to_string(i) + ".pt";
