@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cmath>
 #include <cstdint>
 #include <stdexcept>
+#include <vector>
 
 namespace cosmicai::model {
 namespace {
@@ -18,9 +20,16 @@ using SgemmFn = int (*)(char, char, std::int64_t, std::int64_t, std::int64_t, fl
 using Bf16GemmFn = int (*)(char, char, std::int64_t, std::int64_t, std::int64_t, float, const void*, std::int64_t,
                            const void*, std::int64_t, float, float*, std::int64_t);
 
+// C = alpha·(op(A) − ao)·(op(B) − bo) + beta·C + co, A u8, B s8, C s32 (offsetc 'F': one co).
+using U8S8GemmFn = int (*)(char, char, char, std::int64_t, std::int64_t, std::int64_t, float, const std::uint8_t*,
+                           std::int64_t, std::uint8_t, const std::int8_t*, std::int64_t, std::int8_t, float,
+                           std::int32_t*, std::int64_t, const std::int32_t*);
+
 struct OneDnn {
   SgemmFn sgemm = nullptr;
   Bf16GemmFn gemm_bf16 = nullptr;
+  U8S8GemmFn gemm_u8s8 = nullptr;
+  int int8_weight_max = 127;
 };
 
 const OneDnn& onednn() {
@@ -31,6 +40,28 @@ const OneDnn& onednn() {
     if (handle != nullptr) {
       f.sgemm = reinterpret_cast<SgemmFn>(dlsym(handle, "dnnl_sgemm"));
       f.gemm_bf16 = reinterpret_cast<Bf16GemmFn>(dlsym(handle, "dnnl_gemm_bf16bf16f32"));
+      f.gemm_u8s8 = reinterpret_cast<U8S8GemmFn>(dlsym(handle, "dnnl_gemm_u8s8s32"));
+    }
+    if (f.gemm_u8s8 != nullptr) {
+      // Check the zero-point convention ((A − ao)) and whether pairs of u8·s8 products saturate
+      // in 16 bits (vpmaddubsw, CPUs without VNNI): 1×1×2 with A = 255, B = 127 is 64770 exactly.
+      const std::uint8_t a[2] = {255, 255};
+      const std::int8_t b[2] = {127, 127};
+      const std::int32_t co = 0;
+      std::int32_t c = 0;
+      if (f.gemm_u8s8('N', 'N', 'F', 1, 1, 2, 1.0F, a, 2, 0, b, 1, 0, 0.0F, &c, 1, &co) != 0) {
+        f.gemm_u8s8 = nullptr;
+      } else if (c != 64770) {
+        f.int8_weight_max = 63;  // 255·63·2 = 32130 fits
+      }
+      // (Small weights here: the zero point is applied as a separate compensation, after the
+      // possibly saturated raw products.)
+      const std::int8_t ones[2] = {1, 1};
+      std::int32_t z = 0;
+      if (f.gemm_u8s8 != nullptr &&
+          (f.gemm_u8s8('N', 'N', 'F', 1, 1, 2, 1.0F, a, 2, 250, ones, 1, 0, 0.0F, &z, 1, &co) != 0 || z != 10)) {
+        f.gemm_u8s8 = nullptr;  // not the documented (A − ao) convention: do not guess
+      }
     }
     if (f.gemm_bf16 != nullptr) {
       // Every libdnnl has the bf16 GEMM, but it runs only on CPUs with AVX-512 and returns
@@ -132,13 +163,22 @@ bool stream_gemm_available() {
 
 }  // namespace
 
-Linear make_linear(const at::Tensor& w, const at::Tensor& b, Precision precision) {
+Linear make_linear(const at::Tensor& w, const at::Tensor& b, Precision precision, bool allow_int8) {
   Linear l;
   l.wt = w.to(at::kFloat).t().contiguous();
   if (b.defined()) l.b = b.to(at::kFloat).contiguous().clone();
   if (precision == Precision::kBFloat16) l.wt_bf16 = l.wt.to(at::kBFloat16).contiguous();
   const std::int64_t k = l.wt.size(0), n = l.wt.size(1);
-  if (precision == Precision::kFloat32 && k * n >= kStreamMinWeights && n >= 16 && stream_gemm_available()) {
+  if (precision == Precision::kInt8 && allow_int8 && k >= 64 && n >= 16) {
+    // Symmetric per-output-channel scales (in float64, then rounded to the nearest step).
+    const at::Tensor wd = w.to(at::kDouble);  // (N,K)
+    const double qmax = int8_weight_max();
+    const at::Tensor scale = wd.abs().amax(1).clamp_min(1e-30) / qmax;
+    l.wq = (wd / scale.unsqueeze(1)).round().clamp(-qmax, qmax).to(at::kChar).t().contiguous();
+    l.wscale = scale.to(at::kFloat).contiguous();
+    return l;
+  }
+  if (precision != Precision::kBFloat16 && k * n >= kStreamMinWeights && n >= 16 && stream_gemm_available()) {
     const std::int64_t n16 = n / 16 * 16;
     l.wp = l.wt.slice(1, 0, n16).reshape({k, n16 / 16, 16}).permute({1, 0, 2}).contiguous();
   }
@@ -164,6 +204,97 @@ std::string to_string(GemmBackend backend) {
 
 bool onednn_bf16_available() { return onednn().gemm_bf16 != nullptr; }
 
+bool onednn_int8_available() { return onednn().gemm_u8s8 != nullptr; }
+
+int int8_weight_max() { return onednn().int8_weight_max; }
+
+// === int8 ===
+namespace {
+
+thread_local Int8Calibration* t_calibration = nullptr;
+
+// q = clamp(round(x · inv + zero), 0, 255), row by row (x rows ldx apart, q packed (m,k)).
+__attribute__((target("avx2,fma"))) void quantize_u8_avx2(const float* x, std::int64_t ldx, std::int64_t m,
+                                                          std::int64_t k, float inv, float zero, std::uint8_t* q) {
+  const __m256 vinv = _mm256_set1_ps(inv), vz = _mm256_set1_ps(zero);
+  const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+  for (std::int64_t r = 0; r < m; ++r) {
+    const float* xr = x + r * ldx;
+    std::uint8_t* qr = q + r * k;
+    std::int64_t j = 0;
+    for (; j + 32 <= k; j += 32) {
+      const __m256i i0 = _mm256_cvtps_epi32(_mm256_fmadd_ps(_mm256_loadu_ps(xr + j), vinv, vz));
+      const __m256i i1 = _mm256_cvtps_epi32(_mm256_fmadd_ps(_mm256_loadu_ps(xr + j + 8), vinv, vz));
+      const __m256i i2 = _mm256_cvtps_epi32(_mm256_fmadd_ps(_mm256_loadu_ps(xr + j + 16), vinv, vz));
+      const __m256i i3 = _mm256_cvtps_epi32(_mm256_fmadd_ps(_mm256_loadu_ps(xr + j + 24), vinv, vz));
+      // Saturating packs (s32 → s16 → u8) interleave the 128-bit lanes; the permute restores order.
+      const __m256i bytes = _mm256_packus_epi16(_mm256_packs_epi32(i0, i1), _mm256_packs_epi32(i2, i3));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(qr + j), _mm256_permutevar8x32_epi32(bytes, order));
+    }
+    for (; j < k; ++j) qr[j] = static_cast<std::uint8_t>(std::clamp(std::nearbyint(std::fma(xr[j], inv, zero)), 0.0F, 255.0F));
+  }
+}
+
+void quantize_u8(const float* x, std::int64_t ldx, std::int64_t m, std::int64_t k, float inv, float zero,
+                 std::uint8_t* q) {
+  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (avx2) return quantize_u8_avx2(x, ldx, m, k, inv, zero, q);
+  for (std::int64_t r = 0; r < m; ++r) {
+    for (std::int64_t j = 0; j < k; ++j) {
+      q[r * k + j] = static_cast<std::uint8_t>(std::clamp(std::nearbyint(std::fma(x[r * ldx + j], inv, zero)), 0.0F, 255.0F));
+    }
+  }
+}
+
+// out (m,n) = [out +] (u8(x) − zero)·wq · dq + b, with oneDNN's u8·s8→s32 GEMM.
+void int8_linear(const at::Tensor& x, const Linear& l, at::Tensor& out, bool accumulate) {
+  const std::int64_t m = x.size(0), k = x.size(1), n = l.wq.size(1);
+  if (onednn().gemm_u8s8 == nullptr) throw std::runtime_error("oneDNN's int8 GEMM (dnnl_gemm_u8s8s32) is not available");
+  thread_local std::vector<std::uint8_t> qa;
+  thread_local std::vector<std::int32_t> acc;
+  if (qa.size() < static_cast<std::size_t>(m * k)) qa.resize(static_cast<std::size_t>(m * k));
+  if (acc.size() < static_cast<std::size_t>(m * n)) acc.resize(static_cast<std::size_t>(m * n));
+  quantize_u8(x.data_ptr<float>(), x.stride(0), m, k, 1.0F / l.a_scale, static_cast<float>(l.a_zero), qa.data());
+  const std::int32_t co = 0;
+  const int st = onednn().gemm_u8s8('N', 'N', 'F', m, n, k, 1.0F, qa.data(), k, static_cast<std::uint8_t>(l.a_zero),
+                                    l.wq.data_ptr<std::int8_t>(), n, 0, 0.0F, acc.data(), n, &co);
+  if (st != 0) throw std::runtime_error("oneDNN int8 GEMM failed with status " + std::to_string(st));
+  // Dequantise, add the bias (and the existing output) in one pass.
+  const float* dq = l.dq.data_ptr<float>();
+  const float* bias = l.b.defined() ? l.b.data_ptr<float>() : nullptr;
+  float* o = out.data_ptr<float>();
+  const std::int64_t ldo = out.stride(0);
+  for (std::int64_t r = 0; r < m; ++r) {
+    const std::int32_t* c = acc.data() + r * n;
+    float* orow = o + r * ldo;
+    if (accumulate && bias != nullptr) {
+      for (std::int64_t j = 0; j < n; ++j) orow[j] += static_cast<float>(c[j]) * dq[j] + bias[j];
+    } else if (accumulate) {
+      for (std::int64_t j = 0; j < n; ++j) orow[j] += static_cast<float>(c[j]) * dq[j];
+    } else if (bias != nullptr) {
+      for (std::int64_t j = 0; j < n; ++j) orow[j] = static_cast<float>(c[j]) * dq[j] + bias[j];
+    } else {
+      for (std::int64_t j = 0; j < n; ++j) orow[j] = static_cast<float>(c[j]) * dq[j];
+    }
+  }
+}
+
+}  // namespace
+
+Int8CalibrationScope::Int8CalibrationScope(Int8Calibration& c) : previous_(t_calibration) { t_calibration = &c; }
+Int8CalibrationScope::~Int8CalibrationScope() { t_calibration = previous_; }
+
+void finish_int8_calibration(Linear& l, const Int8Calibration& c) {
+  if (!l.wq.defined()) return;
+  const auto it = c.ranges.find(l.wt.data_ptr());
+  if (it == c.ranges.end()) throw std::logic_error("int8 calibration: a layer was never run");
+  const float lo = std::min(it->second.first, 0.0F), hi = std::max(it->second.second, 0.0F);
+  const float scale = hi > lo ? (hi - lo) / 255.0F : 1.0F;
+  l.a_scale = scale;
+  l.a_zero = static_cast<std::int32_t>(std::clamp(std::nearbyint(-lo / scale), 0.0F, 255.0F));
+  l.dq = (l.wscale * scale).contiguous();
+}
+
 void linear_into(GemmBackend backend, Precision precision, const at::Tensor& x, const Linear& l, at::Tensor& out,
                  bool accumulate) {
   assert(x.dim() == 2 && out.dim() == 2 && x.stride(1) == 1 && out.stride(1) == 1);
@@ -172,6 +303,18 @@ void linear_into(GemmBackend backend, Precision precision, const at::Tensor& x, 
   const std::int64_t n = l.wt.size(1);
   assert(l.wt.size(0) == k && out.size(0) == m && out.size(1) == n);
   if (m == 0) return;
+  if (precision == Precision::kInt8 && l.wq.defined()) {
+    if (t_calibration == nullptr) {
+      if (!l.dq.defined()) throw std::logic_error("int8 layer run before calibration");
+      int8_linear(x, l, out, accumulate);
+      return;
+    }
+    // Calibration: record the input's range, compute in float32 below.
+    const auto [mn, mx] = at::aminmax(x);
+    const float lo = mn.item<float>(), hi = mx.item<float>();
+    auto [it, fresh] = t_calibration->ranges.try_emplace(l.wt.data_ptr(), lo, hi);
+    if (!fresh) it->second = {std::min(it->second.first, lo), std::max(it->second.second, hi)};
+  }
   backend = resolve_backend(backend);
   if (backend == GemmBackend::kAten) {
     if (precision == Precision::kBFloat16) {
@@ -196,7 +339,7 @@ void linear_into(GemmBackend backend, Precision precision, const at::Tensor& x, 
     }
     return;
   }
-  if (precision == Precision::kFloat32 && m <= kStreamMaxRows && l.wp.defined()) {
+  if (precision != Precision::kBFloat16 && m <= kStreamMaxRows && l.wp.defined()) {
     const std::int64_t n16 = n / 16 * 16;
     stream_gemm(x.data_ptr<float>(), x.stride(0), l.wp.data_ptr<float>(), out.data_ptr<float>(), out.stride(0), m, n16,
                 k, l.b.defined() ? l.b.data_ptr<float>() : nullptr, accumulate);

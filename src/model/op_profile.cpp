@@ -32,6 +32,7 @@ constexpr const char* kNames[kOpCount] = {
 
 std::atomic<std::int64_t> g_ns[kOpCount];
 std::atomic<std::int64_t> g_samples{0};
+thread_local bool t_suspended = false;
 
 std::int64_t thread_ns() {
   timespec ts{};
@@ -66,11 +67,14 @@ bool enabled() {
 }
 
 void count_samples(std::int64_t samples) {
-  if (enabled()) g_samples += samples;
+  if (enabled() && !t_suspended) g_samples += samples;
 }
 
+Suspend::Suspend() : previous_(t_suspended) { t_suspended = true; }
+Suspend::~Suspend() { t_suspended = previous_; }
+
 OpTimer::OpTimer(Op op) : op_(op) {
-  if (enabled()) start_ns_ = thread_ns();
+  if (enabled() && !t_suspended) start_ns_ = thread_ns();
 }
 
 OpTimer::~OpTimer() {

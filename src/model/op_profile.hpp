@@ -35,6 +35,18 @@ bool enabled();
 /// Add `samples` to the count of forwarded samples (for per-sample figures).
 void count_samples(std::int64_t samples);
 
+/// While alive, nothing on the calling thread is counted (the int8 calibration pass at load).
+class Suspend {
+ public:
+  Suspend();
+  ~Suspend();
+  Suspend(const Suspend&) = delete;
+  Suspend& operator=(const Suspend&) = delete;
+
+ private:
+  bool previous_;
+};
+
 /// Adds the thread CPU time of its lifetime to `op` when profiling is enabled.
 class OpTimer {
  public:
