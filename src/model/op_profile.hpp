@@ -27,8 +27,13 @@ enum Op : int {
   kIncDense,
   kMagnitudeMlp,
   kConcatHead,
+  // Parts of the int8 GEMMs above, timed inside them (not added to the total again).
+  kInt8Quantise,
+  kInt8Dequantise,
   kOpCount
 };
+/// The first of the ops that are timed inside other ops.
+constexpr int kFirstNested = kInt8Quantise;
 
 /// Return true when COSMICAI_MODEL_PROFILE is set.
 bool enabled();
