@@ -218,6 +218,10 @@ at::Tensor AstroMaeNet::encoder(const at::Tensor& images) const {
       OpTimer t(profile::kLayerNorm);
       h2 = at::layer_norm(x2d, {kEmbed}, b.norm2_w, b.norm2_b, kLnEps);
     }
+    if (runs_int8(precision_, b.fc1) && runs_int8(precision_, b.fc2)) {
+      int8_mlp_into(h2, b.fc1, b.fc2, x2d);  // fc1's output stays in cache (times itself per operator)
+      continue;
+    }
     at::Tensor m = linear(h2, b.fc1, Epilogue::kGelu);
     {
       OpTimer t(profile::kFc2Gemm);

@@ -1,5 +1,6 @@
 #include "model/gemm.hpp"
 
+#include "model/kernels.hpp"
 #include "model/op_profile.hpp"
 
 #include <dlfcn.h>
@@ -311,6 +312,67 @@ void int8_linear(const at::Tensor& x, const Linear& l, at::Tensor& out, bool acc
 }
 
 }  // namespace
+
+bool runs_int8(Precision precision, const Linear& l) {
+  return precision == Precision::kInt8 && l.wq.defined() && t_calibration == nullptr;
+}
+
+void int8_mlp_into(const at::Tensor& x, const Linear& fc1, const Linear& fc2, at::Tensor& out) {
+  const std::int64_t m = x.size(0), k = x.size(1), hidden = fc1.wq.size(1), n = fc2.wq.size(1);
+  assert(fc1.wq.size(0) == k && fc2.wq.size(0) == hidden && out.size(0) == m && out.size(1) == n);
+  if (!fc1.dq.defined() || !fc2.dq.defined()) throw std::logic_error("int8 layer run before calibration");
+  if (!fc1.b.defined()) throw std::logic_error("int8_mlp_into: fc1 needs a bias");
+  if (onednn().gemm_u8s8 == nullptr) throw std::runtime_error("oneDNN's int8 GEMM (dnnl_gemm_u8s8s32) is not available");
+  // 256 rows: fc1's int32 products and their float32 form are 768 KB each at hidden 768.
+  constexpr std::int64_t kRows = 256;
+  const std::int64_t block = std::min(kRows, m);
+  thread_local std::vector<std::uint8_t> qx, qh;
+  thread_local std::vector<std::int32_t> acc;
+  thread_local std::vector<float> h;
+  auto grow = [](auto& v, std::int64_t size) {
+    if (v.size() < static_cast<std::size_t>(size)) v.resize(static_cast<std::size_t>(size));
+  };
+  grow(qx, block * k);
+  grow(qh, block * hidden);
+  grow(acc, block * std::max(hidden, n));
+  grow(h, block * hidden);
+  const float* xp = x.data_ptr<float>();
+  float* op = out.data_ptr<float>();
+  const std::int64_t ldx = x.stride(0), ldo = out.stride(0);
+  const std::int32_t co = 0;
+  for (std::int64_t r0 = 0; r0 < m; r0 += block) {
+    const std::int64_t rows = std::min(block, m - r0);
+    {
+      profile::OpTimer t(profile::kFc1Gemm);
+      {
+        profile::OpTimer tq(profile::kInt8Quantise);
+        quantize_u8(xp + r0 * ldx, ldx, rows, k, 1.0F / fc1.a_scale, static_cast<float>(fc1.a_zero), qx.data());
+      }
+      const int st = onednn().gemm_u8s8('N', 'N', 'F', rows, hidden, k, 1.0F, qx.data(), k,
+                                        static_cast<std::uint8_t>(fc1.a_zero), fc1.wq.data_ptr<std::int8_t>(), hidden,
+                                        0, 0.0F, acc.data(), hidden, &co);
+      if (st != 0) throw std::runtime_error("oneDNN int8 GEMM failed with status " + std::to_string(st));
+      profile::OpTimer td(profile::kInt8Dequantise);
+      dequantise(acc.data(), h.data(), hidden, rows, hidden, fc1.dq.data_ptr<float>(), nullptr, false);
+    }
+    {
+      profile::OpTimer t(profile::kGelu);
+      kernels::bias_gelu(h.data(), fc1.b.data_ptr<float>(), rows, hidden);
+    }
+    profile::OpTimer t(profile::kFc2Gemm);
+    {
+      profile::OpTimer tq(profile::kInt8Quantise);
+      quantize_u8(h.data(), hidden, rows, hidden, 1.0F / fc2.a_scale, static_cast<float>(fc2.a_zero), qh.data());
+    }
+    const int st = onednn().gemm_u8s8('N', 'N', 'F', rows, n, hidden, 1.0F, qh.data(), hidden,
+                                      static_cast<std::uint8_t>(fc2.a_zero), fc2.wq.data_ptr<std::int8_t>(), n, 0,
+                                      0.0F, acc.data(), n, &co);
+    if (st != 0) throw std::runtime_error("oneDNN int8 GEMM failed with status " + std::to_string(st));
+    profile::OpTimer td(profile::kInt8Dequantise);
+    dequantise(acc.data(), op + r0 * ldo, ldo, rows, n, fc2.dq.data_ptr<float>(),
+               fc2.b.defined() ? fc2.b.data_ptr<float>() : nullptr, true);
+  }
+}
 
 Int8CalibrationScope::Int8CalibrationScope(Int8Calibration& c) : previous_(t_calibration) { t_calibration = &c; }
 Int8CalibrationScope::~Int8CalibrationScope() { t_calibration = previous_; }

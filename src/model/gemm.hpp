@@ -83,6 +83,17 @@ class Int8CalibrationScope {
   Int8Calibration* previous_;
 };
 
+/// Return true when linear_into runs `l` in int8 here: Precision::kInt8, int8 weights, and no
+/// calibration pass active on this thread.
+bool runs_int8(Precision precision, const Linear& l);
+
+/// The transformer MLP in int8, `out += fc2(gelu(fc1(x)))` (x (M,K) float32, out (M,N) float32,
+/// both unit column stride), in row blocks: quantise x, fc1's int8 GEMM, dequantise into a
+/// block buffer, bias + GELU there (kernels::bias_gelu), quantise for fc2, fc2's int8 GEMM,
+/// dequantise + bias + residual into `out`. fc1's float32 output never leaves the cache. Both
+/// layers must satisfy runs_int8.
+void int8_mlp_into(const at::Tensor& x, const Linear& fc1, const Linear& fc2, at::Tensor& out);
+
 /// Fix an int8 layer's activation scale and zero point from the range `c` recorded for it (widened
 /// to include 0, so zero is exact). No-op for layers without int8 weights; throws
 /// std::logic_error when calibration never saw the layer.
