@@ -43,7 +43,7 @@ struct Args {
   std::vector<std::string> variants{"default"};
   std::int64_t gemm_n = 2048;
   std::string json_out;
-  bool accuracy = false;          // --accuracy: reduced precisions' accuracy cost, then exit
+  bool accuracy = false;  // --accuracy: reduced precisions' accuracy cost, then exit
   int accuracy_partition_mb = 100;
   std::uint64_t accuracy_seed = 2025;  // `cosmicai dataset synth`'s default seed
 };
@@ -320,8 +320,8 @@ int run_accuracy(const Args& a) {
   const auto t0 = std::chrono::steady_clock::now();
   const cosmicai::data::Partition part = cosmicai::data::synthesize_partition(samples, a.accuracy_seed);
   std::vector<float> mags(part.magnitudes.begin(), part.magnitudes.end());
-  std::printf("synthetic partition: %ld samples (%d MB file 1, seed %llu), made in %.1f s\n", static_cast<long>(samples),
-              a.accuracy_partition_mb, static_cast<unsigned long long>(a.accuracy_seed),
+  std::printf("synthetic partition: %ld samples (%d MB file 1, seed %llu), made in %.1f s\n",
+              static_cast<long>(samples), a.accuracy_partition_mb, static_cast<unsigned long long>(a.accuracy_seed),
               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
 
   std::vector<std::string> variants{"default"};
@@ -349,18 +349,20 @@ int run_accuracy(const Args& a) {
                 r_fp.max, r_fp.mean, p_fp.max, p_fp.mean, m, m - mae_fp32);
     report["accuracy"].push_back({{"variant", v},
                                   {"threads", threads},
-                                  {"reference_io", {{"samples", ref_n},
-                                                    {"vs_pytorch_max_abs", r_ref.max},
-                                                    {"vs_pytorch_mean_abs", r_ref.mean},
-                                                    {"vs_fp32_max_abs", r_fp.max},
-                                                    {"vs_fp32_mean_abs", r_fp.mean}}},
-                                  {"synthetic_partition", {{"partition_mb", a.accuracy_partition_mb},
-                                                           {"seed", a.accuracy_seed},
-                                                           {"samples", samples},
-                                                           {"vs_fp32_max_abs", p_fp.max},
-                                                           {"vs_fp32_mean_abs", p_fp.mean},
-                                                           {"mae_vs_redshift", m},
-                                                           {"mae_change_vs_fp32", m - mae_fp32}}}});
+                                  {"reference_io",
+                                   {{"samples", ref_n},
+                                    {"vs_pytorch_max_abs", r_ref.max},
+                                    {"vs_pytorch_mean_abs", r_ref.mean},
+                                    {"vs_fp32_max_abs", r_fp.max},
+                                    {"vs_fp32_mean_abs", r_fp.mean}}},
+                                  {"synthetic_partition",
+                                   {{"partition_mb", a.accuracy_partition_mb},
+                                    {"seed", a.accuracy_seed},
+                                    {"samples", samples},
+                                    {"vs_fp32_max_abs", p_fp.max},
+                                    {"vs_fp32_mean_abs", p_fp.mean},
+                                    {"mae_vs_redshift", m},
+                                    {"mae_change_vs_fp32", m - mae_fp32}}}});
   }
   std::printf(
       "(the weights are the untrained seed-0 reference weights: predictions are nearly constant, so the MAE "
@@ -512,11 +514,8 @@ int main(int argc, char** argv) try {
           const auto [lo, hi] = std::minmax_element(ratios.begin(), ratios.end());
           std::printf("%s / fp32, %d thread(s), batch %ld: %.2fx (rounds %.2f-%.2f)\n", variant.c_str(), t,
                       static_cast<long>(b), median(ratios), *lo, *hi);
-          report["ratio_vs_fp32"].push_back({{"variant", variant},
-                                             {"threads", t},
-                                             {"batch", b},
-                                             {"median", median(ratios)},
-                                             {"per_round", ratios}});
+          report["ratio_vs_fp32"].push_back(
+              {{"variant", variant}, {"threads", t}, {"batch", b}, {"median", median(ratios)}, {"per_round", ratios}});
         }
       }
     }

@@ -31,6 +31,9 @@ using U8S8GemmFn = int (*)(char, char, char, std::int64_t, std::int64_t, std::in
 struct OneDnn {
   SgemmFn sgemm = nullptr;
   Bf16GemmFn gemm_bf16 = nullptr;
+};
+
+struct OneDnnInt8 {
   U8S8GemmFn gemm_u8s8 = nullptr;
   int int8_weight_max = 127;
 };
@@ -43,8 +46,26 @@ const OneDnn& onednn() {
     if (handle != nullptr) {
       f.sgemm = reinterpret_cast<SgemmFn>(dlsym(handle, "dnnl_sgemm"));
       f.gemm_bf16 = reinterpret_cast<Bf16GemmFn>(dlsym(handle, "dnnl_gemm_bf16bf16f32"));
-      f.gemm_u8s8 = reinterpret_cast<U8S8GemmFn>(dlsym(handle, "dnnl_gemm_u8s8s32"));
     }
+    if (f.gemm_bf16 != nullptr) {
+      // Every libdnnl has the bf16 GEMM, but it runs only on CPUs with AVX-512 and returns
+      // dnnl_unimplemented (3) elsewhere (e.g. an AVX2-only Zen 3): try one 1x1x1 product.
+      const std::uint16_t one = 0x3F80;  // 1.0 in bfloat16
+      float c = 0.0F;
+      if (f.gemm_bf16('N', 'N', 1, 1, 1, 1.0F, &one, 1, &one, 1, 0.0F, &c, 1) != 0 || c != 1.0F) f.gemm_bf16 = nullptr;
+    }
+    return f;
+  }();
+  return fns;
+}
+
+// The int8 GEMM, resolved and probed on first use (by int8 models only: the probe JITs kernels).
+const OneDnnInt8& onednn_int8() {
+  static const OneDnnInt8 fns = [] {
+    OneDnnInt8 f;
+    void* handle = dlopen("libdnnl.so.2", RTLD_NOW | RTLD_NOLOAD);
+    if (handle == nullptr) handle = dlopen("libdnnl.so.2", RTLD_NOW);
+    if (handle != nullptr) f.gemm_u8s8 = reinterpret_cast<U8S8GemmFn>(dlsym(handle, "dnnl_gemm_u8s8s32"));
     if (f.gemm_u8s8 != nullptr) {
       // Check the zero-point convention ((A − ao)) and whether pairs of u8·s8 products saturate
       // in 16 bits (vpmaddubsw, CPUs without VNNI): 1×1×2 with A = 255, B = 127 is 64770 exactly.
@@ -65,13 +86,6 @@ const OneDnn& onednn() {
           (f.gemm_u8s8('N', 'N', 'F', 1, 1, 2, 1.0F, a, 2, 250, ones, 1, 0, 0.0F, &z, 1, &co) != 0 || z != 10)) {
         f.gemm_u8s8 = nullptr;  // not the documented (A − ao) convention: do not guess
       }
-    }
-    if (f.gemm_bf16 != nullptr) {
-      // Every libdnnl has the bf16 GEMM, but it runs only on CPUs with AVX-512 and returns
-      // dnnl_unimplemented (3) elsewhere (e.g. an AVX2-only Zen 3): try one 1x1x1 product.
-      const std::uint16_t one = 0x3F80;  // 1.0 in bfloat16
-      float c = 0.0F;
-      if (f.gemm_bf16('N', 'N', 1, 1, 1, 1.0F, &one, 1, &one, 1, 0.0F, &c, 1) != 0 || c != 1.0F) f.gemm_bf16 = nullptr;
     }
     return f;
   }();
@@ -207,9 +221,9 @@ std::string to_string(GemmBackend backend) {
 
 bool onednn_bf16_available() { return onednn().gemm_bf16 != nullptr; }
 
-bool onednn_int8_available() { return onednn().gemm_u8s8 != nullptr; }
+bool onednn_int8_available() { return onednn_int8().gemm_u8s8 != nullptr; }
 
-int int8_weight_max() { return onednn().int8_weight_max; }
+int int8_weight_max() { return onednn_int8().int8_weight_max; }
 
 // === int8 ===
 namespace {
@@ -234,7 +248,8 @@ __attribute__((target("avx2,fma"))) void quantize_u8_avx2(const float* x, std::i
       const __m256i bytes = _mm256_packus_epi16(_mm256_packs_epi32(i0, i1), _mm256_packs_epi32(i2, i3));
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(qr + j), _mm256_permutevar8x32_epi32(bytes, order));
     }
-    for (; j < k; ++j) qr[j] = static_cast<std::uint8_t>(std::clamp(std::nearbyint(std::fma(xr[j], inv, zero)), 0.0F, 255.0F));
+    for (; j < k; ++j)
+      qr[j] = static_cast<std::uint8_t>(std::clamp(std::nearbyint(std::fma(xr[j], inv, zero)), 0.0F, 255.0F));
   }
 }
 
@@ -244,7 +259,8 @@ void quantize_u8(const float* x, std::int64_t ldx, std::int64_t m, std::int64_t 
   if (avx2) return quantize_u8_avx2(x, ldx, m, k, inv, zero, q);
   for (std::int64_t r = 0; r < m; ++r) {
     for (std::int64_t j = 0; j < k; ++j) {
-      q[r * k + j] = static_cast<std::uint8_t>(std::clamp(std::nearbyint(std::fma(x[r * ldx + j], inv, zero)), 0.0F, 255.0F));
+      q[r * k + j] =
+          static_cast<std::uint8_t>(std::clamp(std::nearbyint(std::fma(x[r * ldx + j], inv, zero)), 0.0F, 255.0F));
     }
   }
 }
@@ -285,8 +301,10 @@ constexpr std::int64_t kInt8BlockBytes = 2048 * 1024;
 // out (m,n) = [out +] (u8(x) − zero)·wq · dq + b, with oneDNN's u8·s8→s32 GEMM, in row blocks.
 void int8_linear(const at::Tensor& x, const Linear& l, at::Tensor& out, bool accumulate) {
   const std::int64_t m = x.size(0), k = x.size(1), n = l.wq.size(1);
-  if (onednn().gemm_u8s8 == nullptr) throw std::runtime_error("oneDNN's int8 GEMM (dnnl_gemm_u8s8s32) is not available");
-  const std::int64_t block = std::clamp<std::int64_t>(kInt8BlockBytes / (4 * n) / 8 * 8, 16, std::max<std::int64_t>(m, 16));
+  if (onednn_int8().gemm_u8s8 == nullptr)
+    throw std::runtime_error("oneDNN's int8 GEMM (dnnl_gemm_u8s8s32) is not available");
+  const std::int64_t block =
+      std::clamp<std::int64_t>(kInt8BlockBytes / (4 * n) / 8 * 8, 16, std::max<std::int64_t>(m, 16));
   thread_local std::vector<std::uint8_t> qa;
   thread_local std::vector<std::int32_t> acc;
   if (qa.size() < static_cast<std::size_t>(block * k)) qa.resize(static_cast<std::size_t>(block * k));
@@ -302,8 +320,9 @@ void int8_linear(const at::Tensor& x, const Linear& l, at::Tensor& out, bool acc
       profile::OpTimer t(profile::kInt8Quantise);
       quantize_u8(xp + r0 * ldx, ldx, rows, k, inv, zero, qa.data());
     }
-    const int st = onednn().gemm_u8s8('N', 'N', 'F', rows, n, k, 1.0F, qa.data(), k, static_cast<std::uint8_t>(l.a_zero),
-                                      l.wq.data_ptr<std::int8_t>(), n, 0, 0.0F, acc.data(), n, &co);
+    const int st =
+        onednn_int8().gemm_u8s8('N', 'N', 'F', rows, n, k, 1.0F, qa.data(), k, static_cast<std::uint8_t>(l.a_zero),
+                                l.wq.data_ptr<std::int8_t>(), n, 0, 0.0F, acc.data(), n, &co);
     if (st != 0) throw std::runtime_error("oneDNN int8 GEMM failed with status " + std::to_string(st));
     profile::OpTimer t(profile::kInt8Dequantise);
     dequantise(acc.data(), op + r0 * ldo, ldo, rows, n, l.dq.data_ptr<float>(),
@@ -322,7 +341,8 @@ void int8_mlp_into(const at::Tensor& x, const Linear& fc1, const Linear& fc2, at
   assert(fc1.wq.size(0) == k && fc2.wq.size(0) == hidden && out.size(0) == m && out.size(1) == n);
   if (!fc1.dq.defined() || !fc2.dq.defined()) throw std::logic_error("int8 layer run before calibration");
   if (!fc1.b.defined()) throw std::logic_error("int8_mlp_into: fc1 needs a bias");
-  if (onednn().gemm_u8s8 == nullptr) throw std::runtime_error("oneDNN's int8 GEMM (dnnl_gemm_u8s8s32) is not available");
+  if (onednn_int8().gemm_u8s8 == nullptr)
+    throw std::runtime_error("oneDNN's int8 GEMM (dnnl_gemm_u8s8s32) is not available");
   // 256 rows: fc1's int32 products and their float32 form are 768 KB each at hidden 768.
   constexpr std::int64_t kRows = 256;
   const std::int64_t block = std::min(kRows, m);
@@ -348,9 +368,9 @@ void int8_mlp_into(const at::Tensor& x, const Linear& fc1, const Linear& fc2, at
         profile::OpTimer tq(profile::kInt8Quantise);
         quantize_u8(xp + r0 * ldx, ldx, rows, k, 1.0F / fc1.a_scale, static_cast<float>(fc1.a_zero), qx.data());
       }
-      const int st = onednn().gemm_u8s8('N', 'N', 'F', rows, hidden, k, 1.0F, qx.data(), k,
-                                        static_cast<std::uint8_t>(fc1.a_zero), fc1.wq.data_ptr<std::int8_t>(), hidden,
-                                        0, 0.0F, acc.data(), hidden, &co);
+      const int st = onednn_int8().gemm_u8s8('N', 'N', 'F', rows, hidden, k, 1.0F, qx.data(), k,
+                                             static_cast<std::uint8_t>(fc1.a_zero), fc1.wq.data_ptr<std::int8_t>(),
+                                             hidden, 0, 0.0F, acc.data(), hidden, &co);
       if (st != 0) throw std::runtime_error("oneDNN int8 GEMM failed with status " + std::to_string(st));
       profile::OpTimer td(profile::kInt8Dequantise);
       dequantise(acc.data(), h.data(), hidden, rows, hidden, fc1.dq.data_ptr<float>(), nullptr, false);
@@ -364,9 +384,9 @@ void int8_mlp_into(const at::Tensor& x, const Linear& fc1, const Linear& fc2, at
       profile::OpTimer tq(profile::kInt8Quantise);
       quantize_u8(h.data(), hidden, rows, hidden, 1.0F / fc2.a_scale, static_cast<float>(fc2.a_zero), qh.data());
     }
-    const int st = onednn().gemm_u8s8('N', 'N', 'F', rows, n, hidden, 1.0F, qh.data(), hidden,
-                                      static_cast<std::uint8_t>(fc2.a_zero), fc2.wq.data_ptr<std::int8_t>(), n, 0,
-                                      0.0F, acc.data(), n, &co);
+    const int st = onednn_int8().gemm_u8s8('N', 'N', 'F', rows, n, hidden, 1.0F, qh.data(), hidden,
+                                           static_cast<std::uint8_t>(fc2.a_zero), fc2.wq.data_ptr<std::int8_t>(), n, 0,
+                                           0.0F, acc.data(), n, &co);
     if (st != 0) throw std::runtime_error("oneDNN int8 GEMM failed with status " + std::to_string(st));
     profile::OpTimer td(profile::kInt8Dequantise);
     dequantise(acc.data(), op + r0 * ldo, ldo, rows, n, fc2.dq.data_ptr<float>(),
