@@ -80,7 +80,7 @@ class AstroMaeNet {
   GemmBackend backend() const { return backend_; }
 
   /// Precision::kInt8: samples and seed of the synthetic calibration set (data::synthesize_partition).
-  static constexpr std::int64_t kInt8CalibrationSamples = 128;
+  static constexpr std::int64_t kInt8CalibrationSamples = 64;
   static constexpr std::uint64_t kInt8CalibrationSeed = 17;
   Precision precision() const { return precision_; }
 
