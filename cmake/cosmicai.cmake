@@ -49,7 +49,8 @@ function(cosmicai_model_libraries)
   list(REMOVE_ITEM srcs ${CMAKE_SOURCE_DIR}/src/model/loader.cpp)
   add_library(cosmicai_model SHARED ${srcs})
   target_include_directories(cosmicai_model PUBLIC ${CMAKE_SOURCE_DIR}/src)
-  target_link_libraries(cosmicai_model PUBLIC cosmicai_common ${TORCH_LIBRARIES})
+  # cosmicai_data: the synthetic-sample generator that int8 calibration runs on.
+  target_link_libraries(cosmicai_model PUBLIC cosmicai_common ${TORCH_LIBRARIES} PRIVATE cosmicai_data)
   target_compile_options(cosmicai_model PRIVATE -Wall -Wextra)
   # The hand-written kernels' exp/erf loops vectorise only without trapping math (values are
   # unchanged); as a function attribute it would block inlining of std::max & co.

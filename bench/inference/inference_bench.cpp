@@ -19,8 +19,10 @@
 
 #include "common/json.hpp"
 #include "cosmicai_reference_model_status.hpp"
+#include "data/synthetic.hpp"
 #include "model/gemm_probe.hpp"
 #include "model/model_runner.hpp"
+#include "report/accuracy.hpp"
 
 namespace {
 
@@ -41,6 +43,9 @@ struct Args {
   std::vector<std::string> variants{"default"};
   std::int64_t gemm_n = 2048;
   std::string json_out;
+  bool accuracy = false;  // --accuracy: reduced precisions' accuracy cost, then exit
+  int accuracy_partition_mb = 100;
+  std::uint64_t accuracy_seed = 2025;  // `cosmicai dataset synth`'s default seed
 };
 
 template <class T>
@@ -90,12 +95,22 @@ Args parse_args(int argc, char** argv) {
       a.gemm_n = std::stoll(next());
     else if (k == "--json")
       a.json_out = next();
+    else if (k == "--accuracy")
+      a.accuracy = true;
+    else if (k == "--accuracy-partition-mb")
+      a.accuracy_partition_mb = std::stoi(next());
+    else if (k == "--accuracy-seed")
+      a.accuracy_seed = std::stoull(next());
     else if (k == "--help" || k == "-h") {
       std::puts(
           "bench_inference [--threads 1,2] [--batches 1,32,128,512] [--min-time S] [--rounds N]\n"
-          "                [--variants default,aten,bf16,torchscript] [--python PATH | --no-python]\n"
+          "                [--variants default,aten,bf16,int8,torchscript] [--python PATH | --no-python]\n"
           "                [--python-coretype SkylakeX] [--node PATH | --no-ort] [--onnx FILE]\n"
           "                [--gemm-n 2048] [--json FILE]\n"
+          "bench_inference --accuracy [--variants bf16,int8] [--threads 2] [--accuracy-partition-mb 100]\n"
+          "                [--accuracy-seed 2025] [--json FILE]\n"
+          "  accuracy of each variant against fp32 on reference_io.json and on the first file of the\n"
+          "  synthetic data set (`cosmicai dataset synth --partition-mb 100`), no timing\n"
           "The ONNX Runtime baseline needs `npm ci --prefix bench/inference/ort --ignore-scripts` once\n"
           "(or scripts/setup.sh --bench-ort); without it the ORT columns are skipped with a note.\n"
           "Example: bench_inference --threads 2 --batches 128,256,512");
@@ -142,6 +157,8 @@ model::ModelOptions variant_options(const std::string& variant, int threads, std
     o.gemm = "aten";
   else if (variant == "bf16")
     o.precision = "bf16";
+  else if (variant == "int8")
+    o.precision = "int8";
   else if (variant == "torchscript")
     o.source = reference_model();
   else if (variant != "default")
@@ -255,10 +272,110 @@ std::map<std::pair<int, std::int64_t>, double> run_ort(const Args& a, const std:
   return out;
 }
 
+// === Accuracy of the reduced precisions (--accuracy) ===
+
+struct Diff {
+  double max = 0, mean = 0;
+};
+
+Diff diff(const std::vector<float>& a, const std::vector<float>& b) {
+  Diff d;
+  const std::size_t n = std::min(a.size(), b.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    const double e = std::abs(static_cast<double>(a[i]) - static_cast<double>(b[i]));
+    d.max = std::max(d.max, e);
+    d.mean += e;
+  }
+  if (n > 0) d.mean /= static_cast<double>(n);
+  return d;
+}
+
+std::vector<float> json_floats(const json& arr) {
+  std::vector<float> v;
+  for (const auto& x : arr) v.push_back(x.get<float>());
+  return v;
+}
+
+double mae(const std::vector<float>& predicted, const std::vector<float>& truth) {
+  std::vector<double> p(predicted.begin(), predicted.end()), t(truth.begin(), truth.end());
+  auto acc = cosmicai::report::compute_accuracy(t, p);
+  if (!acc.ok()) throw std::runtime_error(acc.error().message);
+  return acc->mae;
+}
+
+// Predictions of every variant against fp32 (the default) on reference_io.json (also against
+// PyTorch's outputs stored there) and on one synthetic partition (also the change in MAE
+// against its redshift).
+int run_accuracy(const Args& a) {
+  const int threads = a.threads.empty() ? 1 : a.threads.back();
+  json report;
+  report["machine"] = {{"cpu", cpu_model()}, {"logical_cpus", std::thread::hardware_concurrency()}};
+  std::ifstream in(std::string(COSMICAI_FIXTURES_DIR) + "/astromae/reference_io.json");
+  const json ref = json::parse(in);
+  const std::int64_t ref_n = ref["outputs_shape"][0].get<std::int64_t>();
+  const std::vector<float> ref_images = json_floats(ref["images"]), ref_mags = json_floats(ref["magnitudes"]),
+                           ref_out = json_floats(ref["outputs"]);
+
+  const std::int64_t samples = cosmicai::data::samples_per_partition(a.accuracy_partition_mb);
+  const auto t0 = std::chrono::steady_clock::now();
+  const cosmicai::data::Partition part = cosmicai::data::synthesize_partition(samples, a.accuracy_seed);
+  std::vector<float> mags(part.magnitudes.begin(), part.magnitudes.end());
+  std::printf("synthetic partition: %ld samples (%d MB file 1, seed %llu), made in %.1f s\n",
+              static_cast<long>(samples), a.accuracy_partition_mb, static_cast<unsigned long long>(a.accuracy_seed),
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+
+  std::vector<std::string> variants{"default"};
+  for (const auto& v : a.variants) {
+    if (v != "default") variants.push_back(v);
+  }
+  std::map<std::string, std::vector<float>> on_ref, on_part;
+  for (const auto& v : variants) {
+    auto runner = model::ModelRunner::open(variant_options(v, threads, 256));
+    if (!runner.ok()) throw std::runtime_error(runner.error().message);
+    on_ref[v] = (*runner)->predict(ref_images, ref_mags, ref_n);
+    const auto t1 = std::chrono::steady_clock::now();
+    on_part[v] = (*runner)->predict(part.images, mags, samples);
+    std::fprintf(stderr, "%s: %s, partition in %.1f s\n", v.c_str(), (*runner)->description().c_str(),
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count());
+  }
+  const double mae_fp32 = mae(on_part["default"], part.redshift);
+  std::printf("\n%-9s | %-32s | %-32s | %-21s | %-23s\n", "variant", "reference_io: vs PyTorch max/mean",
+              "reference_io: vs fp32 max/mean", "partition: vs fp32 max", "mean; MAE, change vs fp32");
+  for (const auto& v : variants) {
+    const Diff r_ref = diff(on_ref[v], ref_out), r_fp = diff(on_ref[v], on_ref["default"]),
+               p_fp = diff(on_part[v], on_part["default"]);
+    const double m = mae(on_part[v], part.redshift);
+    std::printf("%-9s | %15.3e %16.3e | %15.3e %16.3e | %21.3e | %.3e; %.6f, %+.3e\n", v.c_str(), r_ref.max, r_ref.mean,
+                r_fp.max, r_fp.mean, p_fp.max, p_fp.mean, m, m - mae_fp32);
+    report["accuracy"].push_back({{"variant", v},
+                                  {"threads", threads},
+                                  {"reference_io",
+                                   {{"samples", ref_n},
+                                    {"vs_pytorch_max_abs", r_ref.max},
+                                    {"vs_pytorch_mean_abs", r_ref.mean},
+                                    {"vs_fp32_max_abs", r_fp.max},
+                                    {"vs_fp32_mean_abs", r_fp.mean}}},
+                                  {"synthetic_partition",
+                                   {{"partition_mb", a.accuracy_partition_mb},
+                                    {"seed", a.accuracy_seed},
+                                    {"samples", samples},
+                                    {"vs_fp32_max_abs", p_fp.max},
+                                    {"vs_fp32_mean_abs", p_fp.mean},
+                                    {"mae_vs_redshift", m},
+                                    {"mae_change_vs_fp32", m - mae_fp32}}}});
+  }
+  std::printf(
+      "(the weights are the untrained seed-0 reference weights: predictions are nearly constant, so the MAE "
+      "against the redshift is large and its change is what matters)\n");
+  if (!a.json_out.empty()) std::ofstream(a.json_out) << report.dump(2) << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) try {
   const Args a = parse_args(argc, argv);
+  if (a.accuracy) return run_accuracy(a);
   json report;
   report["machine"] = {
       {"cpu", cpu_model()}, {"logical_cpus", std::thread::hardware_concurrency()}, {"blas", model::blas_description()}};
@@ -286,9 +403,9 @@ int main(int argc, char** argv) try {
         peak[t] = std::max(peak[t], *g);
       }
     }
-    for (const auto& variant : a.variants) {  // 2. cosmicai
-      for (int t : a.threads) {
-        for (auto b : a.batches) {
+    for (int t : a.threads) {  // 2. cosmicai: the variants back to back at each thread count and batch
+      for (auto b : a.batches) {
+        for (const auto& variant : a.variants) {
           const std::string key = fmt::format("{}/{}/{}", variant, t, b);
           if (!runners.count(key)) {
             auto runner = model::ModelRunner::open(variant_options(variant, t, b));
@@ -379,6 +496,27 @@ int main(int argc, char** argv) try {
         }
         if (torch_core.count({t, b})) std::printf(" %14.1f %6.2fx", torch_core[{t, b}], sps / torch_core[{t, b}]);
         std::printf("\n");
+      }
+    }
+  }
+  // Reduced precisions against fp32 (the default variant) in the same run: the median of the
+  // per-round ratios (each round times both back to back) and their range.
+  if (ours_runs.count("default")) {
+    for (const auto& variant : a.variants) {
+      if (variant == "default" || variant == "torchscript") continue;
+      for (int t : a.threads) {
+        for (auto b : a.batches) {
+          const auto& mine = ours_runs[variant][{t, b}];
+          const auto& base = ours_runs["default"][{t, b}];
+          std::vector<double> ratios;
+          for (std::size_t i = 0; i < std::min(mine.size(), base.size()); ++i) ratios.push_back(mine[i] / base[i]);
+          if (ratios.empty()) continue;
+          const auto [lo, hi] = std::minmax_element(ratios.begin(), ratios.end());
+          std::printf("%s / fp32, %d thread(s), batch %ld: %.2fx (rounds %.2f-%.2f)\n", variant.c_str(), t,
+                      static_cast<long>(b), median(ratios), *lo, *hi);
+          report["ratio_vs_fp32"].push_back(
+              {{"variant", variant}, {"threads", t}, {"batch", b}, {"median", median(ratios)}, {"per_round", ratios}});
+        }
       }
     }
   }

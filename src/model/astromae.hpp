@@ -78,6 +78,10 @@ class AstroMaeNet {
   at::Tensor forward(const at::Tensor& images, const at::Tensor& magnitudes) const;
 
   GemmBackend backend() const { return backend_; }
+
+  /// Precision::kInt8: samples and seed of the synthetic calibration set (data::synthesize_partition).
+  static constexpr std::int64_t kInt8CalibrationSamples = 64;
+  static constexpr std::uint64_t kInt8CalibrationSeed = 17;
   Precision precision() const { return precision_; }
 
  private:
@@ -98,6 +102,7 @@ class AstroMaeNet {
   };
 
   at::Tensor linear(const at::Tensor& x, const Linear& l, Epilogue e) const;
+  void calibrate_int8();
   at::Tensor encoder(const at::Tensor& images) const;
   at::Tensor inception(const at::Tensor& images) const;
   at::Tensor inception_block(const at::Tensor& x, const Inception& blk) const;

@@ -2,6 +2,7 @@
 #include <cmath>
 #include <limits>
 
+#include "data/synthetic.hpp"
 #include "model/astromae.hpp"
 #include "model/kernels.hpp"
 #include "model/op_profile.hpp"
@@ -51,8 +52,9 @@ AstroMaeNet::AstroMaeNet(const AstroMaeWeights& w, GemmBackend backend, Precisio
     return make_linear(w.get(p + ".weight"), bias ? w.get(p + ".bias") : at::Tensor(), precision_);
   };
   // Patch embedding: the 8×8 stride-8 convolution is a GEMM over (c, ky, kx) patches.
-  patch_ =
-      make_linear(w.get("patch_embed.proj.weight").reshape({kEmbed, -1}), w.get("patch_embed.proj.bias"), precision_);
+  // (It stays float32 under kInt8: raw pixels, whose range a static scale would clip, and 1% of the MACs.)
+  patch_ = make_linear(w.get("patch_embed.proj.weight").reshape({kEmbed, -1}), w.get("patch_embed.proj.bias"),
+                       precision_, /*allow_int8=*/false);
   const at::Tensor pos = w.get("pos_embed").reshape({kTokens, kEmbed});
   cls_pos0_ = (w.get("cls_token").reshape({kEmbed}) + pos[0]).contiguous();
   pos_rest_ = pos.slice(0, 1).contiguous();
@@ -118,6 +120,26 @@ AstroMaeNet::AstroMaeNet(const AstroMaeWeights& w, GemmBackend backend, Precisio
   for (int i = 0; i <= 8; i += 2) mag_.push_back(lin("inception_model.magnitude_block." + std::to_string(i)));
   concat0_ = lin("concat_block.0");
   concat2_ = lin("concat_block.2");
+  if (precision_ == Precision::kInt8) calibrate_int8();
+}
+
+void AstroMaeNet::calibrate_int8() {
+  // Post-training static calibration: run the float32 network on synthetic samples (the
+  // generator behind `cosmicai dataset synth`, with its own seed so that the default data set's
+  // samples stay unseen) and fix every int8 layer's activation range from what it saw.
+  const data::Partition calib = data::synthesize_partition(kInt8CalibrationSamples, kInt8CalibrationSeed);
+  at::Tensor images = at::from_blob(const_cast<float*>(calib.images.data()), {calib.samples, 5, 32, 32}, at::kFloat);
+  at::Tensor mags = at::from_blob(const_cast<double*>(calib.magnitudes.data()), {calib.samples, 5}, at::kDouble);
+  Int8Calibration ranges;
+  {
+    Int8CalibrationScope scope(ranges);
+    profile::Suspend not_profiled;
+    (void)forward(images, mags);
+  }
+  std::vector<Linear*> layers{&head_, &vit0_, &vit2_, &inc_fc10_, &inc_fc12_, &concat0_, &concat2_, &patch_};
+  for (Block& b : blocks_) layers.insert(layers.end(), {&b.qkv, &b.proj, &b.fc1, &b.fc2});
+  for (Linear& l : mag_) layers.push_back(&l);
+  for (Linear* l : layers) finish_int8_calibration(*l, ranges);
 }
 
 at::Tensor AstroMaeNet::linear(const at::Tensor& x, const Linear& l, Epilogue e) const {
@@ -128,7 +150,9 @@ at::Tensor AstroMaeNet::linear(const at::Tensor& x, const Linear& l, Epilogue e)
     // and a GELU into a new tensor after it.
     {
       profile::OpTimer t(profile::kFc1Gemm);
-      linear_into(backend_, precision_, in, Linear{l.wt, at::Tensor(), l.wt_bf16, l.wp}, out, /*accumulate=*/false);
+      Linear no_bias = l;
+      no_bias.b = at::Tensor();
+      linear_into(backend_, precision_, in, no_bias, out, /*accumulate=*/false);
     }
     profile::OpTimer t(profile::kGelu);
     kernels::bias_gelu(out.data_ptr<float>(), l.b.data_ptr<float>(), out.size(0), out.size(1));
@@ -193,6 +217,10 @@ at::Tensor AstroMaeNet::encoder(const at::Tensor& images) const {
     {
       OpTimer t(profile::kLayerNorm);
       h2 = at::layer_norm(x2d, {kEmbed}, b.norm2_w, b.norm2_b, kLnEps);
+    }
+    if (runs_int8(precision_, b.fc1) && runs_int8(precision_, b.fc2)) {
+      int8_mlp_into(h2, b.fc1, b.fc2, x2d);  // fc1's output stays in cache (times itself per operator)
+      continue;
     }
     at::Tensor m = linear(h2, b.fc1, Epilogue::kGelu);
     {

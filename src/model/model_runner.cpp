@@ -217,8 +217,14 @@ class BuiltinRunner final : public BatchedRunner {
         origin_(std::move(origin)) {}
 
   std::string description() const override {
+    std::string precision = options_.precision;
+    if (net_.precision() == Precision::kInt8) {
+      precision +=
+          fmt::format(" (u8 activations calibrated on {} synthetic samples, s8 weights per channel, |w| <= {})",
+                      AstroMaeNet::kInt8CalibrationSamples, int8_weight_max());
+    }
     return fmt::format("AstroMAE built-in, {}, {} parameters, {} {} GEMM, {} thread(s)", origin_, thousands(params_),
-                       options_.precision, to_string(net_.backend()), options_.threads);
+                       precision, to_string(net_.backend()), options_.threads);
   }
   std::int64_t parameter_count() const override { return params_; }
 
@@ -322,10 +328,12 @@ Result<std::shared_ptr<ModelRunner>> open_model_in_process(const ModelOptions& r
   Precision precision = Precision::kFloat32;
   if (options.precision == "bf16") {
     precision = Precision::kBFloat16;
+  } else if (options.precision == "int8") {
+    precision = Precision::kInt8;
   } else if (options.precision != "fp32") {
-    return make_error(
-        ErrorCode::kInvalidArgument,
-        fmt::format("model options: precision must be \"fp32\" or \"bf16\", got \"{}\"", options.precision));
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("model options: precision must be \"fp32\", \"bf16\" or \"int8\", got \"{}\"",
+                                  options.precision));
   }
   GemmBackend backend = GemmBackend::kAuto;
   if (options.gemm == "onednn") {
@@ -350,6 +358,19 @@ Result<std::shared_ptr<ModelRunner>> open_model_in_process(const ModelOptions& r
     backend = GemmBackend::kAten;  // gemm "auto": ATen's bf16 matmul, which runs on any CPU
   }
 
+  if (precision == Precision::kInt8) {
+    if (backend == GemmBackend::kAten) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "model options: precision \"int8\" runs on oneDNN's int8 GEMM; gemm \"aten\" has none "
+                        "(use gemm \"auto\" or \"onednn\")");
+    }
+    if (!onednn_int8_available()) {
+      return make_error(ErrorCode::kUnavailable,
+                        "model options: precision \"int8\": libdnnl.so.2's int8 GEMM (dnnl_gemm_u8s8s32) is missing "
+                        "or failed its probe in this process");
+    }
+    backend = GemmBackend::kOneDnn;
+  }
   try {
     if (options.source == builtin) {
       AstroMaeWeights weights = AstroMaeWeights::seeded(options.seed);

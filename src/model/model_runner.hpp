@@ -23,8 +23,12 @@ struct ModelOptions {
   int threads = 0;         ///< intra-op threads; 0 = all cores
   std::int64_t batch_size = 512;
   /// Number format of the built-in network's dense layers: "fp32" (default, matches the
-  /// reference within 1e-5) or "bf16" (opt-in: bfloat16 inputs/weights with float32
-  /// accumulation; faster on CPUs with AVX-512 BF16, less exact).
+  /// reference within 1e-5), "bf16" (opt-in: bfloat16 inputs/weights with float32
+  /// accumulation; faster on CPUs with AVX-512 BF16, less exact) or "int8" (opt-in,
+  /// post-training: s8 weights with per-output-channel scales, u8 activations with per-layer
+  /// ranges calibrated at load on synthetic samples, oneDNN's int8 GEMM; needs libdnnl's
+  /// dnnl_gemm_u8s8s32; fastest with AVX-512 VNNI; the patch embedding, attention, LayerNorm and
+  /// the activations stay float32).
   std::string precision = "fp32";
   /// GEMM implementation of the built-in network: "auto" (oneDNN when present, else ATen),
   /// "onednn" or "aten" (the BLAS that LibTorch links, e.g. OpenBLAS).

@@ -27,13 +27,30 @@ enum Op : int {
   kIncDense,
   kMagnitudeMlp,
   kConcatHead,
+  // Parts of the int8 GEMMs above, timed inside them (not added to the total again).
+  kInt8Quantise,
+  kInt8Dequantise,
   kOpCount
 };
+/// The first of the ops that are timed inside other ops.
+constexpr int kFirstNested = kInt8Quantise;
 
 /// Return true when COSMICAI_MODEL_PROFILE is set.
 bool enabled();
 /// Add `samples` to the count of forwarded samples (for per-sample figures).
 void count_samples(std::int64_t samples);
+
+/// While alive, nothing on the calling thread is counted (the int8 calibration pass at load).
+class Suspend {
+ public:
+  Suspend();
+  ~Suspend();
+  Suspend(const Suspend&) = delete;
+  Suspend& operator=(const Suspend&) = delete;
+
+ private:
+  bool previous_;
+};
 
 /// Adds the thread CPU time of its lifetime to `op` when profiling is enabled.
 class OpTimer {
