@@ -93,6 +93,7 @@ FunctionInit init_cosmic_function(const LambdaSettings& s) {
   config.store = *store;
   config.threads = init.threads;
   config.seed = s.model_seed;
+  config.precision = s.precision;
   if (s.memory_mb > 0) config.pricing.memory_mb = s.memory_mb;
 
   if (init.handler == cosmic::kInferFunction) {
@@ -118,6 +119,7 @@ FunctionInit init_cosmic_function(const LambdaSettings& s) {
     mo.source = source;
     mo.seed = config.seed;
     mo.threads = config.threads;
+    mo.precision = config.precision;
     mo.batch_size = 1 << 20;  // as infer_rank asks, so that its cache lookup finds this model
     auto loaded = cosmic::cached_model(mo);
     if (!loaded) {

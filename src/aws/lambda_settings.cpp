@@ -51,6 +51,13 @@ LambdaSettings LambdaSettings::from_environment(std::string& problems,
   s.model = get("COSMICAI_MODEL");
   read_number("COSMICAI_THREADS", get("COSMICAI_THREADS").c_str(), s.threads, problems);
   read_number("COSMICAI_MODEL_SEED", get("COSMICAI_MODEL_SEED").c_str(), s.model_seed, problems);
+  if (auto p = get("COSMICAI_PRECISION"); !p.empty()) {
+    if (p == "fp32" || p == "bf16" || p == "int8") {
+      s.precision = p;
+    } else {
+      problems += fmt::format("{}COSMICAI_PRECISION: '{}' is not fp32, bf16 or int8", problems.empty() ? "" : "; ", p);
+    }
+  }
   read_number("COSMICAI_DEADLINE_MARGIN_MS", get("COSMICAI_DEADLINE_MARGIN_MS").c_str(), s.deadline_margin_ms,
               problems);
   s.has_aws_credentials = !get("AWS_ACCESS_KEY_ID").empty() && !get("AWS_SECRET_ACCESS_KEY").empty();

@@ -28,6 +28,7 @@ struct LambdaSettings {
   std::string model;                       ///< COSMICAI_MODEL: model source; empty = a model file in TASK_ROOT/model/
   int threads = 0;                         ///< COSMICAI_THREADS: intra-op threads; 0 = the vCPUs of `memory_mb`
   std::uint64_t model_seed = 0;            ///< COSMICAI_MODEL_SEED: seed of the built-in model's weights
+  std::string precision = "fp32";          ///< COSMICAI_PRECISION: fp32 (default), bf16 or int8
   std::int64_t deadline_margin_ms = 1000;  ///< COSMICAI_DEADLINE_MARGIN_MS: stop this long before the deadline
   bool has_aws_credentials = false;        ///< AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY both set
 

@@ -30,6 +30,11 @@ void add_cosmic_options(CLI::App& app, CosmicOptions& o, bool with_progress) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   app.add_option("--model-seed", o.seed, "Seed of the built-in model's (untrained) weights")->capture_default_str();
+  app.add_option("--precision", o.precision,
+                 "Dense layers of the built-in model: fp32 (default, within 1e-5 of PyTorch), bf16 or int8 "
+                 "(opt-in reduced precision; accuracy and speed in bench/README.md)")
+      ->check(CLI::IsMember({"fp32", "bf16", "int8"}))
+      ->capture_default_str();
   app.add_option("--lambda-memory-mb", o.lambda_memory_mb, "Configured Lambda memory for the cost model")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
@@ -70,6 +75,7 @@ cosmic::CosmicConfig make_cosmic_config(const CosmicOptions& o, std::shared_ptr<
   c.model = o.model;
   c.threads = o.threads;
   c.seed = o.seed;
+  c.precision = o.precision;
   c.pricing.memory_mb = o.lambda_memory_mb;
   c.pricing.usd_per_gb_second = o.usd_per_gb_second;
   c.progress = std::move(progress);

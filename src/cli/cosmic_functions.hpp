@@ -18,6 +18,7 @@ struct CosmicOptions {
   std::string model;                        ///< --model source; empty = payload/code folder/builtin
   int threads = 0;                          ///< --threads per inference (0 = every core)
   std::uint64_t seed = 0;                   ///< --model-seed
+  std::string precision = "fp32";           ///< --precision: fp32, bf16, int8
   double lambda_memory_mb = 10240;          ///< --lambda-memory-mb
   double usd_per_gb_second = 0.0000166667;  ///< --lambda-gb-second-usd
   std::string progress = "auto";            ///< --progress: auto, line, plain, off
@@ -26,7 +27,7 @@ struct CosmicOptions {
 /// The progress display `options.progress` asks for, on stderr.
 std::shared_ptr<cosmic::Progress> make_progress(const CosmicOptions& options);
 
-/// Add --store, --model, --threads, --model-seed, --lambda-memory-mb, --lambda-gb-second-usd and, for a
+/// Add --store, --model, --threads, --model-seed, --precision, --lambda-memory-mb, --lambda-gb-second-usd and, for a
 /// command that runs one job at a time, --progress to `app` (without it progress is off).
 void add_cosmic_options(CLI::App& app, CosmicOptions& options, bool with_progress = true);
 

@@ -160,6 +160,7 @@ Result<RankOutput> run_rank(const CosmicConfig& config, ComputeGate& gate, const
   mo.source = *source;
   mo.seed = config.seed;
   mo.threads = config.threads;
+  mo.precision = config.precision;
   mo.batch_size = 1 << 20;  // batching is done here, per BATCH_SIZE
   const auto tm = SteadyClock::now();
   auto runner = cached_model(mo);

@@ -62,7 +62,8 @@ std::atomic<std::int64_t> g_models_loaded{0};
 ModelResult cached_model(const model::ModelOptions& options) {
   static std::mutex mu;
   static std::map<std::string, std::shared_future<ModelResult>> cache;
-  const std::string key = fmt::format("{}|seed={}|threads={}", options.source, options.seed, options.threads);
+  const std::string key = fmt::format("{}|seed={}|threads={}|precision={}", options.source, options.seed,
+                                      options.threads, options.precision);
   std::promise<ModelResult> promise;
   std::shared_future<ModelResult> future;
   bool loader = false;

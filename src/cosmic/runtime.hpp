@@ -24,6 +24,7 @@ struct CosmicConfig {
   int threads = 0;              ///< intra-op threads per inference; 0 = every core
   int cores = 0;                ///< cores this process may use (the compute gate's budget); 0 = every core
   std::uint64_t seed = 0;       ///< seed of the built-in model's weights
+  std::string precision = "fp32";  ///< the built-in model's dense layers: fp32, bf16 or int8 (opt-in)
   report::LambdaPricing pricing;  ///< for the summary's cost
   std::shared_ptr<Progress> progress;  ///< may be null (no progress kept)
 };

@@ -323,7 +323,15 @@ Result<std::shared_ptr<ModelRunner>> open_model_in_process(const ModelOptions& r
 
   const std::string builtin = "builtin";
   const bool is_builtin = options.source == builtin || options.source.rfind(builtin + ":", 0) == 0;
-  if (!is_builtin) return open_torchscript(options);
+  if (!is_builtin) {
+    if (options.precision != "fp32") {
+      return make_error(ErrorCode::kInvalidArgument,
+                        fmt::format("model options: precision \"{}\" applies to the built-in AstroMAE only; the "
+                                    "TorchScript model {} runs as it was exported",
+                                    options.precision, options.source));
+    }
+    return open_torchscript(options);
+  }
 
   Precision precision = Precision::kFloat32;
   if (options.precision == "bf16") {

@@ -59,6 +59,15 @@ TEST(LambdaSettings, MalformedNumbersAreNamed) {
   EXPECT_NE(problems.find("COSMICAI_DEADLINE_MARGIN_MS: '1s'"), std::string::npos) << problems;
 }
 
+TEST(LambdaSettings, PrecisionIsFp32UnlessSetToAKnownOne) {
+  std::string problems;
+  EXPECT_EQ(from({}, problems).precision, "fp32");
+  EXPECT_EQ(from({{"COSMICAI_PRECISION", "int8"}}, problems).precision, "int8");
+  EXPECT_TRUE(problems.empty()) << problems;
+  EXPECT_EQ(from({{"COSMICAI_PRECISION", "fp16"}}, problems).precision, "fp32");
+  EXPECT_NE(problems.find("COSMICAI_PRECISION: 'fp16' is not fp32, bf16 or int8"), std::string::npos) << problems;
+}
+
 TEST(CosmicFunction, ShortHandlerNamesMapToTheSeedsFunctions) {
   EXPECT_EQ(canonical_handler_name("initialize"), "data-parallel-init");
   EXPECT_EQ(canonical_handler_name("infer"), "cosmic-executor");

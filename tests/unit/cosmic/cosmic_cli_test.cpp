@@ -230,6 +230,25 @@ TEST_F(CosmicCli, InferExitCodes) {
   EXPECT_EQ(cosmicai("infer --input " + quote(good.string()) + " -o xml " + store()).code, 2);
 }
 
+// `--precision`: the opt-in reduced precisions reach the model, and the result says which ran.
+TEST_F(CosmicCli, InferRunsTheBuiltInModelAtTheChosenPrecision) {
+  write_file(bucket() / "p/1.pt", data::serialize_partition(data::synthesize_partition(8, 1), "1"));
+  const fs::path input = root_ / "rank.json";
+  write_file(input, json{{"S3_BUCKET", "code"}, {"S3_OBJECT_NAME", "none"}, {"WORLD_SIZE", "1"}, {"RANK", "0"},
+                         {"DATA_BUCKET", kBucket}, {"DATA_PREFIX", "p"}, {"DATA_PATH", "p/1.pt"},
+                         {"RESULT_PATH", kPath}, {"BATCH_SIZE", 8}}
+                        .dump());
+  for (const std::string precision : {"fp32", "int8"}) {
+    auto r = cosmicai("infer --input " + quote(input.string()) + " -o json --threads 1 --precision " + precision +
+                      " " + store());
+    ASSERT_EQ(r.code, 0) << r.err;
+    const json out = json::parse(r.out);
+    EXPECT_EQ(out["samples"], 8);
+    EXPECT_NE(out["model"].get<std::string>().find(", " + precision + " "), std::string::npos) << out["model"];
+  }
+  EXPECT_EQ(cosmicai("infer --input " + quote(input.string()) + " --precision fp16 " + store()).code, 2);
+}
+
 // `run --progress plain`: the status line for logs, one line per update, no carriage return.
 TEST_F(CosmicCli, RunProgressPlainWritesLinesForLogs) {
   ASSERT_EQ(

@@ -200,6 +200,14 @@ TEST(ModelRunner, TorchScriptRunnerMatchesReference) {
   EXPECT_EQ(m->parameter_count(), kParams);
   EXPECT_NE(m->description().find("TorchScript"), std::string::npos);
   EXPECT_LE(max_abs_diff(predict_ref(*m), reference().outputs), 1e-6);
+
+  // Reduced precision is the built-in network's; a TorchScript model refuses it instead of
+  // silently running float32.
+  o.precision = "int8";
+  auto r = ModelRunner::open(o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("precision \"int8\" applies to the built-in AstroMAE only"), std::string::npos)
+      << r.error().message;
 }
 
 TEST(ModelRunner, ParameterCountIsTheFactSheetFigure) {
