@@ -280,19 +280,6 @@ const std::string& event_type(asl::StateType type, bool entered) {
   return names[static_cast<std::size_t>(type)][entered ? 1 : 0];
 }
 
-/// The details of a StateEntered/StateExited event: {"name", "<io>": text, "<io>Details": {"truncated": false}}.
-json state_event_details(const std::string& name, const char* io, const char* io_details, const json& value) {
-  json d = json::object();
-  auto& o = d.get_ref<json::object_t&>();  // distinct keys: appended without a lookup
-  o.reserve(3);
-  o.emplace_back("name", name);
-  o.emplace_back(io, dump_compact(value));
-  json truncated = json::object();
-  truncated.get_ref<json::object_t&>().emplace_back("truncated", false);
-  o.emplace_back(io_details, std::move(truncated));
-  return d;
-}
-
 /// States whose runners return their result (no timer, no handler, no child run).
 bool is_synchronous(asl::StateType t) {
   return t == StateType::kPass || t == StateType::kChoice || t == StateType::kSucceed || t == StateType::kFail;
@@ -334,12 +321,9 @@ void MachineRun::resume(bool inline_only) {
     // Only $$.State.EnteredTime reads the time a state was entered.
     if (state->uses_context) call->entered_time = exec_->scheduler.clock().now();
     exec_->transitions.fetch_add(1, std::memory_order_relaxed);
-    if (history().enabled()) {
-      call->entered_id = call->record(event_type(state->type, true),
-                                      state_event_details(state->name, "input", "inputDetails", call->input));
-    } else {
-      call->entered_id = call->record("");
-    }
+    call->entered_id = history().add_state(event_type(state->type, true), last_event_id(), /*entered=*/true,
+                                           state->name, call->input);
+    set_last_event_id(call->entered_id);
     if (is_synchronous(state->type)) {
       // The result comes back here: no completion callback, no hand-over.
       StepResult result = step(call);
@@ -390,19 +374,9 @@ bool MachineRun::advance(StepResult& r) {
     exec_->cancel_stopped_handlers();
     return false;
   }
-  if (history().enabled()) {
-    json details = state_event_details(s.name, "output", "outputDetails", r.output);
-    if (r.assigned.is_object()) {
-      // AWS records each assigned variable's value as JSON text.
-      json assigned = json::object();
-      for (auto it = r.assigned.begin(); it != r.assigned.end(); ++it) assigned[it.key()] = dump_compact(it.value());
-      details["assignedVariables"] = std::move(assigned);
-      details["assignedVariablesDetails"] = json{{"truncated", false}};
-    }
-    set_last_event_id(history().add(event_type(s.type, false), last_event_id(), std::move(details)));
-  } else {
-    set_last_event_id(history().add("", last_event_id()));  // keeps event ids as AWS numbers them
-  }
+  // Disabled, the history only counts the id (keeps event ids as AWS numbers them).
+  set_last_event_id(history().add_state(event_type(s.type, false), last_event_id(), /*entered=*/false, s.name, r.output,
+                                        std::move(r.assigned)));
   if (r.kind == StepResult::Kind::kEnd) {
     done_(RunOutcome{true, std::move(r.output), {}});
     return false;

@@ -29,8 +29,9 @@ class MachineRun;
 
 /// Shared state of one execution. Thread-safe.
 struct Execution : std::enable_shared_from_this<Execution> {
-  Execution(Scheduler& s, const functions::Registry& r, bool record)
-      : scheduler(s), registry(r), history(s.clock(), record) {}
+  /// `machine`: kept alive by the recorded history, whose state events point to its state names.
+  Execution(Scheduler& s, const functions::Registry& r, bool record, std::shared_ptr<const void> machine = nullptr)
+      : scheduler(s), registry(r), history(s.clock(), record, std::move(machine)) {}
 
   Scheduler& scheduler;
   const functions::Registry& registry;
