@@ -267,17 +267,24 @@ void MachineRun::start() {
 
 namespace {
 
-/// The StateEntered/StateExited event types, built once ("PassStateEntered", ...).
-const std::string& event_type(asl::StateType type, bool entered) {
-  static const auto names = [] {
-    std::array<std::array<std::string, 2>, 8> n;
-    for (int t = 0; t < 8; ++t) {
-      const std::string base(asl::to_string(static_cast<asl::StateType>(t)));
-      n[t] = {base + "StateExited", base + "StateEntered"};
-    }
-    return n;
-  }();
-  return names[static_cast<std::size_t>(type)][entered ? 1 : 0];
+/// The StateEntered/StateExited event types by asl::StateType ({exited, entered}); static strings.
+constexpr std::array<std::array<std::string_view, 2>, 8> kStateEventTypes{{
+    {"PassStateExited", "PassStateEntered"},
+    {"TaskStateExited", "TaskStateEntered"},
+    {"ChoiceStateExited", "ChoiceStateEntered"},
+    {"WaitStateExited", "WaitStateEntered"},
+    {"SucceedStateExited", "SucceedStateEntered"},
+    {"FailStateExited", "FailStateEntered"},
+    {"ParallelStateExited", "ParallelStateEntered"},
+    {"MapStateExited", "MapStateEntered"},
+}};
+static_assert(static_cast<int>(StateType::kPass) == 0 && static_cast<int>(StateType::kTask) == 1 &&
+              static_cast<int>(StateType::kChoice) == 2 && static_cast<int>(StateType::kWait) == 3 &&
+              static_cast<int>(StateType::kSucceed) == 4 && static_cast<int>(StateType::kFail) == 5 &&
+              static_cast<int>(StateType::kParallel) == 6 && static_cast<int>(StateType::kMap) == 7);
+
+std::string_view event_type(asl::StateType type, bool entered) {
+  return kStateEventTypes[static_cast<std::size_t>(type)][entered ? 1 : 0];
 }
 
 /// States whose runners return their result (no timer, no handler, no child run).

@@ -44,6 +44,9 @@ class JsonPath {
   std::optional<json> try_query(const json& input, const json& context, const json* vars = nullptr) const;
   json query_field(std::string_view field, const json& input, const json& context, const json* vars = nullptr) const;
   json apply_result(json input, json result) const;
+  /// apply_result writing into `input` (a one-property path on an object is set in place; on a
+  /// failure `input` is left moved-from).
+  void apply_result_in_place(json& input, json&& result) const;
 
  private:
   std::optional<json> run(const json& input, const json& context, std::string& error, const json* vars) const;

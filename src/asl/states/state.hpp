@@ -64,6 +64,10 @@ class DataFlow {
   /// The same, taking the state input over (no copy where ResultPath places the result into it).
   json output_of(json&& raw, json result, const json& context, const json* vars, bool select, bool has_result,
                  json* assigned) const;
+  /// The same, turning the state input `io` into the state output in place (a ResultPath places
+  /// the result into it without passing it through temporaries). On an error `io` is unspecified.
+  void output_in_place(json& io, json result, const json& context, const json* vars, bool select, bool has_result,
+                       json* assigned) const;
   /// Whether Assign is present.
   bool has_assign() const { return assign_paths || assign; }
   /// Evaluate Assign: JSONPath over `value` (`$`); JSONata with `$states`.
