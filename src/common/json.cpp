@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <clocale>
 #include <memory>
 #include <fstream>
@@ -37,6 +38,83 @@ struct CompactDumper {
 
 }  // namespace
 
+namespace {
+
+/// Whether nlohmann writes `s` between quotes unchanged (printable ASCII, no quote or backslash).
+bool plain_string(const std::string& s) {
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u > 0x7e || c == '"' || c == '\\') return false;
+  }
+  return true;
+}
+
+/// Append `v` to `out` as nlohmann's compact dump writes it: containers, null, booleans, integers and
+/// plain strings directly; floating-point numbers, strings that need escaping and binary values
+/// through `dumper`'s serializer (so their bytes are exactly nlohmann's).
+void dump_fast(const json& v, std::string& out, CompactDumper& dumper) {
+  switch (v.type()) {
+    case json::value_t::object: {
+      const auto& o = v.get_ref<const json::object_t&>();
+      out.push_back('{');
+      bool first = true;
+      for (const auto& [key, value] : o) {
+        if (!first) out.push_back(',');
+        first = false;
+        if (plain_string(key)) {
+          out.push_back('"');
+          out.append(key);
+          out.push_back('"');
+        } else {
+          dumper.serializer.dump(json(key), false, false, 0);
+        }
+        out.push_back(':');
+        dump_fast(value, out, dumper);
+      }
+      out.push_back('}');
+      return;
+    }
+    case json::value_t::array: {
+      out.push_back('[');
+      bool first = true;
+      for (const auto& e : v.get_ref<const json::array_t&>()) {
+        if (!first) out.push_back(',');
+        first = false;
+        dump_fast(e, out, dumper);
+      }
+      out.push_back(']');
+      return;
+    }
+    case json::value_t::string: {
+      const auto& s = v.get_ref<const std::string&>();
+      if (!plain_string(s)) break;
+      out.push_back('"');
+      out.append(s);
+      out.push_back('"');
+      return;
+    }
+    case json::value_t::null:
+      out.append("null");
+      return;
+    case json::value_t::boolean:
+      out.append(v.get<bool>() ? "true" : "false");
+      return;
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned: {
+      char buf[24];
+      const auto r = v.is_number_unsigned() ? std::to_chars(buf, buf + sizeof buf, v.get<std::uint64_t>())
+                                            : std::to_chars(buf, buf + sizeof buf, v.get<std::int64_t>());
+      out.append(buf, r.ptr);
+      return;
+    }
+    default:
+      break;
+  }
+  dumper.serializer.dump(v, /*pretty_print=*/false, /*ensure_ascii=*/false, /*indent_step=*/0);
+}
+
+}  // namespace
+
 std::string dump_compact(const json& value) {
   std::string out;
   thread_local std::unique_ptr<CompactDumper> dumper;
@@ -46,7 +124,7 @@ std::string dump_compact(const json& value) {
     dumper = std::make_unique<CompactDumper>();  // first use on this thread, or the locale changed
   }
   dumper->sink->target = &out;
-  dumper->serializer.dump(value, /*pretty_print=*/false, /*ensure_ascii=*/false, /*indent_step=*/0);
+  dump_fast(value, out, *dumper);
   dumper->sink->target = nullptr;
   return out;
 }

@@ -1,6 +1,7 @@
 #include "engine/history.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cctype>
 
 namespace cosmicai::engine {
@@ -26,14 +27,14 @@ std::string details_key(std::string_view type) {
   return key + "EventDetails";
 }
 
-json HistoryRecord::details_json() const {
+json HistoryRecord::details_json(const std::string& io_text) const {
   if (kind == Kind::kPlain) return details;
   const bool entered = kind == Kind::kEntered;
   json d = json::object();
   auto& o = d.get_ref<json::object_t&>();  // distinct keys: appended without a lookup
   o.reserve(entered || !details.is_object() ? 3 : 5);
   o.emplace_back("name", *state_name);
-  o.emplace_back(entered ? "input" : "output", text);
+  o.emplace_back(entered ? "input" : "output", io_text);
   o.emplace_back(entered ? "inputDetails" : "outputDetails", not_truncated());
   if (!entered && details.is_object()) {
     // AWS records each assigned variable's value as JSON text.
@@ -45,58 +46,91 @@ json HistoryRecord::details_json() const {
   return d;
 }
 
-std::int64_t History::push(HistoryRecord&& record) {
+std::pair<std::size_t, std::size_t> HistoryRecords::locate(std::size_t i) {
+  const std::size_t k = static_cast<std::size_t>(std::bit_width(i / kFirst + 1)) - 1;
+  return {k, i - kFirst * ((std::size_t{1} << k) - 1)};
+}
+
+HistoryRecord& HistoryRecords::append() {
+  if (chunks_.empty() || chunks_.back().size() == (kFirst << (chunks_.size() - 1))) {
+    const std::size_t capacity = kFirst << chunks_.size();  // chunk k holds kFirst << k records
+    chunks_.emplace_back().reserve(capacity);
+  }
+  ++size_;
+  return chunks_.back().emplace_back();
+}
+
+template <class Fill>
+std::int64_t History::push(Fill&& fill) {
   std::lock_guard lock(mu_);
-  record.id = next_id_.fetch_add(1);
-  events_.push_back(std::move(record));
-  const auto& e = events_.back();
-  if (listener_) listener_(HistoryEvent{e.id, e.previous_id, e.timestamp, std::string(e.type), e.details_json()});
-  return e.id;
+  // Enabled, ids are only handed out here, under the lock.
+  const auto id = next_id_.load(std::memory_order_relaxed);
+  next_id_.store(id + 1, std::memory_order_relaxed);
+  HistoryRecord scratch;
+  // After release() the events are no longer kept (the execution has ended; nobody reads them).
+  HistoryRecord& r = released_ ? scratch : events_.append();
+  r.id = id;
+  fill(r);
+  // (add_state shares no text when there is a listener.)
+  if (listener_) listener_(HistoryEvent{r.id, r.previous_id, r.timestamp, std::string(r.type), r.details_json(r.text)});
+  return id;
 }
 
 std::int64_t History::add(std::string_view type, std::int64_t previous_id, json details) {
   if (!enabled_) return next_id_.fetch_add(1);
-  HistoryRecord r;
-  r.previous_id = previous_id;
-  r.timestamp = clock_.now();
-  r.type = type;
-  r.details = std::move(details);
-  return push(std::move(r));
+  const auto ts = clock_.now();
+  return push([&](HistoryRecord& r) {
+    r.previous_id = previous_id;
+    r.timestamp = ts;
+    r.type = type;
+    r.details = std::move(details);
+  });
 }
 
 std::int64_t History::add_state(std::string_view type, std::int64_t previous_id, bool entered,
-                                const std::string& state_name, const json& value, json assigned) {
+                                const std::string& state_name, const json& value, json assigned,
+                                std::int64_t same_text_as, std::optional<Clock::time_point> timestamp) {
   if (!enabled_) return next_id_.fetch_add(1);
-  HistoryRecord r;
-  r.previous_id = previous_id;
-  r.timestamp = clock_.now();
-  r.type = type;
-  r.kind = entered ? HistoryRecord::Kind::kEntered : HistoryRecord::Kind::kExited;
-  r.state_name = &state_name;
-  r.text = dump_compact(value);
-  if (!entered) r.details = std::move(assigned);
-  return push(std::move(r));
+  const auto ts = timestamp ? *timestamp : clock_.now();
+  const bool share = same_text_as > 0 && !listener_;
+  std::string text = share ? std::string() : dump_compact(value);
+  return push([&](HistoryRecord& r) {
+    r.previous_id = previous_id;
+    r.timestamp = ts;
+    r.type = type;
+    r.kind = entered ? HistoryRecord::Kind::kEntered : HistoryRecord::Kind::kExited;
+    r.state_name = &state_name;
+    if (share) r.text_of = same_text_as;
+    else r.text = std::move(text);
+    if (!entered) r.details = std::move(assigned);
+  });
 }
 
 std::shared_ptr<const HistoryLog> History::release() {
-  std::vector<HistoryRecord> events;
+  HistoryRecords events;
   {
     std::lock_guard lock(mu_);
     events = std::move(events_);
-    events_.clear();
-  }
-  // Recorded under the lock in id order; sorted anyway so the log's order never depends on that.
-  if (!std::is_sorted(events.begin(), events.end(), [](const auto& a, const auto& b) { return a.id < b.id; })) {
-    std::sort(events.begin(), events.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+    events_ = HistoryRecords();
+    released_ = true;
   }
   return std::make_shared<const HistoryLog>(std::move(events), keep_alive_);
+}
+
+const std::string& HistoryLog::io_text(const HistoryRecord& record) const {
+  if (record.text_of == 0) return record.text;
+  // Ids are 1, 2, 3...: the record of id k is the k-th, unless the log is not a prefix of the ids.
+  const auto k = static_cast<std::size_t>(record.text_of);
+  if (k <= events_.size() && events_[k - 1].id == record.text_of) return events_[k - 1].text;
+  static const std::string none;
+  return none;  // unreachable: the log holds every id from 1, and an event shares only an earlier one's text
 }
 
 json HistoryLog::to_json() const {
   json events = json::array();
   auto& list = events.get_ref<json::array_t&>();
   list.reserve(events_.size());
-  for (const auto& e : events_) {
+  events_.for_each([&](const HistoryRecord& e) {
     json j = json::object();
     auto& o = j.get_ref<json::object_t&>();  // keys are distinct: appended without a lookup
     o.reserve(5);
@@ -105,10 +139,10 @@ json HistoryLog::to_json() const {
     o.emplace_back("id", e.id);
     o.emplace_back("previousEventId", e.previous_id);
     if (e.kind != HistoryRecord::Kind::kPlain || !e.details.is_null()) {
-      o.emplace_back(details_key(e.type), e.details_json());
+      o.emplace_back(details_key(e.type), e.details_json(io_text(e)));
     }
     list.push_back(std::move(j));
-  }
+  });
   json out = json::object();
   out.get_ref<json::object_t&>().emplace_back("events", std::move(events));
   return out;

@@ -10,8 +10,10 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/clock.hpp"
@@ -34,23 +36,52 @@ struct HistoryRecord {
   Kind kind = Kind::kPlain;
   const std::string* state_name = nullptr;  ///< kEntered/kExited: held by the state tree the log keeps alive
   std::string text;                      ///< kEntered/kExited: the input/output as compact JSON
+  std::int64_t text_of = 0;              ///< kEntered: when not 0, `text` is that of event `text_of` instead
   json details;
 
-  /// The event's details as GetExecutionHistory shows them ("<detailsKey>EventDetails"); null for none.
-  json details_json() const;
+  /// The event's details as GetExecutionHistory shows them ("<detailsKey>EventDetails"); null for
+  /// none. `io_text`: the input/output text (`text`, or event `text_of`'s).
+  json details_json(const std::string& io_text) const;
+};
+
+/// Records in id order, in chunks of 16, 32, 64, ... records: appending never moves a record.
+class HistoryRecords {
+ public:
+  std::size_t size() const { return size_; }
+  const HistoryRecord& operator[](std::size_t i) const {
+    const auto [chunk, offset] = locate(i);
+    return chunks_[chunk][offset];
+  }
+  /// Append a default record and return it.
+  HistoryRecord& append();
+  template <class F>
+  void for_each(F&& f) const {
+    for (const auto& chunk : chunks_) {
+      for (const auto& r : chunk) f(r);
+    }
+  }
+
+ private:
+  static constexpr std::size_t kFirst = 16;
+  /// Chunk k holds kFirst << k records, from index kFirst * (2^k - 1).
+  static std::pair<std::size_t, std::size_t> locate(std::size_t i);
+  std::vector<std::vector<HistoryRecord>> chunks_;
+  std::size_t size_ = 0;
 };
 
 /// The events of one execution, in id order; serialised only when read. Immutable.
 class HistoryLog {
  public:
-  HistoryLog(std::vector<HistoryRecord> events, std::shared_ptr<const void> keep_alive)
+  HistoryLog(HistoryRecords events, std::shared_ptr<const void> keep_alive)
       : events_(std::move(events)), keep_alive_(std::move(keep_alive)) {}
   /// Return {"events":[...]} as GetExecutionHistory prints it.
   json to_json() const;
-  const std::vector<HistoryRecord>& events() const { return events_; }
+  const HistoryRecords& events() const { return events_; }
+  /// The input/output text of a kEntered/kExited record of this log (its own or the one it shares).
+  const std::string& io_text(const HistoryRecord& record) const;
 
  private:
-  std::vector<HistoryRecord> events_;
+  HistoryRecords events_;
   std::shared_ptr<const void> keep_alive_;  ///< what the records' state names point into
 };
 
@@ -70,11 +101,18 @@ class History {
   /// Record a state's "<Type>StateEntered" (`entered`, with its input) or "<Type>StateExited" (with
   /// its output and, when `assigned` is an object, the variables its Assign set). `value` is
   /// serialised now; the event's JSON is built when read. `state_name` must outlive the history's
-  /// keep_alive (a name held by the state tree).
+  /// keep_alive (a name held by the state tree). `same_text_as`: the id of an earlier state event of
+  /// this history whose input/output was this same value (a StateExited whose output became the next
+  /// state's input), whose text is then shared instead of serialising `value` again; 0 for none.
+  /// `timestamp`: when the event happened, if the caller has read the clock already (else now).
   std::int64_t add_state(std::string_view type, std::int64_t previous_id, bool entered, const std::string& state_name,
-                         const json& value, json assigned = nullptr);
+                         const json& value, json assigned = nullptr, std::int64_t same_text_as = 0,
+                         std::optional<Clock::time_point> timestamp = std::nullopt);
+  /// The clock events are timed by.
+  Clock& clock() const { return clock_; }
 
-  /// The events so far, in id order, as a log that serialises when read (the history is then spent).
+  /// The events so far, in id order, as a log that serialises when read (the history is then spent:
+  /// later events are not kept).
   std::shared_ptr<const HistoryLog> release();
   bool enabled() const { return enabled_; }
   /// Call `listener` with each event as it is recorded, in id order (set before the first add).
@@ -83,13 +121,16 @@ class History {
   std::int64_t size() const { return next_id_.load() - 1; }
 
  private:
-  std::int64_t push(HistoryRecord&& record);  // requires enabled_
+  /// Append a record (under mu_), give it the next id, fill it with `fill` and tell the listener.
+  template <class Fill>
+  std::int64_t push(Fill&& fill);
   Clock& clock_;
   bool enabled_;
   std::shared_ptr<const void> keep_alive_;
   std::atomic<std::int64_t> next_id_{1};
   mutable std::mutex mu_;
-  std::vector<HistoryRecord> events_;
+  HistoryRecords events_;  ///< enabled: every id handed out, in order (ids are only handed out under mu_)
+  bool released_ = false;
   std::function<void(const HistoryEvent&)> listener_;
 };
 

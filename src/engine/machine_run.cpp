@@ -307,6 +307,7 @@ void MachineRun::resume(bool inline_only) {
   bool checked = false;  // advance() has just checked cancellation and the deadline
   while (true) {
     if (!checked && (cancelled() || timed_out())) return;
+    const bool continued = checked;  // right after advance() in this loop
     checked = false;
     const asl::State* state = current_;
     if (inline_only && !runs_inline(state->type)) {
@@ -328,8 +329,13 @@ void MachineRun::resume(bool inline_only) {
     // Only $$.State.EnteredTime reads the time a state was entered.
     if (state->uses_context) call->entered_time = exec_->scheduler.clock().now();
     exec_->transitions.fetch_add(1, std::memory_order_relaxed);
+    // The input is the previous state's output as its StateExited recorded it: the text is shared.
+    // Entered in the same loop that ended the previous state (nothing between the two events), the
+    // state is entered at the time that one exited.
     call->entered_id = history().add_state(event_type(state->type, true), last_event_id(), /*entered=*/true,
-                                           state->name, call->input);
+                                           state->name, call->input, nullptr, input_text_of_,
+                                           continued && input_text_of_ ? std::optional(input_time_) : std::nullopt);
+    input_text_of_ = 0;
     set_last_event_id(call->entered_id);
     if (is_synchronous(state->type)) {
       // The result comes back here: no completion callback, no hand-over.
@@ -382,8 +388,10 @@ bool MachineRun::advance(StepResult& r) {
     return false;
   }
   // Disabled, the history only counts the id (keeps event ids as AWS numbers them).
-  set_last_event_id(history().add_state(event_type(s.type, false), last_event_id(), /*entered=*/false, s.name, r.output,
-                                        std::move(r.assigned)));
+  if (history().enabled()) input_time_ = history().clock().now();
+  const auto exited_id = history().add_state(event_type(s.type, false), last_event_id(), /*entered=*/false, s.name,
+                                             r.output, std::move(r.assigned), 0, input_time_);
+  set_last_event_id(exited_id);
   if (r.kind == StepResult::Kind::kEnd) {
     done_(RunOutcome{true, std::move(r.output), {}});
     return false;
@@ -396,6 +404,7 @@ bool MachineRun::advance(StepResult& r) {
   }
   current_ = next;
   input_ = std::move(r.output);
+  input_text_of_ = exited_id;
   if (r.vars) vars_ = std::move(*r.vars);
   return true;
 }

@@ -149,6 +149,39 @@ TEST(History, AnObserverSeesEachEventAsRecordedAsTheHistoryShowsItLater) {
   ASSERT_EQ(history["events"].size(), r.history.size());
   EXPECT_EQ(history["events"].size(), 25u);  // 12 of them the three Map iterations'
   EXPECT_EQ(keeper->events(), history["events"]);
+  // Without an observer a state's input shares the text its predecessor's StateExited recorded: the
+  // same history, timestamps aside.
+  auto without_times = [](json events) {
+    for (auto& e : events) {
+      e.erase("timestamp");
+      for (auto& [key, d] : e.items()) {
+        for (const char* field : {"input", "output"}) {
+          if (key != "timestamp" && d.is_object() && d.contains(field)) {
+            json v = json::parse(d[field].get<std::string>());
+            if (v.is_object()) v.erase("SdkHttpMetadata"), v.erase("SdkResponseMetadata");
+            d[field] = v;
+          }
+        }
+      }
+    }
+    return events;
+  };
+  // (The Task's request ids differ between runs: compared apart from them.)
+  auto m2 = testing::parse_machine(R"({"StartAt":"P","States":{
+      "P":{"Type":"Pass","Assign":{"x":1},"Result":{"r":[1,2]},"ResultPath":"$.p","Next":"T"},
+      "T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+           "Parameters":{"FunctionName":"sfn_stub_identity","Payload.$":"$"},"Next":"M"},
+      "M":{"Type":"Map","ItemsPath":"$.Payload.items","ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}},
+           "End":true}}})");
+  Engine engine(testing::stub_registry(), {.workers = 1, .time_scale = 0.0});
+  ExecutionOptions opts;
+  opts.record_history = true;
+  const auto plain = engine.run(m2, json{{"items", {1, 2, 3}}}, opts);
+  m2.reset();
+  const json plain_history = plain.history.to_json();
+  EXPECT_EQ(without_times(plain_history["events"]), without_times(history["events"]));
+  EXPECT_EQ(plain_history["events"][3]["stateEnteredEventDetails"]["input"],
+            R"({"items":[1,2,3],"p":{"r":[1,2]}})");
   EXPECT_EQ(history["events"][1]["stateEnteredEventDetails"],
             (json{{"name", "P"}, {"input", R"({"items":[1,2,3]})"}, {"inputDetails", {{"truncated", false}}}}));
   EXPECT_EQ(history["events"][2]["stateExitedEventDetails"],
@@ -157,6 +190,36 @@ TEST(History, AnObserverSeesEachEventAsRecordedAsTheHistoryShowsItLater) {
                   {"outputDetails", {{"truncated", false}}},
                   {"assignedVariables", {{"x", "1"}}},
                   {"assignedVariablesDetails", {{"truncated", false}}}}));
+}
+
+TEST(History, ALongChainKeepsEveryEventInOrderWithItsOwnInput) {
+  // 300 states: 602 events, over several of the history's storage chunks; each state's input is
+  // the output of the one before (its text shared with that StateExited).
+  json states = json::object();
+  for (int i = 0; i < 300; ++i) {
+    json st = {{"Type", "Pass"}, {"ResultPath", "$.last"}, {"Result", i}};
+    if (i + 1 < 300) st["Next"] = "S" + std::to_string(i + 1);
+    else st["End"] = true;
+    states["S" + std::to_string(i)] = st;
+  }
+  auto r = testing::run(json{{"StartAt", "S0"}, {"States", states}}.dump(), json{{"n", 1}}, testing::stub_registry(), 1,
+                        true);
+  ASSERT_EQ(r.status, "SUCCEEDED");
+  const json history = r.history.to_json();
+  const auto& events = history["events"];
+  ASSERT_EQ(events.size(), 602u);
+  ASSERT_EQ(r.history.size(), 602u);
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    ASSERT_EQ(events[i]["id"], static_cast<int>(i + 1));
+    ASSERT_EQ(events[i]["previousEventId"], static_cast<int>(i));
+  }
+  for (int i = 0; i < 300; ++i) {
+    const auto& entered = events[1 + 2 * i]["stateEnteredEventDetails"];
+    const auto& exited = events[2 + 2 * i]["stateExitedEventDetails"];
+    ASSERT_EQ(entered["name"], "S" + std::to_string(i));
+    ASSERT_EQ(entered["input"], i == 0 ? R"({"n":1})" : R"({"n":1,"last":)" + std::to_string(i - 1) + "}");
+    ASSERT_EQ(exited["output"], R"({"n":1,"last":)" + std::to_string(i) + "}");
+  }
 }
 
 }  // namespace
