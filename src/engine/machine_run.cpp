@@ -111,12 +111,20 @@ bool over_payload_limit(const json& value) {
          dump_compact(value).size() > kPayloadLimitBytes;
 }
 
+bool over_payload_limit(const json& value, std::size_t extra) {
+  if (extra >= kPayloadLimitBytes) return true;
+  const std::size_t room = kPayloadLimitBytes - extra;
+  if (value.is_primitive() && !value.is_string() && room >= 25) return false;
+  return serialized_bound(value, room) > room && dump_compact(value).size() > room;
+}
+
+std::string payload_limit_cause(const std::string& state_name) {
+  return "The state/task '" + state_name +
+         "' returned a result with a size exceeding the maximum number of bytes service limit.";
+}
+
 void check_payload_size(const json& value, const std::string& state_name) {
-  if (over_payload_limit(value)) {
-    throw StatesError(asl::errors::kDataLimitExceeded,
-                      "The state/task '" + state_name +
-                          "' returned a result with a size exceeding the maximum number of bytes service limit.");
-  }
+  if (over_payload_limit(value)) throw StatesError(asl::errors::kDataLimitExceeded, payload_limit_cause(state_name));
 }
 
 // === Retry / Catch ===

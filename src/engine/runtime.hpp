@@ -227,6 +227,10 @@ StepResult step_result(const CallPtr& call, json&& output, bool has_assign, cons
 /// Whether `value` serialises to more than the payload limit (a size bound first, so small
 /// values are not serialised).
 bool over_payload_limit(const json& value);
+/// Whether `value` serialised inside a document that adds `extra` bytes to it exceeds the limit.
+bool over_payload_limit(const json& value, std::size_t extra);
+/// The cause of States.DataLimitExceeded for a result of `state_name` (a state, or the integration).
+std::string payload_limit_cause(const std::string& state_name);
 /// Throw States.DataLimitExceeded if `value` serialises to more than the payload limit.
 void check_payload_size(const json& value, const std::string& state_name);
 

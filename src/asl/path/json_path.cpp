@@ -169,6 +169,14 @@ json apply_result_path(json input, std::string_view path_text, json result) {
   return JsonPath::compile_or_throw(path_text).apply_result(std::move(input), std::move(result));
 }
 
+bool JsonPath::is_property(std::string_view name) const {
+  if (root_) return false;
+  const CompiledPath& path = *path_;
+  return !path.context && path.variable.empty() && path.segments.size() == 1 && !path.segments[0].deep &&
+         path.segments[0].kind == PathSegment::Kind::kProperty && path.segments[0].names.size() == 1 &&
+         path.segments[0].names[0] == name;
+}
+
 void JsonPath::apply_result_in_place(json& input, json&& result) const {
   const CompiledPath& path = *path_;
   if (reference_ && !path.context && path.variable.empty() && path.segments.size() == 1 &&

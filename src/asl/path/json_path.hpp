@@ -35,6 +35,8 @@ class JsonPath {
   /// The variable it reads ("x" for "$x.a"), or empty.
   const std::string& variable() const;
   const detail::CompiledPath& compiled() const { return *path_; }
+  /// Whether the path is "$.name" (or "$['name']"): one property of the input, by this name.
+  bool is_property(std::string_view name) const;
 
   /// As query_path / try_query_path / query_field_path / apply_result_path below.
   json query(const json& input, const json& context, const json* vars = nullptr) const;

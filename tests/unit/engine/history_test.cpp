@@ -132,7 +132,7 @@ TEST(History, AnObserverSeesEachEventAsRecordedAsTheHistoryShowsItLater) {
       "P":{"Type":"Pass","Assign":{"x":1},"Result":{"r":[1,2]},"ResultPath":"$.p","Next":"T"},
       "T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
            "Parameters":{"FunctionName":"sfn_stub_identity","Payload.$":"$"},"Next":"M"},
-      "M":{"Type":"Map","ItemsPath":"$.Payload.items","ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}},
+      "M":{"Type":"Map","ItemsPath":"$.Payload.items","MaxConcurrency":1,"ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}},
            "End":true}}})");
   auto keeper = std::make_shared<EventKeeper>();
   ExecutionResult r;
@@ -171,7 +171,7 @@ TEST(History, AnObserverSeesEachEventAsRecordedAsTheHistoryShowsItLater) {
       "P":{"Type":"Pass","Assign":{"x":1},"Result":{"r":[1,2]},"ResultPath":"$.p","Next":"T"},
       "T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
            "Parameters":{"FunctionName":"sfn_stub_identity","Payload.$":"$"},"Next":"M"},
-      "M":{"Type":"Map","ItemsPath":"$.Payload.items","ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}},
+      "M":{"Type":"Map","ItemsPath":"$.Payload.items","MaxConcurrency":1,"ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}},
            "End":true}}})");
   Engine engine(testing::stub_registry(), {.workers = 1, .time_scale = 0.0});
   ExecutionOptions opts;
