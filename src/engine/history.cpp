@@ -106,6 +106,60 @@ std::int64_t History::add_state(std::string_view type, std::int64_t previous_id,
   });
 }
 
+void History::prepare_exit(PendingExit& exit, std::string_view type, std::int64_t previous_id,
+                           const std::string& state_name, const json& output, json assigned) const {
+  exit.type = type;
+  exit.state_name = &state_name;
+  exit.previous_id = previous_id;
+  if (!enabled_) return;
+  exit.timestamp = clock_.now();
+  exit.text = dump_compact(output);
+  exit.assigned = std::move(assigned);
+}
+
+namespace {
+void fill_exit(HistoryRecord& r, PendingExit&& exit) {
+  r.previous_id = exit.previous_id;
+  r.timestamp = exit.timestamp;
+  r.type = exit.type;
+  r.kind = HistoryRecord::Kind::kExited;
+  r.state_name = exit.state_name;
+  r.text = std::move(exit.text);
+  r.details = std::move(exit.assigned);
+}
+}  // namespace
+
+std::int64_t History::add_exit(PendingExit&& exit) {
+  if (!enabled_) return next_id_.fetch_add(1);
+  return push([&](HistoryRecord& r) { fill_exit(r, std::move(exit)); });
+}
+
+std::pair<std::int64_t, std::int64_t> History::add_exit_and_enter(PendingExit&& exit, std::string_view entered_type,
+                                                                  const std::string& entered_name) {
+  if (!enabled_) {
+    const auto id = next_id_.fetch_add(2);
+    return {id, id + 1};
+  }
+  std::lock_guard lock(mu_);
+  const auto id = next_id_.load(std::memory_order_relaxed);
+  next_id_.store(id + 2, std::memory_order_relaxed);
+  HistoryRecord scratch_exit, scratch_enter;
+  HistoryRecord& x = released_ ? scratch_exit : events_.append();
+  x.id = id;
+  fill_exit(x, std::move(exit));
+  if (listener_) listener_(HistoryEvent{x.id, x.previous_id, x.timestamp, std::string(x.type), x.details_json(x.text)});
+  HistoryRecord& e = released_ ? scratch_enter : events_.append();
+  e.id = id + 1;
+  e.previous_id = id;
+  e.timestamp = x.timestamp;
+  e.type = entered_type;
+  e.kind = HistoryRecord::Kind::kEntered;
+  e.state_name = &entered_name;
+  e.text_of = id;
+  if (listener_) listener_(HistoryEvent{e.id, e.previous_id, e.timestamp, std::string(e.type), e.details_json(x.text)});
+  return {id, id + 1};
+}
+
 std::shared_ptr<const HistoryLog> History::release() {
   HistoryRecords events;
   {

@@ -29,6 +29,10 @@ struct HistoryRecord {
     kEntered,  ///< {"name", "input": text, "inputDetails"}
     kExited,   ///< {"name", "output": text, "outputDetails"}, plus `details` as assignedVariables when an object
   };
+  // User-provided, so that appending a record initialises its members once (value-initialising an
+  // aggregate-like type first zero-fills it whole).
+  HistoryRecord() {}  // NOLINT(modernize-use-equals-default)
+
   std::int64_t id = 0;
   std::int64_t previous_id = 0;
   Clock::time_point timestamp;
@@ -85,6 +89,17 @@ class HistoryLog {
   std::shared_ptr<const void> keep_alive_;  ///< what the records' state names point into
 };
 
+/// A state's StateExited, serialised but not yet recorded: a run that goes straight on to its next
+/// state records it together with that state's StateEntered (History::add_exit_and_enter).
+struct PendingExit {
+  std::string_view type;  ///< static
+  const std::string* state_name = nullptr;
+  std::int64_t previous_id = 0;
+  Clock::time_point timestamp;
+  std::string text;  ///< the output (history enabled)
+  json assigned;     ///< what the state's Assign set, or null
+};
+
 /// Append-only event log of one execution. Ids are 1, 2, 3... in recording order.
 /// When disabled only ids are handed out (no details kept), so recording is free.
 /// Thread-safe.
@@ -108,6 +123,17 @@ class History {
   std::int64_t add_state(std::string_view type, std::int64_t previous_id, bool entered, const std::string& state_name,
                          const json& value, json assigned = nullptr, std::int64_t same_text_as = 0,
                          std::optional<Clock::time_point> timestamp = std::nullopt);
+  /// Fill `exit` with a StateExited of `state_name` with `output` after `previous_id`, timed and
+  /// serialised now (enabled), to be recorded by add_exit or add_exit_and_enter.
+  void prepare_exit(PendingExit& exit, std::string_view type, std::int64_t previous_id, const std::string& state_name,
+                    const json& output, json assigned) const;
+  /// Record a prepared StateExited; returns its id.
+  std::int64_t add_exit(PendingExit&& exit);
+  /// Record a prepared StateExited and then the StateEntered of the state its output goes to (its
+  /// input is that output: the text is shared; at the same time), as consecutive events.
+  /// Returns {the StateExited's id, the StateEntered's id}.
+  std::pair<std::int64_t, std::int64_t> add_exit_and_enter(PendingExit&& exit, std::string_view entered_type,
+                                                           const std::string& entered_name);
   /// The clock events are timed by.
   Clock& clock() const { return clock_; }
 

@@ -315,10 +315,10 @@ void MachineRun::resume(bool inline_only) {
   bool checked = false;  // advance() has just checked cancellation and the deadline
   while (true) {
     if (!checked && (cancelled() || timed_out())) return;
-    const bool continued = checked;  // right after advance() in this loop
     checked = false;
     const asl::State* state = current_;
     if (inline_only && !runs_inline(state->type)) {
+      record_exit();
       start();
       return;
     }
@@ -337,12 +337,17 @@ void MachineRun::resume(bool inline_only) {
     // Only $$.State.EnteredTime reads the time a state was entered.
     if (state->uses_context) call->entered_time = exec_->scheduler.clock().now();
     exec_->transitions.fetch_add(1, std::memory_order_relaxed);
-    // The input is the previous state's output as its StateExited recorded it: the text is shared.
-    // Entered in the same loop that ended the previous state (nothing between the two events), the
-    // state is entered at the time that one exited.
-    call->entered_id = history().add_state(event_type(state->type, true), last_event_id(), /*entered=*/true,
-                                           state->name, call->input, nullptr, input_text_of_,
-                                           continued && input_text_of_ ? std::optional(input_time_) : std::nullopt);
+    if (exit_pending_) {
+      // Straight on from the previous state: its StateExited and this StateEntered are recorded
+      // together (at the same time, the input's text shared with that output).
+      exit_pending_ = false;
+      call->entered_id =
+          history().add_exit_and_enter(std::move(exit_), event_type(state->type, true), state->name).second;
+    } else {
+      // The input is the previous state's output as its StateExited recorded it: the text is shared.
+      call->entered_id = history().add_state(event_type(state->type, true), last_event_id(), /*entered=*/true,
+                                             state->name, call->input, nullptr, input_text_of_);
+    }
     input_text_of_ = 0;
     set_last_event_id(call->entered_id);
     if (is_synchronous(state->type)) {
@@ -375,7 +380,18 @@ void MachineRun::complete(StepResult&& result) {
   }
   const bool more = advance(*pending_);
   pending_.reset();
-  if (more) start();
+  if (more) {
+    record_exit();
+    start();
+  }
+}
+
+void MachineRun::record_exit() {
+  if (!exit_pending_) return;
+  exit_pending_ = false;
+  const auto id = history().add_exit(std::move(exit_));
+  set_last_event_id(id);
+  input_text_of_ = id;
 }
 
 bool MachineRun::advance(StepResult& r) {
@@ -396,11 +412,9 @@ bool MachineRun::advance(StepResult& r) {
     return false;
   }
   // Disabled, the history only counts the id (keeps event ids as AWS numbers them).
-  if (history().enabled()) input_time_ = history().clock().now();
-  const auto exited_id = history().add_state(event_type(s.type, false), last_event_id(), /*entered=*/false, s.name,
-                                             r.output, std::move(r.assigned), 0, input_time_);
-  set_last_event_id(exited_id);
   if (r.kind == StepResult::Kind::kEnd) {
+    set_last_event_id(history().add_state(event_type(s.type, false), last_event_id(), /*entered=*/false, s.name,
+                                          r.output, std::move(r.assigned)));
     done_(RunOutcome{true, std::move(r.output), {}});
     return false;
   }
@@ -410,9 +424,11 @@ bool MachineRun::advance(StepResult& r) {
                      Failure{std::string(asl::errors::kRuntime), "no state named '" + std::string(r.next) + "'"}});
     return false;
   }
+  // Recorded with the next state's StateEntered, or alone by record_exit() before the run hands over.
+  history().prepare_exit(exit_, event_type(s.type, false), last_event_id(), s.name, r.output, std::move(r.assigned));
+  exit_pending_ = true;
   current_ = next;
   input_ = std::move(r.output);
-  input_text_of_ = exited_id;
   if (r.vars) vars_ = std::move(*r.vars);
   return true;
 }

@@ -185,7 +185,11 @@ class MachineRun : public std::enable_shared_from_this<MachineRun> {
   const asl::State* current_;
   json input_;
   std::int64_t input_text_of_ = 0;  ///< the StateExited event that recorded input_ as its output (0: none)
-  Clock::time_point input_time_;    ///< when that event was recorded (history enabled)
+  /// The StateExited of the state before current_ while it waits to be recorded with current_'s
+  /// StateEntered (advance() leaves it; resume() records both, or record_exit() it alone).
+  PendingExit exit_;
+  bool exit_pending_ = false;
+  void record_exit();  // records a pending StateExited alone
   asl::Vars vars_;  ///< this run's variables (a child run starts from its parent's)
   std::atomic<std::int64_t> last_event_id_;
   std::vector<CancelFlag> cancel_;
