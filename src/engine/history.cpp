@@ -66,9 +66,9 @@ std::int64_t History::push(Fill&& fill) {
   // Enabled, ids are only handed out here, under the lock.
   const auto id = next_id_.load(std::memory_order_relaxed);
   next_id_.store(id + 1, std::memory_order_relaxed);
-  HistoryRecord scratch;
+  std::optional<HistoryRecord> scratch;
   // After release() the events are no longer kept (the execution has ended; nobody reads them).
-  HistoryRecord& r = released_ ? scratch : events_.append();
+  HistoryRecord& r = released_ ? scratch.emplace() : events_.append();
   r.id = id;
   fill(r);
   // (add_state shares no text when there is a listener.)
@@ -143,12 +143,12 @@ std::pair<std::int64_t, std::int64_t> History::add_exit_and_enter(PendingExit&& 
   std::lock_guard lock(mu_);
   const auto id = next_id_.load(std::memory_order_relaxed);
   next_id_.store(id + 2, std::memory_order_relaxed);
-  HistoryRecord scratch_exit, scratch_enter;
-  HistoryRecord& x = released_ ? scratch_exit : events_.append();
+  std::optional<HistoryRecord> scratch_exit, scratch_enter;  // after release() (see push)
+  HistoryRecord& x = released_ ? scratch_exit.emplace() : events_.append();
   x.id = id;
   fill_exit(x, std::move(exit));
   if (listener_) listener_(HistoryEvent{x.id, x.previous_id, x.timestamp, std::string(x.type), x.details_json(x.text)});
-  HistoryRecord& e = released_ ? scratch_enter : events_.append();
+  HistoryRecord& e = released_ ? scratch_enter.emplace() : events_.append();
   e.id = id + 1;
   e.previous_id = id;
   e.timestamp = x.timestamp;
