@@ -45,9 +45,20 @@ class StatesError : public std::runtime_error {
   }
   bool is_bare() const { return bare_; }
 
+  /// A States.QueryEvaluationError of the field at `location` ("Output/result", "Items",
+  /// "Timestamp"): the history's EvaluationFailed event names it.
+  static StatesError query_evaluation(std::string location, std::string cause) {
+    StatesError e(errors::kQueryEvaluationError, std::move(cause));
+    e.location_ = std::move(location);
+    return e;
+  }
+  /// The field whose evaluation failed; empty for errors that are not about one field.
+  const std::string& location() const { return location_; }
+
  private:
   std::string name_;
   std::string cause_;
+  std::string location_;
   bool bare_ = false;
 };
 

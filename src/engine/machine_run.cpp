@@ -44,33 +44,13 @@ Failure StateCall::failure_from(const StatesError& e) const {
     cause = std::string(kRuntimePrefix) + state->name + "' (entered at the event id #" + std::to_string(entered_id) +
             "). " + cause;
   }
+  if (e.name() == asl::errors::kQueryEvaluationError) {
+    // AWS records the failed evaluation before the state's failure is handled (Retry, Catch or
+    // the execution's end); its location is the field ("Output/result", "Items", "Timestamp").
+    record("EvaluationFailed",
+           json{{"error", e.name()}, {"cause", cause}, {"location", e.location()}, {"state", state->name}});
+  }
   return Failure{e.name(), cause};
-}
-
-// === Data flow (asl::DataFlow) ===
-
-StepResult step_result(const CallPtr& call, json&& output, std::string_view next, bool has_assign,
-                       const json& assigned) {
-  const auto& s = *call->state;
-  const bool end = next.empty() && s.end;
-  StepResult r{end ? StepResult::Kind::kEnd : StepResult::Kind::kNext, std::move(output), next, {}, {}};
-  if (has_assign) {
-    r.vars = asl::assign_vars(call->vars, assigned);
-    if (call->exec().history.enabled()) r.assigned = assigned;
-  }
-  return r;
-}
-
-StepResult step_result(const CallPtr& call, json&& output, bool has_assign, const json& assigned) {
-  const auto& s = *call->state;
-  const bool end = s.next.empty() && s.end;
-  StepResult r{end ? StepResult::Kind::kEnd : StepResult::Kind::kNext, std::move(output), s.next, {}, {}};
-  if (has_assign) {
-    r.vars = asl::assign_vars(call->vars, assigned);
-    if (call->exec().history.enabled()) r.assigned = assigned;
-  }
-  r.next_state = s.next_state;
-  return r;
 }
 
 namespace {
@@ -102,7 +82,71 @@ std::size_t serialized_bound(const json& v, std::size_t limit) {
   }
 }
 
+// === Data flow (asl::DataFlow) ===
+
+/// The variables after `assigned`, within AWS's limits for variables: each variable and the
+/// variables of one Assign together at most 256 KiB of JSON text, all variables in scope at most
+/// 10 MiB. Throws States.DataLimitExceeded naming the variable and the state.
+asl::Vars assign_within_limits(const CallPtr& call, const json& assigned) {
+  constexpr std::size_t kAllVariablesLimit = 10 * 1024 * 1024;
+  const std::string& state = call->state->name;
+  if (serialized_bound(assigned, kPayloadLimitBytes) > kPayloadLimitBytes) {
+    std::size_t total = 0;
+    for (const auto& [name, value] : assigned.items()) {
+      const std::size_t size = dump_compact(value).size();
+      if (size > kPayloadLimitBytes) {
+        throw StatesError(asl::errors::kDataLimitExceeded,
+                          "The variable '" + name + "' assigned by the state '" + state + "' is " +
+                              std::to_string(size) + " bytes, over the limit of " + std::to_string(kPayloadLimitBytes) +
+                              " bytes for one variable.");
+      }
+      total += size;
+    }
+    if (total > kPayloadLimitBytes) {
+      throw StatesError(asl::errors::kDataLimitExceeded,
+                        "The variables assigned by the state '" + state + "' are " + std::to_string(total) +
+                            " bytes together, over the limit of " + std::to_string(kPayloadLimitBytes) +
+                            " bytes for one Assign.");
+    }
+  }
+  asl::Vars vars = asl::assign_vars(call->vars, assigned);
+  if (vars && serialized_bound(*vars, kAllVariablesLimit) > kAllVariablesLimit) {
+    const std::size_t size = dump_compact(*vars).size();
+    if (size > kAllVariablesLimit) {
+      throw StatesError(asl::errors::kDataLimitExceeded, "The variables in scope after the state '" + state + "' are " +
+                                                             std::to_string(size) + " bytes, over the limit of " +
+                                                             std::to_string(kAllVariablesLimit) +
+                                                             " bytes for an execution's variables.");
+    }
+  }
+  return vars;
+}
+
 }  // namespace
+
+StepResult step_result(const CallPtr& call, json&& output, std::string_view next, bool has_assign,
+                       const json& assigned) {
+  const auto& s = *call->state;
+  const bool end = next.empty() && s.end;
+  StepResult r{end ? StepResult::Kind::kEnd : StepResult::Kind::kNext, std::move(output), next, {}, {}};
+  if (has_assign) {
+    r.vars = assign_within_limits(call, assigned);
+    if (call->exec().history.enabled()) r.assigned = assigned;
+  }
+  return r;
+}
+
+StepResult step_result(const CallPtr& call, json&& output, bool has_assign, const json& assigned) {
+  const auto& s = *call->state;
+  const bool end = s.next.empty() && s.end;
+  StepResult r{end ? StepResult::Kind::kEnd : StepResult::Kind::kNext, std::move(output), s.next, {}, {}};
+  if (has_assign) {
+    r.vars = assign_within_limits(call, assigned);
+    if (call->exec().history.enabled()) r.assigned = assigned;
+  }
+  r.next_state = s.next_state;
+  return r;
+}
 
 bool over_payload_limit(const json& value) {
   if (value.is_primitive() && !value.is_string()) return false;
@@ -161,7 +205,7 @@ void handle_failure(const CallPtr& call, const Body& body, Failure failure) {
       json out = c.output_of(call->input, std::move(error_output), context, vars, has_assign ? &assigned : nullptr);
       StepResult r{StepResult::Kind::kNext, std::move(out), c.next(), {}, {}};
       if (has_assign) {
-        r.vars = asl::assign_vars(call->vars, assigned);
+        r.vars = assign_within_limits(call, assigned);
         if (call->exec().history.enabled()) r.assigned = assigned;
       }
       call->done(std::move(r));

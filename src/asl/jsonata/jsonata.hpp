@@ -96,6 +96,13 @@ class Expression {
 
   const std::string& source() const { return *source_; }
 
+  /// The first reference to the evaluation input at the expression's top level: `$`, `$$`, a
+  /// field name or a wildcard that is not inside a later path step, a predicate, a sort term, a
+  /// group-by or a function body. Returns e.g. "the field name 'order' at character 0"; nullopt
+  /// when there is none. Step Functions forbids these (the input is only `$states.input`), while
+  /// `$states.input.order[total > 10]` (nested) is allowed. `$$` is refused at any depth.
+  std::optional<std::string> top_level_input_reference() const;
+
  private:
   std::shared_ptr<const Node> root_;
   std::shared_ptr<const std::string> source_;

@@ -971,4 +971,68 @@ class Parser {
 
 P detail::parse_expression(std::string_view text) { return Parser(text).parse(); }
 
+namespace {
+
+/// Depth-first search for an input reference; `top`: the node is evaluated against the
+/// expression's own input (not a path step's, a predicate's or a function body's context).
+std::optional<std::string> input_reference(const Node& n, bool top) {
+  const auto at = [&n](const std::string& what) { return what + " at character " + std::to_string(n.position); };
+  if (n.type == NT::Variable && n.value == "$") return at("'$$'");
+  if (top) {
+    switch (n.type) {
+      case NT::Variable:
+        if (n.value.empty()) return at("'$'");
+        break;
+      case NT::Name:
+        return at("the field name '" + n.value + "'");
+      case NT::Wildcard:
+        return at("the wildcard '*'");
+      case NT::Descendant:
+        return at("the descendant wildcard '**'");
+      case NT::Parent:
+        return at("the parent operator '%'");
+      default:
+        break;
+    }
+  }
+  std::optional<std::string> found;
+  const auto visit = [&found](const std::shared_ptr<Node>& child, bool child_top) {
+    if (!found && child) found = input_reference(*child, child_top);
+  };
+  // The first step of a path sees the input; later steps see the previous step's results.
+  for (std::size_t i = 0; i < n.steps.size(); ++i) visit(n.steps[i], top && i == 0);
+  for (const auto& stage : n.stages) visit(stage.expr, false);
+  for (const auto& stage : n.predicate) visit(stage.expr, false);
+  for (const auto& [key, value] : n.group) {
+    visit(key, false);
+    visit(value, false);
+  }
+  for (const auto& term : n.terms) visit(term.expr, false);
+  visit(n.lhs, top);
+  visit(n.rhs, top);
+  visit(n.expression, top);
+  for (const auto& e : n.expressions) visit(e, top);
+  for (const auto& [key, value] : n.pairs) {
+    visit(key, top);
+    visit(value, top);
+  }
+  visit(n.condition, top);
+  visit(n.then, top);
+  visit(n.otherwise, top);
+  if (n.type != NT::Lambda) {  // a lambda's "procedure" is the keyword, its arguments its parameters
+    visit(n.procedure, top);
+    for (const auto& a : n.arguments) visit(a, top);
+  }
+  // A function body and a transform's pattern/update run on the context they are given later.
+  visit(n.body, false);
+  visit(n.pattern, false);
+  visit(n.update, false);
+  visit(n.del, false);
+  return found;
+}
+
+}  // namespace
+
+std::optional<std::string> Expression::top_level_input_reference() const { return input_reference(*root_, true); }
+
 }  // namespace cosmicai::jsonata

@@ -149,8 +149,8 @@ std::string type_name(const json& v) {
 }
 
 [[noreturn]] void query_error(const std::string& expr, const std::string& field, const std::string& what) {
-  throw StatesError(errors::kQueryEvaluationError,
-                    "The JSONata expression '" + expr + "' specified for the field '" + field + "' " + what);
+  throw StatesError::query_evaluation(
+      field, "The JSONata expression '" + expr + "' specified for the field '" + field + "' " + what);
 }
 
 }  // namespace
@@ -240,6 +240,12 @@ Node build(const json& value, const std::string& field, const std::string& point
       n.literal = value;
       return n;
     }
+    if (auto reference = n.expression->top_level_input_reference()) {
+      ctx.error(pointer, "the JSONata expression '" + n.text + "' references its input at the top level (" +
+                             *reference +
+                             "); the state's input is $states.input, and '$' or a field name may "
+                             "only appear nested inside a path or predicate");
+    }
     static const std::regex result_ref(R"(\$states\s*\.\s*result\b)");
     static const std::regex error_ref(R"(\$states\s*\.\s*errorOutput\b)");
     if (!access.result && std::regex_search(n.text, result_ref)) {
@@ -321,9 +327,9 @@ json evaluate_typed(const Node& root, const EvalEnv& env, const char* expected, 
                   "returned an unexpected result type. Expected '" + std::string(expected) + "', but was '" +
                       type_name(v) + "' for value: " + dump_compact(v));
     }
-    throw StatesError(errors::kQueryEvaluationError, "The value of the field '" + root.field + "' must be " + expected +
-                                                         ", but was '" + type_name(v) +
-                                                         "' for value: " + dump_compact(v));
+    throw StatesError::query_evaluation(root.field, "The value of the field '" + root.field + "' must be " + expected +
+                                                        ", but was '" + type_name(v) +
+                                                        "' for value: " + dump_compact(v));
   }
   return v;
 }
@@ -345,7 +351,7 @@ std::int64_t JsonataValue::evaluate_integer(const EvalEnv& env, std::int64_t min
     const std::string what = "returned a value out of range. Expected an integer >= " + std::to_string(min) +
                              ", but was: " + dump_compact(v);
     if (root_->kind == Node::Kind::kExpression) query_error(root_->text, root_->field, what);
-    throw StatesError(errors::kQueryEvaluationError, "The field '" + root_->field + "' " + what);
+    throw StatesError::query_evaluation(root_->field, "The field '" + root_->field + "' " + what);
   }
   return i;
 }
@@ -357,7 +363,7 @@ double JsonataValue::evaluate_number(const EvalEnv& env, double min, double max)
     const std::string what = "returned a value out of range. Expected a number from " + dump_compact(json(min)) +
                              " to " + dump_compact(json(max)) + ", but was: " + dump_compact(v);
     if (root_->kind == Node::Kind::kExpression) query_error(root_->text, root_->field, what);
-    throw StatesError(errors::kQueryEvaluationError, "The field '" + root_->field + "' " + what);
+    throw StatesError::query_evaluation(root_->field, "The field '" + root_->field + "' " + what);
   }
   return d;
 }

@@ -228,7 +228,7 @@ json MapState::items_of(const EvalEnv& env, const json& effective) const {
   if (jsonata) {
     if (items) return items->evaluate_array(env);
     if (!effective.is_array()) {
-      throw StatesError(errors::kQueryEvaluationError,
+      throw StatesError::query_evaluation("Items",
                         "Map state input must be an array but was: " + dump_compact(effective));
     }
     return effective;

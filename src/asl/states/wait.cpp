@@ -85,7 +85,7 @@ std::chrono::nanoseconds WaitState::delay(const EvalEnv& env, const json& path_i
       const std::string text = *timestamp.string(env, path_input, timestamp_path);
       ns = parse_timestamp_ns(text);
       if (!ns) {
-        throw StatesError(errors::kQueryEvaluationError,
+        throw StatesError::query_evaluation("Timestamp",
                           "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format "
                           "string: " + text);
       }

@@ -58,6 +58,31 @@ TEST(History, StateExitedRecordsTheVariablesItsAssignSetAsJsonText) {
   EXPECT_FALSE(exited[2].contains("assignedVariables"));                  // no Assign, no field
 }
 
+TEST(History, AFailedJsonataEvaluationRecordsEvaluationFailedWithItsField) {
+  auto r = testing::run(R"({"QueryLanguage":"JSONata","StartAt":"M","States":{
+      "M":{"Type":"Map","Items":"{% $states.input.n %}","ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}},
+           "Catch":[{"ErrorEquals":["States.QueryEvaluationError"],"Next":"P"}],"End":true},
+      "P":{"Type":"Pass","Output":{"result":"{% $states.input.missing %}"},"End":true}}})",
+                        json{{"n", 1}}, testing::stub_registry(), 2, true);
+  ASSERT_EQ(r.status, "FAILED");
+  const json history = r.history.to_json();
+  EXPECT_EQ(types(history),
+            (std::vector<std::string>{"ExecutionStarted", "MapStateEntered", "EvaluationFailed", "MapStateExited",
+                                      "PassStateEntered", "EvaluationFailed", "ExecutionFailed"}));
+  const auto& events = history["events"];
+  const auto& items = events[2]["evaluationFailedEventDetails"];
+  EXPECT_EQ(items["error"], "States.QueryEvaluationError");
+  EXPECT_EQ(items["location"], "Items");
+  EXPECT_EQ(items["state"], "M");
+  EXPECT_NE(items["cause"].get<std::string>().find("Expected 'array', but was 'number'"), std::string::npos);
+  const auto& output = events[5]["evaluationFailedEventDetails"];
+  EXPECT_EQ(output["location"], "Output/result");
+  EXPECT_EQ(output["state"], "P");
+  // The execution fails with the cause the event recorded, which names the state's entry event.
+  EXPECT_EQ(output["cause"], events[6]["executionFailedEventDetails"]["cause"]);
+  EXPECT_NE(output["cause"].get<std::string>().find("(entered at the event id #5)"), std::string::npos);
+}
+
 TEST(History, PlainLambdaArnFailureRecordsLambdaFunctionEvents) {
   auto r = testing::run(R"({"StartAt":"T","States":{"T":{"Type":"Task",
       "Resource":"arn:aws:lambda:us-east-1:000000000000:function:sfn_stub_raise","End":true}}})",

@@ -106,12 +106,100 @@ TEST(JsonataStates, ValidationNamesEveryProblemWithItsPointer) {
          "Arguments":{"FunctionName":"f","Payload":"{% $states.result %}"},"InputPath":"$.a",
          "Assign":{"states":1,"ok":"{% 1 + %}"},"Next":"P"},
     "P":{"Type":"Pass","QueryLanguage":"JSONPath","Output":"{% $states.errorOutput %}","End":true}}})");
-  EXPECT_TRUE(contains(m, "/States/T/Arguments/Payload: $states.result is not available in the field 'Arguments/Payload'"));
+  EXPECT_TRUE(
+      contains(m, "/States/T/Arguments/Payload: $states.result is not available in the field 'Arguments/Payload'"));
   EXPECT_TRUE(contains(m, "/States/T/InputPath: the field 'InputPath' belongs to the JSONPath query language"));
   EXPECT_TRUE(contains(m, "/States/T/Assign/states: 'states' is reserved"));
   EXPECT_TRUE(contains(m, "/States/T/Assign/ok: invalid JSONata expression '1 +'"));
   EXPECT_TRUE(contains(m, "/States/P/QueryLanguage: 'QueryLanguage' can not be 'JSONPath' if set to 'JSONata'"));
   EXPECT_TRUE(contains(m, "/States/P/Output: the field 'Output' belongs to the JSONata query language"));
+}
+
+TEST(JsonataStates, AnExpressionMayReadItsInputOnlyNestedInsideAPathOrPredicate) {
+  // Top level: the input is only $states.input; '$', '$$', field names and wildcards are refused
+  // when the definition is loaded, in every field, with the offending reference named.
+  auto m = messages(R"({"QueryLanguage":"JSONata","StartAt":"P","States":{
+    "P":{"Type":"Pass","Output":{"a":"{% order %}","b":"{% $.x %}","c":"{% $count(*) %}","d":"{% $$.k %}",
+         "e":"{% $sum(items.price) + 1 %}"},"Assign":{"v":"{% 1 + total %}"},"Next":"C"},
+    "C":{"Type":"Choice","Choices":[{"Condition":"{% flag %}","Next":"S"}],"Default":"S"},
+    "S":{"Type":"Succeed"}}})");
+  EXPECT_TRUE(contains(m,
+                       "/States/P/Output/a: the JSONata expression 'order' references its input at the top level "
+                       "(the field name 'order' at character 5)"));
+  EXPECT_TRUE(
+      contains(m, "/States/P/Output/b: the JSONata expression '$.x' references its input at the top level ('$'"));
+  EXPECT_TRUE(contains(m,
+                       "/States/P/Output/c: the JSONata expression '$count(*)' references its input at the top "
+                       "level (the wildcard '*'"));
+  EXPECT_TRUE(contains(m,
+                       "/States/P/Output/d: the JSONata expression '$$.k' references its input at the top level "
+                       "('$$'"));
+  EXPECT_TRUE(contains(m, "/States/P/Output/e: the JSONata expression '$sum(items.price) + 1' references its input"));
+  EXPECT_TRUE(contains(m, "/States/P/Assign/v: the JSONata expression '1 + total'"));
+  EXPECT_TRUE(contains(m, "/States/C/Choices/0/Condition: the JSONata expression 'flag'"));
+
+  // Nested: inside later path steps, predicates, sort terms, group-by and function bodies.
+  auto r = run(R"({"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":{
+    "big":"{% $states.input.order[total > 10].id %}",
+    "sorted":"{% $states.input.order^(>total).id %}",
+    "names":"{% $map($states.input.order, function($o) { $o.id & ':' & $string($o.total) }) %}",
+    "byId":"{% $states.input.order{id: total} %}",
+    "nested":"{% $states.input.order[$.total < 10].$.id %}"},"End":true}}})",
+               json{{"order", json::array({json{{"id", "a"}, {"total", 5}}, json{{"id", "b"}, {"total", 20}}})}});
+  ASSERT_EQ(r.status, "SUCCEEDED") << r.to_json();
+  EXPECT_EQ(r.output, (json{{"big", "b"},
+                            {"sorted", json::array({"b", "a"})},
+                            {"names", json::array({"a:5", "b:20"})},
+                            {"byId", json{{"a", 5}, {"b", 20}}},
+                            {"nested", "a"}}));
+}
+
+TEST(JsonataStates, VariablesAreLimitedTo256KiBEachAndPerAssignAnd10MiBInAll) {
+  const json input{{"s", std::string(200 * 1024, 'x')}};
+  auto one = run(R"({"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass",
+    "Assign":{"big":"{% $states.input.s & $states.input.s %}"},"End":true}}})",
+                 input);
+  EXPECT_EQ(one.status, "FAILED");
+  EXPECT_EQ(one.error, "States.DataLimitExceeded");
+  EXPECT_NE(testing::cause_of(one).find("The variable 'big' assigned by the state 'P' is 409602 bytes"),
+            std::string::npos)
+      << testing::cause_of(one);
+
+  auto together = run(R"({"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass",
+    "Assign":{"a":"{% $states.input.s %}","b":"{% $states.input.s %}"},"End":true}}})",
+                      input);
+  EXPECT_EQ(together.error, "States.DataLimitExceeded");
+  EXPECT_NE(
+      testing::cause_of(together).find("are 409604 bytes together, over the limit of 262144 bytes for one Assign"),
+      std::string::npos)
+      << testing::cause_of(together);
+
+  // 52 states each keeping a 200 KiB variable: the 52nd passes 10 MiB in all.
+  json states = json::object();
+  for (int i = 0; i < 52; ++i) {
+    json st{{"Type", "Pass"}, {"Assign", {{"v" + std::to_string(i), "{% $states.input.s %}"}}}};
+    if (i == 51)
+      st["End"] = true;
+    else
+      st["Next"] = "S" + std::to_string(i + 1);
+    states["S" + std::to_string(i)] = st;
+  }
+  auto all = run(json{{"QueryLanguage", "JSONata"}, {"StartAt", "S0"}, {"States", states}}.dump(), input);
+  ASSERT_EQ(all.status, "FAILED");
+  EXPECT_EQ(all.error, "States.DataLimitExceeded");
+  EXPECT_NE(testing::cause_of(all).find("The variables in scope after the state 'S51' are 10650059 bytes"),
+            std::string::npos)
+      << testing::cause_of(all);
+
+  // Up to the limits, variables work (51 variables of 200 KiB; Output sees the values from the
+  // state's entry, so the last state reads the variable of the one before).
+  states.erase("S51");
+  states["S50"].erase("Next");
+  states["S50"]["End"] = true;
+  states["S50"]["Output"] = "{% $length($v0) + $length($v49) %}";
+  auto ok = run(json{{"QueryLanguage", "JSONata"}, {"StartAt", "S0"}, {"States", states}}.dump(), input);
+  ASSERT_EQ(ok.status, "SUCCEEDED") << testing::cause_of(ok);
+  EXPECT_EQ(ok.output, 2 * 200 * 1024);
 }
 
 }  // namespace
