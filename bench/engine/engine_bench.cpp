@@ -2,7 +2,9 @@
 // chain (JSONPath, and JSONata with one Output expression per state). Prints wall time and
 // state transitions per second, with and without history; every ratio is against a figure
 // measured in the same run (the chain without history, the Map on one worker) or against the
-// issue's goals (chain 0.1 ms, Map 2 ms, history at most 2x).
+// issue's goals (chain 0.1 ms, Map 2 ms, history at most 2x). With bench/engine/alsf installed
+// (npm ci --prefix bench/engine/alsf) it also runs aws-local-stepfunctions on the same chain and Map
+// and prints cosmicai / aws-local-stepfunctions ratios.
 #include <fmt/format.h>
 
 #include <algorithm>
