@@ -2,11 +2,16 @@
 // chain (JSONPath, and JSONata with one Output expression per state). Prints wall time and
 // state transitions per second, with and without history; every ratio is against a figure
 // measured in the same run (the chain without history, the Map on one worker) or against the
-// issue's goals (chain 0.1 ms, Map 2 ms, history at most 2x).
+// issue's goals (chain 0.1 ms, Map 2 ms, history at most 2x). With bench/engine/alsf installed
+// (npm ci --prefix bench/engine/alsf) it also runs aws-local-stepfunctions on the same chain and Map
+// and prints cosmicai / aws-local-stepfunctions ratios.
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <optional>
 #include <thread>
 
 #include "asl/state_machine.hpp"
@@ -84,6 +89,52 @@ void report(const std::string& what, const Measure& m) {
              m.transitions, static_cast<double>(m.transitions) / m.seconds);
 }
 
+/// What aws-local-stepfunctions measured for the same chain and Map (bench/engine/alsf/run.mjs).
+struct PeerFigures {
+  std::string version, node;
+  double chain_ms = 0, map_ms = 0;
+};
+
+/// Run bench/engine/alsf/run.mjs when its packages are installed (`npm ci --prefix bench/engine/alsf`);
+/// nullopt with `why` set when it is not installed or did not run.
+std::optional<PeerFigures> run_alsf(std::string& why) {
+  namespace fs = std::filesystem;
+  const char* env = std::getenv("COSMICAI_ALSF_DIR");
+  const fs::path dir = env && *env ? fs::path(env) : fs::path(COSMICAI_SOURCE_DIR) / "bench" / "engine" / "alsf";
+  if (!fs::exists(dir / "node_modules" / "aws-local-stepfunctions")) {
+    why = "not installed (npm ci --prefix " + dir.string() + ")";
+    return std::nullopt;
+  }
+  const std::string command = "node '" + (dir / "run.mjs").string() + "' 5 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) {
+    why = "cannot start node";
+    return std::nullopt;
+  }
+  std::string out;
+  char buf[4096];
+  while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
+  const int status = pclose(pipe);
+  const auto last_line = [&out] {
+    std::string s = out;
+    while (!s.empty() && s.back() == '\n') s.pop_back();
+    const auto nl = s.rfind('\n');
+    return nl == std::string::npos ? s : s.substr(nl + 1);
+  }();
+  if (status != 0) {
+    why = "run.mjs failed (status " + std::to_string(status) + "): " + last_line;
+    return std::nullopt;
+  }
+  try {
+    const json j = json::parse(last_line);
+    return PeerFigures{j.at("version").get<std::string>(), j.at("node").get<std::string>(),
+                       j.at("chain_ms").get<double>(), j.at("map_ms").get<double>()};
+  } catch (const std::exception& e) {
+    why = std::string("run.mjs printed no figures (") + e.what() + "): " + last_line;
+    return std::nullopt;
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -135,5 +186,14 @@ int main(int argc, char** argv) {
              "Map {:.2f} ms = {:.2f}x the 2 ms goal\n",
              chain_plain.seconds * 1e9 / static_cast<double>(chain_plain.transitions), chain_plain.seconds / 1e-4,
              mapn.seconds * 1e3, mapn.seconds / 2e-3);
+  std::string why;
+  if (const auto peer = run_alsf(why)) {
+    fmt::print("aws-local-stepfunctions {} (node {}, best of 5): Pass chain {:.2f} ms, Map {:.2f} ms\n", peer->version,
+               peer->node, peer->chain_ms, peer->map_ms);
+    fmt::print("cosmicai / aws-local-stepfunctions: Pass chain = {:.4f}x, Map = {:.4f}x (lower: cosmicai faster)\n",
+               chain_plain.seconds * 1e3 / peer->chain_ms, mapn.seconds * 1e3 / peer->map_ms);
+  } else {
+    fmt::print("aws-local-stepfunctions: skipped, {}\n", why);
+  }
   return 0;
 }

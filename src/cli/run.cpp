@@ -73,7 +73,7 @@ void run_run(const RunOptions& opts) {
   const auto result = engine.run(machine, input, xopts);
   if (!opts.history_file.empty()) {
     std::ofstream out(opts.history_file);
-    out << result.history.dump(2) << "\n";
+    out << result.history.to_json().dump(2) << "\n";
     if (!out) std::cerr << "cosmicai run: cannot write history to " << opts.history_file << "\n";
   }
   for (const auto& note : result.child_failures) std::cerr << "cosmicai run: " << note << "\n";

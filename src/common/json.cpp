@@ -3,7 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <clocale>
+#include <cstring>
 #include <memory>
 #include <fstream>
 #include <sstream>
@@ -37,17 +39,151 @@ struct CompactDumper {
 
 }  // namespace
 
+namespace {
+
+/// Whether nlohmann writes `s` between quotes unchanged (printable ASCII, no quote or backslash).
+bool plain_string(const std::string& s) {
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u > 0x7e || c == '"' || c == '\\') return false;
+  }
+  return true;
+}
+
+/// Appends to a string through a small buffer (fewer capacity checks than one push_back a character).
+class BufferedOut {
+ public:
+  explicit BufferedOut(std::string& out) : out_(out) {}
+  ~BufferedOut() { flush(); }
+  void put(char c) {
+    if (n_ == sizeof buf_) flush();
+    buf_[n_++] = c;
+  }
+  void put(std::string_view s) {
+    if (s.size() > sizeof buf_ - n_) {
+      flush();
+      if (s.size() > sizeof buf_) {
+        out_.append(s);
+        return;
+      }
+    }
+    std::memcpy(buf_ + n_, s.data(), s.size());
+    n_ += s.size();
+  }
+  /// Write what is buffered to the string (before anything else appends to it).
+  void flush() {
+    out_.append(buf_, n_);
+    n_ = 0;
+  }
+
+ private:
+  std::string& out_;
+  char buf_[256];
+  std::size_t n_ = 0;
+};
+
+/// Append `v` as nlohmann's compact dump writes it: containers, null, booleans, integers and plain
+/// strings directly; floating-point numbers, strings that need escaping and binary values through
+/// `dumper`'s serializer, which appends to the same string (so their bytes are exactly nlohmann's;
+/// the decimal point of floating-point numbers follows the current C locale, as json::dump's does).
+/// The thread's serializer, set up (and checked against the current locale) on first use by one
+/// dump_compact call, writing to that call's string.
+class LazyDumper {
+ public:
+  explicit LazyDumper(std::string& out) : out_(out) {}
+  ~LazyDumper() {
+    if (dumper_) dumper_->sink->target = nullptr;
+  }
+  nlohmann::detail::serializer<json>& serializer() {
+    if (!dumper_) {
+      thread_local std::unique_ptr<CompactDumper> dumper;
+      const std::lconv* loc = std::localeconv();
+      if (!dumper || dumper->decimal_point != CompactDumper::locale_char(loc->decimal_point) ||
+          dumper->thousands_sep != CompactDumper::locale_char(loc->thousands_sep)) {
+        dumper = std::make_unique<CompactDumper>();  // first use on this thread, or the locale changed
+      }
+      dumper_ = dumper.get();
+      dumper_->sink->target = &out_;
+    }
+    return dumper_->serializer;
+  }
+
+ private:
+  std::string& out_;
+  CompactDumper* dumper_ = nullptr;
+};
+
+void dump_fast(const json& v, BufferedOut& out, LazyDumper& dumper) {
+  switch (v.type()) {
+    case json::value_t::object: {
+      const auto& o = v.get_ref<const json::object_t&>();
+      out.put('{');
+      bool first = true;
+      for (const auto& [key, value] : o) {
+        if (!first) out.put(',');
+        first = false;
+        if (plain_string(key)) {
+          out.put('"');
+          out.put(key);
+          out.put('"');
+        } else {
+          out.flush();
+          dumper.serializer().dump(json(key), false, false, 0);
+        }
+        out.put(':');
+        dump_fast(value, out, dumper);
+      }
+      out.put('}');
+      return;
+    }
+    case json::value_t::array: {
+      out.put('[');
+      bool first = true;
+      for (const auto& e : v.get_ref<const json::array_t&>()) {
+        if (!first) out.put(',');
+        first = false;
+        dump_fast(e, out, dumper);
+      }
+      out.put(']');
+      return;
+    }
+    case json::value_t::string: {
+      const auto& s = v.get_ref<const std::string&>();
+      if (!plain_string(s)) break;
+      out.put('"');
+      out.put(s);
+      out.put('"');
+      return;
+    }
+    case json::value_t::null:
+      out.put("null");
+      return;
+    case json::value_t::boolean:
+      out.put(v.get<bool>() ? std::string_view("true") : std::string_view("false"));
+      return;
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned: {
+      char buf[24];
+      const auto r = v.is_number_unsigned() ? std::to_chars(buf, buf + sizeof buf, v.get<std::uint64_t>())
+                                            : std::to_chars(buf, buf + sizeof buf, v.get<std::int64_t>());
+      out.put(std::string_view(buf, static_cast<std::size_t>(r.ptr - buf)));
+      return;
+    }
+    default:
+      break;
+  }
+  out.flush();
+  dumper.serializer().dump(v, /*pretty_print=*/false, /*ensure_ascii=*/false, /*indent_step=*/0);
+}
+
+}  // namespace
+
 std::string dump_compact(const json& value) {
   std::string out;
-  thread_local std::unique_ptr<CompactDumper> dumper;
-  const std::lconv* loc = std::localeconv();
-  if (!dumper || dumper->decimal_point != CompactDumper::locale_char(loc->decimal_point) ||
-      dumper->thousands_sep != CompactDumper::locale_char(loc->thousands_sep)) {
-    dumper = std::make_unique<CompactDumper>();  // first use on this thread, or the locale changed
-  }
-  dumper->sink->target = &out;
-  dumper->serializer.dump(value, /*pretty_print=*/false, /*ensure_ascii=*/false, /*indent_step=*/0);
-  dumper->sink->target = nullptr;
+  LazyDumper dumper(out);  // only floating-point numbers, escaped strings and binary values need it
+  BufferedOut buffered(out);
+  dump_fast(value, buffered, dumper);
+  buffered.flush();
   return out;
 }
 

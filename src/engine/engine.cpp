@@ -21,6 +21,12 @@ json ExecutionResult::to_json() const {
   return j;
 }
 
+// === ExecutionHistory ===
+
+std::size_t ExecutionHistory::size() const { return log_ ? log_->events().size() : 0; }
+
+json ExecutionHistory::to_json() const { return log_ ? log_->to_json() : json(nullptr); }
+
 // === Execution ===
 
 bool Execution::finish(ExecutionResult result) {
@@ -216,7 +222,7 @@ Engine::~Engine() = default;
 
 ExecutionResult Engine::run(std::shared_ptr<const asl::StateMachine> machine, const json& input,
                             const ExecutionOptions& options) {
-  auto exec = std::make_shared<Execution>(*scheduler_, *registry_, options.record_history);
+  auto exec = std::make_shared<Execution>(*scheduler_, *registry_, options.record_history, machine);
   exec->stores = options_.stores.get();
   exec->observer = options.observer;
   if (options.observer && options.record_history) {
@@ -295,7 +301,7 @@ ExecutionResult Engine::run(std::shared_ptr<const asl::StateMachine> machine, co
   if (timeout_id) scheduler_->cancel_deadline(*timeout_id);
   result.transitions = exec->transitions.load();
   result.child_failures = exec->child_failures();
-  if (options.record_history) result.history = exec->history.release_json();
+  if (options.record_history) result.history = ExecutionHistory(exec->history.release());
   return result;
 }
 

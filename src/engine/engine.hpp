@@ -17,6 +17,7 @@ namespace cosmicai::engine {
 
 class Scheduler;
 class StoreResolver;
+class HistoryLog;
 
 /// AWS's payload quota: 256 KiB for execution input, state input/output and task results.
 inline constexpr std::size_t kPayloadLimitBytes = 262144;
@@ -45,13 +46,32 @@ struct ExecutionOptions {
   std::shared_ptr<ExecutionControl> control;
 };
 
+/// The events an execution recorded (ExecutionOptions::record_history), kept as compact records and
+/// serialised to GetExecutionHistory's JSON only when read. Cheap to copy (shared, immutable).
+class ExecutionHistory {
+ public:
+  ExecutionHistory() = default;
+  explicit ExecutionHistory(std::shared_ptr<const HistoryLog> log) : log_(std::move(log)) {}
+  /// Whether the execution recorded its history.
+  bool recorded() const { return log_ != nullptr; }
+  /// Return the number of events (0 when not recorded).
+  std::size_t size() const;
+  /// Return {"events":[...]} as GetExecutionHistory prints it; null when not recorded.
+  json to_json() const;
+  /// The records themselves (engine/history.hpp); null when not recorded.
+  const std::shared_ptr<const HistoryLog>& log() const { return log_; }
+
+ private:
+  std::shared_ptr<const HistoryLog> log_;
+};
+
 /// The end of an execution.
 struct ExecutionResult {
   std::string status;                   ///< "SUCCEEDED", "FAILED", "TIMED_OUT" or "ABORTED"
   json output;                          ///< SUCCEEDED only
   std::optional<std::string> error;     ///< FAILED/TIMED_OUT; nullopt when the failure named none
   std::optional<std::string> cause;
-  json history;                         ///< {"events":[...]} when recorded, else null
+  ExecutionHistory history;             ///< the events, when recorded (history.to_json() for the JSON)
   std::int64_t transitions = 0;         ///< states entered (all branches and iterations)
   /// Why child executions of Distributed Map states failed ("Map state 'M' item 3: Error: Cause"),
   /// in the order they failed. AWS reports these per Map Run, not in the execution's

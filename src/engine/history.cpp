@@ -1,14 +1,21 @@
 #include "engine/history.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cctype>
-#include <type_traits>
 
 namespace cosmicai::engine {
 
 namespace {
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+/// {"truncated": false}
+json not_truncated() {
+  json t = json::object();
+  t.get_ref<json::object_t&>().emplace_back("truncated", false);
+  return t;
 }
 }  // namespace
 
@@ -20,59 +27,179 @@ std::string details_key(std::string_view type) {
   return key + "EventDetails";
 }
 
-std::int64_t History::add(std::string_view type, std::int64_t previous_id, json details) {
-  if (!enabled_) return next_id_.fetch_add(1);
-  const auto ts = clock_.now();
+json HistoryRecord::details_json(const std::string& io_text) const {
+  if (kind == Kind::kPlain) return details;
+  const bool entered = kind == Kind::kEntered;
+  json d = json::object();
+  auto& o = d.get_ref<json::object_t&>();  // distinct keys: appended without a lookup
+  o.reserve(entered || !details.is_object() ? 3 : 5);
+  o.emplace_back("name", *state_name);
+  o.emplace_back(entered ? "input" : "output", io_text);
+  o.emplace_back(entered ? "inputDetails" : "outputDetails", not_truncated());
+  if (!entered && details.is_object()) {
+    // AWS records each assigned variable's value as JSON text.
+    json assigned = json::object();
+    for (auto it = details.begin(); it != details.end(); ++it) assigned[it.key()] = dump_compact(it.value());
+    o.emplace_back("assignedVariables", std::move(assigned));
+    o.emplace_back("assignedVariablesDetails", not_truncated());
+  }
+  return d;
+}
+
+std::pair<std::size_t, std::size_t> HistoryRecords::locate(std::size_t i) {
+  const std::size_t k = static_cast<std::size_t>(std::bit_width(i / kFirst + 1)) - 1;
+  return {k, i - kFirst * ((std::size_t{1} << k) - 1)};
+}
+
+HistoryRecord& HistoryRecords::append() {
+  if (chunks_.empty() || chunks_.back().size() == (kFirst << (chunks_.size() - 1))) {
+    const std::size_t capacity = kFirst << chunks_.size();  // chunk k holds kFirst << k records
+    chunks_.emplace_back().reserve(capacity);
+  }
+  ++size_;
+  return chunks_.back().emplace_back();
+}
+
+template <class Fill>
+std::int64_t History::push(Fill&& fill) {
   std::lock_guard lock(mu_);
-  const auto id = next_id_.fetch_add(1);
-  events_.push_back(Event{id, previous_id, ts, type, std::move(details)});
-  if (listener_) listener_(HistoryEvent{id, previous_id, ts, std::string(type), events_.back().details});
+  // Enabled, ids are only handed out here, under the lock.
+  const auto id = next_id_.load(std::memory_order_relaxed);
+  next_id_.store(id + 1, std::memory_order_relaxed);
+  std::optional<HistoryRecord> scratch;
+  // After release() the events are no longer kept (the execution has ended; nobody reads them).
+  HistoryRecord& r = released_ ? scratch.emplace() : events_.append();
+  r.id = id;
+  fill(r);
+  // (add_state shares no text when there is a listener.)
+  if (listener_) listener_(HistoryEvent{r.id, r.previous_id, r.timestamp, std::string(r.type), r.details_json(r.text)});
   return id;
 }
 
-namespace {
+std::int64_t History::add(std::string_view type, std::int64_t previous_id, json details) {
+  if (!enabled_) return next_id_.fetch_add(1);
+  const auto ts = clock_.now();
+  return push([&](HistoryRecord& r) {
+    r.previous_id = previous_id;
+    r.timestamp = ts;
+    r.type = type;
+    r.details = std::move(details);
+  });
+}
 
-/// {"events": [...]} from events sorted by id; `move` takes each event's details.
-template <class EventPtr>
-json events_json(std::vector<EventPtr>& sorted, bool move) {
-  std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) { return a->id < b->id; });
+std::int64_t History::add_state(std::string_view type, std::int64_t previous_id, bool entered,
+                                const std::string& state_name, const json& value, json assigned,
+                                std::int64_t same_text_as, std::optional<Clock::time_point> timestamp) {
+  if (!enabled_) return next_id_.fetch_add(1);
+  const auto ts = timestamp ? *timestamp : clock_.now();
+  const bool share = same_text_as > 0 && !listener_;
+  std::string text = share ? std::string() : dump_compact(value);
+  return push([&](HistoryRecord& r) {
+    r.previous_id = previous_id;
+    r.timestamp = ts;
+    r.type = type;
+    r.kind = entered ? HistoryRecord::Kind::kEntered : HistoryRecord::Kind::kExited;
+    r.state_name = &state_name;
+    if (share) r.text_of = same_text_as;
+    else r.text = std::move(text);
+    if (!entered) r.details = std::move(assigned);
+  });
+}
+
+void History::prepare_exit(PendingExit& exit, std::string_view type, std::int64_t previous_id,
+                           const std::string& state_name, const json& output, json assigned) const {
+  exit.type = type;
+  exit.state_name = &state_name;
+  exit.previous_id = previous_id;
+  if (!enabled_) return;
+  exit.timestamp = clock_.now();
+  exit.text = dump_compact(output);
+  exit.assigned = std::move(assigned);
+}
+
+namespace {
+void fill_exit(HistoryRecord& r, PendingExit&& exit) {
+  r.previous_id = exit.previous_id;
+  r.timestamp = exit.timestamp;
+  r.type = exit.type;
+  r.kind = HistoryRecord::Kind::kExited;
+  r.state_name = exit.state_name;
+  r.text = std::move(exit.text);
+  r.details = std::move(exit.assigned);
+}
+}  // namespace
+
+std::int64_t History::add_exit(PendingExit&& exit) {
+  if (!enabled_) return next_id_.fetch_add(1);
+  return push([&](HistoryRecord& r) { fill_exit(r, std::move(exit)); });
+}
+
+std::pair<std::int64_t, std::int64_t> History::add_exit_and_enter(PendingExit&& exit, std::string_view entered_type,
+                                                                  const std::string& entered_name) {
+  if (!enabled_) {
+    const auto id = next_id_.fetch_add(2);
+    return {id, id + 1};
+  }
+  std::lock_guard lock(mu_);
+  const auto id = next_id_.load(std::memory_order_relaxed);
+  next_id_.store(id + 2, std::memory_order_relaxed);
+  std::optional<HistoryRecord> scratch_exit, scratch_enter;  // after release() (see push)
+  HistoryRecord& x = released_ ? scratch_exit.emplace() : events_.append();
+  x.id = id;
+  fill_exit(x, std::move(exit));
+  if (listener_) listener_(HistoryEvent{x.id, x.previous_id, x.timestamp, std::string(x.type), x.details_json(x.text)});
+  HistoryRecord& e = released_ ? scratch_enter.emplace() : events_.append();
+  e.id = id + 1;
+  e.previous_id = id;
+  e.timestamp = x.timestamp;
+  e.type = entered_type;
+  e.kind = HistoryRecord::Kind::kEntered;
+  e.state_name = &entered_name;
+  e.text_of = id;
+  if (listener_) listener_(HistoryEvent{e.id, e.previous_id, e.timestamp, std::string(e.type), e.details_json(x.text)});
+  return {id, id + 1};
+}
+
+std::shared_ptr<const HistoryLog> History::release() {
+  HistoryRecords events;
+  {
+    std::lock_guard lock(mu_);
+    events = std::move(events_);
+    events_ = HistoryRecords();
+    released_ = true;
+  }
+  return std::make_shared<const HistoryLog>(std::move(events), keep_alive_);
+}
+
+const std::string& HistoryLog::io_text(const HistoryRecord& record) const {
+  if (record.text_of == 0) return record.text;
+  // Ids are 1, 2, 3...: the record of id k is the k-th, unless the log is not a prefix of the ids.
+  const auto k = static_cast<std::size_t>(record.text_of);
+  if (k <= events_.size() && events_[k - 1].id == record.text_of) return events_[k - 1].text;
+  static const std::string none;
+  return none;  // unreachable: the log holds every id from 1, and an event shares only an earlier one's text
+}
+
+json HistoryLog::to_json() const {
   json events = json::array();
-  events.get_ref<json::array_t&>().reserve(sorted.size());
-  for (auto* e : sorted) {
+  auto& list = events.get_ref<json::array_t&>();
+  list.reserve(events_.size());
+  events_.for_each([&](const HistoryRecord& e) {
     json j = json::object();
     auto& o = j.get_ref<json::object_t&>();  // keys are distinct: appended without a lookup
     o.reserve(5);
-    o.emplace_back("timestamp", format_iso8601(e->timestamp));
-    o.emplace_back("type", std::string(e->type));
-    o.emplace_back("id", e->id);
-    o.emplace_back("previousEventId", e->previous_id);
-    if (!e->details.is_null()) {
-      if constexpr (std::is_const_v<std::remove_pointer_t<EventPtr>>) o.emplace_back(details_key(e->type), e->details);
-      else o.emplace_back(details_key(e->type), move ? std::move(e->details) : json(e->details));
+    o.emplace_back("timestamp", format_iso8601(e.timestamp));
+    o.emplace_back("type", std::string(e.type));
+    o.emplace_back("id", e.id);
+    o.emplace_back("previousEventId", e.previous_id);
+    if (e.kind != HistoryRecord::Kind::kPlain || !e.details.is_null()) {
+      o.emplace_back(details_key(e.type), e.details_json(io_text(e)));
     }
-    events.push_back(std::move(j));
-  }
-  return json{{"events", std::move(events)}};
-}
-
-}  // namespace
-
-json History::to_json() const {
-  std::vector<const Event*> sorted;
-  {
-    std::lock_guard lock(mu_);
-    sorted.reserve(events_.size());
-    for (const auto& e : events_) sorted.push_back(&e);
-  }
-  return events_json(sorted, false);
-}
-
-json History::release_json() {
-  std::vector<Event*> sorted;
-  std::lock_guard lock(mu_);
-  sorted.reserve(events_.size());
-  for (auto& e : events_) sorted.push_back(&e);
-  return events_json(sorted, true);
+    list.push_back(std::move(j));
+  });
+  json out = json::object();
+  out.get_ref<json::object_t&>().emplace_back("events", std::move(events));
+  return out;
 }
 
 }  // namespace cosmicai::engine

@@ -155,12 +155,20 @@ bool over_payload_limit(const json& value) {
          dump_compact(value).size() > kPayloadLimitBytes;
 }
 
+bool over_payload_limit(const json& value, std::size_t extra) {
+  if (extra >= kPayloadLimitBytes) return true;
+  const std::size_t room = kPayloadLimitBytes - extra;
+  if (value.is_primitive() && !value.is_string() && room >= 25) return false;
+  return serialized_bound(value, room) > room && dump_compact(value).size() > room;
+}
+
+std::string payload_limit_cause(const std::string& state_name) {
+  return "The state/task '" + state_name +
+         "' returned a result with a size exceeding the maximum number of bytes service limit.";
+}
+
 void check_payload_size(const json& value, const std::string& state_name) {
-  if (over_payload_limit(value)) {
-    throw StatesError(asl::errors::kDataLimitExceeded,
-                      "The state/task '" + state_name +
-                          "' returned a result with a size exceeding the maximum number of bytes service limit.");
-  }
+  if (over_payload_limit(value)) throw StatesError(asl::errors::kDataLimitExceeded, payload_limit_cause(state_name));
 }
 
 // === Retry / Catch ===
@@ -311,30 +319,24 @@ void MachineRun::start() {
 
 namespace {
 
-/// The StateEntered/StateExited event types, built once ("PassStateEntered", ...).
-const std::string& event_type(asl::StateType type, bool entered) {
-  static const auto names = [] {
-    std::array<std::array<std::string, 2>, 8> n;
-    for (int t = 0; t < 8; ++t) {
-      const std::string base(asl::to_string(static_cast<asl::StateType>(t)));
-      n[t] = {base + "StateExited", base + "StateEntered"};
-    }
-    return n;
-  }();
-  return names[static_cast<std::size_t>(type)][entered ? 1 : 0];
-}
+/// The StateEntered/StateExited event types by asl::StateType ({exited, entered}); static strings.
+constexpr std::array<std::array<std::string_view, 2>, 8> kStateEventTypes{{
+    {"PassStateExited", "PassStateEntered"},
+    {"TaskStateExited", "TaskStateEntered"},
+    {"ChoiceStateExited", "ChoiceStateEntered"},
+    {"WaitStateExited", "WaitStateEntered"},
+    {"SucceedStateExited", "SucceedStateEntered"},
+    {"FailStateExited", "FailStateEntered"},
+    {"ParallelStateExited", "ParallelStateEntered"},
+    {"MapStateExited", "MapStateEntered"},
+}};
+static_assert(static_cast<int>(StateType::kPass) == 0 && static_cast<int>(StateType::kTask) == 1 &&
+              static_cast<int>(StateType::kChoice) == 2 && static_cast<int>(StateType::kWait) == 3 &&
+              static_cast<int>(StateType::kSucceed) == 4 && static_cast<int>(StateType::kFail) == 5 &&
+              static_cast<int>(StateType::kParallel) == 6 && static_cast<int>(StateType::kMap) == 7);
 
-/// The details of a StateEntered/StateExited event: {"name", "<io>": text, "<io>Details": {"truncated": false}}.
-json state_event_details(const std::string& name, const char* io, const char* io_details, const json& value) {
-  json d = json::object();
-  auto& o = d.get_ref<json::object_t&>();  // distinct keys: appended without a lookup
-  o.reserve(3);
-  o.emplace_back("name", name);
-  o.emplace_back(io, dump_compact(value));
-  json truncated = json::object();
-  truncated.get_ref<json::object_t&>().emplace_back("truncated", false);
-  o.emplace_back(io_details, std::move(truncated));
-  return d;
+std::string_view event_type(asl::StateType type, bool entered) {
+  return kStateEventTypes[static_cast<std::size_t>(type)][entered ? 1 : 0];
 }
 
 /// States whose runners return their result (no timer, no handler, no child run).
@@ -360,6 +362,7 @@ void MachineRun::resume(bool inline_only) {
     checked = false;
     const asl::State* state = current_;
     if (inline_only && !runs_inline(state->type)) {
+      record_exit();
       start();
       return;
     }
@@ -378,12 +381,19 @@ void MachineRun::resume(bool inline_only) {
     // Only $$.State.EnteredTime reads the time a state was entered.
     if (state->uses_context) call->entered_time = exec_->scheduler.clock().now();
     exec_->transitions.fetch_add(1, std::memory_order_relaxed);
-    if (history().enabled()) {
-      call->entered_id = call->record(event_type(state->type, true),
-                                      state_event_details(state->name, "input", "inputDetails", call->input));
+    if (exit_pending_) {
+      // Straight on from the previous state: its StateExited and this StateEntered are recorded
+      // together (at the same time, the input's text shared with that output).
+      exit_pending_ = false;
+      call->entered_id =
+          history().add_exit_and_enter(std::move(exit_), event_type(state->type, true), state->name).second;
     } else {
-      call->entered_id = call->record("");
+      // The input is the previous state's output as its StateExited recorded it: the text is shared.
+      call->entered_id = history().add_state(event_type(state->type, true), last_event_id(), /*entered=*/true,
+                                             state->name, call->input, nullptr, input_text_of_);
     }
+    input_text_of_ = 0;
+    set_last_event_id(call->entered_id);
     if (is_synchronous(state->type)) {
       // The result comes back here: no completion callback, no hand-over.
       StepResult result = step(call);
@@ -414,7 +424,18 @@ void MachineRun::complete(StepResult&& result) {
   }
   const bool more = advance(*pending_);
   pending_.reset();
-  if (more) start();
+  if (more) {
+    record_exit();
+    start();
+  }
+}
+
+void MachineRun::record_exit() {
+  if (!exit_pending_) return;
+  exit_pending_ = false;
+  const auto id = history().add_exit(std::move(exit_));
+  set_last_event_id(id);
+  input_text_of_ = id;
 }
 
 bool MachineRun::advance(StepResult& r) {
@@ -434,20 +455,10 @@ bool MachineRun::advance(StepResult& r) {
     exec_->cancel_stopped_handlers();
     return false;
   }
-  if (history().enabled()) {
-    json details = state_event_details(s.name, "output", "outputDetails", r.output);
-    if (r.assigned.is_object()) {
-      // AWS records each assigned variable's value as JSON text.
-      json assigned = json::object();
-      for (auto it = r.assigned.begin(); it != r.assigned.end(); ++it) assigned[it.key()] = dump_compact(it.value());
-      details["assignedVariables"] = std::move(assigned);
-      details["assignedVariablesDetails"] = json{{"truncated", false}};
-    }
-    set_last_event_id(history().add(event_type(s.type, false), last_event_id(), std::move(details)));
-  } else {
-    set_last_event_id(history().add("", last_event_id()));  // keeps event ids as AWS numbers them
-  }
+  // Disabled, the history only counts the id (keeps event ids as AWS numbers them).
   if (r.kind == StepResult::Kind::kEnd) {
+    set_last_event_id(history().add_state(event_type(s.type, false), last_event_id(), /*entered=*/false, s.name,
+                                          r.output, std::move(r.assigned)));
     done_(RunOutcome{true, std::move(r.output), {}});
     return false;
   }
@@ -457,6 +468,9 @@ bool MachineRun::advance(StepResult& r) {
                      Failure{std::string(asl::errors::kRuntime), "no state named '" + std::string(r.next) + "'"}});
     return false;
   }
+  // Recorded with the next state's StateEntered, or alone by record_exit() before the run hands over.
+  history().prepare_exit(exit_, event_type(s.type, false), last_event_id(), s.name, r.output, std::move(r.assigned));
+  exit_pending_ = true;
   current_ = next;
   input_ = std::move(r.output);
   if (r.vars) vars_ = std::move(*r.vars);

@@ -29,8 +29,9 @@ class MachineRun;
 
 /// Shared state of one execution. Thread-safe.
 struct Execution : std::enable_shared_from_this<Execution> {
-  Execution(Scheduler& s, const functions::Registry& r, bool record)
-      : scheduler(s), registry(r), history(s.clock(), record) {}
+  /// `machine`: kept alive by the recorded history, whose state events point to its state names.
+  Execution(Scheduler& s, const functions::Registry& r, bool record, std::shared_ptr<const void> machine = nullptr)
+      : scheduler(s), registry(r), history(s.clock(), record, std::move(machine)) {}
 
   Scheduler& scheduler;
   const functions::Registry& registry;
@@ -183,6 +184,12 @@ class MachineRun : public std::enable_shared_from_this<MachineRun> {
   const asl::StateMachine& machine_;
   const asl::State* current_;
   json input_;
+  std::int64_t input_text_of_ = 0;  ///< the StateExited event that recorded input_ as its output (0: none)
+  /// The StateExited of the state before current_ while it waits to be recorded with current_'s
+  /// StateEntered (advance() leaves it; resume() records both, or record_exit() it alone).
+  PendingExit exit_;
+  bool exit_pending_ = false;
+  void record_exit();  // records a pending StateExited alone
   asl::Vars vars_;  ///< this run's variables (a child run starts from its parent's)
   std::atomic<std::int64_t> last_event_id_;
   std::vector<CancelFlag> cancel_;
@@ -224,6 +231,10 @@ StepResult step_result(const CallPtr& call, json&& output, bool has_assign, cons
 /// Whether `value` serialises to more than the payload limit (a size bound first, so small
 /// values are not serialised).
 bool over_payload_limit(const json& value);
+/// Whether `value` serialised inside a document that adds `extra` bytes to it exceeds the limit.
+bool over_payload_limit(const json& value, std::size_t extra);
+/// The cause of States.DataLimitExceeded for a result of `state_name` (a state, or the integration).
+std::string payload_limit_cause(const std::string& state_name);
 /// Throw States.DataLimitExceeded if `value` serialises to more than the payload limit.
 void check_payload_size(const json& value, const std::string& state_name);
 

@@ -28,9 +28,9 @@ StepResult pass_step(const CallPtr& call) {
   }
   json assigned;
   const bool has_assign = s.flow.has_assign();
-  json out = s.flow.output_of(std::move(call->input), std::move(result), context, vars, false, false,
-                              has_assign ? &assigned : nullptr);
-  return step_result(call, std::move(out), has_assign, assigned);
+  // The input becomes the output in place: nothing reads it after this (a Pass has no Retry/Catch).
+  s.flow.output_in_place(call->input, std::move(result), context, vars, false, false, has_assign ? &assigned : nullptr);
+  return step_result(call, std::move(call->input), has_assign, assigned);
 }
 
 // "A Choice state ... evaluates the Choice Rules in order and transitions to the

@@ -54,6 +54,14 @@ json invoke_response(json payload, const std::string& request_id) {
   return r;
 }
 
+/// How many bytes the Invoke response adds to its Payload when serialised (the request id in it three times).
+std::size_t invoke_response_overhead(const std::string& request_id) {
+  static const std::string sample_id(36, '0');  // request ids are UUIDs
+  static const std::size_t uuid_overhead = dump_compact(invoke_response(nullptr, sample_id)).size() - 4;  // "null"
+  if (request_id.size() == sample_id.size()) return uuid_overhead;
+  return dump_compact(invoke_response(nullptr, request_id)).size() - 4;
+}
+
 /// The event a function receives from arn:aws:states:::lambda:invoke, as recorded on AWS (LocalStack
 /// test_lambda_task_service: test_invoke, test_invoke_json_values): Lambda gets the Payload as the raw
 /// request body, so a string Payload is that JSON text ("\"HelloWorld\"" -> "HelloWorld", "null" -> null),
@@ -264,10 +272,22 @@ void task_body(const CallPtr& call, const json& effective, const json& context, 
     attempt->stop_timers();
     try {
       const auto& t = static_cast<const asl::TaskState&>(*call->state);
-      if (service) result = invoke_response(std::move(result), ictx.request_id);
-      // AWS names the integration ('lambda') or the function ARN in this cause, not the state.
-      check_payload_size(result, service ? std::string("lambda") : t.resource);
-      if (call->run->history().enabled()) {
+      const bool record = call->run->history().enabled();
+      if (service && !record && t.flow.output_is_result_field("Payload")) {
+        // Only the Payload of the Invoke response is read (OutputPath "$.Payload"): the rest is not
+        // built. The size check still counts the whole response.
+        if (over_payload_limit(result, invoke_response_overhead(ictx.request_id))) {
+          throw StatesError(asl::errors::kDataLimitExceeded, payload_limit_cause("lambda"));
+        }
+        json payload_only = json::object();
+        payload_only.get_ref<json::object_t&>().emplace_back("Payload", std::move(result));
+        result = std::move(payload_only);
+      } else {
+        if (service) result = invoke_response(std::move(result), ictx.request_id);
+        // AWS names the integration ('lambda') or the function ARN in this cause, not the state.
+        check_payload_size(result, service ? std::string("lambda") : t.resource);
+      }
+      if (record) {
         json d = service ? json{{"resourceType", "lambda"}, {"resource", "invoke"}} : json::object();
         d["output"] = dump_compact(result);
         d["outputDetails"] = {{"truncated", false}};

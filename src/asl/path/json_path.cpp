@@ -169,6 +169,34 @@ json apply_result_path(json input, std::string_view path_text, json result) {
   return JsonPath::compile_or_throw(path_text).apply_result(std::move(input), std::move(result));
 }
 
+bool JsonPath::is_property(std::string_view name) const {
+  if (root_) return false;
+  const CompiledPath& path = *path_;
+  return !path.context && path.variable.empty() && path.segments.size() == 1 && !path.segments[0].deep &&
+         path.segments[0].kind == PathSegment::Kind::kProperty && path.segments[0].names.size() == 1 &&
+         path.segments[0].names[0] == name;
+}
+
+void JsonPath::apply_result_in_place(json& input, json&& result) const {
+  const CompiledPath& path = *path_;
+  if (reference_ && !path.context && path.variable.empty() && path.segments.size() == 1 &&
+      path.segments[0].kind == PathSegment::Kind::kProperty && input.is_object()) {
+    // One property on an object (ResultPath "$.x"): nothing can fail.
+    auto& object = input.get_ref<json::object_t&>();
+    const std::string& name = path.segments[0].names[0];
+    for (auto& [key, value] : object) {
+      if (key == name) {
+        value.swap(result);
+        return;
+      }
+    }
+    object.emplace_back(name, std::move(result));
+    return;
+  }
+  json in = std::move(input);
+  input = apply_result(std::move(in), std::move(result));
+}
+
 json JsonPath::apply_result(json input, json result) const {
   const CompiledPath& path = *path_;
   const std::string& path_text = path.text;

@@ -35,6 +35,8 @@ class JsonPath {
   /// The variable it reads ("x" for "$x.a"), or empty.
   const std::string& variable() const;
   const detail::CompiledPath& compiled() const { return *path_; }
+  /// Whether the path is "$.name" (or "$['name']"): one property of the input, by this name.
+  bool is_property(std::string_view name) const;
 
   /// As query_path / try_query_path / query_field_path / apply_result_path below.
   json query(const json& input, const json& context, const json* vars = nullptr) const;
@@ -44,6 +46,9 @@ class JsonPath {
   std::optional<json> try_query(const json& input, const json& context, const json* vars = nullptr) const;
   json query_field(std::string_view field, const json& input, const json& context, const json* vars = nullptr) const;
   json apply_result(json input, json result) const;
+  /// apply_result writing into `input` (a one-property path on an object is set in place; on a
+  /// failure `input` is left moved-from).
+  void apply_result_in_place(json& input, json&& result) const;
 
  private:
   std::optional<json> run(const json& input, const json& context, std::string& error, const json* vars) const;

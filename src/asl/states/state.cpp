@@ -254,6 +254,26 @@ json DataFlow::output_of(json&& raw, json result, const json& context, const jso
   return output_path.path->query(std::move(out), context, vars);
 }
 
+void DataFlow::output_in_place(json& io, json result, const json& context, const json* vars, bool select,
+                               bool has_result, json* assigned) const {
+  if (jsonata) {
+    io = jsonata_output_of(io, std::move(result), context, vars, has_result, assigned);
+    return;
+  }
+  // JSONPath: as output_of.
+  if (assigned && assign_paths) *assigned = assign_paths->evaluate(result, context, vars);
+  if (select && result_selector) result = result_selector->evaluate(result, context, vars);
+  if (result_path.is_null) {
+    // the input is the output
+  } else if (!result_path.path) {
+    io.swap(result);
+  } else {
+    result_path.path->apply_result_in_place(io, std::move(result));
+  }
+  if (output_path.is_null) io = json::object();
+  else if (output_path.path) io = output_path.path->query(std::move(io), context, vars);
+}
+
 std::unique_ptr<State> parse_state(const std::string& name, const json& obj, const std::string& pointer,
                                    ParseContext& ctx) {
   if (!obj.is_object()) {

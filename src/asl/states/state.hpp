@@ -64,6 +64,17 @@ class DataFlow {
   /// The same, taking the state input over (no copy where ResultPath places the result into it).
   json output_of(json&& raw, json result, const json& context, const json* vars, bool select, bool has_result,
                  json* assigned) const;
+  /// The same, turning the state input `io` into the state output in place (a ResultPath places
+  /// the result into it without passing it through temporaries). On an error `io` is unspecified.
+  void output_in_place(json& io, json result, const json& context, const json* vars, bool select, bool has_result,
+                       json* assigned) const;
+  /// Whether the output of a state with a result is only the result's field `name`, and nothing else
+  /// reads the result: JSONPath, OutputPath "$.name", no ResultSelector, ResultPath or Assign (a
+  /// Task may then hand over a result holding only that field).
+  bool output_is_result_field(std::string_view name) const {
+    return !jsonata && !result_selector && !assign_paths && !assign && !result_path.is_null && !result_path.path &&
+           !output_path.is_null && output_path.path && output_path.path->is_property(name);
+  }
   /// Whether Assign is present.
   bool has_assign() const { return assign_paths || assign; }
   /// Evaluate Assign: JSONPath over `value` (`$`); JSONata with `$states`.

@@ -32,6 +32,26 @@ TEST(Json, DumpCompactKeepsInsertionOrderAndUtf8WithoutSpaces) {
   EXPECT_EQ(dump_compact(json(std::string("a\xff") + "b")), std::string("\"a\xEF\xBF\xBD") + "b\"");
 }
 
+TEST(Json, DumpCompactWritesExactlyWhatNlohmannsDumpWrites) {
+  // dump_compact writes containers, integers and plain strings itself; every value must come out
+  // byte for byte as json::dump(-1, ' ', false, replace) writes it.
+  const json cases = json::array(
+      {json::object(), json::array(), nullptr, true, false, 0, -1, 42, -9223372036854775807LL - 1,
+       18446744073709551615ULL, 0.1, -0.0, 1e300, 3.0, "", "plain text ~!", "quote \" and \\ backslash",
+       "tab\tnew\nline\u0001\u001f\u007f", "é→😀", std::string("bad \xff\xfe utf8"),
+       json::binary({1, 2, 3})});
+  std::vector<json> values(cases.begin(), cases.end());
+  json nested = json::object();
+  nested["a"] = cases;
+  nested["key \"quoted\"\n"] = json::object({{"é", {1, 2.5, {{"x", nullptr}}}}});
+  nested[""] = json::array({json::array({json::object()}), json::object({{"", ""}})});
+  values.push_back(nested);
+  values.push_back(json::array({nested, nested}));
+  for (const auto& v : values) {
+    EXPECT_EQ(dump_compact(v), v.dump(-1, ' ', false, json::error_handler_t::replace)) << v.type_name();
+  }
+}
+
 TEST(Json, ParseErrorsNameWhatLineAndColumn) {
   EXPECT_EQ(parse_json_text(R"({"a": [1, 2]})", "x"), json::parse(R"({"a":[1,2]})"));
   const std::string e = error_of([] { parse_json_text("{\n  \"a\": 1,\n  \"b\": ]\n}", "input.json"); });

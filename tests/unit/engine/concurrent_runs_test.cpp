@@ -62,7 +62,8 @@ TEST(ConcurrentRuns, ExecutionsOnOneEngineOverlapAndKeepTheirOwnData) {
       EXPECT_EQ(r.output["mapped"][k], (json{{"v", i * 100 + k}, {"name", "run-" + std::to_string(i)}}));
     }
     // Each history is its own: ids from 1, one ExecutionStarted, ending in ExecutionSucceeded.
-    const json& events = r.history["events"];
+    const json history = r.history.to_json();
+    const json& events = history["events"];
     ASSERT_FALSE(events.empty());
     EXPECT_EQ(events.front()["id"], 1);
     EXPECT_EQ(events.front()["type"], "ExecutionStarted");

@@ -40,7 +40,7 @@ inline ExecutionResult run(const std::string& definition, const json& input,
                            std::shared_ptr<functions::Registry> registry = stub_registry(), std::size_t workers = 0,
                            bool history = false) {
   auto m = parse_machine(definition);
-  if (!m) return ExecutionResult{"INVALID", nullptr, std::nullopt, std::nullopt, nullptr, 0};
+  if (!m) return ExecutionResult{"INVALID", nullptr, std::nullopt, std::nullopt, {}, 0};
   Engine engine(registry, {.workers = workers ? workers : test_workers(4), .time_scale = 0.0});
   ExecutionOptions opts;
   opts.record_history = history;

@@ -80,6 +80,31 @@ TEST(Hardening, StatesAllCatchesATaskResultOverThePayloadLimit) {
   EXPECT_EQ(uncaught.error, "States.DataLimitExceeded");
 }
 
+TEST(Hardening, TheWholeInvokeResponseCountsTowardsThePayloadLimitWhenOnlyItsPayloadIsKept) {
+  // With OutputPath "$.Payload" only the Payload is kept, but the limit applies to the whole Invoke
+  // response (as without OutputPath): at the boundary both succeed, one byte over both fail.
+  const auto def = [](bool payload_only) {
+    return std::string(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+        "Parameters":{"FunctionName":"big_reply"},)") +
+           (payload_only ? R"("OutputPath":"$.Payload",)" : "") + R"("End":true}}})";
+  };
+  const auto whole = testing::run(def(false), json::object(), registry_with_big_reply(10));
+  ASSERT_EQ(whole.status, "SUCCEEDED") << whole.to_json();
+  const std::size_t overhead = dump_compact(whole.output).size() - dump_compact(whole.output["Payload"]).size();
+  const std::size_t fits = kPayloadLimitBytes - overhead - 2;  // a string's quotes
+  for (bool payload_only : {false, true}) {
+    const auto at_limit = testing::run(def(payload_only), json::object(), registry_with_big_reply(fits));
+    ASSERT_EQ(at_limit.status, "SUCCEEDED") << payload_only;
+    EXPECT_EQ(payload_only ? at_limit.output : at_limit.output["Payload"], json(std::string(fits, 'x')));
+    const auto over = testing::run(def(payload_only), json::object(), registry_with_big_reply(fits + 1));
+    EXPECT_EQ(over.status, "FAILED") << payload_only;
+    EXPECT_EQ(over.error, "States.DataLimitExceeded") << payload_only;
+    EXPECT_EQ(testing::cause_of(over),
+              "The state/task 'lambda' returned a result with a size exceeding the maximum number of bytes service "
+              "limit.");
+  }
+}
+
 }  // namespace
 }  // namespace cosmicai::engine
 

@@ -27,7 +27,7 @@ class MapIoTest : public ::testing::Test {
 
   ExecutionResult run(const std::string& def, const json& input, bool with_store = true) {
     auto m = parse_machine(def);
-    if (!m) return ExecutionResult{"INVALID", nullptr, std::nullopt, std::nullopt, nullptr, 0};
+    if (!m) return ExecutionResult{"INVALID", nullptr, std::nullopt, std::nullopt, {}, 0};
     EngineOptions o{.workers = 4, .time_scale = 0.0};
     if (with_store) o.stores = single_store_resolver(store_);
     Engine engine(stub_registry(), o);
