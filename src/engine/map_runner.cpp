@@ -308,7 +308,6 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
 
 void parallel_body(const CallPtr& call, const json& effective, const json&, BodyDone done) {
   const auto& p = static_cast<const asl::ParallelState&>(*call->state);
-  auto& exec = call->exec();
   const auto started_id = call->run->history().enabled() ? call->record("ParallelStateStarted") : call->record("");
   const std::size_t n = p.branches.size();
   auto fan = std::make_shared<Fanout>();
