@@ -128,7 +128,7 @@ StepResult step_result(const CallPtr& call, json&& output, std::string_view next
                        const json& assigned) {
   const auto& s = *call->state;
   const bool end = next.empty() && s.end;
-  StepResult r{end ? StepResult::Kind::kEnd : StepResult::Kind::kNext, std::move(output), next, {}, {}};
+  StepResult r{end ? StepResult::Kind::kEnd : StepResult::Kind::kNext, std::move(output), next, {}, {}, nullptr, {}};
   if (has_assign) {
     r.vars = assign_within_limits(call, assigned);
     if (call->exec().history.enabled()) r.assigned = assigned;
@@ -139,7 +139,7 @@ StepResult step_result(const CallPtr& call, json&& output, std::string_view next
 StepResult step_result(const CallPtr& call, json&& output, bool has_assign, const json& assigned) {
   const auto& s = *call->state;
   const bool end = s.next.empty() && s.end;
-  StepResult r{end ? StepResult::Kind::kEnd : StepResult::Kind::kNext, std::move(output), s.next, {}, {}};
+  StepResult r{end ? StepResult::Kind::kEnd : StepResult::Kind::kNext, std::move(output), s.next, {}, {}, nullptr, {}};
   if (has_assign) {
     r.vars = assign_within_limits(call, assigned);
     if (call->exec().history.enabled()) r.assigned = assigned;
@@ -203,7 +203,7 @@ void handle_failure(const CallPtr& call, const Body& body, Failure failure) {
       const bool has_assign = c.has_assign();
       json assigned;
       json out = c.output_of(call->input, std::move(error_output), context, vars, has_assign ? &assigned : nullptr);
-      StepResult r{StepResult::Kind::kNext, std::move(out), c.next(), {}, {}};
+      StepResult r{StepResult::Kind::kNext, std::move(out), c.next(), {}, {}, nullptr, {}};
       if (has_assign) {
         r.vars = assign_within_limits(call, assigned);
         if (call->exec().history.enabled()) r.assigned = assigned;

@@ -38,8 +38,8 @@ struct Execution : std::enable_shared_from_this<Execution> {
   const StoreResolver* stores = nullptr;  ///< EngineOptions::stores (may be null)
   History history;
   std::string execution_arn;
-  json execution_context;     ///< $$.Execution
-  json state_machine_context; ///< $$.StateMachine
+  json execution_context;                     ///< $$.Execution
+  json state_machine_context;                 ///< $$.StateMachine
   std::optional<Clock::time_point> deadline;  ///< execution TimeoutSeconds
   std::atomic<std::int64_t> transitions{0};
   std::shared_ptr<std::atomic<bool>> cancelled = std::make_shared<std::atomic<bool>>(false);
@@ -103,11 +103,11 @@ struct StepResult {
   json output;
   std::string_view next;  ///< a name held by the (immutable) state tree
   Failure failure;
-  std::optional<asl::Vars> vars;  ///< the variables after the state's Assign (none: unchanged)
+  std::optional<asl::Vars> vars;           ///< the variables after the state's Assign (none: unchanged)
   const asl::State* next_state = nullptr;  ///< the state `next` names, when already known
   json assigned;  ///< what the state's (or Catcher's) Assign set, for StateExited's assignedVariables; null: none
 
-  static StepResult fail(Failure f) { return StepResult{Kind::kFail, nullptr, {}, std::move(f), {}}; }
+  static StepResult fail(Failure f) { return StepResult{Kind::kFail, nullptr, {}, std::move(f), {}, nullptr, {}}; }
 };
 
 /// How a (sub-)machine run ended.
@@ -123,11 +123,11 @@ class MachineRun;
 struct StateCall {
   std::shared_ptr<MachineRun> run;
   const asl::State* state = nullptr;
-  json input;                      ///< raw state input
-  asl::Vars vars;                  ///< workflow variables as the state was entered
-  std::int64_t entered_id = 0;     ///< id of the <Type>StateEntered event
+  json input;                   ///< raw state input
+  asl::Vars vars;               ///< workflow variables as the state was entered
+  std::int64_t entered_id = 0;  ///< id of the <Type>StateEntered event
   Clock::time_point entered_time;
-  int retry_count = 0;             ///< $$.State.RetryCount
+  int retry_count = 0;  ///< $$.State.RetryCount
   std::vector<std::int64_t> retrier_attempts;
   std::function<void(StepResult&&)> done;
 
@@ -174,7 +174,7 @@ class MachineRun : public std::enable_shared_from_this<MachineRun> {
 
  private:
   void complete(StepResult&& result);
-  bool timed_out();  // ends the execution as TIMED_OUT once its deadline has passed
+  bool timed_out();                  // ends the execution as TIMED_OUT once its deadline has passed
   bool advance(StepResult& result);  // false when the run ended; takes the result's parts
   void dispatch(const CallPtr& call);
   StepResult step(const CallPtr& call);  // a synchronous state's result, errors included
@@ -190,7 +190,7 @@ class MachineRun : public std::enable_shared_from_this<MachineRun> {
   PendingExit exit_;
   bool exit_pending_ = false;
   void record_exit();  // records a pending StateExited alone
-  asl::Vars vars_;  ///< this run's variables (a child run starts from its parent's)
+  asl::Vars vars_;     ///< this run's variables (a child run starts from its parent's)
   std::atomic<std::int64_t> last_event_id_;
   std::vector<CancelFlag> cancel_;
   std::function<void(RunOutcome)> done_;
@@ -224,7 +224,8 @@ void parallel_body(const CallPtr& call, const json& effective_input, const json&
 
 /// The StepResult of a state that ends normally with `output`, applying `assigned` (the values
 /// of its Assign, when `has_assign`) to the call's variables.
-StepResult step_result(const CallPtr& call, json&& output, std::string_view next, bool has_assign, const json& assigned);
+StepResult step_result(const CallPtr& call, json&& output, std::string_view next, bool has_assign,
+                       const json& assigned);
 /// The same, going to the state's own Next (or ending, with End).
 StepResult step_result(const CallPtr& call, json&& output, bool has_assign, const json& assigned);
 

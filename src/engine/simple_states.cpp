@@ -13,8 +13,8 @@ StepResult pass_step(const CallPtr& call) {
   // JSONata Pass states have neither Parameters nor Result: the effective input is the state input.
   json result;
   const auto& f = s.flow;
-  if (!s.result && !f.jsonata && !f.parameters && !f.input_path.path && !f.input_path.is_null &&
-      !f.result_path.path && !f.result_path.is_null) {
+  if (!s.result && !f.jsonata && !f.parameters && !f.input_path.path && !f.input_path.is_null && !f.result_path.path &&
+      !f.result_path.is_null) {
     // InputPath and ResultPath "$", no Parameters: the result is the input itself, and output_of
     // does not read the input (ResultPath "$"), so it is moved, not copied.
     result = std::move(call->input);
@@ -81,7 +81,7 @@ StepResult succeed_step(const CallPtr& call) {
   const json* vars = call->vars.get();
   json effective = s.flow.input_of(call->input, context, vars);
   json out = s.flow.output_of(call->input, std::move(effective), context, vars, false, false, nullptr);
-  return StepResult{StepResult::Kind::kEnd, std::move(out), {}, {}, {}};
+  return StepResult{StepResult::Kind::kEnd, std::move(out), {}, {}, {}, nullptr, {}};
 }
 
 // "The Fail State terminates the machine and marks it as a failure."
