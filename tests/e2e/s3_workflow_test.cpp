@@ -34,11 +34,12 @@ size_t append(char* p, size_t, size_t n, void* user) {
   return n;
 }
 
-// The proxy's counters (GET /__stats).
-json proxy_stats(const std::string& endpoint) {
+// The proxy's counters (GET /__stats; `reset`: zero them, so a test counts only its own requests:
+// the tests sharing the proxy run one at a time, RESOURCE_LOCK s3peer-buckets).
+json proxy_stats(const std::string& endpoint, bool reset = false) {
   std::string body;
   CURL* c = curl_easy_init();
-  const std::string url = endpoint + "/__stats";
+  const std::string url = endpoint + (reset ? "/__stats?reset=1" : "/__stats");
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, append);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
@@ -81,6 +82,8 @@ class SeedsDataInS3 : public ::testing::Test {
       return;
     }
     endpoint_ = "http://127.0.0.1:" + std::to_string(proxy);
+    // An earlier test may have left rejected requests on purpose (wrong credentials).
+    proxy_stats(endpoint_, /*reset=*/true);
     root_ = fs::temp_directory_path() / ("cosmicai-e2e-" + prefix + "-" + std::to_string(::getpid()));
     fs::remove_all(root_);
     fs::create_directories(root_ / "files/cosmicai-data/100MB");
