@@ -1,5 +1,7 @@
 #include "aws/lambda_settings.hpp"
 
+#include "model/model_runner.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -52,7 +54,7 @@ LambdaSettings LambdaSettings::from_environment(std::string& problems,
   read_number("COSMICAI_THREADS", get("COSMICAI_THREADS").c_str(), s.threads, problems);
   read_number("COSMICAI_MODEL_SEED", get("COSMICAI_MODEL_SEED").c_str(), s.model_seed, problems);
   if (auto p = get("COSMICAI_PRECISION"); !p.empty()) {
-    if (p == "fp32" || p == "bf16" || p == "int8") {
+    if (std::find(model::kPrecisions.begin(), model::kPrecisions.end(), p) != model::kPrecisions.end()) {
       s.precision = p;
     } else {
       problems += fmt::format("{}COSMICAI_PRECISION: '{}' is not fp32, bf16 or int8", problems.empty() ? "" : "; ", p);

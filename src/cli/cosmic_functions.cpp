@@ -10,6 +10,7 @@
 
 #include "cli/command.hpp"
 #include "cosmic/handlers.hpp"
+#include "model/model_runner.hpp"
 
 namespace cosmicai::cli {
 
@@ -33,7 +34,7 @@ void add_cosmic_options(CLI::App& app, CosmicOptions& o, bool with_progress) {
   app.add_option("--precision", o.precision,
                  "Dense layers of the built-in model: fp32 (default, within 1e-5 of PyTorch), bf16 or int8 "
                  "(opt-in reduced precision; accuracy and speed in bench/README.md)")
-      ->check(CLI::IsMember({"fp32", "bf16", "int8"}))
+      ->check(CLI::IsMember(std::vector<std::string>(model::kPrecisions.begin(), model::kPrecisions.end())))
       ->capture_default_str();
   app.add_option("--lambda-memory-mb", o.lambda_memory_mb, "Configured Lambda memory for the cost model")
       ->check(CLI::PositiveNumber)

@@ -1,11 +1,13 @@
 #pragma once
 /// Inference runner for redshift models; LibTorch stays behind this header.
+#include <array>
 #include <atomic>
 #include <cstdint>
-#include <stdexcept>
 #include <memory>
 #include <span>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.hpp"
@@ -35,6 +37,9 @@ struct ModelOptions {
   std::string gemm = "auto";
 };
 
+/// The values ModelOptions::precision accepts (for option checks at the CLI and Lambda boundaries).
+inline constexpr std::array<std::string_view, 3> kPrecisions{"fp32", "bf16", "int8"};
+
 /// Thrown by ModelRunner::predict when its `stop` flag was set.
 class PredictionCancelled : public std::runtime_error {
  public:
@@ -62,8 +67,8 @@ class ModelRunner {
   /// `stop`, when given, is checked before every micro-batch (every slice of every thread): once
   /// it is true, predict throws PredictionCancelled, so a cancelled inference ends within one
   /// micro-batch.
-  virtual std::vector<float> predict(std::span<const float> images, std::span<const float> magnitudes,
-                                     std::int64_t n, const std::atomic<bool>* stop = nullptr) = 0;
+  virtual std::vector<float> predict(std::span<const float> images, std::span<const float> magnitudes, std::int64_t n,
+                                     const std::atomic<bool>* stop = nullptr) = 0;
 
   /// Return a one-line description ("AstroMAE built-in, seed 0 (untrained weights), 15,902,889 parameters").
   virtual std::string description() const = 0;
