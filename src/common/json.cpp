@@ -42,7 +42,7 @@ struct CompactDumper {
 namespace {
 
 /// Whether nlohmann writes `s` between quotes unchanged (printable ASCII, no quote or backslash).
-bool plain_string(const std::string& s) {
+bool plain_string(std::string_view s) {
   for (const char c : s) {
     const auto u = static_cast<unsigned char>(c);
     if (u < 0x20 || u > 0x7e || c == '"' || c == '\\') return false;
@@ -69,6 +69,36 @@ class BufferedOut {
     }
     std::memcpy(buf_ + n_, s.data(), s.size());
     n_ += s.size();
+  }
+  /// Write `s` between quotes if nlohmann writes it unchanged (see plain_string), checking and
+  /// copying in one pass; false, with nothing written, if it needs escaping.
+  bool put_plain_quoted(std::string_view s) {
+    if (s.size() + 2 > sizeof buf_ - n_) {
+      flush();
+      if (s.size() + 2 > sizeof buf_) {
+        if (!plain_string(s)) return false;
+        out_.push_back('"');
+        out_.append(s);
+        out_.push_back('"');
+        return true;
+      }
+    }
+    char* p = buf_ + n_;
+    *p++ = '"';
+    for (const char c : s) {
+      const auto u = static_cast<unsigned char>(c);
+      if (u < 0x20 || u > 0x7e || c == '"' || c == '\\') return false;
+      *p++ = c;
+    }
+    *p++ = '"';
+    n_ = static_cast<std::size_t>(p - buf_);
+    return true;
+  }
+  /// Write an integer.
+  template <class Int>
+  void put_integer(Int v) {
+    if (sizeof buf_ - n_ < 24) flush();
+    n_ = static_cast<std::size_t>(std::to_chars(buf_ + n_, buf_ + sizeof buf_, v).ptr - buf_);
   }
   /// Write what is buffered to the string (before anything else appends to it).
   void flush() {
@@ -122,11 +152,7 @@ void dump_fast(const json& v, BufferedOut& out, LazyDumper& dumper) {
       for (const auto& [key, value] : o) {
         if (!first) out.put(',');
         first = false;
-        if (plain_string(key)) {
-          out.put('"');
-          out.put(key);
-          out.put('"');
-        } else {
+        if (!out.put_plain_quoted(key)) {
           out.flush();
           dumper.serializer().dump(json(key), false, false, 0);
         }
@@ -148,11 +174,7 @@ void dump_fast(const json& v, BufferedOut& out, LazyDumper& dumper) {
       return;
     }
     case json::value_t::string: {
-      const auto& s = v.get_ref<const std::string&>();
-      if (!plain_string(s)) break;
-      out.put('"');
-      out.put(s);
-      out.put('"');
+      if (!out.put_plain_quoted(v.get_ref<const std::string&>())) break;
       return;
     }
     case json::value_t::null:
@@ -162,13 +184,10 @@ void dump_fast(const json& v, BufferedOut& out, LazyDumper& dumper) {
       out.put(v.get<bool>() ? std::string_view("true") : std::string_view("false"));
       return;
     case json::value_t::number_integer:
-    case json::value_t::number_unsigned: {
-      char buf[24];
-      const auto r = v.is_number_unsigned() ? std::to_chars(buf, buf + sizeof buf, v.get<std::uint64_t>())
-                                            : std::to_chars(buf, buf + sizeof buf, v.get<std::int64_t>());
-      out.put(std::string_view(buf, static_cast<std::size_t>(r.ptr - buf)));
+    case json::value_t::number_unsigned:
+      if (v.is_number_unsigned()) out.put_integer(v.get<std::uint64_t>());
+      else out.put_integer(v.get<std::int64_t>());
       return;
-    }
     default:
       break;
   }

@@ -23,7 +23,7 @@ json ExecutionResult::to_json() const {
 
 // === ExecutionHistory ===
 
-std::size_t ExecutionHistory::size() const { return log_ ? log_->events().size() : 0; }
+std::size_t ExecutionHistory::size() const { return log_ ? log_->events().event_count() : 0; }
 
 json ExecutionHistory::to_json() const { return log_ ? log_->to_json() : json(nullptr); }
 

@@ -27,13 +27,14 @@ std::string details_key(std::string_view type) {
   return key + "EventDetails";
 }
 
-json HistoryRecord::details_json(const std::string& io_text) const {
-  if (kind == Kind::kPlain) return details;
-  const bool entered = kind == Kind::kEntered;
+namespace {
+/// A state event's details: {"name", "input"/"output", "inputDetails"/"outputDetails"}, and for a
+/// StateExited with `assigned` an object, its variables.
+json state_details(bool entered, const std::string& name, const std::string& io_text, const json& details) {
   json d = json::object();
   auto& o = d.get_ref<json::object_t&>();  // distinct keys: appended without a lookup
   o.reserve(entered || !details.is_object() ? 3 : 5);
-  o.emplace_back("name", *state_name);
+  o.emplace_back("name", name);
   o.emplace_back(entered ? "input" : "output", io_text);
   o.emplace_back(entered ? "inputDetails" : "outputDetails", not_truncated());
   if (!entered && details.is_object()) {
@@ -44,6 +45,27 @@ json HistoryRecord::details_json(const std::string& io_text) const {
     o.emplace_back("assignedVariablesDetails", not_truncated());
   }
   return d;
+}
+}  // namespace
+
+json HistoryRecord::details_json(const std::string& io_text) const {
+  if (kind == Kind::kPlain) return details;
+  return state_details(kind == Kind::kEntered, *state_name, io_text, details);
+}
+
+json HistoryRecord::entered_details_json() const { return state_details(true, *entered_name, text, nullptr); }
+
+const HistoryRecord* HistoryRecords::find(std::int64_t id) const {
+  // Records are in id order, each holding its id and, for a pair, the next.
+  std::size_t lo = 0, hi = size_;
+  while (lo < hi) {
+    const std::size_t mid = lo + (hi - lo) / 2;
+    const HistoryRecord& r = (*this)[mid];
+    if (r.id + r.events() <= id) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo == size_ || (*this)[lo].id > id) return nullptr;
+  return &(*this)[lo];
 }
 
 std::pair<std::size_t, std::size_t> HistoryRecords::locate(std::size_t i) {
@@ -57,6 +79,7 @@ HistoryRecord& HistoryRecords::append() {
     chunks_.emplace_back().reserve(capacity);
   }
   ++size_;
+  ++events_;
   return chunks_.back().emplace_back();
 }
 
@@ -66,9 +89,8 @@ std::int64_t History::push(Fill&& fill) {
   // Enabled, ids are only handed out here, under the lock.
   const auto id = next_id_.load(std::memory_order_relaxed);
   next_id_.store(id + 1, std::memory_order_relaxed);
-  std::optional<HistoryRecord> scratch;
   // After release() the events are no longer kept (the execution has ended; nobody reads them).
-  HistoryRecord& r = released_ ? scratch.emplace() : events_.append();
+  HistoryRecord& r = released_ ? (scratch_[0] = HistoryRecord()) : events_.append();
   r.id = id;
   fill(r);
   // (add_state shares no text when there is a listener.)
@@ -114,7 +136,7 @@ void History::prepare_exit(PendingExit& exit, std::string_view type, std::int64_
   if (!enabled_) return;
   exit.timestamp = clock_.now();
   exit.text = dump_compact(output);
-  exit.assigned = std::move(assigned);
+  if (!assigned.is_null() || !exit.assigned.is_null()) exit.assigned = std::move(assigned);
 }
 
 namespace {
@@ -125,7 +147,7 @@ void fill_exit(HistoryRecord& r, PendingExit&& exit) {
   r.kind = HistoryRecord::Kind::kExited;
   r.state_name = exit.state_name;
   r.text = std::move(exit.text);
-  r.details = std::move(exit.assigned);
+  if (!exit.assigned.is_null()) r.details = std::move(exit.assigned);
 }
 }  // namespace
 
@@ -143,20 +165,18 @@ std::pair<std::int64_t, std::int64_t> History::add_exit_and_enter(PendingExit&& 
   std::lock_guard lock(mu_);
   const auto id = next_id_.load(std::memory_order_relaxed);
   next_id_.store(id + 2, std::memory_order_relaxed);
-  std::optional<HistoryRecord> scratch_exit, scratch_enter;  // after release() (see push)
-  HistoryRecord& x = released_ ? scratch_exit.emplace() : events_.append();
+  // One record for both events (see push for after release()).
+  HistoryRecord& x = released_ ? (scratch_[0] = HistoryRecord()) : events_.append();
+  if (!released_) events_.count_events(1);
   x.id = id;
   fill_exit(x, std::move(exit));
-  if (listener_) listener_(HistoryEvent{x.id, x.previous_id, x.timestamp, std::string(x.type), x.details_json(x.text)});
-  HistoryRecord& e = released_ ? scratch_enter.emplace() : events_.append();
-  e.id = id + 1;
-  e.previous_id = id;
-  e.timestamp = x.timestamp;
-  e.type = entered_type;
-  e.kind = HistoryRecord::Kind::kEntered;
-  e.state_name = &entered_name;
-  e.text_of = id;
-  if (listener_) listener_(HistoryEvent{e.id, e.previous_id, e.timestamp, std::string(e.type), e.details_json(x.text)});
+  x.kind = HistoryRecord::Kind::kExitedEntered;
+  x.entered_type = entered_type;
+  x.entered_name = &entered_name;
+  if (listener_) {
+    listener_(HistoryEvent{id, x.previous_id, x.timestamp, std::string(x.type), x.details_json(x.text)});
+    listener_(HistoryEvent{id + 1, id, x.timestamp, std::string(entered_type), x.entered_details_json()});
+  }
   return {id, id + 1};
 }
 
@@ -174,8 +194,7 @@ std::shared_ptr<const HistoryLog> History::release() {
 const std::string& HistoryLog::io_text(const HistoryRecord& record) const {
   if (record.text_of == 0) return record.text;
   // Ids are 1, 2, 3...: the record of id k is the k-th, unless the log is not a prefix of the ids.
-  const auto k = static_cast<std::size_t>(record.text_of);
-  if (k <= events_.size() && events_[k - 1].id == record.text_of) return events_[k - 1].text;
+  if (const HistoryRecord* shared = events_.find(record.text_of)) return shared->text;
   static const std::string none;
   return none;  // unreachable: the log holds every id from 1, and an event shares only an earlier one's text
 }
@@ -183,19 +202,25 @@ const std::string& HistoryLog::io_text(const HistoryRecord& record) const {
 json HistoryLog::to_json() const {
   json events = json::array();
   auto& list = events.get_ref<json::array_t&>();
-  list.reserve(events_.size());
-  events_.for_each([&](const HistoryRecord& e) {
+  list.reserve(events_.event_count());
+  const auto add = [&](const std::string& timestamp, std::string_view type, std::int64_t id, std::int64_t previous_id,
+                       json details) {
     json j = json::object();
     auto& o = j.get_ref<json::object_t&>();  // keys are distinct: appended without a lookup
     o.reserve(5);
-    o.emplace_back("timestamp", format_iso8601(e.timestamp));
-    o.emplace_back("type", std::string(e.type));
-    o.emplace_back("id", e.id);
-    o.emplace_back("previousEventId", e.previous_id);
-    if (e.kind != HistoryRecord::Kind::kPlain || !e.details.is_null()) {
-      o.emplace_back(details_key(e.type), e.details_json(io_text(e)));
-    }
+    o.emplace_back("timestamp", timestamp);
+    o.emplace_back("type", std::string(type));
+    o.emplace_back("id", id);
+    o.emplace_back("previousEventId", previous_id);
+    if (!details.is_null()) o.emplace_back(details_key(type), std::move(details));
     list.push_back(std::move(j));
+  };
+  events_.for_each([&](const HistoryRecord& e) {
+    const std::string timestamp = format_iso8601(e.timestamp);
+    add(timestamp, e.type, e.id, e.previous_id, e.details_json(io_text(e)));
+    if (e.kind == HistoryRecord::Kind::kExitedEntered) {
+      add(timestamp, e.entered_type, e.id + 1, e.id, e.entered_details_json());
+    }
   });
   json out = json::object();
   out.get_ref<json::object_t&>().emplace_back("events", std::move(events));

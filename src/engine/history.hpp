@@ -28,6 +28,7 @@ struct HistoryRecord {
     kPlain,    ///< `details` are the event's details (null: none)
     kEntered,  ///< {"name", "input": text, "inputDetails"}
     kExited,   ///< {"name", "output": text, "outputDetails"}, plus `details` as assignedVariables when an object
+    kExitedEntered,  ///< two events: a kExited, then (id + 1) the kEntered of `entered_name` whose input is `text`
   };
   // User-provided, so that appending a record initialises its members once (value-initialising an
   // aggregate-like type first zero-fills it whole).
@@ -42,16 +43,31 @@ struct HistoryRecord {
   std::string text;                      ///< kEntered/kExited: the input/output as compact JSON
   std::int64_t text_of = 0;              ///< kEntered: when not 0, `text` is that of event `text_of` instead
   json details;
+  std::string_view entered_type;             ///< kExitedEntered: the second event's type (static)
+  const std::string* entered_name = nullptr;  ///< kExitedEntered: the second event's state
+
+  /// How many events the record holds (2 for kExitedEntered).
+  std::int64_t events() const { return kind == Kind::kExitedEntered ? 2 : 1; }
 
   /// The event's details as GetExecutionHistory shows them ("<detailsKey>EventDetails"); null for
-  /// none. `io_text`: the input/output text (`text`, or event `text_of`'s).
+  /// none. `io_text`: the input/output text (`text`, or event `text_of`'s). For kExitedEntered,
+  /// those of its first event (the StateExited).
   json details_json(const std::string& io_text) const;
+  /// For kExitedEntered: its second event's details (the StateEntered).
+  json entered_details_json() const;
 };
 
 /// Records in id order, in chunks of 16, 32, 64, ... records: appending never moves a record.
 class HistoryRecords {
  public:
+  /// The number of records.
   std::size_t size() const { return size_; }
+  /// The number of events they hold.
+  std::size_t event_count() const { return events_; }
+  /// Count `n` more events (in the record last appended).
+  void count_events(std::size_t n) { events_ += n; }
+  /// The record holding event `id`, or null.
+  const HistoryRecord* find(std::int64_t id) const;
   const HistoryRecord& operator[](std::size_t i) const {
     const auto [chunk, offset] = locate(i);
     return chunks_[chunk][offset];
@@ -71,6 +87,7 @@ class HistoryRecords {
   static std::pair<std::size_t, std::size_t> locate(std::size_t i);
   std::vector<std::vector<HistoryRecord>> chunks_;
   std::size_t size_ = 0;
+  std::size_t events_ = 0;
 };
 
 /// The events of one execution, in id order; serialised only when read. Immutable.
@@ -157,6 +174,7 @@ class History {
   mutable std::mutex mu_;
   HistoryRecords events_;  ///< enabled: every id handed out, in order (ids are only handed out under mu_)
   bool released_ = false;
+  HistoryRecord scratch_[2];  ///< after release(): where events are built for the listener, not kept
   std::function<void(const HistoryEvent&)> listener_;
 };
 
