@@ -1,4 +1,5 @@
 #include <array>
+#include <charconv>
 
 #include "asl/path/json_path.hpp"
 #include "asl/path/payload_template.hpp"
@@ -55,28 +56,61 @@ Failure StateCall::failure_from(const StatesError& e) const {
 
 namespace {
 
-/// An upper bound of the compact serialisation's size of `v`, stopping once past `limit`: each
-/// string byte counted as its longest escape (\u00XX: 6), each number as 25 characters.
+/// An upper bound of a string's size in compact JSON, quotes included: exact for ASCII (a control
+/// character as \n or \u00XX, a quote or backslash escaped); a byte >= 0x80 counts 3, the size of the
+/// U+FFFD that replaces it when it is not valid UTF-8 (it is 1 when it is).
+std::size_t string_bound(const std::string& s) {
+  std::size_t n = 2 + s.size();
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u < 0x7f && c != '"' && c != '\\') continue;
+    if (u >= 0x80) n += 2;
+    else if (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t') n += 1;
+    else if (u == 0x7f) continue;
+    else n += 5;  // \u00XX
+  }
+  return n;
+}
+
+/// An upper bound of the compact serialisation's size of `v`, stopping once past `limit`: exact for
+/// containers, integers, booleans, null and ASCII strings; a floating-point number counts 25 (its
+/// longest form) and a non-ASCII byte 3. Far cheaper than serialising (no allocation), so a payload
+/// near the 256 KiB limit is only serialised when the bound cannot prove it small.
 std::size_t serialized_bound(const json& v, std::size_t limit) {
   switch (v.type()) {
     case json::value_t::string:
-      return 2 + 6 * v.get_ref<const std::string&>().size();
+      return string_bound(v.get_ref<const std::string&>());
     case json::value_t::object: {
-      std::size_t n = 2;
-      for (const auto& [k, e] : v.get_ref<const json::object_t&>()) {
-        n += 6 * k.size() + 4 + serialized_bound(e, limit);
+      const auto& o = v.get_ref<const json::object_t&>();
+      std::size_t n = 1 + o.size();  // braces and separators: "{" + ("," or "}") per member, "{}" when empty
+      if (o.empty()) return 2;
+      for (const auto& [k, e] : o) {
+        n += string_bound(k) + 1 + serialized_bound(e, limit);  // "key":value
         if (n > limit) return n;
       }
       return n;
     }
     case json::value_t::array: {
-      std::size_t n = 2;
-      for (const auto& e : v.get_ref<const json::array_t&>()) {
-        n += 1 + serialized_bound(e, limit);
+      const auto& a = v.get_ref<const json::array_t&>();
+      if (a.empty()) return 2;
+      std::size_t n = 1 + a.size();
+      for (const auto& e : a) {
+        n += serialized_bound(e, limit);
         if (n > limit) return n;
       }
       return n;
     }
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned: {
+      char buf[24];
+      const auto r = v.is_number_unsigned() ? std::to_chars(buf, buf + sizeof buf, v.get<std::uint64_t>())
+                                            : std::to_chars(buf, buf + sizeof buf, v.get<std::int64_t>());
+      return static_cast<std::size_t>(r.ptr - buf);
+    }
+    case json::value_t::boolean:
+      return v.get<bool>() ? 4 : 5;
+    case json::value_t::null:
+      return 4;
     default:
       return 25;
   }

@@ -19,6 +19,8 @@ StepResult pass_step(const CallPtr& call) {
     // does not read the input (ResultPath "$"), so it is moved, not copied.
     result = std::move(call->input);
     call->input = json();
+  } else if (f.jsonata && f.output) {
+    // A JSONata Pass's result is its input, which Output reads as $states.input: nothing to copy.
   } else if (!s.result) {
     result = s.flow.effective_input(call->input, context, vars);
   } else {

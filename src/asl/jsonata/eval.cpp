@@ -204,47 +204,64 @@ Value from_json(const json& j) {
   }
 }
 
-std::optional<json> to_json(const Value& v) {
+namespace {
+/// Write `v` as JSON into `out` (null on entry); false for undefined and functions, which have none.
+/// Containers are filled in place, element by element, so nothing is copied or moved twice.
+bool write_json(const Value& v, json& out) {
   switch (v.t) {
     case Value::T::Undef:
-      return std::nullopt;
+    case Value::T::Fn:
+      return false;
     case Value::T::Null:
-      return json(nullptr);
+      return true;
     case Value::T::Bool:
-      return json(v.b);
+      out = v.b;
+      return true;
     case Value::T::Num: {
-      double d = v.n;
-      if (std::floor(d) == d && std::fabs(d) < 9e15) return json(static_cast<int64_t>(d));
-      return json(d);
+      const double d = v.n;
+      if (std::floor(d) == d && std::fabs(d) < 9e15) out = static_cast<int64_t>(d);
+      else out = d;
+      return true;
     }
     case Value::T::Str:
-      return json(v.str());
+      out = v.str();
+      return true;
     case Value::T::Arr: {
-      json a = json::array();
+      out = json::array();
+      auto& a = out.get_ref<json::array_t&>();
+      a.reserve(v.arr().size());
       for (auto& x : v.arr()) {
-        auto j = to_json(x);
-        if (j)
-          a.push_back(std::move(*j));
-        else if (x.is_fn())
-          a.push_back("");
+        json& e = a.emplace_back();
+        if (!write_json(x, e)) {
+          if (x.is_fn()) e = "";  // a function in an array is written as ""
+          else a.pop_back();      // undefined is left out
+        }
       }
-      return a;
+      return true;
     }
     case Value::T::Obj: {
-      json o = json::object();
+      out = json::object();
+      auto& o = out.get_ref<json::object_t&>();
+      o.reserve(v.o->items.size());
       for (auto& [k, x] : v.o->items) {
-        auto j = to_json(x);
-        if (j)
-          o[k] = std::move(*j);
-        else if (x.is_fn())
-          o[k] = "";
+        json e;
+        if (!write_json(x, e)) {
+          if (!x.is_fn()) continue;  // undefined: no member
+          e = "";
+        }
+        o[k] = std::move(e);  // (a key set twice keeps its first place, as before)
       }
-      return o;
+      return true;
     }
-    case Value::T::Fn:
-      return std::nullopt;
   }
-  return std::nullopt;
+  return false;
+}
+}  // namespace
+
+std::optional<json> to_json(const Value& v) {
+  std::optional<json> out(std::in_place);
+  if (!write_json(v, *out)) return std::nullopt;
+  return out;
 }
 
 bool is_numeric(const Value& v) {
@@ -1348,6 +1365,13 @@ std::optional<json> Expression::evaluate(const std::optional<json>& input, const
   ctx.root = env;
   auto bind_all = [&](const Bindings& b) {
     for (auto& [k, v] : b.values()) env->bind(k, from_json(v));
+    for (auto& [k, v] : b.value_refs()) env->bind(k, from_json(*v));
+    for (auto& [k, members] : b.object_refs()) {
+      Value o = Value::object();
+      o.o->items.reserve(members.size());
+      for (auto& [name, v] : members) o.o->items.emplace_back(name, from_json(*v));
+      env->bind(k, std::move(o));
+    }
     for (auto& [k, cf] : b.functions()) {
       auto fn = std::make_shared<Function>();
       fn->kind = Function::Kind::Custom;

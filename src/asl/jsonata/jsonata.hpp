@@ -52,8 +52,11 @@ struct Limits {
 /// checked against `signature` (JSONata syntax, e.g. "<n-n?:n>"); undefined arguments are
 /// std::nullopt. Throw Error for a failure.
 struct CustomFunction {
+  using Body = std::function<std::optional<json>(const std::vector<std::optional<json>>& args)>;
+  CustomFunction() = default;
+  CustomFunction(std::string signature_, Body body_) : signature(std::move(signature_)), body(std::move(body_)) {}
   std::string signature;  // empty = no checking
-  std::function<std::optional<json>(const std::vector<std::optional<json>>& args)> body;
+  Body body;
   std::shared_ptr<void> parsed;  // the parsed signature, set by Bindings::function
 };
 
@@ -68,15 +71,32 @@ class Bindings {
     values_[std::move(name)] = std::move(v);
     return *this;
   }
+  /// Bind `name` to `v` without copying it (a state's input can be 256 KiB): `v` must stay alive
+  /// and unchanged while these bindings are evaluated with.
+  Bindings& value_ref(std::string name, const json& v) {
+    refs_[std::move(name)] = &v;
+    return *this;
+  }
+  /// Bind `name` to an object of borrowed members (as value_ref), e.g. {"input": ..., "context": ...}.
+  Bindings& object_ref(std::string name, std::vector<std::pair<std::string, const json*>> members) {
+    object_refs_[std::move(name)] = std::move(members);
+    return *this;
+  }
   /// Add a native function; its signature is parsed here, once (throws Error for a bad one).
   Bindings& function(std::string name, CustomFunction f);
   const std::map<std::string, json>& values() const { return values_; }
+  const std::map<std::string, const json*>& value_refs() const { return refs_; }
+  const std::map<std::string, std::vector<std::pair<std::string, const json*>>>& object_refs() const {
+    return object_refs_;
+  }
   const std::map<std::string, CustomFunction>& functions() const { return functions_; }
   const Bindings* base() const { return base_; }
 
  private:
   const Bindings* base_ = nullptr;
   std::map<std::string, json> values_;
+  std::map<std::string, const json*> refs_;
+  std::map<std::string, std::vector<std::pair<std::string, const json*>>> object_refs_;
   std::map<std::string, CustomFunction> functions_;
 };
 

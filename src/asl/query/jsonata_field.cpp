@@ -169,16 +169,17 @@ struct JsonataValue::Node {
 
   /// Evaluate an expression node; nullopt for undefined.
   std::optional<json> run(const EvalEnv& env, bool* function) const {
+    // $states and the variables are borrowed, not copied: each is converted once, as it is.
     jn::Bindings b(&aws_functions());
-    json states = json::object();
-    states["input"] = env.input;
-    states["context"] = env.context.is_null() ? json::object() : env.context;
-    if (env.result) states["result"] = *env.result;
-    if (env.error_output) states["errorOutput"] = *env.error_output;
+    static const json empty_context = json::object();
+    std::vector<std::pair<std::string, const json*>> states{
+        {"input", &env.input}, {"context", env.context.is_null() ? &empty_context : &env.context}};
+    if (env.result) states.emplace_back("result", env.result);
+    if (env.error_output) states.emplace_back("errorOutput", env.error_output);
     if (env.vars) {
-      for (const auto& [k, v] : env.vars->items()) b.value(k, v);
+      for (const auto& [k, v] : env.vars->items()) b.value_ref(k, v);
     }
-    b.value("states", std::move(states));
+    b.object_ref("states", std::move(states));
     try {
       return expression->evaluate(std::nullopt, b, jn::Limits{}, function);
     } catch (const jn::Error& e) {

@@ -13,6 +13,26 @@ TEST(BadInput, ExecutionInputOver256KiBIsDataLimitExceeded) {
   EXPECT_EQ(r.error, "States.DataLimitExceeded");
 }
 
+TEST(BadInput, ThePayloadLimitCountsTheSerialisedBytesExactly) {
+  // Escapes, non-ASCII text, integers, floats, booleans and nesting, padded to exactly 256 KiB of
+  // compact JSON: that passes, one byte more fails (whatever shortcut the size check takes).
+  const json mix = {{"esc", "a\"b\\c\nd\u0001e\u007f"}, {"utf8", "\u00e9t\u00e9 \u4e2d\u6587"},
+                    {"ints", {0, -1, 42, 1234567890123LL, 18446744073709551615ULL}},
+                    {"floats", {0.5, -1.25e-7, 3.141592653589793}},
+                    {"flags", {true, false, nullptr}},
+                    {"nested", {{"a", json::array()}, {"b", json::object()}, {"c", {{"d", {1, {2, {3}}}}}}}}};
+  for (const std::size_t extra : {0, 1}) {
+    json input = {{"mix", mix}, {"pad", ""}};
+    const std::size_t base = input.dump().size();
+    input["pad"] = std::string(kPayloadLimitBytes - base + extra, 'x');
+    ASSERT_EQ(input.dump().size(), kPayloadLimitBytes + extra);
+    auto r = run(R"({"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"mix.$":"$.mix","pad.$":"$.pad"},
+        "End":true}}})", input);
+    EXPECT_EQ(r.status, extra == 0 ? "SUCCEEDED" : "FAILED") << "extra " << extra;
+    if (extra == 1) EXPECT_EQ(r.error, "States.DataLimitExceeded");
+  }
+}
+
 TEST(BadInput, StateResultOver256KiBIsDataLimitExceeded) {
   const json input = {{"s", std::string(150000, 'y')}};
   auto r = run(R"({"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"a.$":"$.s","b.$":"$.s"},
