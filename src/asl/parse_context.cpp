@@ -78,16 +78,6 @@ std::optional<double> ParseContext::get_number(const json& obj, const std::strin
   return it->get<double>();
 }
 
-std::string pointer_escape(std::string_view key) {
-  std::string out;
-  for (char c : key) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
-  }
-  return out;
-}
-
 std::string describe(const json& value) {
   if (value.is_object()) return "an object";
   if (value.is_array()) return "an array";

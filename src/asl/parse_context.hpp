@@ -45,8 +45,6 @@ class ParseContext {
   std::vector<ValidationError>& errors_;
 };
 
-/// Escape a key for use in a JSON pointer ("~" → "~0", "/" → "~1").
-std::string pointer_escape(std::string_view key);
 /// Describe a JSON value for error messages: `-1`, `"text"`, `an object`.
 std::string describe(const json& value);
 /// Return true if `value` is an integer (also 3.0), and store it in `out`.

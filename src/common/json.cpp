@@ -206,6 +206,17 @@ std::string dump_compact(const json& value) {
   return out;
 }
 
+std::string pointer_escape(std::string_view key) {
+  std::string out;
+  out.reserve(key.size());
+  for (const char c : key) {
+    if (c == '~') out += "~0";
+    else if (c == '/') out += "~1";
+    else out += c;
+  }
+  return out;
+}
+
 std::size_t json_depth_exceeded_at(std::string_view text) {
   std::size_t depth = 0;
   bool in_string = false;

@@ -17,4 +17,7 @@ json parse_json_text(std::string_view text, std::string_view what);
 /// Read and parse a whole file; errors name the file, line and column.
 json read_json_file(const std::string& path);
 
+/// Escape a key for use as one JSON pointer token ("~" → "~0", "/" → "~1").
+std::string pointer_escape(std::string_view key);
+
 }  // namespace cosmicai

@@ -15,18 +15,6 @@ namespace {
 [[noreturn]] void bad(const std::string& path, const std::string& pointer, const std::string& what) {
   throw std::runtime_error(fmt::format("mock config {}: {}: {}", path, pointer.empty() ? "/" : pointer, what));
 }
-std::string esc(const std::string& key) {
-  std::string out;
-  for (char c : key) {
-    if (c == '~')
-      out += "~0";
-    else if (c == '/')
-      out += "~1";
-    else
-      out += c;
-  }
-  return out;
-}
 }  // namespace
 
 MockConfig MockConfig::parse(const std::string& text, const std::string& path) {
@@ -43,11 +31,11 @@ MockConfig MockConfig::parse(const std::string& text, const std::string& path) {
   if (!machines.is_object()) bad(path, "/StateMachines", "must be an object");
   if (!responses.is_object()) bad(path, "/MockedResponses", "must be an object");
   for (auto& [name, entries] : responses.items()) {
-    const std::string ptr = "/MockedResponses/" + esc(name);
+    const std::string ptr = "/MockedResponses/" + pointer_escape(name);
     if (!entries.is_object() || entries.empty()) bad(path, ptr, "must be a non-empty object of invocation numbers");
     std::vector<Entry> list;
     for (auto& [key, value] : entries.items()) {
-      const std::string kptr = ptr + "/" + esc(key);
+      const std::string kptr = ptr + "/" + pointer_escape(key);
       Entry e;
       try {
         std::size_t used = 0;
@@ -95,18 +83,18 @@ MockConfig MockConfig::parse(const std::string& text, const std::string& path) {
     c.responses_[name] = std::move(list);
   }
   for (auto& [machine, spec] : machines.items()) {
-    const std::string ptr = "/StateMachines/" + esc(machine);
+    const std::string ptr = "/StateMachines/" + pointer_escape(machine);
     if (!spec.is_object() || !spec.contains("TestCases") || !spec["TestCases"].is_object()) {
       bad(path, ptr, "needs an object TestCases");
     }
     for (auto& [tc, states] : spec["TestCases"].items()) {
-      const std::string tptr = ptr + "/TestCases/" + esc(tc);
+      const std::string tptr = ptr + "/TestCases/" + pointer_escape(tc);
       if (!states.is_object()) bad(path, tptr, "must map state names to mocked response names");
       auto& dst = c.cases_[machine][tc];
       for (auto& [state, resp] : states.items()) {
-        if (!resp.is_string()) bad(path, tptr + "/" + esc(state), "must name a mocked response");
+        if (!resp.is_string()) bad(path, tptr + "/" + pointer_escape(state), "must name a mocked response");
         if (!c.responses_.count(resp.get<std::string>())) {
-          bad(path, tptr + "/" + esc(state), "no mocked response named '" + resp.get<std::string>() + "'");
+          bad(path, tptr + "/" + pointer_escape(state), "no mocked response named '" + resp.get<std::string>() + "'");
         }
         dst[state] = resp.get<std::string>();
       }

@@ -137,7 +137,7 @@ Result<ListPage> FileObjectStore::list_page(std::string_view bucket, const ListR
     if (!request.continuation_token.empty() && key <= request.continuation_token) continue;
     struct stat st {};
     if (::stat(it->path().c_str(), &st) != 0) continue;  // removed while listing
-    ObjectInfo info{std::move(key), static_cast<std::uint64_t>(st.st_size)};
+    ObjectInfo info{std::move(key), static_cast<std::uint64_t>(st.st_size), {}, 0};
     info.last_modified = static_cast<std::int64_t>(st.st_mtim.tv_sec);
     info.etag = weak_etag(info.size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec, st.st_ino);
     found.push_back(std::move(info));

@@ -1,6 +1,5 @@
 #include "storage/memory_store.hpp"
 
-#include <openssl/evp.h>
 
 #include <mutex>
 
@@ -9,20 +8,6 @@
 namespace cosmicai::storage {
 
 namespace {
-
-/// The ETag S3 gives a single-part upload: the quoted hex MD5 of the content.
-std::string content_md5_etag(const std::string& data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_md5(), nullptr);
-  std::string out = "\"";
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (unsigned int i = 0; i < len; ++i) {
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 15];
-  }
-  return out + "\"";
-}
 
 }  // namespace
 
@@ -47,8 +32,8 @@ Result<ListPage> MemoryObjectStore::list_page(std::string_view bucket, const Lis
       page.next_token = page.objects.back().key;
       break;
     }
-    ObjectInfo info{it->first, it->second->size()};
-    info.etag = content_md5_etag(*it->second);
+    ObjectInfo info{it->first, it->second->size(), {}, 0};
+    info.etag = md5_etag(*it->second);
     page.objects.push_back(std::move(info));
   }
   return page;

@@ -1,5 +1,7 @@
 #include "storage/object_store.hpp"
 
+#include <openssl/evp.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstring>
@@ -40,6 +42,19 @@ namespace {
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 }  // namespace
 
+std::string md5_etag(std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), md, &len, EVP_md5(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "\"";
+  for (unsigned int i = 0; i < len; ++i) {
+    out += kHex[md[i] >> 4];
+    out += kHex[md[i] & 15];
+  }
+  return out + "\"";
+}
+
 bool numeric_key_less(std::string_view a, std::string_view b) {
   std::size_t i = 0, j = 0;
   while (i < a.size() && j < b.size()) {
@@ -73,7 +88,7 @@ bool numeric_key_less(std::string_view a, std::string_view b) {
 Result<ObjectInfo> ObjectStore::stat(std::string_view bucket, std::string_view key) const {
   auto bytes = get(bucket, key);
   if (!bytes) return bytes.error();
-  return ObjectInfo{std::string(key), bytes->size()};
+  return ObjectInfo{std::string(key), bytes->size(), {}, 0};
 }
 
 Status ObjectStore::read_range_into(std::string_view bucket, std::string_view key, std::uint64_t offset,

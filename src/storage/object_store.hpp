@@ -93,6 +93,9 @@ class ObjectStore {
                                            KeyOrder order = KeyOrder::kLexicographic) const;
 };
 
+/// The ETag S3 gives a single-part upload: the quoted lowercase hex MD5 of the content.
+std::string md5_etag(std::string_view data);
+
 /// Compare keys with digit runs taken as numbers ("2.pt" < "10.pt").
 bool numeric_key_less(std::string_view a, std::string_view b);
 

@@ -1,7 +1,6 @@
 #include "engine/map_io/s3_task.hpp"
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <chrono>
@@ -15,6 +14,7 @@
 namespace cosmicai::engine {
 
 using asl::StatesError;
+using storage::md5_etag;
 
 namespace {
 
@@ -24,19 +24,6 @@ constexpr const char* kRegion = "us-east-1";
 struct SdkError {
   std::string name, cause;
 };
-
-std::string md5_etag(std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_md5(), nullptr);
-  std::string out = "\"";
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (unsigned int i = 0; i < len; ++i) {
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 15];
-  }
-  return out + "\"";
-}
 
 std::string iso_seconds(std::int64_t unix_seconds) {
   return format_iso8601(

@@ -30,19 +30,6 @@ constexpr const char* kEnd = "(end)";
   throw std::runtime_error(fmt::format("state machine definition {}: {}", pointer.empty() ? "/" : pointer, what));
 }
 
-std::string pointer_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '~')
-      out += "~0";
-    else if (c == '/')
-      out += "~1";
-    else
-      out += c;
-  }
-  return out;
-}
-
 void add_machine(StateGraph& g, const json& m, const std::string& prefix, const std::string& machine,
                  const std::string& pointer) {
   if (!m.is_object()) bad(pointer, "must be an object with StartAt and States");
