@@ -205,16 +205,20 @@ void Scheduler::worker_loop() {
     if (queue_.empty()) return;  // stopping and drained
     auto work = std::move(queue_.front());
     queue_.pop_front();
-    ++busy_;
-    lock.unlock();
-    run_work(work, "worker task");
-    work = Work{};
-    lock.lock();
-    --busy_;
-    const bool had = !queue_.empty();
-    release_sleepers_if_idle();
-    if (!had && !queue_.empty()) cv_.notify_all();
+    run_busy(lock, work, "worker task");
   }
+}
+
+void Scheduler::run_busy(std::unique_lock<std::mutex>& lock, Work& work, const char* where) {
+  ++busy_;  // the clock must not jump past what this work starts
+  lock.unlock();
+  run_work(work, where);
+  work = Work{};
+  lock.lock();
+  --busy_;
+  const bool had = !queue_.empty();
+  release_sleepers_if_idle();
+  if (!had && !queue_.empty()) cv_.notify_all();
 }
 
 void Scheduler::timer_loop() {
@@ -232,15 +236,7 @@ void Scheduler::timer_loop() {
       deadline_order_.erase(deadline_order_.begin());
       auto node = deadlines_.extract(id);
       Work work = std::move(node.mapped().second);
-      ++busy_;  // the clock must not jump past what this callback starts
-      lock.unlock();
-      run_work(work, "deadline task");
-      work = Work{};
-      lock.lock();
-      --busy_;
-      const bool had = !queue_.empty();
-      release_sleepers_if_idle();
-      if (!had && !queue_.empty()) cv_.notify_all();
+      run_busy(lock, work, "deadline task");
       continue;
     }
     if (!sleepers_.empty() && sleepers_.top().due <= clock_.now()) {

@@ -100,6 +100,9 @@ class Scheduler {
   void worker_loop();
   void timer_loop();
   static void run_work(Work& work, const char* where);
+  /// Run `work` with `lock` (on mu_) released, counted as busy meanwhile; then wake sleepers if the
+  /// scheduler went idle and waiting workers if the work queued more.
+  void run_busy(std::unique_lock<std::mutex>& lock, Work& work, const char* where);
   static void run_guarded(const std::function<void()>& task, const ErrorHandler& on_error, const char* where);
   void release_sleepers_if_idle();  // requires mu_
   std::chrono::steady_clock::duration real_until(Clock::time_point due) const;
