@@ -1343,27 +1343,58 @@ namespace detail {
 Value eval_root(Ctx& ctx, const Node* root, const Value& input, const std::shared_ptr<Frame>& env);
 }
 
+namespace {
+/// The frame of the built-in functions ($sum, $string, ...), the root of every evaluation's frames.
+const std::shared_ptr<detail::Frame>& builtins_frame() {
+  static const std::shared_ptr<detail::Frame> builtins = [] {
+    auto f = std::make_shared<detail::Frame>();
+    detail::register_builtins(*f);
+    return f;
+  }();
+  return builtins;
+}
+
+/// Bind the native function `cf` as `name` in `frame`.
+void bind_custom(detail::Frame& frame, const std::string& name, const CustomFunction& cf) {
+  using namespace detail;
+  auto fn = std::make_shared<Function>();
+  fn->kind = Function::Kind::Custom;
+  fn->custom = &cf;
+  fn->name = name;
+  if (cf.parsed) fn->signature = std::static_pointer_cast<Signature>(cf.parsed);
+  else if (!cf.signature.empty()) fn->signature = parse_signature(cf.signature, -1);
+  Value v;
+  v.t = Value::T::Fn;
+  v.f = std::move(fn);
+  frame.bind(name, std::move(v));
+}
+}  // namespace
+
 Bindings& Bindings::function(std::string name, CustomFunction f) {
   if (!f.signature.empty() && !f.parsed) f.parsed = detail::parse_signature(f.signature, -1);
   functions_[std::move(name)] = std::move(f);
+  // Rebuilt with every function added (bindings are set up once, then evaluated with many times);
+  // the Function values point at the CustomFunctions in functions_, whose nodes never move.
+  auto frame = std::make_shared<detail::Frame>(builtins_frame());
+  for (const auto& [k, cf] : functions_) bind_custom(*frame, k, cf);
+  function_frame_ = std::move(frame);
   return *this;
 }
 
 std::optional<json> Expression::evaluate(const std::optional<json>& input, const Bindings& bindings,
                                          const Limits& limits, bool* returned_function) const {
   using namespace detail;
-  static const std::shared_ptr<Frame> builtins = [] {
-    auto f = std::make_shared<Frame>();
-    register_builtins(*f);
-    return f;
-  }();
   Ctx ctx;
   ctx.limits = limits;
   ctx.deadline = std::chrono::steady_clock::now() + limits.max_time;
   ctx.now = std::chrono::system_clock::now();
-  auto env = std::make_shared<Frame>(builtins);
+  // The base's functions are bound once, in its function frame; this evaluation's frame extends it.
+  const Bindings* base = bindings.base();
+  const bool base_frame = base && base->function_frame();
+  auto env = std::make_shared<Frame>(base_frame ? std::static_pointer_cast<Frame>(base->function_frame())
+                                                : builtins_frame());
   ctx.root = env;
-  auto bind_all = [&](const Bindings& b) {
+  auto bind_all = [&](const Bindings& b, bool with_functions) {
     for (auto& [k, v] : b.values()) env->bind(k, from_json(v));
     for (auto& [k, v] : b.value_refs()) env->bind(k, from_json(*v));
     for (auto& [k, members] : b.object_refs()) {
@@ -1372,21 +1403,11 @@ std::optional<json> Expression::evaluate(const std::optional<json>& input, const
       for (auto& [name, v] : members) o.o->items.emplace_back(name, from_json(*v));
       env->bind(k, std::move(o));
     }
-    for (auto& [k, cf] : b.functions()) {
-      auto fn = std::make_shared<Function>();
-      fn->kind = Function::Kind::Custom;
-      fn->custom = &cf;
-      fn->name = k;
-      if (cf.parsed) fn->signature = std::static_pointer_cast<Signature>(cf.parsed);
-      else if (!cf.signature.empty()) fn->signature = parse_signature(cf.signature, -1);
-      Value v;
-      v.t = Value::T::Fn;
-      v.f = fn;
-      env->bind(k, v);
-    }
+    if (!with_functions) return;
+    for (auto& [k, cf] : b.functions()) bind_custom(*env, k, cf);
   };
-  if (bindings.base()) bind_all(*bindings.base());
-  bind_all(bindings);
+  if (base) bind_all(*base, !base_frame);
+  bind_all(bindings, true);
   Value in;
   if (input) {
     in = from_json(*input);

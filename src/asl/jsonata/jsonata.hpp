@@ -91,6 +91,9 @@ class Bindings {
   }
   const std::map<std::string, CustomFunction>& functions() const { return functions_; }
   const Bindings* base() const { return base_; }
+  /// The functions as the evaluator binds them, built once by function() (a frame whose parent
+  /// holds the built-in functions), so that an evaluation extending these bindings binds none anew.
+  const std::shared_ptr<void>& function_frame() const { return function_frame_; }
 
  private:
   const Bindings* base_ = nullptr;
@@ -98,6 +101,7 @@ class Bindings {
   std::map<std::string, const json*> refs_;
   std::map<std::string, std::vector<std::pair<std::string, const json*>>> object_refs_;
   std::map<std::string, CustomFunction> functions_;
+  std::shared_ptr<void> function_frame_;
 };
 
 struct Node;
