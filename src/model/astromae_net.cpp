@@ -1,9 +1,14 @@
 // AstroMAE's inference forward: folded weights, GEMMs into preallocated buffers, ATen for the rest.
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 
 #include "data/synthetic.hpp"
 #include "model/astromae.hpp"
+#include "model/int8_calibrations.hpp"
 #include "model/kernels.hpp"
 #include "model/op_profile.hpp"
 
@@ -46,7 +51,7 @@ at::Tensor max_pool3x3(const at::Tensor& x) {
 
 }  // namespace
 
-AstroMaeNet::AstroMaeNet(const AstroMaeWeights& w, GemmBackend backend, Precision precision)
+AstroMaeNet::AstroMaeNet(const AstroMaeWeights& w, GemmBackend backend, Precision precision, Int8Ranges int8_ranges)
     : backend_(resolve_backend(backend)), precision_(precision) {
   auto lin = [&](const std::string& p, bool bias = true) {
     return make_linear(w.get(p + ".weight"), bias ? w.get(p + ".bias") : at::Tensor(), precision_);
@@ -120,7 +125,62 @@ AstroMaeNet::AstroMaeNet(const AstroMaeWeights& w, GemmBackend backend, Precisio
   for (int i = 0; i <= 8; i += 2) mag_.push_back(lin("inception_model.magnitude_block." + std::to_string(i)));
   concat0_ = lin("concat_block.0");
   concat2_ = lin("concat_block.2");
-  if (precision_ == Precision::kInt8) calibrate_int8();
+  if (precision_ == Precision::kInt8) {
+    digest_ = w.digest();
+    const CommittedInt8Calibration* committed =
+        int8_ranges == Int8Ranges::kCommittedOrCalibrate
+            ? find_committed_int8_calibration(digest_, kInt8CalibrationSamples, kInt8CalibrationSeed)
+            : nullptr;
+    if (committed != nullptr)
+      use_committed_int8(*committed);
+    else
+      calibrate_int8();
+  }
+}
+
+std::vector<std::pair<std::string, Linear*>> AstroMaeNet::named_layers() {
+  std::vector<std::pair<std::string, Linear*>> layers{{"head", &head_},
+                                                      {"vit_block.0", &vit0_},
+                                                      {"vit_block.2", &vit2_},
+                                                      {"inception_model.vis_inception.10", &inc_fc10_},
+                                                      {"inception_model.vis_inception.12", &inc_fc12_},
+                                                      {"concat_block.0", &concat0_},
+                                                      {"concat_block.2", &concat2_},
+                                                      {"patch_embed.proj", &patch_}};
+  for (std::size_t i = 0; i < blocks_.size(); ++i) {
+    const std::string p = "blocks." + std::to_string(i);
+    Block& b = blocks_[i];
+    layers.insert(layers.end(), {{p + ".attn.qkv", &b.qkv},
+                                 {p + ".attn.proj", &b.proj},
+                                 {p + ".mlp.fc1", &b.fc1},
+                                 {p + ".mlp.fc2", &b.fc2}});
+  }
+  for (std::size_t i = 0; i < mag_.size(); ++i)
+    layers.emplace_back("inception_model.magnitude_block." + std::to_string(2 * i), &mag_[i]);
+  return layers;
+}
+
+void AstroMaeNet::use_committed_int8(const CommittedInt8Calibration& c) {
+  // The entry must name exactly this network's int8 layers (model.Int8Calibration.* checks it).
+  Int8Calibration ranges;
+  std::size_t used = 0;
+  for (auto& [name, l] : named_layers()) {
+    if (!l->wq.defined()) continue;
+    const auto it = std::find_if(c.ranges.begin(), c.ranges.end(), [&](const auto& r) { return r.layer == name; });
+    if (it == c.ranges.end()) {
+      throw std::logic_error(
+          fmt::format("committed int8 calibration of weights {:016x} has no range for layer {}", c.digest, name));
+    }
+    ranges.ranges[l->wt.data_ptr()] = {it->lo, it->hi};
+    ranges_.push_back({name, it->lo, it->hi});
+    finish_int8_calibration(*l, ranges);
+    ++used;
+  }
+  if (used != c.ranges.size()) {
+    throw std::logic_error(fmt::format("committed int8 calibration of weights {:016x} has {} ranges for {} int8 layers",
+                                       c.digest, c.ranges.size(), used));
+  }
+  ranges_committed_ = true;
 }
 
 void AstroMaeNet::calibrate_int8() {
@@ -136,10 +196,12 @@ void AstroMaeNet::calibrate_int8() {
     profile::Suspend not_profiled;
     (void)forward(images, mags);
   }
-  std::vector<Linear*> layers{&head_, &vit0_, &vit2_, &inc_fc10_, &inc_fc12_, &concat0_, &concat2_, &patch_};
-  for (Block& b : blocks_) layers.insert(layers.end(), {&b.qkv, &b.proj, &b.fc1, &b.fc2});
-  for (Linear& l : mag_) layers.push_back(&l);
-  for (Linear* l : layers) finish_int8_calibration(*l, ranges);
+  for (auto& [name, l] : named_layers()) {
+    if (!l->wq.defined()) continue;
+    finish_int8_calibration(*l, ranges);
+    const auto& [lo, hi] = ranges.ranges.at(l->wt.data_ptr());
+    ranges_.push_back({name, lo, hi});
+  }
 }
 
 at::Tensor AstroMaeNet::linear(const at::Tensor& x, const Linear& l, Epilogue e) const {

@@ -219,9 +219,12 @@ class BuiltinRunner final : public BatchedRunner {
   std::string description() const override {
     std::string precision = options_.precision;
     if (net_.precision() == Precision::kInt8) {
-      precision +=
-          fmt::format(" (u8 activations calibrated on {} synthetic samples, s8 weights per channel, |w| <= {})",
-                      AstroMaeNet::kInt8CalibrationSamples, int8_weight_max());
+      precision += fmt::format(
+          " (u8 activations calibrated on {} synthetic samples{}, s8 weights per channel, |w| <= {})",
+          AstroMaeNet::kInt8CalibrationSamples,
+          net_.int8_ranges_committed() ? fmt::format(": committed for weights {:016x}", net_.weights_digest())
+                                       : std::string(" at load"),
+          int8_weight_max());
     }
     return fmt::format("AstroMAE built-in, {}, {} parameters, {} {} GEMM, {} thread(s)", origin_, thousands(params_),
                        precision, to_string(net_.backend()), options_.threads);
