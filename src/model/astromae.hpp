@@ -114,6 +114,7 @@ class AstroMaeNet {
     at::Tensor norm1_w, norm1_b, norm2_w, norm2_b;
     Linear qkv, proj, fc1, fc2;
     at::Tensor pcm1_w, pcm1_b, pcm2_w, pcm2_b;  // (4,16,48) (16,48) (16,4,48) (4,48): see kernels.hpp
+    std::vector<float> pcm_packed;              // kernels::pcm_pack of the four (AVX2 CPUs)
   };
   struct ConvBn {  // a convolution with its BatchNorm folded in
     at::Tensor w, b;

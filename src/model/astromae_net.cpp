@@ -86,6 +86,10 @@ AstroMaeNet::AstroMaeNet(const AstroMaeWeights& w, GemmBackend backend, Precisio
     b.pcm1_b = b1.reshape({kPcmGroups, 16}).t().contiguous();                                            // [o][g]
     b.pcm2_w = w.get(p + ".PCM.3.weight").reshape({kPcmGroups, 4, 16}).permute({2, 1, 0}).contiguous();  // [m][o][g]
     b.pcm2_b = w.get(p + ".PCM.3.bias").reshape({kPcmGroups, 4}).t().contiguous();                       // [o][g]
+    if (kernels::pcm_fused_available()) {
+      b.pcm_packed = kernels::pcm_pack(b.pcm1_w.data_ptr<float>(), b.pcm1_b.data_ptr<float>(),
+                                       b.pcm2_w.data_ptr<float>(), b.pcm2_b.data_ptr<float>());
+    }
     blocks_.push_back(std::move(b));
   }
   fc_norm_w_ = w.get("fc_norm.weight");
@@ -250,12 +254,16 @@ at::Tensor AstroMaeNet::encoder(const at::Tensor& images) const {
     }
     {
       OpTimer t(profile::kPcm);
-      at::Tensor mid = at::empty({batch * kPatches, 16, kPcmGroups}, x.options());
-      kernels::pcm_expand(x.data_ptr<float>(), b.pcm1_w.data_ptr<float>(), b.pcm1_b.data_ptr<float>(),
-                          mid.data_ptr<float>(), batch);
-      at::silu_(mid);
-      kernels::pcm_project_add(mid.data_ptr<float>(), b.pcm2_w.data_ptr<float>(), b.pcm2_b.data_ptr<float>(),
-                               x.data_ptr<float>(), batch);
+      if (!b.pcm_packed.empty()) {
+        kernels::pcm_fused(b.pcm_packed.data(), x.data_ptr<float>(), batch);
+      } else {
+        at::Tensor mid = at::empty({batch * kPatches, 16, kPcmGroups}, x.options());
+        kernels::pcm_expand(x.data_ptr<float>(), b.pcm1_w.data_ptr<float>(), b.pcm1_b.data_ptr<float>(),
+                            mid.data_ptr<float>(), batch);
+        at::silu_(mid);
+        kernels::pcm_project_add(mid.data_ptr<float>(), b.pcm2_w.data_ptr<float>(), b.pcm2_b.data_ptr<float>(),
+                                 x.data_ptr<float>(), batch);
+      }
     }
 
     // Attention: x += proj(softmax(q kᵀ) v), scale folded into q.

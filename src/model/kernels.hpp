@@ -3,6 +3,7 @@
 /// spend more time in dispatch and copies than in arithmetic. Compiled for AVX-512, AVX2 and
 /// baseline x86-64 and chosen at load time. Torch-free header.
 #include <cstdint>
+#include <vector>
 
 namespace cosmicai::model::kernels {
 
@@ -28,5 +29,16 @@ void pcm_expand(const float* x, const float* w1t, const float* b1t, float* mid, 
 /// `mid` (after the activation), added into the patch tokens of `x` (batch, 17, 192).
 /// `w2t` is (16,4,48) = [m][o][g], `b2t` (4,48).
 void pcm_project_add(const float* mid, const float* w2t, const float* b2t, float* x, std::int64_t batch);
+
+/// True when pcm_fused runs here (AVX2 and FMA).
+bool pcm_fused_available();
+
+/// The PCM weights (laid out as for pcm_expand / pcm_project_add) packed for pcm_fused.
+std::vector<float> pcm_pack(const float* w1t, const float* b1t, const float* w2t, const float* b2t);
+
+/// The whole PCM, `x[:,1:] += project(silu(expand(x[:,1:])))` in place over `x` (batch, 17, 192),
+/// one token at a time with the 768-channel middle in registers (AVX2 + FMA only: check
+/// pcm_fused_available). SiLU's reciprocal is rcp + one Newton step (~1e-7 relative).
+void pcm_fused(const float* packed, float* x, std::int64_t batch);
 
 }  // namespace cosmicai::model::kernels

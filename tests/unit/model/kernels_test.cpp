@@ -81,6 +81,15 @@ TEST(Kernels, PcmMatchesGroupedConvolutions) {
                            batch);
   EXPECT_LE(max_diff(got, expected), 1e-5);
   EXPECT_TRUE(at::equal(got.select(1, 0), x.select(1, 0)));  // the cls token is untouched
+
+  // The fused AVX2 kernel: the same function from the same weights.
+  if (!kernels::pcm_fused_available()) GTEST_SKIP() << "pcm_fused needs AVX2 and FMA";
+  const std::vector<float> packed = kernels::pcm_pack(w1t.data_ptr<float>(), b1t.data_ptr<float>(),
+                                                      w2t.data_ptr<float>(), b2t.data_ptr<float>());
+  at::Tensor fused = x.clone();
+  kernels::pcm_fused(packed.data(), fused.data_ptr<float>(), batch);
+  EXPECT_LE(max_diff(fused, expected), 1e-5);
+  EXPECT_TRUE(at::equal(fused.select(1, 0), x.select(1, 0)));
 }
 
 TEST(Kernels, BiasGeluMatchesAtenGeluOverTheWholeRange) {
