@@ -367,11 +367,99 @@ COSMICAI_AVX2 void pcm_fused_token(const float* packed, float* x) {
     _mm256_storeu_ps(xg + 24, _mm256_add_ps(r3, _mm256_shuffle_ps(u1, u3, 0xEE)));
   }
 }
+
+// bias_gelu_row with explicit AVX2 (the same erf; its reciprocal by rcp and one Newton step).
+COSMICAI_AVX2 void bias_gelu_row_avx2(float* y, const float* bias, std::int64_t n) {
+  const __m256 sign = _mm256_set1_ps(-0.0F), one = _mm256_set1_ps(1.0F), two = _mm256_set1_ps(2.0F);
+  std::int64_t c = 0;
+  for (; c + 8 <= n; c += 8) {
+    const __m256 x = _mm256_add_ps(_mm256_loadu_ps(y + c), _mm256_loadu_ps(bias + c));
+    const __m256 z = _mm256_mul_ps(x, _mm256_set1_ps(0.70710678118654752440F));
+    const __m256 a = _mm256_andnot_ps(sign, z);
+    const __m256 d = _mm256_fmadd_ps(_mm256_set1_ps(0.3275911F), a, one);
+    __m256 t = _mm256_rcp_ps(d);
+    t = _mm256_mul_ps(t, _mm256_fnmadd_ps(d, t, two));
+    __m256 r = _mm256_set1_ps(1.061405429F);
+    r = _mm256_fmadd_ps(r, t, _mm256_set1_ps(-1.453152027F));
+    r = _mm256_fmadd_ps(r, t, _mm256_set1_ps(1.421413741F));
+    r = _mm256_fmadd_ps(r, t, _mm256_set1_ps(-0.284496736F));
+    r = _mm256_fmadd_ps(r, t, _mm256_set1_ps(0.254829592F));
+    const __m256 e = _mm256_fnmadd_ps(_mm256_mul_ps(r, t), exp8(_mm256_mul_ps(_mm256_sub_ps(_mm256_setzero_ps(), z), z)), one);
+    const __m256 erf = _mm256_or_ps(e, _mm256_and_ps(sign, z));  // e ≥ 0: copysign(e, z)
+    _mm256_storeu_ps(y + c, _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5F), x), _mm256_add_ps(one, erf)));
+  }
+  if (c < n) bias_gelu_row(y + c, bias + c, n - c);
+}
+
+COSMICAI_AVX2 inline float hsum(__m256 v) {
+  __m128 h = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+  h = _mm_add_ss(h, _mm_movehdup_ps(h));
+  return _mm_cvtss_f32(h);
+}
+
+// LayerNorm over rows of n (a multiple of 8): mean, then the variance of the deviations (two
+// passes over the row, which stays in L1), as ATen's (biased variance, eps inside the root).
+COSMICAI_AVX2 void layer_norm_row_avx2(const float* x, float* y, std::int64_t n, const float* w, const float* b,
+                                       float eps) {
+  __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+  std::int64_t c = 0;
+  for (; c + 16 <= n; c += 16) {
+    s0 = _mm256_add_ps(s0, _mm256_loadu_ps(x + c));
+    s1 = _mm256_add_ps(s1, _mm256_loadu_ps(x + c + 8));
+  }
+  for (; c < n; c += 8) s0 = _mm256_add_ps(s0, _mm256_loadu_ps(x + c));
+  const float mean = hsum(_mm256_add_ps(s0, s1)) / static_cast<float>(n);
+  const __m256 m = _mm256_set1_ps(mean);
+  s0 = _mm256_setzero_ps();
+  s1 = _mm256_setzero_ps();
+  for (c = 0; c + 16 <= n; c += 16) {
+    const __m256 d0 = _mm256_sub_ps(_mm256_loadu_ps(x + c), m), d1 = _mm256_sub_ps(_mm256_loadu_ps(x + c + 8), m);
+    s0 = _mm256_fmadd_ps(d0, d0, s0);
+    s1 = _mm256_fmadd_ps(d1, d1, s1);
+  }
+  for (; c < n; c += 8) {
+    const __m256 d0 = _mm256_sub_ps(_mm256_loadu_ps(x + c), m);
+    s0 = _mm256_fmadd_ps(d0, d0, s0);
+  }
+  const float var = hsum(_mm256_add_ps(s0, s1)) / static_cast<float>(n);
+  const __m256 rstd = _mm256_set1_ps(1.0F / std::sqrt(var + eps));
+  for (c = 0; c < n; c += 8) {
+    const __m256 d = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + c), m), rstd);
+    _mm256_storeu_ps(y + c, _mm256_fmadd_ps(d, _mm256_loadu_ps(w + c), _mm256_loadu_ps(b + c)));
+  }
+}
 }  // namespace
+
+void layer_norm(const float* x, std::int64_t ldx, float* y, std::int64_t rows, std::int64_t n, const float* w,
+                const float* b, float eps) {
+  at::parallel_for(0, rows, 64, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t r = begin; r < end; ++r) {
+      const float* xr = x + r * ldx;
+      float* yr = y + r * n;
+      if (have_avx2() && n % 8 == 0) {
+        layer_norm_row_avx2(xr, yr, n, w, b, eps);
+        continue;
+      }
+      double sum = 0;
+      for (std::int64_t c = 0; c < n; ++c) sum += xr[c];
+      const double mean = sum / static_cast<double>(n);
+      double sq = 0;
+      for (std::int64_t c = 0; c < n; ++c) sq += (xr[c] - mean) * (xr[c] - mean);
+      const double rstd = 1.0 / std::sqrt(sq / static_cast<double>(n) + eps);
+      for (std::int64_t c = 0; c < n; ++c) yr[c] = static_cast<float>((xr[c] - mean) * rstd * w[c] + b[c]);
+    }
+  });
+}
 
 void bias_gelu(float* y, const float* bias, std::int64_t rows, std::int64_t n) {
   at::parallel_for(0, rows, 16, [&](std::int64_t begin, std::int64_t end) {
-    for (std::int64_t r = begin; r < end; ++r) bias_gelu_row(y + r * n, bias, n);
+    for (std::int64_t r = begin; r < end; ++r) {
+      if (have_avx2())
+        bias_gelu_row_avx2(y + r * n, bias, n);
+      else
+        bias_gelu_row(y + r * n, bias, n);
+    }
   });
 }
 

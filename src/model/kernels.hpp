@@ -30,6 +30,11 @@ void pcm_expand(const float* x, const float* w1t, const float* b1t, float* mid, 
 /// `w2t` is (16,4,48) = [m][o][g], `b2t` (4,48).
 void pcm_project_add(const float* mid, const float* w2t, const float* b2t, float* x, std::int64_t batch);
 
+/// LayerNorm over the last dimension: `y[r] = (x[r] − mean) / sqrt(var + eps) · w + b` for `rows`
+/// rows of `n` (x rows `ldx` apart, y packed), biased variance as ATen's layer_norm.
+void layer_norm(const float* x, std::int64_t ldx, float* y, std::int64_t rows, std::int64_t n, const float* w,
+                const float* b, float eps);
+
 /// True when pcm_fused runs here (AVX2 and FMA).
 bool pcm_fused_available();
 

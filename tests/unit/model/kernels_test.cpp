@@ -111,6 +111,20 @@ TEST(Kernels, BiasGeluMatchesAtenGeluOverTheWholeRange) {
   EXPECT_LE(max_diff(s, at::gelu(small)), 1e-9);
 }
 
+TEST(Kernels, LayerNormMatchesAten) {
+  at::manual_seed(9);
+  for (std::int64_t n : {192, 12}) {  // the AVX2 path (a multiple of 8) and the scalar one
+    at::Tensor x = at::randn({37, n + 5}) * 3 + 1.5;  // rows 5 wider: a column slice
+    x[0].fill_(2.0F);                                // a constant row
+    at::Tensor w = at::randn({n}), b = at::randn({n});
+    at::Tensor xs = x.slice(1, 0, n);
+    at::Tensor got = at::empty({37, n});
+    kernels::layer_norm(xs.data_ptr<float>(), xs.stride(0), got.data_ptr<float>(), 37, n, w.data_ptr<float>(),
+                        b.data_ptr<float>(), 1e-6F);
+    EXPECT_LE(max_diff(got, at::layer_norm(xs, {n}, w, b, 1e-6)), 2e-6) << n;
+  }
+}
+
 TEST(Gemm, BothBackendsComputeALinearLayerIntoAColumnSlice) {
   at::manual_seed(6);
   at::Tensor x = at::randn({37, 50}), w = at::randn({20, 50}), b = at::randn({20});
