@@ -368,24 +368,35 @@ COSMICAI_AVX2 void pcm_fused_token(const float* packed, float* x) {
   }
 }
 
-// bias_gelu_row with explicit AVX2 (the same erf; its reciprocal by rcp and one Newton step).
+// bias_gelu_row with explicit AVX2. erf(z) as a rational function of z on [-4, 4] (Eigen's float
+// erf: odd degree-13 numerator, even degree-8 denominator, |error| ≤ 4.2e-7 against A-S's 1.5e-7),
+// which needs no exp: ~20 operations a vector instead of ~30 for Abramowitz-Stegun 7.1.26.
 COSMICAI_AVX2 void bias_gelu_row_avx2(float* y, const float* bias, std::int64_t n) {
-  const __m256 sign = _mm256_set1_ps(-0.0F), one = _mm256_set1_ps(1.0F), two = _mm256_set1_ps(2.0F);
+  const __m256 one = _mm256_set1_ps(1.0F), two = _mm256_set1_ps(2.0F);
   std::int64_t c = 0;
   for (; c + 8 <= n; c += 8) {
     const __m256 x = _mm256_add_ps(_mm256_loadu_ps(y + c), _mm256_loadu_ps(bias + c));
-    const __m256 z = _mm256_mul_ps(x, _mm256_set1_ps(0.70710678118654752440F));
-    const __m256 a = _mm256_andnot_ps(sign, z);
-    const __m256 d = _mm256_fmadd_ps(_mm256_set1_ps(0.3275911F), a, one);
-    __m256 t = _mm256_rcp_ps(d);
-    t = _mm256_mul_ps(t, _mm256_fnmadd_ps(d, t, two));
-    __m256 r = _mm256_set1_ps(1.061405429F);
-    r = _mm256_fmadd_ps(r, t, _mm256_set1_ps(-1.453152027F));
-    r = _mm256_fmadd_ps(r, t, _mm256_set1_ps(1.421413741F));
-    r = _mm256_fmadd_ps(r, t, _mm256_set1_ps(-0.284496736F));
-    r = _mm256_fmadd_ps(r, t, _mm256_set1_ps(0.254829592F));
-    const __m256 e = _mm256_fnmadd_ps(_mm256_mul_ps(r, t), exp8(_mm256_mul_ps(_mm256_sub_ps(_mm256_setzero_ps(), z), z)), one);
-    const __m256 erf = _mm256_or_ps(e, _mm256_and_ps(sign, z));  // e ≥ 0: copysign(e, z)
+    __m256 z = _mm256_mul_ps(x, _mm256_set1_ps(0.70710678118654752440F));
+    z = _mm256_min_ps(_mm256_max_ps(z, _mm256_set1_ps(-4.0F)), _mm256_set1_ps(4.0F));
+    const __m256 z2 = _mm256_mul_ps(z, z);
+    __m256 p = _mm256_set1_ps(-2.72614225801306e-10F);
+    p = _mm256_fmadd_ps(p, z2, _mm256_set1_ps(2.77068142495902e-08F));
+    p = _mm256_fmadd_ps(p, z2, _mm256_set1_ps(-2.10102402082508e-06F));
+    p = _mm256_fmadd_ps(p, z2, _mm256_set1_ps(-5.69250639462346e-05F));
+    p = _mm256_fmadd_ps(p, z2, _mm256_set1_ps(-7.34990630326855e-04F));
+    p = _mm256_fmadd_ps(p, z2, _mm256_set1_ps(-2.95459980854025e-03F));
+    p = _mm256_fmadd_ps(p, z2, _mm256_set1_ps(-1.60960333262415e-02F));
+    p = _mm256_mul_ps(p, z);
+    __m256 q = _mm256_set1_ps(-1.45660718464996e-05F);
+    q = _mm256_fmadd_ps(q, z2, _mm256_set1_ps(-2.13374055278905e-04F));
+    q = _mm256_fmadd_ps(q, z2, _mm256_set1_ps(-1.68282697438203e-03F));
+    q = _mm256_fmadd_ps(q, z2, _mm256_set1_ps(-7.37332916720468e-03F));
+    q = _mm256_fmadd_ps(q, z2, _mm256_set1_ps(-1.42647390514189e-02F));
+    __m256 r = _mm256_rcp_ps(q);
+    r = _mm256_mul_ps(r, _mm256_fnmadd_ps(q, r, two));
+    // |z| ≥ 3.92: erf is ±1 in float (the rational form is 4e-7 off near 4).
+    const __m256 far = _mm256_cmp_ps(_mm256_mul_ps(z, z), _mm256_set1_ps(3.92F * 3.92F), _CMP_GE_OQ);
+    const __m256 erf = _mm256_blendv_ps(_mm256_mul_ps(p, r), _mm256_or_ps(one, _mm256_and_ps(_mm256_set1_ps(-0.0F), z)), far);
     _mm256_storeu_ps(y + c, _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5F), x), _mm256_add_ps(one, erf)));
   }
   if (c < n) bias_gelu_row(y + c, bias + c, n - c);
