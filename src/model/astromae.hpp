@@ -113,6 +113,11 @@ class AstroMaeNet {
   struct Block {
     at::Tensor norm1_w, norm1_b, norm2_w, norm2_b;
     Linear qkv, proj, fc1, fc2;
+    // float32/bf16: the same layers without their biases, which are added where the output is
+    // read next instead of in a pass of their own (q/v in the attention core, proj/fc2 in the next
+    // LayerNorm); q_bias / v_bias are the two non-zero thirds of qkv's bias.
+    Linear qkv_nb, proj_nb, fc2_nb;
+    at::Tensor q_bias, v_bias;
     at::Tensor pcm1_w, pcm1_b, pcm2_w, pcm2_b;  // (4,16,48) (16,48) (16,4,48) (4,48): see kernels.hpp
     std::vector<float> pcm_packed;              // kernels::pcm_pack of the four (AVX2 CPUs)
   };

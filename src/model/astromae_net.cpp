@@ -49,12 +49,21 @@ at::Tensor max_pool3x3(const at::Tensor& x) {
   return out;
 }
 
-// LayerNorm over the last dimension (eps 1e-6) of a 2-D float32 tensor with unit column stride.
-at::Tensor layer_norm(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
+// LayerNorm over the last dimension (eps 1e-6) of a 2-D float32 tensor with unit column stride;
+// a defined `add_first` is added to x in place first (kernels::layer_norm).
+at::Tensor layer_norm(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b,
+                      const at::Tensor& add_first = at::Tensor()) {
   at::Tensor y = at::empty({x.size(0), x.size(1)}, x.options());
   kernels::layer_norm(x.data_ptr<float>(), x.stride(0), y.data_ptr<float>(), x.size(0), x.size(1),
-                      w.data_ptr<float>(), b.data_ptr<float>(), static_cast<float>(kLnEps));
+                      w.data_ptr<float>(), b.data_ptr<float>(), static_cast<float>(kLnEps),
+                      add_first.defined() ? add_first.data_ptr<float>() : nullptr);
   return y;
+}
+
+Linear without_bias(const Linear& l) {
+  Linear nb = l;
+  nb.b = at::Tensor();
+  return nb;
 }
 
 }  // namespace
@@ -87,6 +96,11 @@ AstroMaeNet::AstroMaeNet(const AstroMaeWeights& w, GemmBackend backend, Precisio
     b.proj = lin(p + ".attn.proj");
     b.fc1 = lin(p + ".mlp.fc1");
     b.fc2 = lin(p + ".mlp.fc2");
+    b.qkv_nb = without_bias(b.qkv);
+    b.proj_nb = without_bias(b.proj);
+    b.fc2_nb = without_bias(b.fc2);
+    b.q_bias = b.qkv.b.slice(0, 0, kEmbed).contiguous();
+    b.v_bias = b.qkv.b.slice(0, 2 * kEmbed).contiguous();
     // PCM: grouped 1×1 convolutions (48 groups: 4 -> 16 -> 4 channels), BatchNorm folded,
     // laid out group-last for kernels::pcm_expand / pcm_project_add.
     auto [w1, b1] = fold_bn(w, p + ".PCM.0", p + ".PCM.1");
@@ -253,12 +267,16 @@ at::Tensor AstroMaeNet::encoder(const at::Tensor& images) const {
     x.select(1, 0).copy_(cls_pos0_.expand({batch, kEmbed}));
   }
   at::Tensor x2d = x.view({rows, kEmbed});
+  // Biases of the layers that add into x, deferred to the next LayerNorm (not for int8, whose
+  // dequantisation pass adds them anyway).
+  const bool defer = precision_ != Precision::kInt8;
+  at::Tensor pending;
   for (const Block& b : blocks_) {
     // Attention input from the block input, then the PCM of the raw patch tokens added in place.
     at::Tensor h;
     {
       OpTimer t(profile::kLayerNorm);
-      h = layer_norm(x2d, b.norm1_w, b.norm1_b);
+      h = layer_norm(x2d, b.norm1_w, b.norm1_b, pending);
     }
     {
       OpTimer t(profile::kPcm);
@@ -278,24 +296,27 @@ at::Tensor AstroMaeNet::encoder(const at::Tensor& images) const {
     at::Tensor qkv;
     {
       OpTimer t(profile::kQkvGemm);
-      qkv = linear(h, b.qkv, Epilogue::kNone);
+      qkv = linear(h, defer ? b.qkv_nb : b.qkv, Epilogue::kNone);
     }
     at::Tensor o = at::empty({rows, kEmbed}, x.options());
     {
       OpTimer t(profile::kAttention);
-      kernels::attention_17x3x64(qkv.data_ptr<float>(), o.data_ptr<float>(), batch);
+      kernels::attention_17x3x64(qkv.data_ptr<float>(), o.data_ptr<float>(), batch,
+                                 defer ? b.q_bias.data_ptr<float>() : nullptr,
+                                 defer ? b.v_bias.data_ptr<float>() : nullptr);
     }
     {
       OpTimer t(profile::kProjGemm);
-      linear_into(backend_, precision_, o, b.proj, x2d, /*accumulate=*/true);
+      linear_into(backend_, precision_, o, defer ? b.proj_nb : b.proj, x2d, /*accumulate=*/true);
     }
 
     // MLP: x += fc2(gelu(fc1(norm2(x)))).
     at::Tensor h2;
     {
       OpTimer t(profile::kLayerNorm);
-      h2 = layer_norm(x2d, b.norm2_w, b.norm2_b);
+      h2 = layer_norm(x2d, b.norm2_w, b.norm2_b, defer ? b.proj.b : at::Tensor());
     }
+    pending = at::Tensor();
     if (runs_int8(precision_, b.fc1) && runs_int8(precision_, b.fc2)) {
       int8_mlp_into(h2, b.fc1, b.fc2, x2d);  // fc1's output stays in cache (times itself per operator)
       continue;
@@ -303,11 +324,13 @@ at::Tensor AstroMaeNet::encoder(const at::Tensor& images) const {
     at::Tensor m = linear(h2, b.fc1, Epilogue::kGelu);
     {
       OpTimer t(profile::kFc2Gemm);
-      linear_into(backend_, precision_, m, b.fc2, x2d, /*accumulate=*/true);
+      linear_into(backend_, precision_, m, defer ? b.fc2_nb : b.fc2, x2d, /*accumulate=*/true);
     }
+    if (defer) pending = b.fc2.b;
   }
   OpTimer t(profile::kEncoderHead);
   at::Tensor pooled = x.slice(1, 1).mean(1);
+  if (pending.defined()) pooled.add_(pending);  // the last fc2's bias: the mean of x + b is mean(x) + b
   pooled = at::layer_norm(pooled, {kEmbed}, fc_norm_w_, fc_norm_b_, kLnEps);
   at::Tensor head = linear(pooled, head_, Epilogue::kNone);
   return linear(head, vit0_, Epilogue::kRelu);

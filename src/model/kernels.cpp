@@ -51,7 +51,7 @@ constexpr int kQ = 24;  // queries padded to three AVX2 vectors
 // q_i·k_j accumulated over d with k_j[d] broadcast, softmax over j per lane (vertical max and
 // sum), then o_i = Σ_j p[j][i] v_j vectorised over d. Padding lanes compute garbage-free zeros.
 COSMICAI_CLONES
-void attend_one(const float* qkv, float* out, int head) {
+void attend_one(const float* qkv, float* out, int head, const float* q_bias, const float* v_bias) {
   alignas(64) float qt[kHeadDim][kQ];
   alignas(64) float st[kTokens][kQ];
   for (int d = 0; d < kHeadDim; ++d) {
@@ -59,7 +59,7 @@ void attend_one(const float* qkv, float* out, int head) {
   }
   for (int i = 0; i < kTokens; ++i) {
     const float* q = qkv + i * kRow + head * kHeadDim;
-    for (int d = 0; d < kHeadDim; ++d) qt[d][i] = q[d];
+    for (int d = 0; d < kHeadDim; ++d) qt[d][i] = q[d] + (q_bias != nullptr ? q_bias[head * kHeadDim + d] : 0.0F);
   }
   for (int j = 0; j < kTokens; ++j) {
     const float* k = qkv + j * kRow + kEmbed + head * kHeadDim;
@@ -91,7 +91,7 @@ void attend_one(const float* qkv, float* out, int head) {
       for (int d = 0; d < kHeadDim; ++d) o[d] += p * v[d];
     }
     float* dst = out + i * kEmbed + head * kHeadDim;
-    for (int d = 0; d < kHeadDim; ++d) dst[d] = o[d];
+    for (int d = 0; d < kHeadDim; ++d) dst[d] = o[d] + (v_bias != nullptr ? v_bias[head * kHeadDim + d] : 0.0F);
   }
 }
 
@@ -250,7 +250,8 @@ COSMICAI_AVX2 inline void scores_avx2(const float (*qt)[kQ], const float* k0, fl
 
 // o_i = Σ_j p[j][i] v_j for queries i0..i0+I-1, 32 of the 64 dimensions (from `v0`).
 template <int I>
-COSMICAI_AVX2 inline void weighted_values_avx2(const float (*st)[kQ], const float* v0, float* out, int i0) {
+COSMICAI_AVX2 inline void weighted_values_avx2(const float (*st)[kQ], const float* v0, float* out, int i0,
+                                               const float* vb) {
   __m256 a[I][4];
   for (int ii = 0; ii < I; ++ii) a[ii][0] = a[ii][1] = a[ii][2] = a[ii][3] = _mm256_setzero_ps();
   for (int j = 0; j < kTokens; ++j) {
@@ -267,13 +268,16 @@ COSMICAI_AVX2 inline void weighted_values_avx2(const float (*st)[kQ], const floa
   }
   for (int ii = 0; ii < I; ++ii) {
     float* o = out + (i0 + ii) * kEmbed;
-    for (int c = 0; c < 4; ++c) _mm256_storeu_ps(o + 8 * c, a[ii][c]);
+    for (int c = 0; c < 4; ++c) _mm256_storeu_ps(o + 8 * c, _mm256_add_ps(a[ii][c], _mm256_loadu_ps(vb + 8 * c)));
   }
 }
 
 // attend_one with explicit AVX2: the same computation (scores, max-shifted exp, weights
 // normalised before the weighted sum of the values).
-COSMICAI_AVX2 void attend_one_avx2(const float* qkv, float* out, int head) {
+COSMICAI_AVX2 void attend_one_avx2(const float* qkv, float* out, int head, const float* q_bias, const float* v_bias) {
+  alignas(32) static const float kZeros[kHeadDim] = {};
+  const float* qb = q_bias != nullptr ? q_bias + head * kHeadDim : kZeros;
+  const float* vb = v_bias != nullptr ? v_bias + head * kHeadDim : kZeros;
   alignas(32) float qt[kHeadDim][kQ];
   alignas(32) float st[kTokens][kQ];
   const float* q = qkv + head * kHeadDim;
@@ -281,13 +285,14 @@ COSMICAI_AVX2 void attend_one_avx2(const float* qkv, float* out, int head) {
   for (int i0 = 0; i0 < 16; i0 += 8) {
     for (int d0 = 0; d0 < kHeadDim; d0 += 8) {
       __m256 r[8];
-      for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(q + (i0 + i) * kRow + d0);
+      const __m256 bias = _mm256_loadu_ps(qb + d0);
+      for (int i = 0; i < 8; ++i) r[i] = _mm256_add_ps(_mm256_loadu_ps(q + (i0 + i) * kRow + d0), bias);
       transpose8(r);
       for (int d = 0; d < 8; ++d) _mm256_store_ps(&qt[d0 + d][i0], r[d]);
     }
   }
   for (int d = 0; d < kHeadDim; ++d) {
-    _mm256_store_ps(&qt[d][16], _mm256_setr_ps(q[16 * kRow + d], 0, 0, 0, 0, 0, 0, 0));
+    _mm256_store_ps(&qt[d][16], _mm256_setr_ps(q[16 * kRow + d] + qb[d], 0, 0, 0, 0, 0, 0, 0));
   }
   const float* k0 = qkv + kEmbed + head * kHeadDim;
   scores_avx2<4>(qt, k0, st, 0);
@@ -311,8 +316,8 @@ COSMICAI_AVX2 void attend_one_avx2(const float* qkv, float* out, int head) {
   const float* v0 = qkv + 2 * kEmbed + head * kHeadDim;
   float* o = out + head * kHeadDim;
   for (int half = 0; half < 2; ++half) {
-    for (int i0 = 0; i0 < 15; i0 += 3) weighted_values_avx2<3>(st, v0 + 32 * half, o + 32 * half, i0);
-    weighted_values_avx2<2>(st, v0 + 32 * half, o + 32 * half, 15);
+    for (int i0 = 0; i0 < 15; i0 += 3) weighted_values_avx2<3>(st, v0 + 32 * half, o + 32 * half, i0, vb + 32 * half);
+    weighted_values_avx2<2>(st, v0 + 32 * half, o + 32 * half, 15, vb + 32 * half);
   }
 }
 
@@ -411,10 +416,14 @@ COSMICAI_AVX2 inline float hsum(__m256 v) {
 
 // LayerNorm over rows of n (a multiple of 8): mean, then the variance of the deviations (two
 // passes over the row, which stays in L1), as ATen's (biased variance, eps inside the root).
-COSMICAI_AVX2 void layer_norm_row_avx2(const float* x, float* y, std::int64_t n, const float* w, const float* b,
-                                       float eps) {
+COSMICAI_AVX2 void layer_norm_row_avx2(float* x, float* y, std::int64_t n, const float* w, const float* b,
+                                       float eps, const float* add_first) {
   __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
   std::int64_t c = 0;
+  if (add_first != nullptr) {
+    for (c = 0; c < n; c += 8) _mm256_storeu_ps(x + c, _mm256_add_ps(_mm256_loadu_ps(x + c), _mm256_loadu_ps(add_first + c)));
+    c = 0;
+  }
   for (; c + 16 <= n; c += 16) {
     s0 = _mm256_add_ps(s0, _mm256_loadu_ps(x + c));
     s1 = _mm256_add_ps(s1, _mm256_loadu_ps(x + c + 8));
@@ -442,15 +451,18 @@ COSMICAI_AVX2 void layer_norm_row_avx2(const float* x, float* y, std::int64_t n,
 }
 }  // namespace
 
-void layer_norm(const float* x, std::int64_t ldx, float* y, std::int64_t rows, std::int64_t n, const float* w,
-                const float* b, float eps) {
+void layer_norm(float* x, std::int64_t ldx, float* y, std::int64_t rows, std::int64_t n, const float* w,
+                const float* b, float eps, const float* add_first) {
   at::parallel_for(0, rows, 64, [&](std::int64_t begin, std::int64_t end) {
     for (std::int64_t r = begin; r < end; ++r) {
-      const float* xr = x + r * ldx;
+      float* xr = x + r * ldx;
       float* yr = y + r * n;
       if (have_avx2() && n % 8 == 0) {
-        layer_norm_row_avx2(xr, yr, n, w, b, eps);
+        layer_norm_row_avx2(xr, yr, n, w, b, eps, add_first);
         continue;
+      }
+      if (add_first != nullptr) {
+        for (std::int64_t c = 0; c < n; ++c) xr[c] += add_first[c];
       }
       double sum = 0;
       for (std::int64_t c = 0; c < n; ++c) sum += xr[c];
@@ -533,14 +545,15 @@ void pcm_project_add(const float* mid, const float* w2t, const float* b2t, float
   });
 }
 
-void attention_17x3x64(const float* qkv, float* out, std::int64_t batch) {
+void attention_17x3x64(const float* qkv, float* out, std::int64_t batch, const float* q_bias, const float* v_bias) {
   at::parallel_for(0, batch * kHeads, 16, [&](std::int64_t begin, std::int64_t end) {
     for (std::int64_t bh = begin; bh < end; ++bh) {
       const std::int64_t b = bh / kHeads;
+      const int head = static_cast<int>(bh % kHeads);
       if (have_avx2())
-        attend_one_avx2(qkv + b * kTokens * kRow, out + b * kTokens * kEmbed, static_cast<int>(bh % kHeads));
+        attend_one_avx2(qkv + b * kTokens * kRow, out + b * kTokens * kEmbed, head, q_bias, v_bias);
       else
-        attend_one(qkv + b * kTokens * kRow, out + b * kTokens * kEmbed, static_cast<int>(bh % kHeads));
+        attend_one(qkv + b * kTokens * kRow, out + b * kTokens * kEmbed, head, q_bias, v_bias);
     }
   });
 }

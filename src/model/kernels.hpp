@@ -11,7 +11,11 @@ namespace cosmicai::model::kernels {
 /// `out[b,i,h*64:(h+1)*64] = softmax_j(q_i · k_j) v_j`, with q, k, v read from `qkv` rows
 /// `[q(192) | k(192) | v(192)]` (the 1/8 scale already folded into q). `qkv` is (batch·17, 576)
 /// and `out` (batch·17, 192), both row-major. Runs on ATen's intra-op threads.
-void attention_17x3x64(const float* qkv, float* out, std::int64_t batch);
+/// `q_bias` / `v_bias` (192 each, may be null) are added to q and v as they are read, so the qkv
+/// GEMM need not write them: the v bias as `out += v_bias` (the weights sum to 1). (A k bias would
+/// add a per-query constant to the scores, which softmax ignores; AstroMAE has none.)
+void attention_17x3x64(const float* qkv, float* out, std::int64_t batch, const float* q_bias = nullptr,
+                       const float* v_bias = nullptr);
 
 /// 3×3 max pooling with stride 1 and padding 1 over `planes` contiguous h×w planes (NCHW).
 void max_pool_3x3(const float* in, float* out, std::int64_t planes, int h, int w);
@@ -32,9 +36,11 @@ void pcm_expand(const float* x, const float* w1t, const float* b1t, float* mid, 
 void pcm_project_add(const float* mid, const float* w2t, const float* b2t, float* x, std::int64_t batch);
 
 /// LayerNorm over the last dimension: `y[r] = (x[r] − mean) / sqrt(var + eps) · w + b` for `rows`
-/// rows of `n` (x rows `ldx` apart, y packed), biased variance as ATen's layer_norm.
-void layer_norm(const float* x, std::int64_t ldx, float* y, std::int64_t rows, std::int64_t n, const float* w,
-                const float* b, float eps);
+/// rows of `n` (x rows `ldx` apart, y packed), biased variance as ATen's layer_norm. With
+/// `add_first` (n values, may be null), `x[r] += add_first` in place first (a residual stream's
+/// pending bias), and the row is normalised from there.
+void layer_norm(float* x, std::int64_t ldx, float* y, std::int64_t rows, std::int64_t n, const float* w,
+                const float* b, float eps, const float* add_first = nullptr);
 
 /// True when pcm_fused runs here (AVX2 and FMA).
 bool pcm_fused_available();

@@ -21,6 +21,18 @@ TEST(Kernels, AttentionMatchesSoftmaxOfScaledScores) {
     at::Tensor attn = at::softmax(at::matmul(v5[0], v5[1].transpose(-2, -1)), -1);
     at::Tensor ref = at::matmul(attn, v5[2]).transpose(1, 2).reshape({batch * 17, 192});
     EXPECT_LE(max_diff(out, ref), 1e-6) << "batch " << batch;
+
+    // q and v biases added as the kernel reads them: the same as adding them to qkv first.
+    at::Tensor qb = at::randn({192}), vb = at::randn({192});
+    at::Tensor biased = qkv.clone();
+    biased.slice(1, 0, 192).add_(qb);
+    biased.slice(1, 384, 576).add_(vb);
+    at::Tensor want = at::empty({batch * 17, 192}), got = at::empty({batch * 17, 192});
+    kernels::attention_17x3x64(biased.data_ptr<float>(), want.data_ptr<float>(), batch);
+    kernels::attention_17x3x64(qkv.data_ptr<float>(), got.data_ptr<float>(), batch, qb.data_ptr<float>(),
+                               vb.data_ptr<float>());
+    // (v's bias is added after the weighted sum, not to each value: rounding, |out| up to ~8 here.)
+    EXPECT_LE(max_diff(got, want), 2e-6) << "batch " << batch;
   }
 }
 
@@ -122,6 +134,13 @@ TEST(Kernels, LayerNormMatchesAten) {
     kernels::layer_norm(xs.data_ptr<float>(), xs.stride(0), got.data_ptr<float>(), 37, n, w.data_ptr<float>(),
                         b.data_ptr<float>(), 1e-6F);
     EXPECT_LE(max_diff(got, at::layer_norm(xs, {n}, w, b, 1e-6)), 2e-6) << n;
+    // With a bias added to x first, in place.
+    at::Tensor add = at::randn({n});
+    at::Tensor want_x = xs + add;
+    kernels::layer_norm(xs.data_ptr<float>(), xs.stride(0), got.data_ptr<float>(), 37, n, w.data_ptr<float>(),
+                        b.data_ptr<float>(), 1e-6F, add.data_ptr<float>());
+    EXPECT_TRUE(at::equal(xs, want_x)) << n;
+    EXPECT_LE(max_diff(got, at::layer_norm(want_x, {n}, w, b, 1e-6)), 2e-6) << n;
   }
 }
 
