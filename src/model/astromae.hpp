@@ -144,6 +144,8 @@ class AstroMaeNet {
   Precision precision_;
   Linear patch_;
   at::Tensor cls_pos0_, pos_rest_;  // cls_token + pos_embed[0]; pos_embed[1:]
+  Linear patch_nb_;                 // patch_ without its bias, which is in pos_bias_ = pos_rest_ + bias
+  at::Tensor pos_bias_;
   std::vector<Block> blocks_;
   at::Tensor fc_norm_w_, fc_norm_b_;
   Linear head_, vit0_, vit2_;

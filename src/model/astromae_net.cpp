@@ -80,6 +80,8 @@ AstroMaeNet::AstroMaeNet(const AstroMaeWeights& w, GemmBackend backend, Precisio
   const at::Tensor pos = w.get("pos_embed").reshape({kTokens, kEmbed});
   cls_pos0_ = (w.get("cls_token").reshape({kEmbed}) + pos[0]).contiguous();
   pos_rest_ = pos.slice(0, 1).contiguous();
+  patch_nb_ = without_bias(patch_);
+  pos_bias_ = (pos_rest_ + patch_.b).contiguous();
 
   const double scale = 1.0 / std::sqrt(static_cast<double>(kEmbed / 3));  // head_dim 64: 1/8, exact in float
   for (std::int64_t i = 0; i < 12; ++i) {
@@ -262,8 +264,10 @@ at::Tensor AstroMaeNet::encoder(const at::Tensor& images) const {
     OpTimer t(profile::kPatchEmbed);
     at::Tensor patches =
         images.reshape({batch, 5, 4, 8, 4, 8}).permute({0, 2, 4, 1, 3, 5}).reshape({batch * kPatches, 320});
-    at::Tensor tok = linear(patches, patch_, Epilogue::kNone).view({batch, kPatches, kEmbed});
-    x.slice(1, 1).copy_(tok + pos_rest_);
+    at::Tensor tok = at::empty({batch * kPatches, kEmbed}, images.options());
+    linear_into(backend_, precision_, patches, patch_nb_, tok, /*accumulate=*/false);
+    at::Tensor tokens = x.slice(1, 1);
+    at::add_out(tokens, tok.view({batch, kPatches, kEmbed}), pos_bias_);  // + bias + position, straight into x
     x.select(1, 0).copy_(cls_pos0_.expand({batch, kEmbed}));
   }
   at::Tensor x2d = x.view({rows, kEmbed});
