@@ -43,7 +43,7 @@ struct Args {
   std::vector<std::string> variants{"default"};
   std::int64_t gemm_n = 2048;
   std::string json_out;
-  bool accuracy = false;  // --accuracy: reduced precisions' accuracy cost, then exit
+  bool accuracy = false;   // --accuracy: reduced precisions' accuracy cost, then exit
   bool load_time = false;  // --load-time: ModelRunner::open time per variant, then exit
   int accuracy_partition_mb = 100;
   std::uint64_t accuracy_seed = 2025;  // `cosmicai dataset synth`'s default seed

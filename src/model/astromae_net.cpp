@@ -54,8 +54,8 @@ at::Tensor max_pool3x3(const at::Tensor& x) {
 at::Tensor layer_norm(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b,
                       const at::Tensor& add_first = at::Tensor()) {
   at::Tensor y = at::empty({x.size(0), x.size(1)}, x.options());
-  kernels::layer_norm(x.data_ptr<float>(), x.stride(0), y.data_ptr<float>(), x.size(0), x.size(1),
-                      w.data_ptr<float>(), b.data_ptr<float>(), static_cast<float>(kLnEps),
+  kernels::layer_norm(x.data_ptr<float>(), x.stride(0), y.data_ptr<float>(), x.size(0), x.size(1), w.data_ptr<float>(),
+                      b.data_ptr<float>(), static_cast<float>(kLnEps),
                       add_first.defined() ? add_first.data_ptr<float>() : nullptr);
   return y;
 }
@@ -178,10 +178,9 @@ std::vector<std::pair<std::string, Linear*>> AstroMaeNet::named_layers() {
   for (std::size_t i = 0; i < blocks_.size(); ++i) {
     const std::string p = "blocks." + std::to_string(i);
     Block& b = blocks_[i];
-    layers.insert(layers.end(), {{p + ".attn.qkv", &b.qkv},
-                                 {p + ".attn.proj", &b.proj},
-                                 {p + ".mlp.fc1", &b.fc1},
-                                 {p + ".mlp.fc2", &b.fc2}});
+    layers.insert(
+        layers.end(),
+        {{p + ".attn.qkv", &b.qkv}, {p + ".attn.proj", &b.proj}, {p + ".mlp.fc1", &b.fc1}, {p + ".mlp.fc2", &b.fc2}});
   }
   for (std::size_t i = 0; i < mag_.size(); ++i)
     layers.emplace_back("inception_model.magnitude_block." + std::to_string(2 * i), &mag_[i]);

@@ -4,8 +4,8 @@
 
 #include <bit>
 #include <cassert>
-#include <cstring>
 #include <cmath>
+#include <cstring>
 #include <set>
 
 #include "model/astromae.hpp"
@@ -281,7 +281,8 @@ class Digest {
   void value(std::uint64_t v) { bytes(&v, sizeof v); }
   std::uint64_t finish() {
     while (fill_ > 0) push_byte(0);
-    std::uint64_t h = std::rotl(lane_[0], 1) + std::rotl(lane_[1], 7) + std::rotl(lane_[2], 12) + std::rotl(lane_[3], 18);
+    std::uint64_t h =
+        std::rotl(lane_[0], 1) + std::rotl(lane_[1], 7) + std::rotl(lane_[2], 12) + std::rotl(lane_[3], 18);
     h ^= h >> 33;
     h *= kP2;
     h ^= h >> 29;
@@ -291,8 +292,7 @@ class Digest {
   }
 
  private:
-  static constexpr std::uint64_t kP1 = 0x9E3779B185EBCA87ULL, kP2 = 0xC2B2AE3D27D4EB4FULL,
-                                 kP3 = 0x165667B19E3779F9ULL;
+  static constexpr std::uint64_t kP1 = 0x9E3779B185EBCA87ULL, kP2 = 0xC2B2AE3D27D4EB4FULL, kP3 = 0x165667B19E3779F9ULL;
   static std::uint64_t round(std::uint64_t acc, std::uint64_t w) { return std::rotl(acc + w * kP2, 31) * kP1; }
   void push_byte(unsigned char b) {
     pending_[fill_++] = b;

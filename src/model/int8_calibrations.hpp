@@ -8,6 +8,7 @@
 /// Internal to src/model; torch-free.
 #include <cstdint>
 #include <span>
+#include <string>
 
 namespace cosmicai::model {
 
@@ -20,13 +21,19 @@ struct CommittedLayerRange {
 
 /// The calibration of one set of weights.
 struct CommittedInt8Calibration {
-  const char* weights;  ///< which weights, in words (provenance)
+  const char* weights;   ///< which weights, in words (provenance)
   std::uint64_t digest;  ///< AstroMaeWeights::digest() of those weights
   std::int64_t samples;  ///< calibration set: data::synthesize_partition(samples, seed)
   std::uint64_t seed;
-  const char* made;  ///< where and how the entry was made
+  const char* cpu;                              ///< int8_calibration_cpu() of the machine that made it
+  const char* made;                             ///< when and how the entry was made
   std::span<const CommittedLayerRange> ranges;  ///< every int8 layer, in the network's layer order
 };
+
+/// Return this machine's CPU for the entries' `cpu`: /proc/cpuinfo's model name and the widest of
+/// avx512 / avx2 / baseline (what picks oneDNN's and our float32 kernels, hence the ranges' last
+/// bits).
+std::string int8_calibration_cpu();
 
 /// Return every committed calibration.
 std::span<const CommittedInt8Calibration> committed_int8_calibrations();

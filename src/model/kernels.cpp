@@ -175,7 +175,6 @@ void bias_gelu_row(float* y, const float* bias, std::int64_t n) {
   }
 }
 
-
 // === Explicit AVX2 + FMA versions (chosen at run time where the CPU has both) ===
 //
 // The clones above leave the compiler to vectorise; for the attention core it kept the 64-wide
@@ -401,7 +400,8 @@ COSMICAI_AVX2 void bias_gelu_row_avx2(float* y, const float* bias, std::int64_t 
     r = _mm256_mul_ps(r, _mm256_fnmadd_ps(q, r, two));
     // |z| ≥ 3.92: erf is ±1 in float (the rational form is 4e-7 off near 4).
     const __m256 far = _mm256_cmp_ps(_mm256_mul_ps(z, z), _mm256_set1_ps(3.92F * 3.92F), _CMP_GE_OQ);
-    const __m256 erf = _mm256_blendv_ps(_mm256_mul_ps(p, r), _mm256_or_ps(one, _mm256_and_ps(_mm256_set1_ps(-0.0F), z)), far);
+    const __m256 erf =
+        _mm256_blendv_ps(_mm256_mul_ps(p, r), _mm256_or_ps(one, _mm256_and_ps(_mm256_set1_ps(-0.0F), z)), far);
     _mm256_storeu_ps(y + c, _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5F), x), _mm256_add_ps(one, erf)));
   }
   if (c < n) bias_gelu_row(y + c, bias + c, n - c);
@@ -416,12 +416,13 @@ COSMICAI_AVX2 inline float hsum(__m256 v) {
 
 // LayerNorm over rows of n (a multiple of 8): mean, then the variance of the deviations (two
 // passes over the row, which stays in L1), as ATen's (biased variance, eps inside the root).
-COSMICAI_AVX2 void layer_norm_row_avx2(float* x, float* y, std::int64_t n, const float* w, const float* b,
-                                       float eps, const float* add_first) {
+COSMICAI_AVX2 void layer_norm_row_avx2(float* x, float* y, std::int64_t n, const float* w, const float* b, float eps,
+                                       const float* add_first) {
   __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
   std::int64_t c = 0;
   if (add_first != nullptr) {
-    for (c = 0; c < n; c += 8) _mm256_storeu_ps(x + c, _mm256_add_ps(_mm256_loadu_ps(x + c), _mm256_loadu_ps(add_first + c)));
+    for (c = 0; c < n; c += 8)
+      _mm256_storeu_ps(x + c, _mm256_add_ps(_mm256_loadu_ps(x + c), _mm256_loadu_ps(add_first + c)));
     c = 0;
   }
   for (; c + 16 <= n; c += 16) {
@@ -451,8 +452,8 @@ COSMICAI_AVX2 void layer_norm_row_avx2(float* x, float* y, std::int64_t n, const
 }
 }  // namespace
 
-void layer_norm(float* x, std::int64_t ldx, float* y, std::int64_t rows, std::int64_t n, const float* w,
-                const float* b, float eps, const float* add_first) {
+void layer_norm(float* x, std::int64_t ldx, float* y, std::int64_t rows, std::int64_t n, const float* w, const float* b,
+                float eps, const float* add_first) {
   at::parallel_for(0, rows, 64, [&](std::int64_t begin, std::int64_t end) {
     for (std::int64_t r = begin; r < end; ++r) {
       float* xr = x + r * ldx;

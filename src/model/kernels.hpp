@@ -39,8 +39,8 @@ void pcm_project_add(const float* mid, const float* w2t, const float* b2t, float
 /// rows of `n` (x rows `ldx` apart, y packed), biased variance as ATen's layer_norm. With
 /// `add_first` (n values, may be null), `x[r] += add_first` in place first (a residual stream's
 /// pending bias), and the row is normalised from there.
-void layer_norm(float* x, std::int64_t ldx, float* y, std::int64_t rows, std::int64_t n, const float* w,
-                const float* b, float eps, const float* add_first = nullptr);
+void layer_norm(float* x, std::int64_t ldx, float* y, std::int64_t rows, std::int64_t n, const float* w, const float* b,
+                float eps, const float* add_first = nullptr);
 
 /// True when pcm_fused runs here (AVX2 and FMA).
 bool pcm_fused_available();

@@ -96,8 +96,8 @@ TEST(Kernels, PcmMatchesGroupedConvolutions) {
 
   // The fused AVX2 kernel: the same function from the same weights.
   if (!kernels::pcm_fused_available()) GTEST_SKIP() << "pcm_fused needs AVX2 and FMA";
-  const std::vector<float> packed = kernels::pcm_pack(w1t.data_ptr<float>(), b1t.data_ptr<float>(),
-                                                      w2t.data_ptr<float>(), b2t.data_ptr<float>());
+  const std::vector<float> packed =
+      kernels::pcm_pack(w1t.data_ptr<float>(), b1t.data_ptr<float>(), w2t.data_ptr<float>(), b2t.data_ptr<float>());
   at::Tensor fused = x.clone();
   kernels::pcm_fused(packed.data(), fused.data_ptr<float>(), batch);
   EXPECT_LE(max_diff(fused, expected), 1e-5);
@@ -125,9 +125,9 @@ TEST(Kernels, BiasGeluMatchesAtenGeluOverTheWholeRange) {
 
 TEST(Kernels, LayerNormMatchesAten) {
   at::manual_seed(9);
-  for (std::int64_t n : {192, 12}) {  // the AVX2 path (a multiple of 8) and the scalar one
+  for (std::int64_t n : {192, 12}) {                  // the AVX2 path (a multiple of 8) and the scalar one
     at::Tensor x = at::randn({37, n + 5}) * 3 + 1.5;  // rows 5 wider: a column slice
-    x[0].fill_(2.0F);                                // a constant row
+    x[0].fill_(2.0F);                                 // a constant row
     at::Tensor w = at::randn({n}), b = at::randn({n});
     at::Tensor xs = x.slice(1, 0, n);
     at::Tensor got = at::empty({37, n});
