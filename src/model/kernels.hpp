@@ -1,7 +1,8 @@
 #pragma once
 /// Hand-written CPU kernels for the shapes of AstroMAE's encoder where ATen's generic kernels
-/// spend more time in dispatch and copies than in arithmetic. Compiled for AVX-512, AVX2 and
-/// baseline x86-64 and chosen at load time. Torch-free header.
+/// spend more time in dispatch and copies than in arithmetic. Explicit AVX2 + FMA versions where
+/// the CPU has both (chosen at run time), else auto-vectorised clones for AVX-512, AVX2 and
+/// baseline x86-64. Torch-free header.
 #include <cstdint>
 #include <vector>
 
