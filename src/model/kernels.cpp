@@ -4,6 +4,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cmath>
 #include <stdexcept>
@@ -183,9 +184,11 @@ void bias_gelu_row(float* y, const float* bias, std::int64_t n) {
 
 #define COSMICAI_AVX2 __attribute__((target("avx2,fma")))
 
+std::atomic<bool> g_portable{false};  // force_portable_kernels
+
 bool have_avx2() {
   static const bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return ok;
+  return ok && !g_portable.load(std::memory_order_relaxed);
 }
 
 // exp_poly on 8 lanes (same clamping, range reduction and polynomial).
@@ -493,6 +496,8 @@ void max_pool_3x3(const float* in, float* out, std::int64_t planes, int h, int w
     for (std::int64_t p = begin; p < end; ++p) pool_plane(in + p * h * w, out + p * h * w, h, w);
   });
 }
+
+void force_portable_kernels(bool on) { g_portable.store(on); }
 
 bool pcm_fused_available() { return have_avx2(); }
 

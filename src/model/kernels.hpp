@@ -43,6 +43,10 @@ void pcm_project_add(const float* mid, const float* w2t, const float* b2t, float
 void layer_norm(float* x, std::int64_t ldx, float* y, std::int64_t rows, std::int64_t n, const float* w, const float* b,
                 float eps, const float* add_first = nullptr);
 
+/// For tests: while on, every kernel runs its portable (auto-vectorised) version even where the
+/// CPU has AVX2 and FMA, and pcm_fused_available() is false.
+void force_portable_kernels(bool on);
+
 /// True when pcm_fused runs here (AVX2 and FMA).
 bool pcm_fused_available();
 

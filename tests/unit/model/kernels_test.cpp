@@ -11,7 +11,15 @@ namespace {
 
 double max_diff(const at::Tensor& a, const at::Tensor& b) { return (a - b).abs().max().item<double>(); }
 
-TEST(Kernels, AttentionMatchesSoftmaxOfScaledScores) {
+// Runs the kernel tests twice: with the explicit AVX2 kernels where the CPU has them, and with the
+// portable versions that other CPUs run.
+class KernelsBothPaths : public ::testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override { kernels::force_portable_kernels(GetParam()); }
+  void TearDown() override { kernels::force_portable_kernels(false); }
+};
+
+TEST_P(KernelsBothPaths, AttentionMatchesSoftmaxOfScaledScores) {
   at::manual_seed(3);
   for (std::int64_t batch : {1, 5}) {
     at::Tensor qkv = at::randn({batch * 17, 576}) * 0.5;  // scores with std ~2, as in the model
@@ -36,7 +44,7 @@ TEST(Kernels, AttentionMatchesSoftmaxOfScaledScores) {
   }
 }
 
-TEST(Kernels, AttentionStaysExactWhenScoresSpreadFarBeyondExpRange) {
+TEST_P(KernelsBothPaths, AttentionStaysExactWhenScoresSpreadFarBeyondExpRange) {
   // Scores with a spread of several hundred: most softmax weights underflow (the kernel's exp
   // clamps at exp(-80)) and one key dominates; the result must still equal ATen's softmax.
   at::manual_seed(8);
@@ -66,7 +74,7 @@ TEST(Kernels, MaxPoolMatchesAtenAtEveryShapeIncludingBorders) {
   EXPECT_THROW(kernels::max_pool_3x3(big.data(), big.data(), 1, 65, 65), std::invalid_argument);
 }
 
-TEST(Kernels, PcmMatchesGroupedConvolutions) {
+TEST_P(KernelsBothPaths, PcmMatchesGroupedConvolutions) {
   at::manual_seed(5);
   const std::int64_t batch = 3;
   at::Tensor x = at::randn({batch, 17, 192});
@@ -94,7 +102,8 @@ TEST(Kernels, PcmMatchesGroupedConvolutions) {
   EXPECT_LE(max_diff(got, expected), 1e-5);
   EXPECT_TRUE(at::equal(got.select(1, 0), x.select(1, 0)));  // the cls token is untouched
 
-  // The fused AVX2 kernel: the same function from the same weights.
+  // The fused AVX2 kernel: the same function from the same weights (the portable run has none).
+  if (GetParam()) return;
   if (!kernels::pcm_fused_available()) GTEST_SKIP() << "pcm_fused needs AVX2 and FMA";
   const std::vector<float> packed =
       kernels::pcm_pack(w1t.data_ptr<float>(), b1t.data_ptr<float>(), w2t.data_ptr<float>(), b2t.data_ptr<float>());
@@ -104,7 +113,7 @@ TEST(Kernels, PcmMatchesGroupedConvolutions) {
   EXPECT_TRUE(at::equal(fused.select(1, 0), x.select(1, 0)));
 }
 
-TEST(Kernels, BiasGeluMatchesAtenGeluOverTheWholeRange) {
+TEST_P(KernelsBothPaths, BiasGeluMatchesAtenGeluOverTheWholeRange) {
   at::manual_seed(7);
   at::Tensor y = at::randn({37, 768}) * 4;  // |x| up to ~16: both tails and the middle
   y[0][0] = 0.0F;
@@ -123,7 +132,7 @@ TEST(Kernels, BiasGeluMatchesAtenGeluOverTheWholeRange) {
   EXPECT_LE(max_diff(s, at::gelu(small)), 1e-9);
 }
 
-TEST(Kernels, LayerNormMatchesAten) {
+TEST_P(KernelsBothPaths, LayerNormMatchesAten) {
   at::manual_seed(9);
   for (std::int64_t n : {192, 12}) {                  // the AVX2 path (a multiple of 8) and the scalar one
     at::Tensor x = at::randn({37, n + 5}) * 3 + 1.5;  // rows 5 wider: a column slice
@@ -143,6 +152,9 @@ TEST(Kernels, LayerNormMatchesAten) {
     EXPECT_LE(max_diff(got, at::layer_norm(want_x, {n}, w, b, 1e-6)), 2e-6) << n;
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Kernels, KernelsBothPaths, ::testing::Values(false, true),
+                         [](const ::testing::TestParamInfo<bool>& p) { return p.param ? "Portable" : "Native"; });
 
 TEST(Gemm, BothBackendsComputeALinearLayerIntoAColumnSlice) {
   at::manual_seed(6);
