@@ -43,7 +43,8 @@ struct Args {
   std::vector<std::string> variants{"default"};
   std::int64_t gemm_n = 2048;
   std::string json_out;
-  bool accuracy = false;  // --accuracy: reduced precisions' accuracy cost, then exit
+  bool accuracy = false;   // --accuracy: reduced precisions' accuracy cost, then exit
+  bool load_time = false;  // --load-time: ModelRunner::open time per variant, then exit
   int accuracy_partition_mb = 100;
   std::uint64_t accuracy_seed = 2025;  // `cosmicai dataset synth`'s default seed
 };
@@ -97,6 +98,8 @@ Args parse_args(int argc, char** argv) {
       a.json_out = next();
     else if (k == "--accuracy")
       a.accuracy = true;
+    else if (k == "--load-time")
+      a.load_time = true;
     else if (k == "--accuracy-partition-mb")
       a.accuracy_partition_mb = std::stoi(next());
     else if (k == "--accuracy-seed")
@@ -109,6 +112,9 @@ Args parse_args(int argc, char** argv) {
           "                [--gemm-n 2048] [--json FILE]\n"
           "bench_inference --accuracy [--variants bf16,int8] [--threads 2] [--accuracy-partition-mb 100]\n"
           "                [--accuracy-seed 2025] [--json FILE]\n"
+          "bench_inference --load-time [--variants default,int8] [--rounds 5] [--threads 1] [--json FILE]\n"
+          "  model open time (weights file read + preparation, after the model library is loaded) per\n"
+          "  variant, the variants interleaved per round; median and range\n"
           "  accuracy of each variant against fp32 on reference_io.json and on the first file of the\n"
           "  synthetic data set (`cosmicai dataset synth --partition-mb 100`), no timing\n"
           "The ONNX Runtime baseline needs `npm ci --prefix bench/inference/ort --ignore-scripts` once\n"
@@ -371,11 +377,46 @@ int run_accuracy(const Args& a) {
   return 0;
 }
 
+// ModelRunner::open time of each variant (the library load, once per process, is timed apart
+// first), the variants interleaved in every round.
+int run_load_time(const Args& a) {
+  const int threads = a.threads.empty() ? 1 : a.threads.front();
+  json report;
+  report["machine"] = {{"cpu", cpu_model()}, {"logical_cpus", std::thread::hardware_concurrency()}};
+  auto t0 = std::chrono::steady_clock::now();
+  auto lib = model::model_library_path();
+  if (!lib.ok()) throw std::runtime_error(lib.error().message);
+  const double lib_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::printf("model library %s loaded in %.3f s\n", lib->c_str(), lib_s);
+  report["library_load_s"] = lib_s;
+  std::map<std::string, std::vector<double>> runs;
+  for (int round = 0; round < a.rounds; ++round) {
+    for (const auto& v : a.variants) {
+      t0 = std::chrono::steady_clock::now();
+      auto runner = model::ModelRunner::open(variant_options(v, threads, 256));
+      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      if (!runner.ok()) throw std::runtime_error(runner.error().message);
+      runs[v].push_back(s);
+      std::fprintf(stderr, "round %d %s: open %.3f s (%s)\n", round + 1, v.c_str(), s,
+                   (*runner)->description().c_str());
+    }
+  }
+  for (const auto& v : a.variants) {
+    const auto [lo, hi] = std::minmax_element(runs[v].begin(), runs[v].end());
+    std::printf("%-11s model open: median %.3f s (%d rounds: %.3f-%.3f)\n", v.c_str(), median(runs[v]), a.rounds, *lo,
+                *hi);
+    report["load_time"].push_back({{"variant", v}, {"median_s", median(runs[v])}, {"runs_s", runs[v]}});
+  }
+  if (!a.json_out.empty()) std::ofstream(a.json_out) << report.dump(2) << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) try {
   const Args a = parse_args(argc, argv);
   if (a.accuracy) return run_accuracy(a);
+  if (a.load_time) return run_load_time(a);
   json report;
   report["machine"] = {
       {"cpu", cpu_model()}, {"logical_cpus", std::thread::hardware_concurrency()}, {"blas", model::blas_description()}};

@@ -58,6 +58,9 @@ class AstroMaeWeights {
   const at::Tensor& get(const std::string& name) const;
   /// Return the number of unique parameter values (buffers and aliases excluded): 15,902,889.
   std::int64_t parameter_count() const;
+  /// Return a 64-bit digest of the floating-point tensors (names, shapes and values, in name order;
+  /// the BatchNorm counters, unused at inference, excluded): equal weights give equal digests.
+  std::uint64_t digest() const;
   /// Return all tensors by name, aliases excluded.
   const std::map<std::string, at::Tensor>& tensors() const { return tensors_; }
 
@@ -65,14 +68,23 @@ class AstroMaeWeights {
   std::map<std::string, at::Tensor> tensors_;
 };
 
+struct CommittedInt8Calibration;  // int8_calibrations.hpp
+
 /// AstroMAE prepared for inference: BatchNorm folded into the convolutions, the attention scale
 /// folded into q, sibling 1×1 convolutions merged, weights laid out for the GEMM backend.
 /// `forward` is re-entrant (weights are read-only); callers serialise it if they want one
 /// batch at a time on all threads.
 class AstroMaeNet {
  public:
+  /// Where an int8 network's activation ranges come from.
+  enum class Int8Ranges {
+    kCommittedOrCalibrate,  ///< the committed calibration of these weights (int8_calibrations.hpp) when there is one
+    kCalibrate,             ///< always the calibration pass at load (what the committed ones are checked against)
+  };
+
   /// Prepare `weights` for inference with the given GEMM backend and precision.
-  AstroMaeNet(const AstroMaeWeights& weights, GemmBackend backend, Precision precision);
+  AstroMaeNet(const AstroMaeWeights& weights, GemmBackend backend, Precision precision,
+              Int8Ranges int8_ranges = Int8Ranges::kCommittedOrCalibrate);
 
   /// Run images (B,5,32,32) float32 and magnitudes (B,5) float32/float64; return (B,1) float32.
   at::Tensor forward(const at::Tensor& images, const at::Tensor& magnitudes) const;
@@ -84,11 +96,30 @@ class AstroMaeNet {
   static constexpr std::uint64_t kInt8CalibrationSeed = 17;
   Precision precision() const { return precision_; }
 
+  /// One int8 layer's input range (min, max) as calibration saw it, by the layer's state-dict name.
+  struct LayerRange {
+    std::string layer;
+    float lo = 0, hi = 0;
+  };
+  /// Precision::kInt8: every int8 layer's activation range, in the network's layer order; empty otherwise.
+  const std::vector<LayerRange>& int8_ranges() const { return ranges_; }
+  /// Precision::kInt8: true when the ranges came from the committed calibration of these weights
+  /// (no calibration pass at load).
+  bool int8_ranges_committed() const { return ranges_committed_; }
+  /// The weights' digest (AstroMaeWeights::digest), computed for Precision::kInt8 only (0 otherwise).
+  std::uint64_t weights_digest() const { return digest_; }
+
  private:
   struct Block {
     at::Tensor norm1_w, norm1_b, norm2_w, norm2_b;
     Linear qkv, proj, fc1, fc2;
+    // float32/bf16: the same layers without their biases, which are added where the output is
+    // read next instead of in a pass of their own (q/v in the attention core, proj/fc2 in the next
+    // LayerNorm); q_bias / v_bias are the two non-zero thirds of qkv's bias.
+    Linear qkv_nb, proj_nb, fc2_nb;
+    at::Tensor q_bias, v_bias;
     at::Tensor pcm1_w, pcm1_b, pcm2_w, pcm2_b;  // (4,16,48) (16,48) (16,4,48) (4,48): see kernels.hpp
+    std::vector<float> pcm_packed;              // kernels::pcm_pack of the four (AVX2 CPUs)
   };
   struct ConvBn {  // a convolution with its BatchNorm folded in
     at::Tensor w, b;
@@ -103,6 +134,8 @@ class AstroMaeNet {
 
   at::Tensor linear(const at::Tensor& x, const Linear& l, Epilogue e) const;
   void calibrate_int8();
+  void use_committed_int8(const CommittedInt8Calibration& c);
+  std::vector<std::pair<std::string, Linear*>> named_layers();
   at::Tensor encoder(const at::Tensor& images) const;
   at::Tensor inception(const at::Tensor& images) const;
   at::Tensor inception_block(const at::Tensor& x, const Inception& blk) const;
@@ -111,6 +144,8 @@ class AstroMaeNet {
   Precision precision_;
   Linear patch_;
   at::Tensor cls_pos0_, pos_rest_;  // cls_token + pos_embed[0]; pos_embed[1:]
+  Linear patch_nb_;                 // patch_ without its bias, which is in pos_bias_ = pos_rest_ + bias
+  at::Tensor pos_bias_;
   std::vector<Block> blocks_;
   at::Tensor fc_norm_w_, fc_norm_b_;
   Linear head_, vit0_, vit2_;
@@ -119,6 +154,9 @@ class AstroMaeNet {
   Linear inc_fc10_, inc_fc12_;
   std::vector<Linear> mag_;
   Linear concat0_, concat2_;
+  std::vector<LayerRange> ranges_;
+  bool ranges_committed_ = false;
+  std::uint64_t digest_ = 0;
 };
 
 }  // namespace cosmicai::model

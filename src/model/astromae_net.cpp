@@ -1,9 +1,14 @@
 // AstroMAE's inference forward: folded weights, GEMMs into preallocated buffers, ATen for the rest.
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 
 #include "data/synthetic.hpp"
 #include "model/astromae.hpp"
+#include "model/int8_calibrations.hpp"
 #include "model/kernels.hpp"
 #include "model/op_profile.hpp"
 
@@ -44,9 +49,26 @@ at::Tensor max_pool3x3(const at::Tensor& x) {
   return out;
 }
 
+// LayerNorm over the last dimension (eps 1e-6) of a 2-D float32 tensor with unit column stride;
+// a defined `add_first` is added to x in place first (kernels::layer_norm).
+at::Tensor layer_norm(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b,
+                      const at::Tensor& add_first = at::Tensor()) {
+  at::Tensor y = at::empty({x.size(0), x.size(1)}, x.options());
+  kernels::layer_norm(x.data_ptr<float>(), x.stride(0), y.data_ptr<float>(), x.size(0), x.size(1), w.data_ptr<float>(),
+                      b.data_ptr<float>(), static_cast<float>(kLnEps),
+                      add_first.defined() ? add_first.data_ptr<float>() : nullptr);
+  return y;
+}
+
+Linear without_bias(const Linear& l) {
+  Linear nb = l;
+  nb.b = at::Tensor();
+  return nb;
+}
+
 }  // namespace
 
-AstroMaeNet::AstroMaeNet(const AstroMaeWeights& w, GemmBackend backend, Precision precision)
+AstroMaeNet::AstroMaeNet(const AstroMaeWeights& w, GemmBackend backend, Precision precision, Int8Ranges int8_ranges)
     : backend_(resolve_backend(backend)), precision_(precision) {
   auto lin = [&](const std::string& p, bool bias = true) {
     return make_linear(w.get(p + ".weight"), bias ? w.get(p + ".bias") : at::Tensor(), precision_);
@@ -58,6 +80,8 @@ AstroMaeNet::AstroMaeNet(const AstroMaeWeights& w, GemmBackend backend, Precisio
   const at::Tensor pos = w.get("pos_embed").reshape({kTokens, kEmbed});
   cls_pos0_ = (w.get("cls_token").reshape({kEmbed}) + pos[0]).contiguous();
   pos_rest_ = pos.slice(0, 1).contiguous();
+  patch_nb_ = without_bias(patch_);
+  pos_bias_ = (pos_rest_ + patch_.b).contiguous();
 
   const double scale = 1.0 / std::sqrt(static_cast<double>(kEmbed / 3));  // head_dim 64: 1/8, exact in float
   for (std::int64_t i = 0; i < 12; ++i) {
@@ -74,6 +98,11 @@ AstroMaeNet::AstroMaeNet(const AstroMaeWeights& w, GemmBackend backend, Precisio
     b.proj = lin(p + ".attn.proj");
     b.fc1 = lin(p + ".mlp.fc1");
     b.fc2 = lin(p + ".mlp.fc2");
+    b.qkv_nb = without_bias(b.qkv);
+    b.proj_nb = without_bias(b.proj);
+    b.fc2_nb = without_bias(b.fc2);
+    b.q_bias = b.qkv.b.slice(0, 0, kEmbed).contiguous();
+    b.v_bias = b.qkv.b.slice(0, 2 * kEmbed).contiguous();
     // PCM: grouped 1×1 convolutions (48 groups: 4 -> 16 -> 4 channels), BatchNorm folded,
     // laid out group-last for kernels::pcm_expand / pcm_project_add.
     auto [w1, b1] = fold_bn(w, p + ".PCM.0", p + ".PCM.1");
@@ -81,6 +110,10 @@ AstroMaeNet::AstroMaeNet(const AstroMaeWeights& w, GemmBackend backend, Precisio
     b.pcm1_b = b1.reshape({kPcmGroups, 16}).t().contiguous();                                            // [o][g]
     b.pcm2_w = w.get(p + ".PCM.3.weight").reshape({kPcmGroups, 4, 16}).permute({2, 1, 0}).contiguous();  // [m][o][g]
     b.pcm2_b = w.get(p + ".PCM.3.bias").reshape({kPcmGroups, 4}).t().contiguous();                       // [o][g]
+    if (kernels::pcm_fused_available()) {
+      b.pcm_packed = kernels::pcm_pack(b.pcm1_w.data_ptr<float>(), b.pcm1_b.data_ptr<float>(),
+                                       b.pcm2_w.data_ptr<float>(), b.pcm2_b.data_ptr<float>());
+    }
     blocks_.push_back(std::move(b));
   }
   fc_norm_w_ = w.get("fc_norm.weight");
@@ -120,7 +153,61 @@ AstroMaeNet::AstroMaeNet(const AstroMaeWeights& w, GemmBackend backend, Precisio
   for (int i = 0; i <= 8; i += 2) mag_.push_back(lin("inception_model.magnitude_block." + std::to_string(i)));
   concat0_ = lin("concat_block.0");
   concat2_ = lin("concat_block.2");
-  if (precision_ == Precision::kInt8) calibrate_int8();
+  if (precision_ == Precision::kInt8) {
+    digest_ = w.digest();
+    const CommittedInt8Calibration* committed =
+        int8_ranges == Int8Ranges::kCommittedOrCalibrate
+            ? find_committed_int8_calibration(digest_, kInt8CalibrationSamples, kInt8CalibrationSeed)
+            : nullptr;
+    if (committed != nullptr)
+      use_committed_int8(*committed);
+    else
+      calibrate_int8();
+  }
+}
+
+std::vector<std::pair<std::string, Linear*>> AstroMaeNet::named_layers() {
+  std::vector<std::pair<std::string, Linear*>> layers{{"head", &head_},
+                                                      {"vit_block.0", &vit0_},
+                                                      {"vit_block.2", &vit2_},
+                                                      {"inception_model.vis_inception.10", &inc_fc10_},
+                                                      {"inception_model.vis_inception.12", &inc_fc12_},
+                                                      {"concat_block.0", &concat0_},
+                                                      {"concat_block.2", &concat2_},
+                                                      {"patch_embed.proj", &patch_}};
+  for (std::size_t i = 0; i < blocks_.size(); ++i) {
+    const std::string p = "blocks." + std::to_string(i);
+    Block& b = blocks_[i];
+    layers.insert(
+        layers.end(),
+        {{p + ".attn.qkv", &b.qkv}, {p + ".attn.proj", &b.proj}, {p + ".mlp.fc1", &b.fc1}, {p + ".mlp.fc2", &b.fc2}});
+  }
+  for (std::size_t i = 0; i < mag_.size(); ++i)
+    layers.emplace_back("inception_model.magnitude_block." + std::to_string(2 * i), &mag_[i]);
+  return layers;
+}
+
+void AstroMaeNet::use_committed_int8(const CommittedInt8Calibration& c) {
+  // The entry must name exactly this network's int8 layers (model.Int8Calibration.* checks it).
+  Int8Calibration ranges;
+  std::size_t used = 0;
+  for (auto& [name, l] : named_layers()) {
+    if (!l->wq.defined()) continue;
+    const auto it = std::find_if(c.ranges.begin(), c.ranges.end(), [&](const auto& r) { return r.layer == name; });
+    if (it == c.ranges.end()) {
+      throw std::logic_error(
+          fmt::format("committed int8 calibration of weights {:016x} has no range for layer {}", c.digest, name));
+    }
+    ranges.ranges[l->wt.data_ptr()] = {it->lo, it->hi};
+    ranges_.push_back({name, it->lo, it->hi});
+    finish_int8_calibration(*l, ranges);
+    ++used;
+  }
+  if (used != c.ranges.size()) {
+    throw std::logic_error(fmt::format("committed int8 calibration of weights {:016x} has {} ranges for {} int8 layers",
+                                       c.digest, c.ranges.size(), used));
+  }
+  ranges_committed_ = true;
 }
 
 void AstroMaeNet::calibrate_int8() {
@@ -136,10 +223,12 @@ void AstroMaeNet::calibrate_int8() {
     profile::Suspend not_profiled;
     (void)forward(images, mags);
   }
-  std::vector<Linear*> layers{&head_, &vit0_, &vit2_, &inc_fc10_, &inc_fc12_, &concat0_, &concat2_, &patch_};
-  for (Block& b : blocks_) layers.insert(layers.end(), {&b.qkv, &b.proj, &b.fc1, &b.fc2});
-  for (Linear& l : mag_) layers.push_back(&l);
-  for (Linear* l : layers) finish_int8_calibration(*l, ranges);
+  for (auto& [name, l] : named_layers()) {
+    if (!l->wq.defined()) continue;
+    finish_int8_calibration(*l, ranges);
+    const auto& [lo, hi] = ranges.ranges.at(l->wt.data_ptr());
+    ranges_.push_back({name, lo, hi});
+  }
 }
 
 at::Tensor AstroMaeNet::linear(const at::Tensor& x, const Linear& l, Epilogue e) const {
@@ -174,50 +263,63 @@ at::Tensor AstroMaeNet::encoder(const at::Tensor& images) const {
     OpTimer t(profile::kPatchEmbed);
     at::Tensor patches =
         images.reshape({batch, 5, 4, 8, 4, 8}).permute({0, 2, 4, 1, 3, 5}).reshape({batch * kPatches, 320});
-    at::Tensor tok = linear(patches, patch_, Epilogue::kNone).view({batch, kPatches, kEmbed});
-    x.slice(1, 1).copy_(tok + pos_rest_);
+    at::Tensor tok = at::empty({batch * kPatches, kEmbed}, images.options());
+    linear_into(backend_, precision_, patches, patch_nb_, tok, /*accumulate=*/false);
+    at::Tensor tokens = x.slice(1, 1);
+    at::add_out(tokens, tok.view({batch, kPatches, kEmbed}), pos_bias_);  // + bias + position, straight into x
     x.select(1, 0).copy_(cls_pos0_.expand({batch, kEmbed}));
   }
   at::Tensor x2d = x.view({rows, kEmbed});
+  // Biases of the layers that add into x, deferred to the next LayerNorm (not for int8, whose
+  // dequantisation pass adds them anyway).
+  const bool defer = precision_ != Precision::kInt8;
+  at::Tensor pending;
   for (const Block& b : blocks_) {
     // Attention input from the block input, then the PCM of the raw patch tokens added in place.
     at::Tensor h;
     {
       OpTimer t(profile::kLayerNorm);
-      h = at::layer_norm(x2d, {kEmbed}, b.norm1_w, b.norm1_b, kLnEps);
+      h = layer_norm(x2d, b.norm1_w, b.norm1_b, pending);
     }
     {
       OpTimer t(profile::kPcm);
-      at::Tensor mid = at::empty({batch * kPatches, 16, kPcmGroups}, x.options());
-      kernels::pcm_expand(x.data_ptr<float>(), b.pcm1_w.data_ptr<float>(), b.pcm1_b.data_ptr<float>(),
-                          mid.data_ptr<float>(), batch);
-      at::silu_(mid);
-      kernels::pcm_project_add(mid.data_ptr<float>(), b.pcm2_w.data_ptr<float>(), b.pcm2_b.data_ptr<float>(),
-                               x.data_ptr<float>(), batch);
+      if (!b.pcm_packed.empty()) {
+        kernels::pcm_fused(b.pcm_packed.data(), x.data_ptr<float>(), batch);
+      } else {
+        at::Tensor mid = at::empty({batch * kPatches, 16, kPcmGroups}, x.options());
+        kernels::pcm_expand(x.data_ptr<float>(), b.pcm1_w.data_ptr<float>(), b.pcm1_b.data_ptr<float>(),
+                            mid.data_ptr<float>(), batch);
+        at::silu_(mid);
+        kernels::pcm_project_add(mid.data_ptr<float>(), b.pcm2_w.data_ptr<float>(), b.pcm2_b.data_ptr<float>(),
+                                 x.data_ptr<float>(), batch);
+      }
     }
 
     // Attention: x += proj(softmax(q kᵀ) v), scale folded into q.
     at::Tensor qkv;
     {
       OpTimer t(profile::kQkvGemm);
-      qkv = linear(h, b.qkv, Epilogue::kNone);
+      qkv = linear(h, defer ? b.qkv_nb : b.qkv, Epilogue::kNone);
     }
     at::Tensor o = at::empty({rows, kEmbed}, x.options());
     {
       OpTimer t(profile::kAttention);
-      kernels::attention_17x3x64(qkv.data_ptr<float>(), o.data_ptr<float>(), batch);
+      kernels::attention_17x3x64(qkv.data_ptr<float>(), o.data_ptr<float>(), batch,
+                                 defer ? b.q_bias.data_ptr<float>() : nullptr,
+                                 defer ? b.v_bias.data_ptr<float>() : nullptr);
     }
     {
       OpTimer t(profile::kProjGemm);
-      linear_into(backend_, precision_, o, b.proj, x2d, /*accumulate=*/true);
+      linear_into(backend_, precision_, o, defer ? b.proj_nb : b.proj, x2d, /*accumulate=*/true);
     }
 
     // MLP: x += fc2(gelu(fc1(norm2(x)))).
     at::Tensor h2;
     {
       OpTimer t(profile::kLayerNorm);
-      h2 = at::layer_norm(x2d, {kEmbed}, b.norm2_w, b.norm2_b, kLnEps);
+      h2 = layer_norm(x2d, b.norm2_w, b.norm2_b, defer ? b.proj.b : at::Tensor());
     }
+    pending = at::Tensor();
     if (runs_int8(precision_, b.fc1) && runs_int8(precision_, b.fc2)) {
       int8_mlp_into(h2, b.fc1, b.fc2, x2d);  // fc1's output stays in cache (times itself per operator)
       continue;
@@ -225,11 +327,13 @@ at::Tensor AstroMaeNet::encoder(const at::Tensor& images) const {
     at::Tensor m = linear(h2, b.fc1, Epilogue::kGelu);
     {
       OpTimer t(profile::kFc2Gemm);
-      linear_into(backend_, precision_, m, b.fc2, x2d, /*accumulate=*/true);
+      linear_into(backend_, precision_, m, defer ? b.fc2_nb : b.fc2, x2d, /*accumulate=*/true);
     }
+    if (defer) pending = b.fc2.b;
   }
   OpTimer t(profile::kEncoderHead);
   at::Tensor pooled = x.slice(1, 1).mean(1);
+  if (pending.defined()) pooled.add_(pending);  // the last fc2's bias: the mean of x + b is mean(x) + b
   pooled = at::layer_norm(pooled, {kEmbed}, fc_norm_w_, fc_norm_b_, kLnEps);
   at::Tensor head = linear(pooled, head_, Epilogue::kNone);
   return linear(head, vit0_, Epilogue::kRelu);

@@ -1,8 +1,10 @@
 #pragma once
 /// Hand-written CPU kernels for the shapes of AstroMAE's encoder where ATen's generic kernels
-/// spend more time in dispatch and copies than in arithmetic. Compiled for AVX-512, AVX2 and
-/// baseline x86-64 and chosen at load time. Torch-free header.
+/// spend more time in dispatch and copies than in arithmetic. Explicit AVX2 + FMA versions where
+/// the CPU has both (chosen at run time), else auto-vectorised clones for AVX-512, AVX2 and
+/// baseline x86-64. Torch-free header.
 #include <cstdint>
+#include <vector>
 
 namespace cosmicai::model::kernels {
 
@@ -10,13 +12,18 @@ namespace cosmicai::model::kernels {
 /// `out[b,i,h*64:(h+1)*64] = softmax_j(q_i · k_j) v_j`, with q, k, v read from `qkv` rows
 /// `[q(192) | k(192) | v(192)]` (the 1/8 scale already folded into q). `qkv` is (batch·17, 576)
 /// and `out` (batch·17, 192), both row-major. Runs on ATen's intra-op threads.
-void attention_17x3x64(const float* qkv, float* out, std::int64_t batch);
+/// `q_bias` / `v_bias` (192 each, may be null) are added to q and v as they are read, so the qkv
+/// GEMM need not write them: the v bias as `out += v_bias` (the weights sum to 1). (A k bias would
+/// add a per-query constant to the scores, which softmax ignores; AstroMAE has none.)
+void attention_17x3x64(const float* qkv, float* out, std::int64_t batch, const float* q_bias = nullptr,
+                       const float* v_bias = nullptr);
 
 /// 3×3 max pooling with stride 1 and padding 1 over `planes` contiguous h×w planes (NCHW).
 void max_pool_3x3(const float* in, float* out, std::int64_t planes, int h, int w);
 
-/// `y = gelu(y + bias)` in place over a row-major (rows, n) matrix, GELU the exact (erf) form with
-/// erf computed as ATen's vectorised CPU kernel does. The fused epilogue of the MLP's fc1.
+/// `y = gelu(y + bias)` in place over a row-major (rows, n) matrix, GELU the exact (erf) form. erf:
+/// on AVX2 CPUs a rational function without exp (|error| ≤ 4.2e-7); elsewhere as ATen's vectorised
+/// CPU kernel computes it (Abramowitz-Stegun 7.1.26, 1.5e-7). The fused epilogue of the MLP's fc1.
 void bias_gelu(float* y, const float* bias, std::int64_t rows, std::int64_t n);
 
 /// First half of the PCM for the patch tokens of `x` (batch, 17, 192), tokens 1..16: the grouped
@@ -28,5 +35,27 @@ void pcm_expand(const float* x, const float* w1t, const float* b1t, float* mid, 
 /// `mid` (after the activation), added into the patch tokens of `x` (batch, 17, 192).
 /// `w2t` is (16,4,48) = [m][o][g], `b2t` (4,48).
 void pcm_project_add(const float* mid, const float* w2t, const float* b2t, float* x, std::int64_t batch);
+
+/// LayerNorm over the last dimension: `y[r] = (x[r] − mean) / sqrt(var + eps) · w + b` for `rows`
+/// rows of `n` (x rows `ldx` apart, y packed), biased variance as ATen's layer_norm. With
+/// `add_first` (n values, may be null), `x[r] += add_first` in place first (a residual stream's
+/// pending bias), and the row is normalised from there.
+void layer_norm(float* x, std::int64_t ldx, float* y, std::int64_t rows, std::int64_t n, const float* w, const float* b,
+                float eps, const float* add_first = nullptr);
+
+/// For tests: while on, every kernel runs its portable (auto-vectorised) version even where the
+/// CPU has AVX2 and FMA, and pcm_fused_available() is false.
+void force_portable_kernels(bool on);
+
+/// True when pcm_fused runs here (AVX2 and FMA).
+bool pcm_fused_available();
+
+/// The PCM weights (laid out as for pcm_expand / pcm_project_add) packed for pcm_fused.
+std::vector<float> pcm_pack(const float* w1t, const float* b1t, const float* w2t, const float* b2t);
+
+/// The whole PCM, `x[:,1:] += project(silu(expand(x[:,1:])))` in place over `x` (batch, 17, 192),
+/// one token at a time with the 768-channel middle in registers (AVX2 + FMA only: check
+/// pcm_fused_available). SiLU's reciprocal is rcp + one Newton step (~1e-7 relative).
+void pcm_fused(const float* packed, float* x, std::int64_t batch);
 
 }  // namespace cosmicai::model::kernels

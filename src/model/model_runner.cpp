@@ -129,8 +129,8 @@ class BatchedRunner : public ModelRunner {
  public:
   explicit BatchedRunner(ModelOptions options) : options_(std::move(options)) {}
 
-  std::vector<float> predict(std::span<const float> images, std::span<const float> magnitudes,
-                             std::int64_t n, const std::atomic<bool>* stop = nullptr) override {
+  std::vector<float> predict(std::span<const float> images, std::span<const float> magnitudes, std::int64_t n,
+                             const std::atomic<bool>* stop = nullptr) override {
     if (n < 0 || static_cast<std::int64_t>(images.size()) < n * kImageElements ||
         static_cast<std::int64_t>(magnitudes.size()) < n * kMagnitudes) {
       throw std::invalid_argument(
@@ -219,9 +219,12 @@ class BuiltinRunner final : public BatchedRunner {
   std::string description() const override {
     std::string precision = options_.precision;
     if (net_.precision() == Precision::kInt8) {
-      precision +=
-          fmt::format(" (u8 activations calibrated on {} synthetic samples, s8 weights per channel, |w| <= {})",
-                      AstroMaeNet::kInt8CalibrationSamples, int8_weight_max());
+      precision += fmt::format(
+          " (u8 activations calibrated on {} synthetic samples{}, s8 weights per channel, |w| <= {})",
+          AstroMaeNet::kInt8CalibrationSamples,
+          net_.int8_ranges_committed() ? fmt::format(": committed for weights {:016x}", net_.weights_digest())
+                                       : std::string(" at load"),
+          int8_weight_max());
     }
     return fmt::format("AstroMAE built-in, {}, {} parameters, {} {} GEMM, {} thread(s)", origin_, thousands(params_),
                        precision, to_string(net_.backend()), options_.threads);
@@ -339,9 +342,9 @@ Result<std::shared_ptr<ModelRunner>> open_model_in_process(const ModelOptions& r
   } else if (options.precision == "int8") {
     precision = Precision::kInt8;
   } else if (options.precision != "fp32") {
-    return make_error(ErrorCode::kInvalidArgument,
-                      fmt::format("model options: precision must be \"fp32\", \"bf16\" or \"int8\", got \"{}\"",
-                                  options.precision));
+    return make_error(
+        ErrorCode::kInvalidArgument,
+        fmt::format("model options: precision must be \"fp32\", \"bf16\" or \"int8\", got \"{}\"", options.precision));
   }
   GemmBackend backend = GemmBackend::kAuto;
   if (options.gemm == "onednn") {

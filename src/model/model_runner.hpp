@@ -28,7 +28,8 @@ struct ModelOptions {
   /// reference within 1e-5), "bf16" (opt-in: bfloat16 inputs/weights with float32
   /// accumulation; faster on CPUs with AVX-512 BF16, less exact) or "int8" (opt-in,
   /// post-training: s8 weights with per-output-channel scales, u8 activations with per-layer
-  /// ranges calibrated at load on synthetic samples, oneDNN's int8 GEMM; needs libdnnl's
+  /// ranges calibrated on synthetic samples (committed for the bundled weights, else at load,
+  /// ~0.25 s more), oneDNN's int8 GEMM; needs libdnnl's
   /// dnnl_gemm_u8s8s32; fastest with AVX-512 VNNI; the patch embedding, attention, LayerNorm and
   /// the activations stay float32).
   std::string precision = "fp32";

@@ -11,7 +11,15 @@ namespace {
 
 double max_diff(const at::Tensor& a, const at::Tensor& b) { return (a - b).abs().max().item<double>(); }
 
-TEST(Kernels, AttentionMatchesSoftmaxOfScaledScores) {
+// Runs the kernel tests twice: with the explicit AVX2 kernels where the CPU has them, and with the
+// portable versions that other CPUs run.
+class KernelsBothPaths : public ::testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override { kernels::force_portable_kernels(GetParam()); }
+  void TearDown() override { kernels::force_portable_kernels(false); }
+};
+
+TEST_P(KernelsBothPaths, AttentionMatchesSoftmaxOfScaledScores) {
   at::manual_seed(3);
   for (std::int64_t batch : {1, 5}) {
     at::Tensor qkv = at::randn({batch * 17, 576}) * 0.5;  // scores with std ~2, as in the model
@@ -21,10 +29,22 @@ TEST(Kernels, AttentionMatchesSoftmaxOfScaledScores) {
     at::Tensor attn = at::softmax(at::matmul(v5[0], v5[1].transpose(-2, -1)), -1);
     at::Tensor ref = at::matmul(attn, v5[2]).transpose(1, 2).reshape({batch * 17, 192});
     EXPECT_LE(max_diff(out, ref), 1e-6) << "batch " << batch;
+
+    // q and v biases added as the kernel reads them: the same as adding them to qkv first.
+    at::Tensor qb = at::randn({192}), vb = at::randn({192});
+    at::Tensor biased = qkv.clone();
+    biased.slice(1, 0, 192).add_(qb);
+    biased.slice(1, 384, 576).add_(vb);
+    at::Tensor want = at::empty({batch * 17, 192}), got = at::empty({batch * 17, 192});
+    kernels::attention_17x3x64(biased.data_ptr<float>(), want.data_ptr<float>(), batch);
+    kernels::attention_17x3x64(qkv.data_ptr<float>(), got.data_ptr<float>(), batch, qb.data_ptr<float>(),
+                               vb.data_ptr<float>());
+    // (v's bias is added after the weighted sum, not to each value: rounding, |out| up to ~8 here.)
+    EXPECT_LE(max_diff(got, want), 2e-6) << "batch " << batch;
   }
 }
 
-TEST(Kernels, AttentionStaysExactWhenScoresSpreadFarBeyondExpRange) {
+TEST_P(KernelsBothPaths, AttentionStaysExactWhenScoresSpreadFarBeyondExpRange) {
   // Scores with a spread of several hundred: most softmax weights underflow (the kernel's exp
   // clamps at exp(-80)) and one key dominates; the result must still equal ATen's softmax.
   at::manual_seed(8);
@@ -54,7 +74,7 @@ TEST(Kernels, MaxPoolMatchesAtenAtEveryShapeIncludingBorders) {
   EXPECT_THROW(kernels::max_pool_3x3(big.data(), big.data(), 1, 65, 65), std::invalid_argument);
 }
 
-TEST(Kernels, PcmMatchesGroupedConvolutions) {
+TEST_P(KernelsBothPaths, PcmMatchesGroupedConvolutions) {
   at::manual_seed(5);
   const std::int64_t batch = 3;
   at::Tensor x = at::randn({batch, 17, 192});
@@ -81,9 +101,19 @@ TEST(Kernels, PcmMatchesGroupedConvolutions) {
                            batch);
   EXPECT_LE(max_diff(got, expected), 1e-5);
   EXPECT_TRUE(at::equal(got.select(1, 0), x.select(1, 0)));  // the cls token is untouched
+
+  // The fused AVX2 kernel: the same function from the same weights (the portable run has none).
+  if (GetParam()) return;
+  if (!kernels::pcm_fused_available()) GTEST_SKIP() << "pcm_fused needs AVX2 and FMA";
+  const std::vector<float> packed =
+      kernels::pcm_pack(w1t.data_ptr<float>(), b1t.data_ptr<float>(), w2t.data_ptr<float>(), b2t.data_ptr<float>());
+  at::Tensor fused = x.clone();
+  kernels::pcm_fused(packed.data(), fused.data_ptr<float>(), batch);
+  EXPECT_LE(max_diff(fused, expected), 1e-5);
+  EXPECT_TRUE(at::equal(fused.select(1, 0), x.select(1, 0)));
 }
 
-TEST(Kernels, BiasGeluMatchesAtenGeluOverTheWholeRange) {
+TEST_P(KernelsBothPaths, BiasGeluMatchesAtenGeluOverTheWholeRange) {
   at::manual_seed(7);
   at::Tensor y = at::randn({37, 768}) * 4;  // |x| up to ~16: both tails and the middle
   y[0][0] = 0.0F;
@@ -101,6 +131,30 @@ TEST(Kernels, BiasGeluMatchesAtenGeluOverTheWholeRange) {
   kernels::bias_gelu(s.data_ptr<float>(), zero.data_ptr<float>(), 1, 101);
   EXPECT_LE(max_diff(s, at::gelu(small)), 1e-9);
 }
+
+TEST_P(KernelsBothPaths, LayerNormMatchesAten) {
+  at::manual_seed(9);
+  for (std::int64_t n : {192, 12}) {                  // the AVX2 path (a multiple of 8) and the scalar one
+    at::Tensor x = at::randn({37, n + 5}) * 3 + 1.5;  // rows 5 wider: a column slice
+    x[0].fill_(2.0F);                                 // a constant row
+    at::Tensor w = at::randn({n}), b = at::randn({n});
+    at::Tensor xs = x.slice(1, 0, n);
+    at::Tensor got = at::empty({37, n});
+    kernels::layer_norm(xs.data_ptr<float>(), xs.stride(0), got.data_ptr<float>(), 37, n, w.data_ptr<float>(),
+                        b.data_ptr<float>(), 1e-6F);
+    EXPECT_LE(max_diff(got, at::layer_norm(xs, {n}, w, b, 1e-6)), 2e-6) << n;
+    // With a bias added to x first, in place.
+    at::Tensor add = at::randn({n});
+    at::Tensor want_x = xs + add;
+    kernels::layer_norm(xs.data_ptr<float>(), xs.stride(0), got.data_ptr<float>(), 37, n, w.data_ptr<float>(),
+                        b.data_ptr<float>(), 1e-6F, add.data_ptr<float>());
+    EXPECT_TRUE(at::equal(xs, want_x)) << n;
+    EXPECT_LE(max_diff(got, at::layer_norm(want_x, {n}, w, b, 1e-6)), 2e-6) << n;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Kernels, KernelsBothPaths, ::testing::Values(false, true),
+                         [](const ::testing::TestParamInfo<bool>& p) { return p.param ? "Portable" : "Native"; });
 
 TEST(Gemm, BothBackendsComputeALinearLayerIntoAColumnSlice) {
   at::manual_seed(6);
