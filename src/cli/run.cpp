@@ -47,7 +47,7 @@ void run_run(const RunOptions& opts) {
   auto machine = asl::StateMachine::parse(def, errors);
   if (!machine) {
     for (const auto& e : errors) std::cerr << opts.definition << ": " << e.to_string() << "\n";
-    usage_error("invalid state machine definition (" + std::to_string(errors.size()) + " errors)");
+    usage_error("invalid state machine definition (" + std::to_string(errors.size()) + (errors.size() == 1 ? " error)" : " errors)"));
   }
   if (auto unsupported = asl::check_supported(*machine); !unsupported.empty()) {
     for (const auto& e : unsupported) std::cerr << opts.definition << ": " << e.to_string() << "\n";
