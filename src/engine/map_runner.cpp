@@ -70,11 +70,12 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
   // Item inputs: ItemSelector (or legacy Parameters) sees the Map's effective input and $$.Map.Item.
   auto items = std::make_shared<std::vector<json>>();
   items->reserve(items_value.size());
+  // One copy of the context (it holds the execution input) for all items, its Map.Item replaced per item.
+  json item_ctx = m.has_item_selector() ? (context.is_null() ? json::object() : context) : json();
   for (std::size_t i = 0; i < items_value.size(); ++i) {
     if (m.has_item_selector()) {
-      json ctx = context.is_null() ? json::object() : context;
-      ctx["Map"] = json{{"Item", {{"Index", i}, {"Value", items_value[i]}}}};
-      items->push_back(m.select_item(env, effective, ctx));
+      item_ctx["Map"] = json{{"Item", {{"Index", i}, {"Value", items_value[i]}}}};
+      items->push_back(m.select_item(env, effective, item_ctx));
     } else {
       items->push_back(std::move(items_value[i]));
     }

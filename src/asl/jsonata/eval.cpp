@@ -1400,7 +1400,17 @@ std::optional<json> Expression::evaluate(const std::optional<json>& input, const
     for (auto& [k, members] : b.object_refs()) {
       Value o = Value::object();
       o.o->items.reserve(members.size());
-      for (auto& [name, v] : members) o.o->items.emplace_back(name, from_json(*v));
+      for (const auto& m : members) {
+        if (!m.only || !m.value->is_object()) {
+          o.o->items.emplace_back(m.name, from_json(*m.value));
+          continue;
+        }
+        Value part = Value::object();
+        for (const auto& [key, v] : m.value->items()) {
+          if (std::find(m.only->begin(), m.only->end(), key) != m.only->end()) part.o->items.emplace_back(key, from_json(v));
+        }
+        o.o->items.emplace_back(m.name, std::move(part));
+      }
       env->bind(k, std::move(o));
     }
     if (!with_functions) return;

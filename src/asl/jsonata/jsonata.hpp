@@ -78,7 +78,14 @@ class Bindings {
     return *this;
   }
   /// Bind `name` to an object of borrowed members (as value_ref), e.g. {"input": ..., "context": ...}.
-  Bindings& object_ref(std::string name, std::vector<std::pair<std::string, const json*>> members) {
+  struct BorrowedMember {
+    std::string name;
+    const json* value;
+    /// When set and `value` is an object: only these of its members are bound (see
+    /// Expression::variable_members), the others are left out.
+    const std::vector<std::string>* only = nullptr;
+  };
+  Bindings& object_ref(std::string name, std::vector<BorrowedMember> members) {
     object_refs_[std::move(name)] = std::move(members);
     return *this;
   }
@@ -86,7 +93,7 @@ class Bindings {
   Bindings& function(std::string name, CustomFunction f);
   const std::map<std::string, json>& values() const { return values_; }
   const std::map<std::string, const json*>& value_refs() const { return refs_; }
-  const std::map<std::string, std::vector<std::pair<std::string, const json*>>>& object_refs() const {
+  const std::map<std::string, std::vector<BorrowedMember>>& object_refs() const {
     return object_refs_;
   }
   const std::map<std::string, CustomFunction>& functions() const { return functions_; }
@@ -99,7 +106,7 @@ class Bindings {
   const Bindings* base_ = nullptr;
   std::map<std::string, json> values_;
   std::map<std::string, const json*> refs_;
-  std::map<std::string, std::vector<std::pair<std::string, const json*>>> object_refs_;
+  std::map<std::string, std::vector<BorrowedMember>> object_refs_;
   std::map<std::string, CustomFunction> functions_;
   std::shared_ptr<void> function_frame_;
 };
@@ -126,6 +133,17 @@ class Expression {
   /// when there is none. Step Functions forbids these (the input is only `$states.input`), while
   /// `$states.input.order[total > 10]` (nested) is allowed. `$$` is refused at any depth.
   std::optional<std::string> top_level_input_reference() const;
+
+  /// The variables the expression names (`$x` anywhere, built-in functions included): what an
+  /// evaluation can read of its bindings, so that the others need not be bound. Computed on each call.
+  std::vector<std::string> variables() const;
+  /// The members the expression can read of `$name.path[0].path[1]…`: {"input"} for
+  /// `$states.input.items` with an empty `path`, {"Map"} for `$states.context.Map.Item` with path
+  /// {"context"}. std::nullopt when it may read more of that value: the variable not at the head
+  /// of a path, a path that stops at or before that value or goes on with anything but a field
+  /// name, a predicate on the way, or a parent operator `%` anywhere. Computed on each call.
+  std::optional<std::vector<std::string>> variable_members(const std::string& name,
+                                                           const std::vector<std::string>& path = {}) const;
 
  private:
   std::shared_ptr<const Node> root_;

@@ -2,6 +2,7 @@
 // (paths, predicates as stages, focus/index binding, parent-operator ancestry, tail calls).
 #include <charconv>
 #include <cstring>
+#include <set>
 #include <unordered_map>
 
 #include "asl/jsonata/internal.hpp"
@@ -1033,6 +1034,96 @@ std::optional<std::string> input_reference(const Node& n, bool top) {
 
 }  // namespace
 
+namespace {
+
+/// Call `f` with every child node of `n`.
+template <class F>
+void for_each_child(const Node& n, F&& f) {
+  const auto visit = [&f](const std::shared_ptr<Node>& child) {
+    if (child) f(*child);
+  };
+  for (const auto& s : n.steps) visit(s);
+  for (const auto& stage : n.stages) visit(stage.expr);
+  for (const auto& stage : n.predicate) visit(stage.expr);
+  for (const auto& [key, value] : n.group) visit(key), visit(value);
+  for (const auto& term : n.terms) visit(term.expr);
+  visit(n.lhs);
+  visit(n.rhs);
+  visit(n.expression);
+  for (const auto& e : n.expressions) visit(e);
+  for (const auto& [key, value] : n.pairs) visit(key), visit(value);
+  visit(n.condition);
+  visit(n.then);
+  visit(n.otherwise);
+  visit(n.procedure);
+  for (const auto& a : n.arguments) visit(a);
+  visit(n.body);
+  visit(n.pattern);
+  visit(n.update);
+  visit(n.del);
+}
+
+void collect_variables(const Node& n, std::set<std::string>& out) {
+  if (n.type == NT::Variable) out.insert(n.value);
+  for_each_child(n, [&out](const Node& c) { collect_variables(c, out); });
+}
+
+/// Add to `members` what `n` reads of `$name.path…`; false once it may read more than members.
+bool collect_members(const Node& n, const std::string& name, const std::vector<std::string>& path,
+                     std::set<std::string>& members) {
+  if (n.type == NT::Parent || n.focus == name || n.index == name) return false;
+  if (n.type == NT::Variable && n.value == name) return false;  // read whole (not a path head: see below)
+  if (n.type == NT::Path && !n.steps.empty() && n.steps[0]->type == NT::Variable && n.steps[0]->value == name) {
+    const Node& head = *n.steps[0];
+    if (!head.stages.empty() || !head.predicate.empty() || !head.focus.empty() || !head.index.empty() ||
+        head.keep_array) {
+      return false;
+    }
+    // Follow the path's field names along `path`: a path that leaves it reads nothing of it; one
+    // that stops on it (or filters it) reads it whole; one that goes on names the member it reads.
+    std::size_t i = 1;
+    bool leaves = false;
+    for (; i <= path.size(); ++i) {
+      if (i >= n.steps.size() || n.steps[i]->type != NT::Name) return false;
+      if (n.steps[i]->value != path[i - 1]) {
+        leaves = true;
+        break;
+      }
+      // A predicate on the way reads the value it filters (its field names are relative to it).
+      if (!n.steps[i]->stages.empty() || !n.steps[i]->predicate.empty() || !n.steps[i]->group.empty()) return false;
+    }
+    if (!leaves) {
+      if (i >= n.steps.size() || n.steps[i]->type != NT::Name) return false;
+      members.insert(n.steps[i]->value);
+    }
+    bool within = true;
+    for_each_child(n, [&](const Node& c) {
+      if (within && &c != &head) within = collect_members(c, name, path, members);
+    });
+    return within;
+  }
+  bool within = true;
+  for_each_child(n, [&](const Node& c) {
+    if (within) within = collect_members(c, name, path, members);
+  });
+  return within;
+}
+
+}  // namespace
+
 std::optional<std::string> Expression::top_level_input_reference() const { return input_reference(*root_, true); }
+
+std::vector<std::string> Expression::variables() const {
+  std::set<std::string> names;
+  collect_variables(*root_, names);
+  return {names.begin(), names.end()};
+}
+
+std::optional<std::vector<std::string>> Expression::variable_members(const std::string& name,
+                                                                     const std::vector<std::string>& path) const {
+  std::set<std::string> members;
+  if (!collect_members(*root_, name, path, members)) return std::nullopt;
+  return std::vector<std::string>(members.begin(), members.end());
+}
 
 }  // namespace cosmicai::jsonata

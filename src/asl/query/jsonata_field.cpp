@@ -1,5 +1,6 @@
 #include "asl/query/jsonata_field.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <regex>
@@ -164,20 +165,39 @@ struct JsonataValue::Node {
   std::optional<jn::Expression> expression;
   std::string text;   ///< the expression between "{%" and "%}", trimmed
   std::string field;  ///< "Output/result"
+  /// What the expression can read of its bindings, found when it is compiled: the variables it
+  /// names, and the members of $states it reads (nullopt: it may read $states whole). Only those
+  /// are converted for an evaluation: a Map's ItemSelector reading the item then costs the same
+  /// whatever the size of the state's input.
+  std::vector<std::string> variables;
+  std::optional<std::vector<std::string>> states_members;
+  std::optional<std::vector<std::string>> context_members;  ///< of $states.context (it holds the execution input)
   std::vector<std::pair<std::string, Node>> members;
   std::vector<Node> items;
 
   /// Evaluate an expression node; nullopt for undefined.
   std::optional<json> run(const EvalEnv& env, bool* function) const {
-    // $states and the variables are borrowed, not copied: each is converted once, as it is.
+    // $states and the variables are borrowed, not copied, and only what the expression can read
+    // of them is bound (each then converted once, as it is).
     jn::Bindings b(&aws_functions());
     static const json empty_context = json::object();
-    std::vector<std::pair<std::string, const json*>> states{
-        {"input", &env.input}, {"context", env.context.is_null() ? &empty_context : &env.context}};
-    if (env.result) states.emplace_back("result", env.result);
-    if (env.error_output) states.emplace_back("errorOutput", env.error_output);
-    if (env.vars) {
-      for (const auto& [k, v] : env.vars->items()) b.value_ref(k, v);
+    const auto reads = [this](std::string_view member) {
+      return !states_members || std::find(states_members->begin(), states_members->end(), member) !=
+                                    states_members->end();
+    };
+    std::vector<jn::Bindings::BorrowedMember> states;
+    if (reads("input")) states.push_back({"input", &env.input});
+    if (reads("context")) {
+      states.push_back({"context", env.context.is_null() ? &empty_context : &env.context,
+                        context_members ? &*context_members : nullptr});
+    }
+    if (env.result && reads("result")) states.push_back({"result", env.result});
+    if (env.error_output && reads("errorOutput")) states.push_back({"errorOutput", env.error_output});
+    if (env.vars && env.vars->is_object()) {
+      for (const auto& name : variables) {
+        const auto it = env.vars->find(name);
+        if (it != env.vars->end()) b.value_ref(name, *it);
+      }
     }
     b.object_ref("states", std::move(states));
     try {
@@ -241,6 +261,9 @@ Node build(const json& value, const std::string& field, const std::string& point
       n.literal = value;
       return n;
     }
+    n.variables = n.expression->variables();
+    n.states_members = n.expression->variable_members("states");
+    n.context_members = n.expression->variable_members("states", {"context"});
     if (auto reference = n.expression->top_level_input_reference()) {
       ctx.error(pointer, "the JSONata expression '" + n.text + "' references its input at the top level (" +
                              *reference +

@@ -35,6 +35,24 @@ TEST(JsonataStates, StatesInputAndNestedTemplates) {
             json::parse(R"({"sum":3,"list":[1,2],"lit":"{ % x %}"})"));
 }
 
+// Each expression binds only what it can read of $states and the variables (found when it is
+// compiled); what it reads is the same as if everything were bound.
+TEST(JsonataStates, AnExpressionSeesWhatItReadsOfStatesAndVariablesWhateverElseIsThere) {
+  auto r = run(R"({"QueryLanguage":"JSONata","StartAt":"A","States":{
+      "A":{"Type":"Pass","Assign":{"k":10,"unused":"{% $states.input %}"},"Next":"M"},
+      "M":{"Type":"Map","Items":"{% $states.input.items %}",
+        "ItemSelector":"{% {'v': $states.context.Map.Item.Value * $k, 'i': $states.context.Map.Item.Index, 'tag': $states.input.tag, 'in': $states.context.Execution.Input.tag} %}",
+        "ItemProcessor":{"ProcessorConfig":{"Mode":"INLINE"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},
+        "Output":"{% {'items': $states.result, 'keys': $keys($states.context)} %}",
+        "End":true}}})",
+               json{{"items", {1, 2}}, {"tag", "t"}});
+  ASSERT_EQ(r.status, "SUCCEEDED") << r.to_json().dump();
+  EXPECT_EQ(r.output["items"], json::parse(R"([{"v":10,"i":0,"tag":"t","in":"t"},{"v":20,"i":1,"tag":"t","in":"t"}])"))
+      << r.output.dump();
+  // Read whole, $states.context has all its members.
+  EXPECT_EQ(r.output["keys"], json::parse(R"(["Execution","State","StateMachine"])")) << r.output.dump();
+}
+
 TEST(JsonataStates, AssignSeesValuesFromStateEntryAndIsScopedPerIteration) {
   auto r = run(R"({"QueryLanguage":"JSONata","StartAt":"A","States":{
     "A":{"Type":"Pass","Assign":{"x":1},"Next":"B"},

@@ -311,3 +311,53 @@ TEST(Jsonata, ASignatureThatBacktracksWithoutEndFailsAtOnce) {
   EXPECT_EQ(code, "S0401");  // its pattern repeats quantifiers ("[m]???"): no valid pattern, as in JavaScript
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));  // std::regex took 41 s and more
 }
+
+namespace {
+
+using Members = std::optional<std::vector<std::string>>;
+
+Members members_of(const std::string& expr, const std::string& var, const std::vector<std::string>& path = {}) {
+  return jsn::Expression::compile(expr).variable_members(var, path);
+}
+
+// What an evaluation can read of a variable, found in the compiled tree: the Step Functions states
+// bind only that much of $states (a Map's ItemSelector then costs the same on any input size).
+TEST(Jsonata, VariableMembersAreTheFieldNamesAfterTheVariableAtAPathsHead) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(members_of("$states.input.items[0] + $states.input.n", "states"), Members(V{"input"}));
+  EXPECT_EQ(members_of("{'v': $states.context.Map.Item.Value, 'i': $states.input.x}", "states"),
+            Members(V{"context", "input"}));
+  EXPECT_EQ(members_of("$states.context.Map.Item.Value", "states", {"context"}), Members(V{"Map"}));
+  EXPECT_EQ(members_of("$states.input.a.b", "states", {"context"}), Members(V{}));  // reads nothing of context
+  EXPECT_EQ(members_of("$count($states.input.items[size > 2])", "states"), Members(V{"input"}));
+  EXPECT_EQ(members_of("$sum($map([1,2], function($v) { $v * $states.input.k }))", "states"), Members(V{"input"}));
+  EXPECT_EQ(members_of("1 + 2", "states"), Members(V{}));
+  // Anything that may read more: the whole variable.
+  EXPECT_EQ(members_of("$keys($states)", "states"), std::nullopt);
+  EXPECT_EQ(members_of("$states", "states"), std::nullopt);
+  EXPECT_EQ(members_of("$states.*", "states"), std::nullopt);
+  EXPECT_EQ(members_of("$states[0].input", "states"), std::nullopt);
+  EXPECT_EQ(members_of("$states.input.items.%", "states"), std::nullopt);  // the parent operator
+  EXPECT_EQ(members_of("$states.context", "states", {"context"}), std::nullopt);
+  EXPECT_EQ(members_of("$keys($states.context)", "states", {"context"}), std::nullopt);
+  EXPECT_EQ(members_of("$states.context[Map].Execution", "states", {"context"}), std::nullopt);
+  EXPECT_EQ(members_of("($states := {'input': 1}; $states)", "states"), std::nullopt);
+  EXPECT_EQ(members_of("function($states) { $states.x }", "states"), std::nullopt);
+}
+
+TEST(Jsonata, VariablesAreEveryNameAVariableReferenceUses) {
+  const auto vars = jsn::Expression::compile("$a + $count($b.items) + $states.input.n").variables();
+  EXPECT_EQ(vars, (std::vector<std::string>{"a", "b", "count", "states"}));
+}
+
+// Borrowed members with `only` bind just those fields of an object.
+TEST(Jsonata, ABorrowedObjectMemberCanBeLimitedToSomeOfItsFields) {
+  const json context = {{"Execution", {{"Input", {{"big", 1}}}}}, {"Map", {{"Item", {{"Value", 7}}}}}};
+  const std::vector<std::string> only{"Map"};
+  jsn::Bindings b;
+  b.object_ref("states", {{"context", &context, &only}});
+  EXPECT_EQ(jsn::Expression::compile("$states.context.Map.Item.Value").evaluate(std::nullopt, b), json(7));
+  EXPECT_EQ(jsn::Expression::compile("$exists($states.context.Execution)").evaluate(std::nullopt, b), json(false));
+}
+
+}  // namespace
