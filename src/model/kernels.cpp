@@ -674,21 +674,32 @@ void conv_nhwc(const NhwcView& in, const NhwcView& out, int images, int out_h, i
 
 COSMICAI_AVX2 void max_pool_3x3_nhwc(const float* in, float* out, int images, int h, int w, int c) {
   if (!have_avx2() || c % 8 != 0) throw std::logic_error("max_pool_3x3_nhwc needs AVX2 and channels in 8s");
+  // Separable: the max over each pixel's row neighbours (x-1..x+1) into `rows`, then over y-1..y+1.
+  const std::int64_t rc = static_cast<std::int64_t>(w) * c;
+  std::vector<float> rows(static_cast<std::size_t>(h) * rc);
   for (int n = 0; n < images; ++n) {
-    const float* im = in + static_cast<std::int64_t>(n) * h * w * c;
-    float* om = out + static_cast<std::int64_t>(n) * h * w * c;
+    const float* im = in + n * h * rc;
+    float* om = out + n * h * rc;
     for (int y = 0; y < h; ++y) {
-      const int y0 = std::max(y - 1, 0), y1 = std::min(y + 1, h - 1);
+      const float* r = im + y * rc;
+      float* m = rows.data() + y * rc;
       for (int x = 0; x < w; ++x) {
-        const int x0 = std::max(x - 1, 0), x1 = std::min(x + 1, w - 1);
-        for (int ch = 0; ch < c; ch += 8) {
-          __m256 m = _mm256_loadu_ps(im + (static_cast<std::int64_t>(y) * w + x) * c + ch);
-          for (int yy = y0; yy <= y1; ++yy)
-            for (int xx = x0; xx <= x1; ++xx)
-              m = _mm256_max_ps(m, _mm256_loadu_ps(im + (static_cast<std::int64_t>(yy) * w + xx) * c + ch));
-          _mm256_storeu_ps(om + (static_cast<std::int64_t>(y) * w + x) * c + ch, m);
-        }
+        const float* l = r + std::max(x - 1, 0) * c;
+        const float* mid = r + x * c;
+        const float* rt = r + std::min(x + 1, w - 1) * c;
+        for (int ch = 0; ch < c; ch += 8)
+          _mm256_storeu_ps(m + x * c + ch, _mm256_max_ps(_mm256_max_ps(_mm256_loadu_ps(l + ch), _mm256_loadu_ps(mid + ch)),
+                                                         _mm256_loadu_ps(rt + ch)));
       }
+    }
+    for (int y = 0; y < h; ++y) {
+      const float* a = rows.data() + std::max(y - 1, 0) * rc;
+      const float* b = rows.data() + y * rc;
+      const float* d = rows.data() + std::min(y + 1, h - 1) * rc;
+      float* o = om + y * rc;
+      for (std::int64_t e = 0; e < rc; e += 8)
+        _mm256_storeu_ps(o + e, _mm256_max_ps(_mm256_max_ps(_mm256_loadu_ps(a + e), _mm256_loadu_ps(b + e)),
+                                              _mm256_loadu_ps(d + e)));
     }
   }
 }
