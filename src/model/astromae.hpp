@@ -131,6 +131,13 @@ class AstroMaeNet {
     ConvBn conv3, conv5, pool_proj;
     bool custom = false;  // branch3 (5×5) skipped
   };
+  struct ConvNhwc {          // a ConvBn packed for kernels::conv_nhwc (AVX2 CPUs)
+    std::vector<float> w, b;  // kernels::pack_conv_nhwc; bias padded to a multiple of 8
+    int k = 1, cin = 0, cout = 0;
+  };
+  struct InceptionNhwc {  // an Inception block's convolutions, branch by branch (b3r/b3 empty if custom)
+    ConvNhwc b1, b2r, b2, b3r, b3, b4;
+  };
 
   at::Tensor linear(const at::Tensor& x, const Linear& l, Epilogue e) const;
   void calibrate_int8();
@@ -139,6 +146,7 @@ class AstroMaeNet {
   at::Tensor encoder(const at::Tensor& images) const;
   at::Tensor inception(const at::Tensor& images) const;
   at::Tensor inception_block(const at::Tensor& x, const Inception& blk) const;
+  at::Tensor inception_nhwc(const at::Tensor& images) const;
 
   GemmBackend backend_;
   Precision precision_;
@@ -151,6 +159,8 @@ class AstroMaeNet {
   Linear head_, vit0_, vit2_;
   ConvBn stem_;
   std::vector<Inception> inc_;
+  ConvNhwc stem_nhwc_;
+  std::vector<InceptionNhwc> inc_nhwc_;
   Linear inc_fc10_, inc_fc12_;
   std::vector<Linear> mag_;
   Linear concat0_, concat2_;

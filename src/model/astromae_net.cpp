@@ -148,6 +148,33 @@ AstroMaeNet::AstroMaeNet(const AstroMaeWeights& w, GemmBackend backend, Precisio
     blk.pool_proj = {w4, b4, 0};
     inc_.push_back(std::move(blk));
   }
+  // The same convolutions packed for the NHWC kernels, the merged 1×1 reduce split by branch
+  // again (each branch writes its own destination: the block output or a padded buffer).
+  auto pack = [](const at::Tensor& wt, const at::Tensor& bt) {
+    ConvNhwc c;
+    at::Tensor w = wt.contiguous();
+    c.cout = static_cast<int>(w.size(0));
+    c.cin = static_cast<int>(w.size(1));
+    c.k = static_cast<int>(w.size(2));
+    c.w = kernels::pack_conv_nhwc(w.data_ptr<float>(), c.cout, c.cin, c.k);
+    c.b.assign(static_cast<std::size_t>((c.cout + 7) / 8 * 8), 0.0F);
+    std::copy_n(bt.contiguous().data_ptr<float>(), c.cout, c.b.begin());
+    return c;
+  };
+  stem_nhwc_ = pack(stem_.w, stem_.b);
+  for (const Inception& blk : inc_) {
+    InceptionNhwc n;
+    n.b1 = pack(blk.reduce.w.slice(0, 0, blk.c1), blk.reduce.b.slice(0, 0, blk.c1));
+    n.b2r = pack(blk.reduce.w.slice(0, blk.c1, blk.c1 + blk.c3), blk.reduce.b.slice(0, blk.c1, blk.c1 + blk.c3));
+    n.b2 = pack(blk.conv3.w, blk.conv3.b);
+    if (!blk.custom) {
+      const std::int64_t c = blk.c1 + blk.c3;
+      n.b3r = pack(blk.reduce.w.slice(0, c, c + blk.c5), blk.reduce.b.slice(0, c, c + blk.c5));
+      n.b3 = pack(blk.conv5.w, blk.conv5.b);
+    }
+    n.b4 = pack(blk.pool_proj.w, blk.pool_proj.b);
+    inc_nhwc_.push_back(std::move(n));
+  }
   inc_fc10_ = lin("inception_model.vis_inception.10");
   inc_fc12_ = lin("inception_model.vis_inception.12");
   for (int i = 0; i <= 8; i += 2) mag_.push_back(lin("inception_model.magnitude_block." + std::to_string(i)));
@@ -371,7 +398,135 @@ at::Tensor AstroMaeNet::inception_block(const at::Tensor& x, const Inception& bl
   return at::cat(parts, 1);
 }
 
+namespace {
+
+// Geometry of one Inception block in the NHWC path, per image of a chunk.
+struct NhwcBlockBuffers {
+  float* pad3 = nullptr;  // (h+2)² × c3, zero border
+  float* pad5 = nullptr;  // (h+4)² × c5, zero border
+};
+
+}  // namespace
+
+at::Tensor AstroMaeNet::inception_nhwc(const at::Tensor& images) const {
+  // One chunk of images at a time through the whole branch, channels-last, so its activations
+  // (≤ 256 KiB a buffer) stay in L2; every branch's convolution writes its channel slice of the
+  // block output directly (no concatenation), with bias and ReLU applied as it stores.
+  constexpr int kChunk = 4;
+  constexpr int kH0 = 16;                            // after the stem's 2×2 pool
+  constexpr std::int64_t kAct = kChunk * 16 * 16 * 64;  // the largest activation (blocks 2, 3)
+  const std::int64_t batch = images.size(0);
+  const int heights[5] = {16, 16, 8, 8, 4};
+  std::int64_t pad_floats = 0;
+  for (std::size_t i = 0; i < inc_nhwc_.size(); ++i) {
+    const std::int64_t h = heights[i];
+    pad_floats += kChunk * (h + 2) * (h + 2) * inc_nhwc_[i].b2r.cout;
+    if (!inc_nhwc_[i].b3r.w.empty()) pad_floats += kChunk * (h + 4) * (h + 4) * inc_nhwc_[i].b3r.cout;
+  }
+  std::vector<float> scratch(static_cast<std::size_t>(3 * kAct + kChunk * kH0 * kH0 * 5 + pad_floats), 0.0F);
+  float* act_a = scratch.data();
+  float* act_b = act_a + kAct;
+  float* pool = act_b + kAct;
+  float* stem_in = pool + kAct;
+  float* pads = stem_in + kChunk * kH0 * kH0 * 5;
+  std::vector<NhwcBlockBuffers> bufs(inc_nhwc_.size());
+  for (std::size_t i = 0; i < inc_nhwc_.size(); ++i) {
+    const std::int64_t h = heights[i];
+    bufs[i].pad3 = pads;
+    pads += kChunk * (h + 2) * (h + 2) * inc_nhwc_[i].b2r.cout;
+    if (!inc_nhwc_[i].b3r.w.empty()) {
+      bufs[i].pad5 = pads;
+      pads += kChunk * (h + 4) * (h + 4) * inc_nhwc_[i].b3r.cout;
+    }
+  }
+  at::Tensor flat = at::empty({batch, 192}, images.options());
+  const float* img = images.data_ptr<float>();
+  float* flat_p = flat.data_ptr<float>();
+
+  auto conv = [](const ConvNhwc& c, const kernels::NhwcView& in, const kernels::NhwcView& out, int n, int h,
+                 bool relu) { kernels::conv_nhwc(in, out, n, h, h, c.k, c.cin, c.cout, c.w.data(), c.b.data(), relu); };
+  // x: n × h × h × cin (contiguous) -> out: n × h × h × (branch channels), block i.
+  auto block = [&](std::size_t i, int n, const float* x, float* out, int h, int cin) {
+    const InceptionNhwc& b = inc_nhwc_[i];
+    const bool has5 = !b.b3r.w.empty();
+    const int ctot = b.b1.cout + b.b2.cout + (has5 ? b.b3.cout : 0) + b.b4.cout;
+    const std::int64_t hh = h;
+    const kernels::NhwcView xin{const_cast<float*>(x), hh * hh * cin, hh * cin, cin};
+    auto out_at = [&](int c) { return kernels::NhwcView{out + c, hh * hh * ctot, hh * ctot, ctot}; };
+    int off = 0;
+    {
+      OpTimer t(profile::kIncConv1x1);
+      conv(b.b1, xin, out_at(0), n, h, true);
+      const std::int64_t c3 = b.b2r.cout, hp = h + 2;
+      conv(b.b2r, xin, {bufs[i].pad3 + (hp + 1) * c3, hp * hp * c3, hp * c3, c3}, n, h, true);
+      if (has5) {
+        const std::int64_t c5 = b.b3r.cout, hq = h + 4;
+        conv(b.b3r, xin, {bufs[i].pad5 + (2 * hq + 2) * c5, hq * hq * c5, hq * c5, c5}, n, h, true);
+      }
+    }
+    off += b.b1.cout;
+    {
+      OpTimer t(profile::kIncConv3x3);
+      const std::int64_t c3 = b.b2r.cout, hp = h + 2;
+      conv(b.b2, {bufs[i].pad3, hp * hp * c3, hp * c3, c3}, out_at(off), n, h, true);
+      off += b.b2.cout;
+    }
+    if (has5) {
+      OpTimer t(profile::kIncConv5x5);
+      const std::int64_t c5 = b.b3r.cout, hq = h + 4;
+      conv(b.b3, {bufs[i].pad5, hq * hq * c5, hq * c5, c5}, out_at(off), n, h, true);
+      off += b.b3.cout;
+    }
+    {
+      OpTimer t(profile::kIncMaxPool);
+      kernels::max_pool_3x3_nhwc(x, pool, n, h, h, cin);
+    }
+    OpTimer t(profile::kIncConv1x1);
+    conv(b.b4, {pool, hh * hh * cin, hh * cin, cin}, out_at(off), n, h, true);
+    return ctot;
+  };
+
+  for (std::int64_t b0 = 0; b0 < batch; b0 += kChunk) {
+    const int n = static_cast<int>(std::min<std::int64_t>(kChunk, batch - b0));
+    {
+      // The stem 1×1 conv and the 2×2 average pool commute (both linear): pool first, 4× fewer MACs.
+      OpTimer t(profile::kIncOther);
+      for (int j = 0; j < n; ++j) {
+        const float* im = img + (b0 + j) * 5 * 32 * 32;
+        float* o = stem_in + j * kH0 * kH0 * 5;
+        for (int c = 0; c < 5; ++c)
+          for (int y = 0; y < kH0; ++y)
+            for (int x = 0; x < kH0; ++x) {
+              const float* p = im + (c * 32 + 2 * y) * 32 + 2 * x;
+              o[(y * kH0 + x) * 5 + c] = (p[0] + p[1] + p[32] + p[33]) / 4.0F;
+            }
+      }
+      conv(stem_nhwc_, {stem_in, kH0 * kH0 * 5, kH0 * 5, 5}, {act_a, kH0 * kH0 * 32, kH0 * 32, 32}, n, kH0, false);
+    }
+    int c = block(0, n, act_a, act_b, 16, 32);  // (16,16,64)
+    c = block(1, n, act_b, act_a, 16, c);
+    {
+      OpTimer t(profile::kIncOther);
+      kernels::avg_pool_2x2_nhwc(act_a, act_b, n, 16, 16, c);  // (8,8,64)
+    }
+    c = block(2, n, act_b, act_a, 8, c);
+    c = block(3, n, act_a, act_b, 8, c);
+    {
+      OpTimer t(profile::kIncOther);
+      kernels::avg_pool_2x2_nhwc(act_b, act_a, n, 8, 8, c);  // (4,4,32)
+    }
+    c = block(4, n, act_a, act_b, 4, c);  // (4,4,12)
+    OpTimer t(profile::kIncOther);
+    for (int j = 0; j < n; ++j)  // flatten in NCHW order, as the reference does
+      for (int ch = 0; ch < c; ++ch)
+        for (int p = 0; p < 16; ++p) flat_p[(b0 + j) * 192 + ch * 16 + p] = act_b[(j * 16 + p) * c + ch];
+  }
+  OpTimer t(profile::kIncDense);
+  return linear(flat, inc_fc10_, Epilogue::kRelu);
+}
+
 at::Tensor AstroMaeNet::inception(const at::Tensor& images) const {
+  if (kernels::conv_nhwc_available()) return inception_nhwc(images);
   // The stem 1×1 conv and the 2×2 average pool commute (both linear): pool first, 4× fewer MACs.
   at::Tensor y;
   {

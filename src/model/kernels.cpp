@@ -565,3 +565,164 @@ void attention_17x3x64(const float* qkv, float* out, std::int64_t batch, const f
 }
 
 }  // namespace cosmicai::model::kernels
+
+// === NHWC convolutions for the Inception branch (AVX2 + FMA) ===
+//
+// ATen ran these as NCHW convolutions (im2col + a GEMM with 16 output channels) followed by ReLU
+// passes and a concatenation copy; here each convolution is a register-blocked direct kernel over
+// P pixels of a row × 8·NV output channels that adds the bias, applies ReLU and stores straight
+// into its channel range of the block's (already concatenated) output.
+
+namespace cosmicai::model::kernels {
+namespace {
+
+template <int NV, int P>
+COSMICAI_AVX2 void conv_tile(const float* in, std::int64_t in_row, std::int64_t in_px, int k, int cin, const float* w,
+                             int cout_pad, const float* bias, int cout_left, float* out, std::int64_t out_px,
+                             bool relu) {
+  __m256 acc[P][NV];
+#pragma GCC unroll 2
+  for (int v = 0; v < NV; ++v) {
+    const __m256 b = _mm256_loadu_ps(bias + 8 * v);
+#pragma GCC unroll 12
+    for (int p = 0; p < P; ++p) acc[p][v] = b;
+  }
+  for (int ky = 0; ky < k; ++ky) {
+    for (int kx = 0; kx < k; ++kx) {
+      const float* ip = in + ky * in_row + kx * in_px;
+      const float* wp = w + static_cast<std::int64_t>(ky * k + kx) * cin * cout_pad;
+      for (int ci = 0; ci < cin; ++ci, wp += cout_pad) {
+        __m256 wv[NV];
+#pragma GCC unroll 2
+        for (int v = 0; v < NV; ++v) wv[v] = _mm256_loadu_ps(wp + 8 * v);
+#pragma GCC unroll 12
+        for (int p = 0; p < P; ++p) {
+          const __m256 a = _mm256_broadcast_ss(ip + p * in_px + ci);
+#pragma GCC unroll 2
+          for (int v = 0; v < NV; ++v) acc[p][v] = _mm256_fmadd_ps(a, wv[v], acc[p][v]);
+        }
+      }
+    }
+  }
+  const __m256 zero = _mm256_setzero_ps();
+#pragma GCC unroll 12
+  for (int p = 0; p < P; ++p) {
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; ++v) {
+      __m256 r = relu ? _mm256_max_ps(acc[p][v], zero) : acc[p][v];
+      float* o = out + p * out_px + 8 * v;
+      const int left = cout_left - 8 * v;
+      if (left >= 8) {
+        _mm256_storeu_ps(o, r);
+      } else {
+        const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+        _mm256_maskstore_ps(o, _mm256_cmpgt_epi32(_mm256_set1_epi32(left), idx), r);
+      }
+    }
+  }
+}
+
+template <int NV, int PMax>
+COSMICAI_AVX2 void conv_row(const float* in, std::int64_t in_row, std::int64_t in_px, int out_w, int k, int cin,
+                            const float* w, int cout_pad, const float* bias, int cout_left, float* out,
+                            std::int64_t out_px, bool relu) {
+  int x = 0;
+  for (; x + PMax <= out_w; x += PMax)
+    conv_tile<NV, PMax>(in + x * in_px, in_row, in_px, k, cin, w, cout_pad, bias, cout_left, out + x * out_px, out_px,
+                        relu);
+  for (; x + 4 <= out_w; x += 4)
+    conv_tile<NV, 4>(in + x * in_px, in_row, in_px, k, cin, w, cout_pad, bias, cout_left, out + x * out_px, out_px,
+                     relu);
+  for (; x < out_w; ++x)
+    conv_tile<NV, 1>(in + x * in_px, in_row, in_px, k, cin, w, cout_pad, bias, cout_left, out + x * out_px, out_px,
+                     relu);
+}
+
+}  // namespace
+
+bool conv_nhwc_available() { return have_avx2(); }
+
+std::vector<float> pack_conv_nhwc(const float* w_oihw, int cout, int cin, int k) {
+  const int cout_pad = (cout + 7) / 8 * 8;
+  std::vector<float> p(static_cast<std::size_t>(k) * k * cin * cout_pad, 0.0F);
+  for (int o = 0; o < cout; ++o)
+    for (int i = 0; i < cin; ++i)
+      for (int ky = 0; ky < k; ++ky)
+        for (int kx = 0; kx < k; ++kx)
+          p[((static_cast<std::size_t>(ky) * k + kx) * cin + i) * cout_pad + o] = w_oihw[((o * cin + i) * k + ky) * k + kx];
+  return p;
+}
+
+void conv_nhwc(const NhwcView& in, const NhwcView& out, int images, int out_h, int out_w, int k, int cin, int cout,
+               const float* w_packed, const float* bias_padded, bool relu) {
+  if (!have_avx2()) throw std::logic_error("conv_nhwc needs AVX2 and FMA (see conv_nhwc_available)");
+  const int cout_pad = (cout + 7) / 8 * 8;
+  for (int n = 0; n < images; ++n) {
+    for (int y = 0; y < out_h; ++y) {
+      const float* irow = in.data + n * in.image + y * in.row;
+      float* orow = out.data + n * out.image + y * out.row;
+      int c = 0;
+      for (; c + 16 <= cout_pad; c += 16)
+        conv_row<2, 6>(irow, in.row, in.pixel, out_w, k, cin, w_packed + c, cout_pad, bias_padded + c, cout - c,
+                       orow + c, out.pixel, relu);
+      if (c < cout_pad)
+        conv_row<1, 12>(irow, in.row, in.pixel, out_w, k, cin, w_packed + c, cout_pad, bias_padded + c, cout - c,
+                        orow + c, out.pixel, relu);
+    }
+  }
+}
+
+COSMICAI_AVX2 void max_pool_3x3_nhwc(const float* in, float* out, int images, int h, int w, int c) {
+  if (!have_avx2() || c % 8 != 0) throw std::logic_error("max_pool_3x3_nhwc needs AVX2 and channels in 8s");
+  // Separable: the max over each pixel's row neighbours (x-1..x+1) into `rows`, then over y-1..y+1.
+  const std::int64_t rc = static_cast<std::int64_t>(w) * c;
+  std::vector<float> rows(static_cast<std::size_t>(h) * rc);
+  for (int n = 0; n < images; ++n) {
+    const float* im = in + n * h * rc;
+    float* om = out + n * h * rc;
+    for (int y = 0; y < h; ++y) {
+      const float* r = im + y * rc;
+      float* m = rows.data() + y * rc;
+      for (int x = 0; x < w; ++x) {
+        const float* l = r + std::max(x - 1, 0) * c;
+        const float* mid = r + x * c;
+        const float* rt = r + std::min(x + 1, w - 1) * c;
+        for (int ch = 0; ch < c; ch += 8)
+          _mm256_storeu_ps(m + x * c + ch, _mm256_max_ps(_mm256_max_ps(_mm256_loadu_ps(l + ch), _mm256_loadu_ps(mid + ch)),
+                                                         _mm256_loadu_ps(rt + ch)));
+      }
+    }
+    for (int y = 0; y < h; ++y) {
+      const float* a = rows.data() + std::max(y - 1, 0) * rc;
+      const float* b = rows.data() + y * rc;
+      const float* d = rows.data() + std::min(y + 1, h - 1) * rc;
+      float* o = om + y * rc;
+      for (std::int64_t e = 0; e < rc; e += 8)
+        _mm256_storeu_ps(o + e, _mm256_max_ps(_mm256_max_ps(_mm256_loadu_ps(a + e), _mm256_loadu_ps(b + e)),
+                                              _mm256_loadu_ps(d + e)));
+    }
+  }
+}
+
+COSMICAI_AVX2 void avg_pool_2x2_nhwc(const float* in, float* out, int images, int h, int w, int c) {
+  if (!have_avx2() || c % 8 != 0) throw std::logic_error("avg_pool_2x2_nhwc needs AVX2 and channels in 8s");
+  const int oh = h / 2, ow = w / 2;
+  const __m256 q = _mm256_set1_ps(0.25F);
+  for (int n = 0; n < images; ++n) {
+    const float* im = in + static_cast<std::int64_t>(n) * h * w * c;
+    float* om = out + static_cast<std::int64_t>(n) * oh * ow * c;
+    for (int y = 0; y < oh; ++y) {
+      for (int x = 0; x < ow; ++x) {
+        const float* a = im + (static_cast<std::int64_t>(2 * y) * w + 2 * x) * c;
+        const float* b = a + static_cast<std::int64_t>(w) * c;
+        for (int ch = 0; ch < c; ch += 8) {
+          const __m256 s = _mm256_add_ps(_mm256_add_ps(_mm256_loadu_ps(a + ch), _mm256_loadu_ps(a + c + ch)),
+                                         _mm256_add_ps(_mm256_loadu_ps(b + ch), _mm256_loadu_ps(b + c + ch)));
+          _mm256_storeu_ps(om + (static_cast<std::int64_t>(y) * ow + x) * c + ch, _mm256_mul_ps(s, q));
+        }
+      }
+    }
+  }
+}
+
+}  // namespace cosmicai::model::kernels

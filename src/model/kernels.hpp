@@ -58,4 +58,30 @@ std::vector<float> pcm_pack(const float* w1t, const float* b1t, const float* w2t
 /// pcm_fused_available). SiLU's reciprocal is rcp + one Newton step (~1e-7 relative).
 void pcm_fused(const float* packed, float* x, std::int64_t batch);
 
+/// A float32 NHWC activation view: element (n, y, x, c) at `data[n*image + y*row + x*pixel + c]`.
+struct NhwcView {
+  float* data;
+  std::int64_t image, row, pixel;
+};
+
+/// True when conv_nhwc and the NHWC pools run here (AVX2 and FMA).
+bool conv_nhwc_available();
+
+/// A convolution's (cout, cin, k, k) weights packed for conv_nhwc: [ky][kx][ci][cout rounded up to 8].
+std::vector<float> pack_conv_nhwc(const float* w_oihw, int cout, int cin, int k);
+
+/// A stride-1 k×k convolution over `images` NHWC images, `out[n,y,x,0:cout] = act(bias +
+/// Σ in[n, y+ky, x+kx, ci] · w)`, act ReLU or none. `in` points at the input pixel under the
+/// window's top-left tap of output (0,0), so padding is the caller's: a zero border in its buffer.
+/// `bias_padded` holds cout rounded up to 8 values. Writes only channels 0..cout of each output
+/// pixel (so a branch can write its slice of a concatenated output). AVX2 + FMA only.
+void conv_nhwc(const NhwcView& in, const NhwcView& out, int images, int out_h, int out_w, int k, int cin, int cout,
+               const float* w_packed, const float* bias_padded, bool relu);
+
+/// 3×3 max pooling, stride 1, padding 1, over contiguous NHWC images (c a multiple of 8). AVX2 only.
+void max_pool_3x3_nhwc(const float* in, float* out, int images, int h, int w, int c);
+
+/// 2×2 average pooling, stride 2, over contiguous NHWC images (c a multiple of 8). AVX2 only.
+void avg_pool_2x2_nhwc(const float* in, float* out, int images, int h, int w, int c);
+
 }  // namespace cosmicai::model::kernels

@@ -2,6 +2,8 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include "model/gemm.hpp"
 #include "model/gemm_probe.hpp"
 #include "model/kernels.hpp"
@@ -155,6 +157,58 @@ TEST_P(KernelsBothPaths, LayerNormMatchesAten) {
 
 INSTANTIATE_TEST_SUITE_P(Kernels, KernelsBothPaths, ::testing::Values(false, true),
                          [](const ::testing::TestParamInfo<bool>& p) { return p.param ? "Portable" : "Native"; });
+
+// The Inception branch's channels-last convolutions (AVX2 CPUs) against at::conv2d: every kernel
+// size, padding through a zero border in the input buffer, output channel counts that fill 2, 1
+// and half a vector, and a write into a channel slice of a wider output that leaves the other
+// channels alone.
+TEST(Kernels, ConvNhwcMatchesAtenConv2dIntoAChannelSlice) {
+  if (!kernels::conv_nhwc_available()) GTEST_SKIP() << "no AVX2 + FMA here";
+  at::manual_seed(11);
+  struct Shape {
+    int k, cin, cout, h;
+    bool relu;
+  };
+  for (const Shape& s : {Shape{1, 5, 32, 16, false}, Shape{1, 64, 16, 16, true}, Shape{3, 16, 16, 16, true},
+                         Shape{5, 16, 16, 16, true}, Shape{3, 8, 8, 8, true}, Shape{5, 8, 8, 8, false},
+                         Shape{3, 4, 4, 4, true}, Shape{1, 32, 4, 4, true}, Shape{3, 3, 24, 7, true},
+                         Shape{5, 2, 12, 13, true}}) {
+    const int n = 3, pad = s.k / 2, hp = s.h + 2 * pad, before = 3, ctot = s.cout + 8;
+    at::Tensor x = at::randn({n, s.cin, s.h, s.h});
+    at::Tensor w = at::randn({s.cout, s.cin, s.k, s.k}) * 0.3;
+    at::Tensor b = at::randn({s.cout});
+    at::Tensor ref = at::conv2d(x, w, b, 1, pad);
+    if (s.relu) ref = ref.relu();
+    at::Tensor padded = at::constant_pad_nd(x, {pad, pad, pad, pad}).permute({0, 2, 3, 1}).contiguous();
+    at::Tensor out = at::full({n, s.h, s.h, ctot}, 7.0F);
+    const std::vector<float> wp = kernels::pack_conv_nhwc(w.data_ptr<float>(), s.cout, s.cin, s.k);
+    std::vector<float> bp((s.cout + 7) / 8 * 8, 0.0F);
+    std::copy_n(b.data_ptr<float>(), s.cout, bp.begin());
+    kernels::conv_nhwc({padded.data_ptr<float>(), std::int64_t{hp} * hp * s.cin, std::int64_t{hp} * s.cin, s.cin},
+                       {out.data_ptr<float>() + before, std::int64_t{s.h} * s.h * ctot, std::int64_t{s.h} * ctot, ctot},
+                       n, s.h, s.h, s.k, s.cin, s.cout, wp.data(), bp.data(), s.relu);
+    const std::string what = "k " + std::to_string(s.k) + " cin " + std::to_string(s.cin) + " cout " +
+                             std::to_string(s.cout) + " h " + std::to_string(s.h);
+    EXPECT_LE(max_diff(out.slice(3, before, before + s.cout), ref.permute({0, 2, 3, 1})), 2e-5) << what;
+    EXPECT_TRUE(out.slice(3, 0, before).eq(7.0F).all().item<bool>()) << what;
+    EXPECT_TRUE(out.slice(3, before + s.cout).eq(7.0F).all().item<bool>()) << what;
+  }
+}
+
+TEST(Kernels, NhwcPoolsMatchAten) {
+  if (!kernels::conv_nhwc_available()) GTEST_SKIP() << "no AVX2 + FMA here";
+  at::manual_seed(12);
+  for (auto [n, c, h] : {std::tuple{2, 32, 16}, std::tuple{3, 64, 8}, std::tuple{1, 8, 4}, std::tuple{2, 16, 2}}) {
+    at::Tensor x = at::randn({n, c, h, h});
+    at::Tensor xl = x.permute({0, 2, 3, 1}).contiguous();
+    at::Tensor mx = at::empty_like(xl);
+    kernels::max_pool_3x3_nhwc(xl.data_ptr<float>(), mx.data_ptr<float>(), n, h, h, c);
+    EXPECT_EQ(max_diff(mx, at::max_pool2d(x, {3, 3}, {1, 1}, {1, 1}).permute({0, 2, 3, 1})), 0.0) << c << "x" << h;
+    at::Tensor av = at::empty({n, h / 2, h / 2, c});
+    kernels::avg_pool_2x2_nhwc(xl.data_ptr<float>(), av.data_ptr<float>(), n, h, h, c);
+    EXPECT_LE(max_diff(av, at::avg_pool2d(x, {2, 2}).permute({0, 2, 3, 1})), 1e-6) << c << "x" << h;
+  }
+}
 
 TEST(Gemm, BothBackendsComputeALinearLayerIntoAColumnSlice) {
   at::manual_seed(6);

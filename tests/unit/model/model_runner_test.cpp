@@ -13,6 +13,7 @@
 
 #include "common/json.hpp"
 #include "data/partition.hpp"
+#include "model/kernels.hpp"
 #include "model/model_runner.hpp"
 #include "support/fixtures.hpp"
 
@@ -98,6 +99,22 @@ TEST(ModelRunner, AtenGemmBackendMatchesReferenceWithin1e6) {
   ASSERT_TRUE(m);
   const double diff = max_abs_diff(predict_ref(*m), reference().outputs);
   std::printf("built-in (aten GEMM) vs reference_io: max |diff| = %.3e\n", diff);
+  EXPECT_LE(diff, 1e-6);
+}
+
+// CPUs without AVX2 + FMA run the portable kernels and ATen's NCHW convolutions in the Inception
+// branch (AVX2 CPUs run its channels-last kernels): that path must match the reference too.
+TEST(ModelRunner, PortableKernelPathMatchesReferenceWithin1e6) {
+  COSMICAI_REQUIRE_REFERENCE_MODEL();
+  kernels::force_portable_kernels(true);
+  ModelOptions o;
+  o.source = "builtin:" + kTorchScript;
+  o.threads = 1;
+  auto m = open_ok(o);
+  const double diff = m ? max_abs_diff(predict_ref(*m), reference().outputs) : 1.0;
+  kernels::force_portable_kernels(false);
+  ASSERT_TRUE(m);
+  std::printf("built-in, portable kernels, vs reference_io: max |diff| = %.3e\n", diff);
   EXPECT_LE(diff, 1e-6);
 }
 
