@@ -193,7 +193,7 @@ std::shared_ptr<const HistoryLog> History::release() {
 
 const std::string& HistoryLog::io_text(const HistoryRecord& record) const {
   if (record.text_of == 0) return record.text;
-  // Ids are 1, 2, 3...: the record of id k is the k-th, unless the log is not a prefix of the ids.
+  // The record holding that event (a pair record holds two ids: found by binary search).
   if (const HistoryRecord* shared = events_.find(record.text_of)) return shared->text;
   static const std::string none;
   return none;  // unreachable: the log holds every id from 1, and an event shares only an earlier one's text
