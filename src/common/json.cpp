@@ -41,11 +41,16 @@ struct CompactDumper {
 
 namespace {
 
-/// Whether nlohmann writes `s` between quotes unchanged (printable ASCII, no quote or backslash).
+/// Whether nlohmann writes `c` unchanged inside a string (printable ASCII, no quote or backslash).
+bool plain_char(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return u >= 0x20 && u <= 0x7e && c != '"' && c != '\\';
+}
+
+/// Whether nlohmann writes `s` between quotes unchanged.
 bool plain_string(std::string_view s) {
   for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u > 0x7e || c == '"' || c == '\\') return false;
+    if (!plain_char(c)) return false;
   }
   return true;
 }
@@ -86,8 +91,7 @@ class BufferedOut {
     char* p = buf_ + n_;
     *p++ = '"';
     for (const char c : s) {
-      const auto u = static_cast<unsigned char>(c);
-      if (u < 0x20 || u > 0x7e || c == '"' || c == '\\') return false;
+      if (!plain_char(c)) return false;
       *p++ = c;
     }
     *p++ = '"';

@@ -153,12 +153,14 @@ class EventKeeper : public ExecutionObserver {
 };
 
 TEST(History, AnObserverSeesEachEventAsRecordedAsTheHistoryShowsItLater) {
-  auto m = testing::parse_machine(R"({"StartAt":"P","States":{
+  // A Pass with Assign, a Task (its StateExited recorded alone, before the hand-over) and a Map.
+  const char* definition = R"({"StartAt":"P","States":{
       "P":{"Type":"Pass","Assign":{"x":1},"Result":{"r":[1,2]},"ResultPath":"$.p","Next":"T"},
       "T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
            "Parameters":{"FunctionName":"sfn_stub_identity","Payload.$":"$"},"Next":"M"},
       "M":{"Type":"Map","ItemsPath":"$.Payload.items","MaxConcurrency":1,"ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}},
-           "End":true}}})");
+           "End":true}}})";
+  auto m = testing::parse_machine(definition);
   auto keeper = std::make_shared<EventKeeper>();
   ExecutionResult r;
   {
@@ -192,12 +194,7 @@ TEST(History, AnObserverSeesEachEventAsRecordedAsTheHistoryShowsItLater) {
     return events;
   };
   // (The Task's request ids differ between runs: compared apart from them.)
-  auto m2 = testing::parse_machine(R"({"StartAt":"P","States":{
-      "P":{"Type":"Pass","Assign":{"x":1},"Result":{"r":[1,2]},"ResultPath":"$.p","Next":"T"},
-      "T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
-           "Parameters":{"FunctionName":"sfn_stub_identity","Payload.$":"$"},"Next":"M"},
-      "M":{"Type":"Map","ItemsPath":"$.Payload.items","MaxConcurrency":1,"ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}},
-           "End":true}}})");
+  auto m2 = testing::parse_machine(definition);
   Engine engine(testing::stub_registry(), {.workers = 1, .time_scale = 0.0});
   ExecutionOptions opts;
   opts.record_history = true;
