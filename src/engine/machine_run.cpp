@@ -72,6 +72,34 @@ std::size_t string_bound(const std::string& s) {
   return n;
 }
 
+/// A quick, loose upper bound of the compact serialisation's size of `v`, stopping once past
+/// `limit`: each string byte counted as its longest escape (\u00XX: 6), each scalar as 25
+/// characters. Nearly free for the small payloads of most states.
+std::size_t quick_bound(const json& v, std::size_t limit) {
+  switch (v.type()) {
+    case json::value_t::string:
+      return 2 + 6 * v.get_ref<const std::string&>().size();
+    case json::value_t::object: {
+      std::size_t n = 2;
+      for (const auto& [k, e] : v.get_ref<const json::object_t&>()) {
+        n += 6 * k.size() + 4 + quick_bound(e, limit);
+        if (n > limit) return n;
+      }
+      return n;
+    }
+    case json::value_t::array: {
+      std::size_t n = 2;
+      for (const auto& e : v.get_ref<const json::array_t&>()) {
+        n += 1 + quick_bound(e, limit);
+        if (n > limit) return n;
+      }
+      return n;
+    }
+    default:
+      return 25;
+  }
+}
+
 /// An upper bound of the compact serialisation's size of `v`, stopping once past `limit`: exact for
 /// containers, integers, booleans, null and ASCII strings; a floating-point number counts 25 (its
 /// longest form) and a non-ASCII byte 3. Far cheaper than serialising (no allocation), so a payload
@@ -116,6 +144,12 @@ std::size_t serialized_bound(const json& v, std::size_t limit) {
   }
 }
 
+/// Whether `v`'s compact serialisation may be longer than `limit`: the quick bound first, the exact
+/// one (a walk without allocation) only when that cannot tell; past both, the caller serialises.
+bool may_exceed(const json& v, std::size_t limit) {
+  return quick_bound(v, limit) > limit && serialized_bound(v, limit) > limit;
+}
+
 // === Data flow (asl::DataFlow) ===
 
 /// The variables after `assigned`, within AWS's limits for variables: each variable and the
@@ -124,7 +158,7 @@ std::size_t serialized_bound(const json& v, std::size_t limit) {
 asl::Vars assign_within_limits(const CallPtr& call, const json& assigned) {
   constexpr std::size_t kAllVariablesLimit = 10 * 1024 * 1024;
   const std::string& state = call->state->name;
-  if (serialized_bound(assigned, kPayloadLimitBytes) > kPayloadLimitBytes) {
+  if (may_exceed(assigned, kPayloadLimitBytes)) {
     std::size_t total = 0;
     for (const auto& [name, value] : assigned.items()) {
       const std::size_t size = dump_compact(value).size();
@@ -144,7 +178,7 @@ asl::Vars assign_within_limits(const CallPtr& call, const json& assigned) {
     }
   }
   asl::Vars vars = asl::assign_vars(call->vars, assigned);
-  if (vars && serialized_bound(*vars, kAllVariablesLimit) > kAllVariablesLimit) {
+  if (vars && may_exceed(*vars, kAllVariablesLimit)) {
     const std::size_t size = dump_compact(*vars).size();
     if (size > kAllVariablesLimit) {
       throw StatesError(asl::errors::kDataLimitExceeded, "The variables in scope after the state '" + state + "' are " +
@@ -185,7 +219,7 @@ StepResult step_result(const CallPtr& call, json&& output, bool has_assign, cons
 bool over_payload_limit(const json& value) {
   if (value.is_primitive() && !value.is_string()) return false;
   // Serialise only when the bound does not already prove the payload small.
-  return serialized_bound(value, kPayloadLimitBytes) > kPayloadLimitBytes &&
+  return may_exceed(value, kPayloadLimitBytes) &&
          dump_compact(value).size() > kPayloadLimitBytes;
 }
 
@@ -193,7 +227,7 @@ bool over_payload_limit(const json& value, std::size_t extra) {
   if (extra >= kPayloadLimitBytes) return true;
   const std::size_t room = kPayloadLimitBytes - extra;
   if (value.is_primitive() && !value.is_string() && room >= 25) return false;
-  return serialized_bound(value, room) > room && dump_compact(value).size() > room;
+  return may_exceed(value, room) && dump_compact(value).size() > room;
 }
 
 std::string payload_limit_cause(const std::string& state_name) {
