@@ -131,7 +131,7 @@ class AstroMaeNet {
     ConvBn conv3, conv5, pool_proj;
     bool custom = false;  // branch3 (5×5) skipped
   };
-  struct ConvNhwc {          // a ConvBn packed for kernels::conv_nhwc (AVX2 CPUs)
+  struct ConvNhwc {           // a ConvBn packed for kernels::conv_nhwc (AVX2 CPUs)
     std::vector<float> w, b;  // kernels::pack_conv_nhwc; bias padded to a multiple of 8
     int k = 1, cin = 0, cout = 0;
   };
@@ -143,8 +143,8 @@ class AstroMaeNet {
   void calibrate_int8();
   void use_committed_int8(const CommittedInt8Calibration& c);
   std::vector<std::pair<std::string, Linear*>> named_layers();
-  at::Tensor encoder(const at::Tensor& images) const;
-  at::Tensor inception(const at::Tensor& images) const;
+  at::Tensor encoder(const at::Tensor& images) const;    // (B,192): the pooled, normalised tokens
+  at::Tensor inception(const at::Tensor& images) const;  // (B,192): the last Inception block, flattened
   at::Tensor inception_block(const at::Tensor& x, const Inception& blk) const;
   at::Tensor inception_nhwc(const at::Tensor& images) const;
 
@@ -164,6 +164,11 @@ class AstroMaeNet {
   Linear inc_fc10_, inc_fc12_;
   std::vector<Linear> mag_;
   Linear concat0_, concat2_;
+  // float32: the affine layers with nothing between them composed at load (fold_affine_): head
+  // into vit_block.0, and vit_block.2, vis_inception.12 and the last magnitude layer into the
+  // column slices of concat_block.0 that read them.
+  bool fold_affine_ = false;
+  Linear vit0_folded_, concat0_folded_;
   std::vector<LayerRange> ranges_;
   bool ranges_committed_ = false;
   std::uint64_t digest_ = 0;

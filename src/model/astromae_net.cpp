@@ -60,6 +60,17 @@ at::Tensor layer_norm(const at::Tensor& x, const at::Tensor& w, const at::Tensor
   return y;
 }
 
+// The weight (N,K) and bias (N) of `outer` after `inner` when nothing lies between them:
+// outer(inner(x)) = (Wo·Wi) x + (Wo·bi + bo), in float64. `outer_w` may be a column slice of a
+// wider layer (its bias then added once by the caller: pass an undefined `outer_b`).
+std::pair<at::Tensor, at::Tensor> compose_affine(const at::Tensor& outer_w, const at::Tensor& outer_b,
+                                                 const at::Tensor& inner_w, const at::Tensor& inner_b) {
+  const at::Tensor wo = outer_w.to(at::kDouble);
+  at::Tensor b = at::mv(wo, inner_b.to(at::kDouble));
+  if (outer_b.defined()) b += outer_b.to(at::kDouble);
+  return {at::mm(wo, inner_w.to(at::kDouble)), b};
+}
+
 Linear without_bias(const Linear& l) {
   Linear nb = l;
   nb.b = at::Tensor();
@@ -180,6 +191,32 @@ AstroMaeNet::AstroMaeNet(const AstroMaeWeights& w, GemmBackend backend, Precisio
   for (int i = 0; i <= 8; i += 2) mag_.push_back(lin("inception_model.magnitude_block." + std::to_string(i)));
   concat0_ = lin("concat_block.0");
   concat2_ = lin("concat_block.2");
+  // float32 only: int8 calibrates and quantises the layers as they are named, and bf16's reported
+  // accuracy is that of the layers rounded one by one.
+  fold_affine_ = precision_ == Precision::kFloat32;
+  if (fold_affine_) {
+    auto [vw, vb] = compose_affine(w.get("vit_block.0.weight"), w.get("vit_block.0.bias"), w.get("head.weight"),
+                                   w.get("head.bias"));
+    vit0_folded_ = make_linear(vw.to(at::kFloat), vb.to(at::kFloat), precision_);
+    // concat_block.0 reads [vit_block.2 | vis_inception.12 | magnitude_block.8] outputs: its three
+    // column slices composed with them read [vit_block.0 | vis_inception.10 | magnitude_block.6]'s.
+    const at::Tensor c0 = w.get("concat_block.0.weight");
+    const std::pair<const char*, std::int64_t> inner[3] = {{"vit_block.2", kVitOut},
+                                                           {"inception_model.vis_inception.12", kIncOut},
+                                                           {"inception_model.magnitude_block.8", kMagOut}};
+    std::vector<at::Tensor> parts;
+    at::Tensor bias = w.get("concat_block.0.bias").to(at::kDouble);
+    std::int64_t col = 0;
+    for (const auto& [name, width] : inner) {
+      const std::string n(name);
+      auto [pw, pb] =
+          compose_affine(c0.slice(1, col, col + width), at::Tensor(), w.get(n + ".weight"), w.get(n + ".bias"));
+      parts.push_back(pw);
+      bias += pb;
+      col += width;
+    }
+    concat0_folded_ = make_linear(at::cat(parts, 1).to(at::kFloat), bias.to(at::kFloat), precision_);
+  }
   if (precision_ == Precision::kInt8) {
     digest_ = w.digest();
     const CommittedInt8Calibration* committed =
@@ -301,7 +338,9 @@ at::Tensor AstroMaeNet::encoder(const at::Tensor& images) const {
   // dequantisation pass adds them anyway).
   const bool defer = precision_ != Precision::kInt8;
   at::Tensor pending;
-  for (const Block& b : blocks_) {
+  at::Tensor pooled;  // set by the last block when it pools before fc2
+  for (std::size_t bi = 0; bi < blocks_.size(); ++bi) {
+    const Block& b = blocks_[bi];
     // Attention input from the block input, then the PCM of the raw patch tokens added in place.
     at::Tensor h;
     {
@@ -352,6 +391,15 @@ at::Tensor AstroMaeNet::encoder(const at::Tensor& images) const {
       continue;
     }
     at::Tensor m = linear(h2, b.fc1, Epilogue::kGelu);
+    if (fold_affine_ && bi + 1 == blocks_.size()) {
+      // Only the mean of the last block's patch tokens is read, and fc2 is affine:
+      // mean(x + fc2(g)) = mean(x) + fc2(mean(g)), one row a sample instead of 16.
+      OpTimer t(profile::kFc2Gemm);
+      pooled = x.slice(1, 1).mean(1);
+      const at::Tensor g = m.view({batch, kTokens, 4 * kEmbed}).slice(1, 1).mean(1);
+      linear_into(backend_, precision_, g, b.fc2, pooled, /*accumulate=*/true);
+      break;
+    }
     {
       OpTimer t(profile::kFc2Gemm);
       linear_into(backend_, precision_, m, defer ? b.fc2_nb : b.fc2, x2d, /*accumulate=*/true);
@@ -359,11 +407,11 @@ at::Tensor AstroMaeNet::encoder(const at::Tensor& images) const {
     if (defer) pending = b.fc2.b;
   }
   OpTimer t(profile::kEncoderHead);
-  at::Tensor pooled = x.slice(1, 1).mean(1);
-  if (pending.defined()) pooled.add_(pending);  // the last fc2's bias: the mean of x + b is mean(x) + b
-  pooled = at::layer_norm(pooled, {kEmbed}, fc_norm_w_, fc_norm_b_, kLnEps);
-  at::Tensor head = linear(pooled, head_, Epilogue::kNone);
-  return linear(head, vit0_, Epilogue::kRelu);
+  if (!pooled.defined()) {
+    pooled = x.slice(1, 1).mean(1);
+    if (pending.defined()) pooled.add_(pending);  // the last fc2's bias: the mean of x + b is mean(x) + b
+  }
+  return at::layer_norm(pooled, {kEmbed}, fc_norm_w_, fc_norm_b_, kLnEps);
 }
 
 // === Inception image branch ===
@@ -413,7 +461,7 @@ at::Tensor AstroMaeNet::inception_nhwc(const at::Tensor& images) const {
   // (≤ 256 KiB a buffer) stay in L2; every branch's convolution writes its channel slice of the
   // block output directly (no concatenation), with bias and ReLU applied as it stores.
   constexpr int kChunk = 4;
-  constexpr int kH0 = 16;                            // after the stem's 2×2 pool
+  constexpr int kH0 = 16;                               // after the stem's 2×2 pool
   constexpr std::int64_t kAct = kChunk * 16 * 16 * 64;  // the largest activation (blocks 2, 3)
   const std::int64_t batch = images.size(0);
   const int heights[5] = {16, 16, 8, 8, 4};
@@ -521,8 +569,7 @@ at::Tensor AstroMaeNet::inception_nhwc(const at::Tensor& images) const {
       for (int ch = 0; ch < c; ++ch)
         for (int p = 0; p < 16; ++p) flat_p[(b0 + j) * 192 + ch * 16 + p] = act_b[(j * 16 + p) * c + ch];
   }
-  OpTimer t(profile::kIncDense);
-  return linear(flat, inc_fc10_, Epilogue::kRelu);
+  return flat;
 }
 
 at::Tensor AstroMaeNet::inception(const at::Tensor& images) const {
@@ -546,8 +593,7 @@ at::Tensor AstroMaeNet::inception(const at::Tensor& images) const {
     y = at::avg_pool2d(y, {2, 2});  // (B,32,4,4)
   }
   y = inception_block(y, inc_[4]);  // (B,12,4,4)
-  OpTimer t(profile::kIncDense);
-  return linear(y.reshape({y.size(0), -1}), inc_fc10_, Epilogue::kRelu);
+  return y.reshape({y.size(0), -1});
 }
 
 // === Whole network ===
@@ -558,27 +604,47 @@ at::Tensor AstroMaeNet::forward(const at::Tensor& images, const at::Tensor& magn
   at::Tensor cat = at::empty({batch, kConcat}, img.options());
 
   profile::count_samples(batch);
+  // The three branches write their slices of `cat`: the outputs of vit_block.2, vis_inception.12
+  // and the last magnitude layer, or, with fold_affine_, of the layers before them (ReLU applied),
+  // which concat0_folded_ reads.
   at::Tensor vit_out = cat.slice(1, 0, kVitOut);
-  at::Tensor enc = encoder(img);
+  at::Tensor features = encoder(img);
   {
     OpTimer t(profile::kEncoderHead);
-    linear_into(backend_, precision_, enc, vit2_, vit_out, false);
+    if (fold_affine_) {
+      linear_into(backend_, precision_, features, vit0_folded_, vit_out, false);
+      vit_out.relu_();
+    } else {
+      const at::Tensor h = linear(linear(features, head_, Epilogue::kNone), vit0_, Epilogue::kRelu);
+      linear_into(backend_, precision_, h, vit2_, vit_out, false);
+    }
   }
   at::Tensor inc_out = cat.slice(1, kVitOut, kVitOut + kIncOut);
   at::Tensor inc = inception(img);
   {
     OpTimer t(profile::kIncDense);
-    linear_into(backend_, precision_, inc, inc_fc12_, inc_out, false);
+    if (fold_affine_) {
+      linear_into(backend_, precision_, inc, inc_fc10_, inc_out, false);
+      inc_out.relu_();
+    } else {
+      linear_into(backend_, precision_, linear(inc, inc_fc10_, Epilogue::kRelu), inc_fc12_, inc_out, false);
+    }
   }
   {
     OpTimer t(profile::kMagnitudeMlp);
     at::Tensor m = magnitudes.to(at::kFloat).contiguous();
-    for (std::size_t i = 0; i + 1 < mag_.size(); ++i) m = linear(m, mag_[i], Epilogue::kRelu);
     at::Tensor mag_out = cat.slice(1, kVitOut + kIncOut, kConcat);
-    linear_into(backend_, precision_, m, mag_.back(), mag_out, false);
+    const std::size_t hidden = mag_.size() - 1;  // layers followed by ReLU
+    for (std::size_t i = 0; i + 1 < hidden; ++i) m = linear(m, mag_[i], Epilogue::kRelu);
+    if (fold_affine_) {
+      linear_into(backend_, precision_, m, mag_[hidden - 1], mag_out, false);
+      mag_out.relu_();
+    } else {
+      linear_into(backend_, precision_, linear(m, mag_[hidden - 1], Epilogue::kRelu), mag_.back(), mag_out, false);
+    }
   }
   OpTimer t(profile::kConcatHead);
-  at::Tensor hidden = linear(cat, concat0_, Epilogue::kRelu);
+  at::Tensor hidden = linear(cat, fold_affine_ ? concat0_folded_ : concat0_, Epilogue::kRelu);
   return linear(hidden, concat2_, Epilogue::kNone);
 }
 
