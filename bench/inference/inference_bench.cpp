@@ -228,7 +228,8 @@ std::string ort_unavailable(const Args& a) {
            "(or scripts/setup.sh --bench-ort; ~290 MB)";
   }
   if (std::system((a.node + " --version >/dev/null 2>&1").c_str()) != 0) return "no Node.js at " + a.node;
-  if (a.python.empty()) return "exporting the ONNX model needs Python with torch (--no-python given)";
+  if (a.python.empty() && (a.onnx.empty() || !std::filesystem::is_regular_file(a.onnx)))
+    return "exporting the ONNX model needs Python with torch (--no-python given without --onnx FILE)";
   return "";
 }
 
@@ -239,6 +240,7 @@ std::string prepare_onnx(const Args& a) {
   const std::string out =
       a.onnx.empty() ? (fs::path(reference_model()).parent_path() / "astromae_seed0.onnx").string() : a.onnx;
   const std::string script = std::string(COSMICAI_SOURCE_DIR) + "/bench/inference/export_onnx.py";
+  if (a.python.empty()) return out;  // --no-python with an existing --onnx FILE: taken as it is
   if (fs::is_regular_file(out) && fs::last_write_time(out) >= fs::last_write_time(reference_model()) &&
       fs::last_write_time(out) >= fs::last_write_time(script)) {
     return out;
