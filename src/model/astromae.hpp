@@ -71,7 +71,8 @@ class AstroMaeWeights {
 struct CommittedInt8Calibration;  // int8_calibrations.hpp
 
 /// AstroMAE prepared for inference: BatchNorm folded into the convolutions, the attention scale
-/// folded into q, sibling 1×1 convolutions merged, weights laid out for the GEMM backend.
+/// folded into q, sibling 1×1 convolutions merged, consecutive affine layers composed, weights
+/// laid out for the GEMM backend.
 /// `forward` is re-entrant (weights are read-only); callers serialise it if they want one
 /// batch at a time on all threads.
 class AstroMaeNet {
@@ -156,19 +157,17 @@ class AstroMaeNet {
   at::Tensor pos_bias_;
   std::vector<Block> blocks_;
   at::Tensor fc_norm_w_, fc_norm_b_;
-  Linear head_, vit0_, vit2_;
+  // The affine layers with nothing between them are composed at load (compose_affine): head into
+  // vit_block.0 (vit_in_); vit_block.2, vis_inception.12 and magnitude_block.8 into the column
+  // slices of concat_block.0 that read them (concat0_). The branches write what those three read.
+  Linear vit_in_;
   ConvBn stem_;
   std::vector<Inception> inc_;
   ConvNhwc stem_nhwc_;
   std::vector<InceptionNhwc> inc_nhwc_;
-  Linear inc_fc10_, inc_fc12_;
-  std::vector<Linear> mag_;
+  Linear inc_fc10_;
+  std::vector<Linear> mag_;  // magnitude_block.0 … .6, each followed by ReLU
   Linear concat0_, concat2_;
-  // float32: the affine layers with nothing between them composed at load (fold_affine_): head
-  // into vit_block.0, and vit_block.2, vis_inception.12 and the last magnitude layer into the
-  // column slices of concat_block.0 that read them.
-  bool fold_affine_ = false;
-  Linear vit0_folded_, concat0_folded_;
   std::vector<LayerRange> ranges_;
   bool ranges_committed_ = false;
   std::uint64_t digest_ = 0;

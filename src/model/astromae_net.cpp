@@ -129,9 +129,11 @@ AstroMaeNet::AstroMaeNet(const AstroMaeWeights& w, GemmBackend backend, Precisio
   }
   fc_norm_w_ = w.get("fc_norm.weight");
   fc_norm_b_ = w.get("fc_norm.bias");
-  head_ = lin("head");
-  vit0_ = lin("vit_block.0");
-  vit2_ = lin("vit_block.2");
+  {
+    auto [vw, vb] = compose_affine(w.get("vit_block.0.weight"), w.get("vit_block.0.bias"), w.get("head.weight"),
+                                   w.get("head.bias"));
+    vit_in_ = make_linear(vw.to(at::kFloat), vb.to(at::kFloat), precision_);
+  }
 
   stem_.w = w.get("inception_model.conv2d_init.weight");
   stem_.b = w.get("inception_model.conv2d_init.bias");
@@ -187,19 +189,10 @@ AstroMaeNet::AstroMaeNet(const AstroMaeWeights& w, GemmBackend backend, Precisio
     inc_nhwc_.push_back(std::move(n));
   }
   inc_fc10_ = lin("inception_model.vis_inception.10");
-  inc_fc12_ = lin("inception_model.vis_inception.12");
-  for (int i = 0; i <= 8; i += 2) mag_.push_back(lin("inception_model.magnitude_block." + std::to_string(i)));
-  concat0_ = lin("concat_block.0");
-  concat2_ = lin("concat_block.2");
-  // float32 only: int8 calibrates and quantises the layers as they are named, and bf16's reported
-  // accuracy is that of the layers rounded one by one.
-  fold_affine_ = precision_ == Precision::kFloat32;
-  if (fold_affine_) {
-    auto [vw, vb] = compose_affine(w.get("vit_block.0.weight"), w.get("vit_block.0.bias"), w.get("head.weight"),
-                                   w.get("head.bias"));
-    vit0_folded_ = make_linear(vw.to(at::kFloat), vb.to(at::kFloat), precision_);
-    // concat_block.0 reads [vit_block.2 | vis_inception.12 | magnitude_block.8] outputs: its three
-    // column slices composed with them read [vit_block.0 | vis_inception.10 | magnitude_block.6]'s.
+  for (int i = 0; i <= 6; i += 2) mag_.push_back(lin("inception_model.magnitude_block." + std::to_string(i)));
+  {
+    // concat_block.0 reads [vit_block.2 | vis_inception.12 | magnitude_block.8]: each column slice
+    // composed with the layer it reads.
     const at::Tensor c0 = w.get("concat_block.0.weight");
     const std::pair<const char*, std::int64_t> inner[3] = {{"vit_block.2", kVitOut},
                                                            {"inception_model.vis_inception.12", kIncOut},
@@ -215,8 +208,9 @@ AstroMaeNet::AstroMaeNet(const AstroMaeWeights& w, GemmBackend backend, Precisio
       bias += pb;
       col += width;
     }
-    concat0_folded_ = make_linear(at::cat(parts, 1).to(at::kFloat), bias.to(at::kFloat), precision_);
+    concat0_ = make_linear(at::cat(parts, 1).to(at::kFloat), bias.to(at::kFloat), precision_);
   }
+  concat2_ = lin("concat_block.2");
   if (precision_ == Precision::kInt8) {
     digest_ = w.digest();
     const CommittedInt8Calibration* committed =
@@ -231,14 +225,13 @@ AstroMaeNet::AstroMaeNet(const AstroMaeWeights& w, GemmBackend backend, Precisio
 }
 
 std::vector<std::pair<std::string, Linear*>> AstroMaeNet::named_layers() {
-  std::vector<std::pair<std::string, Linear*>> layers{{"head", &head_},
-                                                      {"vit_block.0", &vit0_},
-                                                      {"vit_block.2", &vit2_},
-                                                      {"inception_model.vis_inception.10", &inc_fc10_},
-                                                      {"inception_model.vis_inception.12", &inc_fc12_},
-                                                      {"concat_block.0", &concat0_},
-                                                      {"concat_block.2", &concat2_},
-                                                      {"patch_embed.proj", &patch_}};
+  // Composed layers are named outer(inner) after the state-dict layers they stand for.
+  std::vector<std::pair<std::string, Linear*>> layers{
+      {"vit_block.0(head)", &vit_in_},
+      {"inception_model.vis_inception.10", &inc_fc10_},
+      {"concat_block.0(vit_block.2,inception_model.vis_inception.12,inception_model.magnitude_block.8)", &concat0_},
+      {"concat_block.2", &concat2_},
+      {"patch_embed.proj", &patch_}};
   for (std::size_t i = 0; i < blocks_.size(); ++i) {
     const std::string p = "blocks." + std::to_string(i);
     Block& b = blocks_[i];
@@ -386,12 +379,13 @@ at::Tensor AstroMaeNet::encoder(const at::Tensor& images) const {
       h2 = layer_norm(x2d, b.norm2_w, b.norm2_b, defer ? b.proj.b : at::Tensor());
     }
     pending = at::Tensor();
-    if (runs_int8(precision_, b.fc1) && runs_int8(precision_, b.fc2)) {
+    const bool last = bi + 1 == blocks_.size();
+    if (!last && runs_int8(precision_, b.fc1) && runs_int8(precision_, b.fc2)) {
       int8_mlp_into(h2, b.fc1, b.fc2, x2d);  // fc1's output stays in cache (times itself per operator)
       continue;
     }
     at::Tensor m = linear(h2, b.fc1, Epilogue::kGelu);
-    if (fold_affine_ && bi + 1 == blocks_.size()) {
+    if (last) {
       // Only the mean of the last block's patch tokens is read, and fc2 is affine:
       // mean(x + fc2(g)) = mean(x) + fc2(mean(g)), one row a sample instead of 16.
       OpTimer t(profile::kFc2Gemm);
@@ -604,47 +598,32 @@ at::Tensor AstroMaeNet::forward(const at::Tensor& images, const at::Tensor& magn
   at::Tensor cat = at::empty({batch, kConcat}, img.options());
 
   profile::count_samples(batch);
-  // The three branches write their slices of `cat`: the outputs of vit_block.2, vis_inception.12
-  // and the last magnitude layer, or, with fold_affine_, of the layers before them (ReLU applied),
-  // which concat0_folded_ reads.
+  // The three branches write their slices of `cat`: what vit_block.2, vis_inception.12 and
+  // magnitude_block.8 read, which concat0_ (composed with them) reads instead.
   at::Tensor vit_out = cat.slice(1, 0, kVitOut);
   at::Tensor features = encoder(img);
   {
     OpTimer t(profile::kEncoderHead);
-    if (fold_affine_) {
-      linear_into(backend_, precision_, features, vit0_folded_, vit_out, false);
-      vit_out.relu_();
-    } else {
-      const at::Tensor h = linear(linear(features, head_, Epilogue::kNone), vit0_, Epilogue::kRelu);
-      linear_into(backend_, precision_, h, vit2_, vit_out, false);
-    }
+    linear_into(backend_, precision_, features, vit_in_, vit_out, false);
+    vit_out.relu_();
   }
   at::Tensor inc_out = cat.slice(1, kVitOut, kVitOut + kIncOut);
   at::Tensor inc = inception(img);
   {
     OpTimer t(profile::kIncDense);
-    if (fold_affine_) {
-      linear_into(backend_, precision_, inc, inc_fc10_, inc_out, false);
-      inc_out.relu_();
-    } else {
-      linear_into(backend_, precision_, linear(inc, inc_fc10_, Epilogue::kRelu), inc_fc12_, inc_out, false);
-    }
+    linear_into(backend_, precision_, inc, inc_fc10_, inc_out, false);
+    inc_out.relu_();
   }
   {
     OpTimer t(profile::kMagnitudeMlp);
     at::Tensor m = magnitudes.to(at::kFloat).contiguous();
     at::Tensor mag_out = cat.slice(1, kVitOut + kIncOut, kConcat);
-    const std::size_t hidden = mag_.size() - 1;  // layers followed by ReLU
-    for (std::size_t i = 0; i + 1 < hidden; ++i) m = linear(m, mag_[i], Epilogue::kRelu);
-    if (fold_affine_) {
-      linear_into(backend_, precision_, m, mag_[hidden - 1], mag_out, false);
-      mag_out.relu_();
-    } else {
-      linear_into(backend_, precision_, linear(m, mag_[hidden - 1], Epilogue::kRelu), mag_.back(), mag_out, false);
-    }
+    for (std::size_t i = 0; i + 1 < mag_.size(); ++i) m = linear(m, mag_[i], Epilogue::kRelu);
+    linear_into(backend_, precision_, m, mag_.back(), mag_out, false);
+    mag_out.relu_();
   }
   OpTimer t(profile::kConcatHead);
-  at::Tensor hidden = linear(cat, fold_affine_ ? concat0_folded_ : concat0_, Epilogue::kRelu);
+  at::Tensor hidden = linear(cat, concat0_, Epilogue::kRelu);
   return linear(hidden, concat2_, Epilogue::kNone);
 }
 

@@ -12,12 +12,10 @@ namespace cosmicai::model {
 namespace {
 
 constexpr CommittedLayerRange kReferenceSeed0[] = {
-    {"head", -0x1.928564p+1F, 0x1.0efb84p+2F},
-    {"vit_block.0", -0x1.c52576p+0F, 0x1.e179a4p+0F},
-    {"vit_block.2", 0x0p+0F, 0x1.81a068p+0F},
+    {"vit_block.0(head)", -0x1.92856p+1F, 0x1.0efb84p+2F},
     {"inception_model.vis_inception.10", 0x0p+0F, 0x1.05403p-2F},
-    {"inception_model.vis_inception.12", 0x0p+0F, 0x1.ee0006p-3F},
-    {"concat_block.0", -0x1.27e85p+0F, 0x1.1b957cp+0F},
+    {"concat_block.0(vit_block.2,inception_model.vis_inception.12,inception_model.magnitude_block.8)", 0x0p+0F,
+     0x1.33e84ep+1F},
     {"blocks.0.attn.qkv", -0x1.faa1acp+1F, 0x1.ab13cap+1F},
     {"blocks.0.attn.proj", -0x1.c6ad22p+0F, 0x1.395a16p+0F},
     {"blocks.0.mlp.fc1", -0x1.ee3ea6p+1F, 0x1.00e8fap+2F},
@@ -65,20 +63,17 @@ constexpr CommittedLayerRange kReferenceSeed0[] = {
     {"blocks.11.attn.qkv", -0x1.2235fep+2F, 0x1.62b0ecp+2F},
     {"blocks.11.attn.proj", -0x1.6b64a8p+0F, 0x1.57d9c6p+0F},
     {"blocks.11.mlp.fc1", -0x1.307daep+2F, 0x1.4704d8p+2F},
-    {"blocks.11.mlp.fc2", -0x1.5c19e2p-3F, 0x1.21d6ecp+1F},
+    {"blocks.11.mlp.fc2", -0x1.5b147ep-3F, 0x1.d168e4p+0F},
     {"inception_model.magnitude_block.2", 0x0p+0F, 0x1.1aa8eep+5F},
     {"inception_model.magnitude_block.4", 0x0p+0F, 0x1.c3954p+3F},
     {"inception_model.magnitude_block.6", 0x0p+0F, 0x1.0e0b06p+3F},
-    {"inception_model.magnitude_block.8", 0x0p+0F, 0x1.33e84ep+1F},
 };
 
 constexpr CommittedLayerRange kBuiltinSeed0[] = {
-    {"head", -0x1.6951a6p+1F, 0x1.a1a7fap+1F},
-    {"vit_block.0", -0x1.09cd2ap+1F, 0x1.d0f888p+0F},
-    {"vit_block.2", 0x0p+0F, 0x1.593e3cp+0F},
+    {"vit_block.0(head)", -0x1.6951a6p+1F, 0x1.a1a7fap+1F},
     {"inception_model.vis_inception.10", 0x0p+0F, 0x1.b20d54p-2F},
-    {"inception_model.vis_inception.12", 0x0p+0F, 0x1.d415d8p-3F},
-    {"concat_block.0", -0x1.3b9992p+0F, 0x1.2d78dp+0F},
+    {"concat_block.0(vit_block.2,inception_model.vis_inception.12,inception_model.magnitude_block.8)", 0x0p+0F,
+     0x1.4e9ff6p+1F},
     {"blocks.0.attn.qkv", -0x1.a797ecp+1F, 0x1.caf488p+1F},
     {"blocks.0.attn.proj", -0x1.2c1d82p+0F, 0x1.b1812ep+0F},
     {"blocks.0.mlp.fc1", -0x1.cd46d6p+1F, 0x1.c68282p+1F},
@@ -126,11 +121,10 @@ constexpr CommittedLayerRange kBuiltinSeed0[] = {
     {"blocks.11.attn.qkv", -0x1.1be29p+2F, 0x1.2b4c6ep+2F},
     {"blocks.11.attn.proj", -0x1.c8d9ccp+0F, 0x1.f6f86p+0F},
     {"blocks.11.mlp.fc1", -0x1.975de8p+2F, 0x1.0779cp+2F},
-    {"blocks.11.mlp.fc2", -0x1.5c19e4p-3F, 0x1.133146p+1F},
+    {"blocks.11.mlp.fc2", -0x1.5bbbb4p-3F, 0x1.9e42eep+0F},
     {"inception_model.magnitude_block.2", 0x0p+0F, 0x1.1bcdeap+5F},
     {"inception_model.magnitude_block.4", 0x0p+0F, 0x1.db3636p+3F},
     {"inception_model.magnitude_block.6", 0x0p+0F, 0x1.99914p+2F},
-    {"inception_model.magnitude_block.8", 0x0p+0F, 0x1.4e9ff6p+1F},
 };
 
 const std::array<CommittedInt8Calibration, 2> kCommitted{{
