@@ -5,6 +5,7 @@
 /// Internal to src/model (includes ATen); other subsystems use model_runner.hpp.
 #include <ATen/ATen.h>
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -159,7 +160,7 @@ class AstroMaeNet {
   at::Tensor fc_norm_w_, fc_norm_b_;
   // The affine layers with nothing between them are composed at load (compose_affine): head into
   // vit_block.0 (vit_in_); vit_block.2, vis_inception.12 and magnitude_block.8 into the column
-  // slices of concat_block.0 that read them (concat0_). The branches write what those three read.
+  // slices of concat_block.0 that read them (concat0_, one layer a branch, adding into one output).
   Linear vit_in_;
   ConvBn stem_;
   std::vector<Inception> inc_;
@@ -167,7 +168,8 @@ class AstroMaeNet {
   std::vector<InceptionNhwc> inc_nhwc_;
   Linear inc_fc10_;
   std::vector<Linear> mag_;  // magnitude_block.0 … .6, each followed by ReLU
-  Linear concat0_, concat2_;
+  std::array<Linear, 3> concat0_;
+  Linear concat2_;
   std::vector<LayerRange> ranges_;
   bool ranges_committed_ = false;
   std::uint64_t digest_ = 0;

@@ -14,8 +14,6 @@ namespace {
 constexpr CommittedLayerRange kReferenceSeed0[] = {
     {"vit_block.0(head)", -0x1.92856p+1F, 0x1.0efb84p+2F},
     {"inception_model.vis_inception.10", 0x0p+0F, 0x1.05403p-2F},
-    {"concat_block.0(vit_block.2,inception_model.vis_inception.12,inception_model.magnitude_block.8)", 0x0p+0F,
-     0x1.33e84ep+1F},
     {"blocks.0.attn.qkv", -0x1.faa1acp+1F, 0x1.ab13cap+1F},
     {"blocks.0.attn.proj", -0x1.c6ad22p+0F, 0x1.395a16p+0F},
     {"blocks.0.mlp.fc1", -0x1.ee3ea6p+1F, 0x1.00e8fap+2F},
@@ -72,8 +70,6 @@ constexpr CommittedLayerRange kReferenceSeed0[] = {
 constexpr CommittedLayerRange kBuiltinSeed0[] = {
     {"vit_block.0(head)", -0x1.6951a6p+1F, 0x1.a1a7fap+1F},
     {"inception_model.vis_inception.10", 0x0p+0F, 0x1.b20d54p-2F},
-    {"concat_block.0(vit_block.2,inception_model.vis_inception.12,inception_model.magnitude_block.8)", 0x0p+0F,
-     0x1.4e9ff6p+1F},
     {"blocks.0.attn.qkv", -0x1.a797ecp+1F, 0x1.caf488p+1F},
     {"blocks.0.attn.proj", -0x1.2c1d82p+0F, 0x1.b1812ep+0F},
     {"blocks.0.mlp.fc1", -0x1.cd46d6p+1F, 0x1.c68282p+1F},
