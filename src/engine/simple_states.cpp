@@ -8,8 +8,8 @@ using asl::StatesError;
 // "The Pass State by default passes its input to its output, performing no work."
 StepResult pass_step(const CallPtr& call) {
   const auto& s = static_cast<const asl::PassState&>(*call->state);
-  const json context = call->context();
-  const json* vars = call->vars.get();
+  const asl::ContextRef context = call->context();
+  const asl::Variables* vars = call->vars.get();
   // JSONata Pass states have neither Parameters nor Result: the effective input is the state input.
   json result;
   const auto& f = s.flow;
@@ -39,8 +39,8 @@ StepResult pass_step(const CallPtr& call) {
 // state named in the first match's Next; otherwise Default; otherwise States.NoChoiceMatched."
 StepResult choice_step(const CallPtr& call) {
   const auto& s = static_cast<const asl::ChoiceState&>(*call->state);
-  const json context = call->context();
-  const json* vars = call->vars.get();
+  const asl::ContextRef context = call->context();
+  const asl::Variables* vars = call->vars.get();
   const json effective = s.flow.input_of(call->input, context, vars);
   const asl::EvalEnv env{effective, context, vars};
   const asl::ChoiceBranch* chosen = s.choose(env);
@@ -56,8 +56,8 @@ StepResult choice_step(const CallPtr& call) {
 // "A Wait state causes the interpreter to delay the machine from continuing for a specified time."
 void run_wait(const CallPtr& call) {
   const auto& s = static_cast<const asl::WaitState&>(*call->state);
-  const json context = call->context();
-  const json* vars = call->vars.get();
+  const asl::ContextRef context = call->context();
+  const asl::Variables* vars = call->vars.get();
   json effective = s.flow.input_of(call->input, context, vars);
   const asl::EvalEnv env{call->input, context, vars};
   auto& clock = call->exec().scheduler.clock();
@@ -79,8 +79,8 @@ void run_wait(const CallPtr& call) {
 // of a Parallel State, or ends an iteration of a Map State."
 StepResult succeed_step(const CallPtr& call) {
   const auto& s = *call->state;
-  const json context = call->context();
-  const json* vars = call->vars.get();
+  const asl::ContextRef context = call->context();
+  const asl::Variables* vars = call->vars.get();
   json effective = s.flow.input_of(call->input, context, vars);
   json out = s.flow.output_of(call->input, std::move(effective), context, vars, false, false, nullptr);
   return StepResult{StepResult::Kind::kEnd, std::move(out), {}, {}, {}, nullptr, {}};
@@ -89,7 +89,7 @@ StepResult succeed_step(const CallPtr& call) {
 // "The Fail State terminates the machine and marks it as a failure."
 StepResult fail_step(const CallPtr& call) {
   const auto& s = static_cast<const asl::FailState&>(*call->state);
-  const json context = call->context();
+  const asl::ContextRef context = call->context();
   Failure f;
   const asl::EvalEnv env{call->input, context, call->vars.get()};
   f.error = s.error_of(env);
