@@ -1,5 +1,6 @@
 // Engine throughput: a 517-item Distributed Map of identity tasks and a 1,000-state Pass
-// chain (JSONPath, and JSONata with one Output expression per state). Prints wall time and
+// chain (JSONPath, and JSONata with one Output expression per state); states reading $$ on a large
+// execution input, and Assign beside many large variables. Prints wall time and
 // state transitions per second, with and without history; every ratio is against a figure
 // measured in the same run (the chain without history, the Map on one worker) or against the
 // issue's goals (chain 0.1 ms, Map 2 ms, history at most 2x). With bench/engine/alsf installed
@@ -68,16 +69,23 @@ json jsonata_item_selector_map() {
 /// A 100-state JSONPath Pass chain whose states each read `$$.Execution.Name` (`with_context`) or a
 /// literal: on a large execution input, what a state that reads `$$` costs beside one that does not
 /// (`$$.Execution.Input` holds that input). After the first state, the state input is small.
-json context_chain(int n, bool with_context) {
+/// `jsonata`: the same in JSONata, `Output` {'n': $states.context.Execution.Name} or a literal.
+json context_chain(int n, bool with_context, bool jsonata = false) {
   json states = json::object();
   for (int i = 0; i < n; ++i) {
-    json s = {{"Type", "Pass"},
-              {"Parameters", with_context ? json{{"n.$", "$$.Execution.Name"}} : json{{"n", "literal"}}}};
+    json s = {{"Type", "Pass"}};
+    if (jsonata) {
+      s["Output"] = with_context ? "{% {'n': $states.context.Execution.Name} %}" : "{% {'n': 'literal'} %}";
+    } else {
+      s["Parameters"] = with_context ? json{{"n.$", "$$.Execution.Name"}} : json{{"n", "literal"}};
+    }
     if (i + 1 < n) s["Next"] = "S" + std::to_string(i + 1);
     else s["End"] = true;
     states["S" + std::to_string(i)] = s;
   }
-  return json{{"StartAt", "S0"}, {"States", states}};
+  json def{{"StartAt", "S0"}, {"States", states}};
+  if (jsonata) def["QueryLanguage"] = "JSONata";
+  return def;
 }
 
 /// `big` states each assign one ~210 KB variable (the large input's items: `big` x 210 KB in scope),
@@ -224,6 +232,9 @@ int main(int argc, char** argv) {
     else if (what == "jsonata-map") m = measure(jsonata_item_selector_map(), large_input(), 2, history, n);
     else if (what == "context-large") m = measure(context_chain(100, true), large_input(), 2, history, n);
     else if (what == "context-large-none") m = measure(context_chain(100, false), large_input(), 2, history, n);
+    else if (what == "context-large-jsonata") m = measure(context_chain(100, true, true), large_input(), 2, history, n);
+    else if (what == "context-large-jsonata-none")
+      m = measure(context_chain(100, false, true), large_input(), 2, history, n);
     else if (what == "assign-large") m = measure(assign_chain(20, 50, true), large_input(), 2, history, n);
     else if (what == "assign-large-none") m = measure(assign_chain(20, 50, false), large_input(), 2, history, n);
     else if (what.rfind("jsonata", 0) == 0) m = measure(jsonata_chain(1000), json::object(), 2, history, n);
@@ -264,6 +275,11 @@ int main(int argc, char** argv) {
                   [&] { return measure(context_chain(100, true), large_input(), workers, false, kRuns); }, 2);
   report("100-state Pass chain, 210 KB execution input", ctx_none);
   report("100-state Pass chain, 210 KB execution input, $$", ctx_read);
+  const auto [ctx_jsonata_none, ctx_jsonata_read] = interleaved(
+      [&] { return measure(context_chain(100, false, true), large_input(), workers, false, kRuns); },
+      [&] { return measure(context_chain(100, true, true), large_input(), workers, false, kRuns); }, 2);
+  report("100-state JSONata Pass chain, 210 KB execution input", ctx_jsonata_none);
+  report("100-state JSONata Pass chain, 210 KB execution input, context", ctx_jsonata_read);
   const auto [assign_none, assign_small] =
       interleaved([&] { return measure(assign_chain(20, 50, false), large_input(), workers, false, 2); },
                   [&] { return measure(assign_chain(20, 50, true), large_input(), workers, false, 2); }, 2);
@@ -284,6 +300,10 @@ int main(int argc, char** argv) {
   fmt::print("$$.Execution.Name per state on a 210 KB execution input: {:.2f}x the chain without $$, {:.1f} us "
              "more per state\n",
              ctx_read.seconds / ctx_none.seconds, (ctx_read.seconds - ctx_none.seconds) * 1e6 / 100.0);
+  fmt::print("$states.context.Execution.Name per state on a 210 KB execution input: {:.2f}x the JSONata chain "
+             "without it, {:.1f} us more per state\n",
+             ctx_jsonata_read.seconds / ctx_jsonata_none.seconds,
+             (ctx_jsonata_read.seconds - ctx_jsonata_none.seconds) * 1e6 / 100.0);
   fmt::print("a one-variable Assign beside 20 x 210 KB variables: {:.2f}x the states without Assign, {:.1f} us "
              "more per state\n",
              assign_small.seconds / assign_none.seconds, (assign_small.seconds - assign_none.seconds) * 1e6 / 50.0);

@@ -17,7 +17,7 @@ ContextRef& ContextRef::set(std::string_view name, const json& value) {
     }
   }
   for (std::size_t i = 0; i < count_; ++i) {
-    if (parts_[i].name == name) {
+    if (parts_[i].name() == name) {
       parts_[i].value = &value;
       return *this;
     }
@@ -26,7 +26,7 @@ ContextRef& ContextRef::set(std::string_view name, const json& value) {
     throw std::length_error("a context object view holds at most " + std::to_string(parts_.size()) +
                             " members; cannot add '" + std::string(name) + "'");
   }
-  parts_[count_++] = Part{name, &value};
+  parts_[count_++] = Part{name.data(), name.size(), &value};
   return *this;
 }
 
@@ -37,7 +37,7 @@ const json* ContextRef::find(std::string_view name) const {
     return it == whole_->end() ? nullptr : &*it;
   }
   for (std::size_t i = 0; i < count_; ++i) {
-    if (parts_[i].name == name) return parts_[i].value;
+    if (parts_[i].name() == name) return parts_[i].value;
   }
   return nullptr;
 }
@@ -46,7 +46,7 @@ json ContextRef::to_json() const {
   if (whole_) return *whole_;
   if (count_ == 0) return nullptr;
   json out = json::object();
-  for (std::size_t i = 0; i < count_; ++i) out[std::string(parts_[i].name)] = *parts_[i].value;
+  for (std::size_t i = 0; i < count_; ++i) out[std::string(parts_[i].name())] = *parts_[i].value;
   return out;
 }
 

@@ -17,13 +17,13 @@
 namespace cosmicai::asl {
 
 /// The context object `$$` as an expression reads it, without a copy: either one JSON object
-/// (`whole`: tests, one-off evaluation) or up to six named members, each borrowed from where it
+/// (`whole`: tests, one-off evaluation) or up to five named members, each borrowed from where it
 /// lives: an execution's `Execution` (which holds the execution input) and `StateMachine`, a state's
 /// `State`, a Map item's `Map`. Holds pointers only (what they point to must outlive the view);
 /// copying it is cheap. A null view (no context) reads as null, or as {} where an object is needed.
 class ContextRef {
  public:
-  ContextRef() = default;
+  ContextRef() {}  // NOLINT(modernize-use-equals-default): user-provided, so {} leaves parts_ uninitialised
   ContextRef(std::nullptr_t) {}  // NOLINT(google-explicit-constructor): as a null json
   /// The whole context object `whole` (not copied). A null `whole` is the null view.
   ContextRef(const json& whole) : whole_(whole.is_null() ? nullptr : &whole) {}  // NOLINT: as the json it views
@@ -46,20 +46,24 @@ class ContextRef {
         for (const auto& [k, v] : whole_->items()) f(std::string_view(k), v);
       return;
     }
-    for (std::size_t i = 0; i < count_; ++i) f(parts_[i].name, *parts_[i].value);
+    for (std::size_t i = 0; i < count_; ++i) f(parts_[i].name(), *parts_[i].value);
   }
   /// The context as one JSON value: a copy of every member (the execution input too). For what
   /// cannot be read member by member (`$$` itself, a wildcard or a recursive descent over it).
   json to_json() const;
 
  private:
+  // Trivial, and left uninitialised past count_: a state that reads no context builds an empty
+  // view on every transition, which then costs two stores.
   struct Part {
-    std::string_view name;
-    const json* value = nullptr;
+    const char* data;
+    std::size_t size;
+    const json* value;
+    std::string_view name() const { return {data, size}; }
   };
   const json* whole_ = nullptr;
-  std::array<Part, 6> parts_{};
   std::size_t count_ = 0;
+  std::array<Part, 5> parts_;
 };
 
 class Variables;

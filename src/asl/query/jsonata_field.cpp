@@ -158,6 +158,7 @@ struct JsonataValue::Node {
   std::vector<std::string> variables;
   std::optional<std::vector<std::string>> states_members;
   std::optional<std::vector<std::string>> context_members;  ///< of $states.context (it holds the execution input)
+  std::optional<std::vector<std::string>> execution_members;  ///< of $states.context.Execution (Input is large)
   std::vector<std::pair<std::string, Node>> members;
   std::vector<Node> items;
 
@@ -181,9 +182,12 @@ struct JsonataValue::Node {
         states.push_back({"context", &empty_context, only});
       } else {
         // Its members borrowed from where they live (the execution's, the state's): not copied.
+        // Of Execution, only the members the expression names ($states.context.Execution.Name
+        // does not convert the execution input).
+        const std::vector<std::string>* of_execution = execution_members ? &*execution_members : nullptr;
         jn::Bindings::BorrowedMember context{"context", nullptr, only};
-        env.context.for_each([&context](std::string_view name, const json& value) {
-          context.parts.push_back({std::string(name), &value});
+        env.context.for_each([&](std::string_view name, const json& value) {
+          context.parts.push_back({std::string(name), &value, name == "Execution" ? of_execution : nullptr});
         });
         states.push_back(std::move(context));
       }
@@ -260,6 +264,7 @@ Node build(const json& value, const std::string& field, const std::string& point
     n.variables = n.expression->variables();
     n.states_members = n.expression->variable_members("states");
     n.context_members = n.expression->variable_members("states", {"context"});
+    n.execution_members = n.expression->variable_members("states", {"context", "Execution"});
     if (auto reference = n.expression->top_level_input_reference()) {
       ctx.error(pointer, "the JSONata expression '" + n.text + "' references its input at the top level (" +
                              *reference +

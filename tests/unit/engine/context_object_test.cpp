@@ -73,6 +73,22 @@ TEST(ContextObject, ParallelBranchesAndMapItemsSeeTheirOwnStateAndItem) {
       {"v":1,"keys":["Execution","State","StateMachine","Map"],"tag":"t"}])"));
 }
 
+// JSONata binds of $states.context.Execution only the members an expression names: what it reads
+// is the same as if all were bound.
+TEST(ContextObject, JsonataReadsOfTheExecutionWhatItNamesAndAllWhenItMayReadMore) {
+  auto r = run(R"({"QueryLanguage":"JSONata","StartAt":"A","States":{
+      "A":{"Type":"Pass","Next":"B","Output":"{% {'name': $states.context.Execution.Name} %}"},
+      "B":{"Type":"Pass","Next":"C","Output":"{% $merge([$states.input, {'tag': $states.context.Execution.Input.tag, 'name2': $states.context.Execution.Name}]) %}"},
+      "C":{"Type":"Pass","End":true,"Output":"{% $merge([$states.input, {'keys': $keys($states.context.Execution), 'whole': $states.context.Execution}]) %}"}}})",
+               kInput);
+  ASSERT_EQ(r.status, "SUCCEEDED") << r.to_json().dump();
+  EXPECT_EQ(r.output["keys"], json::parse(R"(["Id","Input","StartTime","Name","RoleArn","RedriveCount"])"));
+  EXPECT_EQ(r.output["whole"]["Input"], kInput);
+  EXPECT_EQ(r.output["name"], r.output["whole"]["Name"]);
+  EXPECT_EQ(r.output["name2"], r.output["whole"]["Name"]);
+  EXPECT_EQ(r.output["tag"], "t");
+}
+
 TEST(ContextObject, EachAttemptAndTheCatcherSeeTheRetryCountOfTheirAttempt) {
   auto registry = testing::stub_registry();
   registry->add("always-fails", [](const json& event, const functions::InvokeContext&) -> json {
