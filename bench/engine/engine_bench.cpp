@@ -237,6 +237,8 @@ int main(int argc, char** argv) {
       m = measure(context_chain(100, false, true), large_input(), 2, history, n);
     else if (what == "assign-large") m = measure(assign_chain(20, 50, true), large_input(), 2, history, n);
     else if (what == "assign-large-none") m = measure(assign_chain(20, 50, false), large_input(), 2, history, n);
+    else if (what == "assign-small") m = measure(assign_chain(0, 50, true), large_input(), 2, history, n);
+    else if (what == "assign-small-none") m = measure(assign_chain(0, 50, false), large_input(), 2, history, n);
     else if (what.rfind("jsonata", 0) == 0) m = measure(jsonata_chain(1000), json::object(), 2, history, n);
     else return 2;
     report(what, m);

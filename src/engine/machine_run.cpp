@@ -155,11 +155,11 @@ bool may_exceed(const json& v, std::size_t limit) {
 /// variables of one Assign together at most 256 KiB of JSON text, all variables in scope at most
 /// 10 MiB. Throws States.DataLimitExceeded naming the variable and the state. Costs what is assigned:
 /// the variables in scope are shared, not copied, and their size is kept as they are assigned.
-asl::Vars assign_within_limits(const CallPtr& call, const json& assigned) {
+asl::Vars assign_within_limits(const CallPtr& call, json&& assigned) {
   constexpr std::size_t kAllVariablesLimit = 10 * 1024 * 1024;
   const std::string& state = call->state->name;
   std::vector<std::size_t> sizes;
-  asl::Vars vars = asl::Variables::assign(call->vars, assigned, &sizes);
+  asl::Vars vars = asl::Variables::assign(call->vars, std::move(assigned), &sizes);  // names stay
   if (assigned.is_object() && !assigned.empty()) {
     std::size_t total = 0, i = 0;
     for (const auto& [name, value] : assigned.items()) {
@@ -191,24 +191,24 @@ asl::Vars assign_within_limits(const CallPtr& call, const json& assigned) {
 }  // namespace
 
 StepResult step_result(const CallPtr& call, json&& output, std::string_view next, bool has_assign,
-                       const json& assigned) {
+                       json&& assigned) {
   const auto& s = *call->state;
   const bool end = next.empty() && s.end;
   StepResult r{end ? StepResult::Kind::kEnd : StepResult::Kind::kNext, std::move(output), next, {}, {}, nullptr, {}};
   if (has_assign) {
-    r.vars = assign_within_limits(call, assigned);
     if (call->exec().history.enabled()) r.assigned = assigned;
+    r.vars = assign_within_limits(call, std::move(assigned));
   }
   return r;
 }
 
-StepResult step_result(const CallPtr& call, json&& output, bool has_assign, const json& assigned) {
+StepResult step_result(const CallPtr& call, json&& output, bool has_assign, json&& assigned) {
   const auto& s = *call->state;
   const bool end = s.next.empty() && s.end;
   StepResult r{end ? StepResult::Kind::kEnd : StepResult::Kind::kNext, std::move(output), s.next, {}, {}, nullptr, {}};
   if (has_assign) {
-    r.vars = assign_within_limits(call, assigned);
     if (call->exec().history.enabled()) r.assigned = assigned;
+    r.vars = assign_within_limits(call, std::move(assigned));
   }
   r.next_state = s.next_state;
   return r;
@@ -271,8 +271,8 @@ void handle_failure(const CallPtr& call, const Body& body, Failure failure) {
       json out = c.output_of(call->input, std::move(error_output), context, vars, has_assign ? &assigned : nullptr);
       StepResult r{StepResult::Kind::kNext, std::move(out), c.next(), {}, {}, nullptr, {}};
       if (has_assign) {
-        r.vars = assign_within_limits(call, assigned);
         if (call->exec().history.enabled()) r.assigned = assigned;
+        r.vars = assign_within_limits(call, std::move(assigned));
       }
       call->done(std::move(r));
     } catch (const StatesError& e) {
@@ -318,7 +318,7 @@ void attempt(const CallPtr& call, const Body& body) {
                                          /*select=*/true, /*has_result=*/true, has_assign ? &assigned : nullptr)
                      : st.flow.output_of(call->input, std::move(result), context, call->vars.get(), /*select=*/true,
                                          /*has_result=*/true, has_assign ? &assigned : nullptr);
-      call->done(step_result(call, std::move(out), has_assign, assigned));
+      call->done(step_result(call, std::move(out), has_assign, std::move(assigned)));
     } catch (const StatesError& e) {
       handle_failure(call, body, call->failure_from(e));
     }

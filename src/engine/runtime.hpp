@@ -227,11 +227,11 @@ void map_body(const CallPtr& call, const json& effective_input, const asl::Conte
 void parallel_body(const CallPtr& call, const json& effective_input, const asl::ContextRef& context, BodyDone done);
 
 /// The StepResult of a state that ends normally with `output`, applying `assigned` (the values
-/// of its Assign, when `has_assign`) to the call's variables.
+/// of its Assign, when `has_assign`; moved into the variables) to the call's variables.
 StepResult step_result(const CallPtr& call, json&& output, std::string_view next, bool has_assign,
-                       const json& assigned);
+                       json&& assigned);
 /// The same, going to the state's own Next (or ending, with End).
-StepResult step_result(const CallPtr& call, json&& output, bool has_assign, const json& assigned);
+StepResult step_result(const CallPtr& call, json&& output, bool has_assign, json&& assigned);
 
 /// Whether `value` serialises to more than the payload limit (a size bound first, so small
 /// values are not serialised).

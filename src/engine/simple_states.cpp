@@ -32,7 +32,7 @@ StepResult pass_step(const CallPtr& call) {
   const bool has_assign = s.flow.has_assign();
   // The input becomes the output in place: nothing reads it after this (a Pass has no Retry/Catch).
   s.flow.output_in_place(call->input, std::move(result), context, vars, false, false, has_assign ? &assigned : nullptr);
-  return step_result(call, std::move(call->input), has_assign, assigned);
+  return step_result(call, std::move(call->input), has_assign, std::move(assigned));
 }
 
 // "A Choice state ... evaluates the Choice Rules in order and transitions to the
@@ -50,7 +50,7 @@ StepResult choice_step(const CallPtr& call) {
   std::optional<json> assigned;
   json out = s.output_of(chosen, call->input, env, assigned);
   return step_result(call, std::move(out), chosen ? chosen->next : s.default_next, assigned.has_value(),
-                     assigned ? *assigned : json());
+                     assigned ? std::move(*assigned) : json());
 }
 
 // "A Wait state causes the interpreter to delay the machine from continuing for a specified time."
@@ -67,7 +67,7 @@ void run_wait(const CallPtr& call) {
   const bool has_assign = s.flow.has_assign();
   json out = s.flow.output_of(call->input, std::move(effective), context, vars, false, false,
                               has_assign ? &assigned : nullptr);
-  auto result = std::make_shared<StepResult>(step_result(call, std::move(out), has_assign, assigned));
+  auto result = std::make_shared<StepResult>(step_result(call, std::move(out), has_assign, std::move(assigned)));
   if (delay <= Clock::duration::zero()) {
     call->done(std::move(*result));
     return;

@@ -1,6 +1,7 @@
 #include "asl/path/scope.hpp"
 
 #include <stdexcept>
+#include <type_traits>
 
 namespace cosmicai::asl {
 
@@ -85,6 +86,16 @@ const json* Variables::find(std::string_view name) const {
 }
 
 Vars Variables::assign(const Vars& base, const json& assigned, std::vector<std::size_t>* value_sizes) {
+  return assign_from(base, assigned, value_sizes);
+}
+
+Vars Variables::assign(const Vars& base, json&& assigned, std::vector<std::size_t>* value_sizes) {
+  return assign_from(base, assigned, value_sizes);
+}
+
+template <class Assigned>
+Vars Variables::assign_from(const Vars& base, Assigned&& assigned, std::vector<std::size_t>* value_sizes) {
+  constexpr bool kMove = !std::is_const_v<std::remove_reference_t<Assigned>>;
   if (!assigned.is_object() || assigned.empty()) return base ? base : no_vars();
   auto out = std::make_shared<Variables>();
   const Variables* below = base && !base->empty() ? base.get() : nullptr;
@@ -92,10 +103,11 @@ Vars Variables::assign(const Vars& base, const json& assigned, std::vector<std::
     out->count_ = below->count_;
     out->member_bytes_ = below->member_bytes_;
   }
-  for (const auto& [name, value] : assigned.items()) {
+  for (auto& [name, value] : assigned.template get_ref<std::conditional_t<kMove, json::object_t&, const json::object_t&>>()) {
     const std::size_t size = compact_size(value);
     if (value_sizes) value_sizes->push_back(size);
-    Entry entry{std::make_shared<const json>(value), key_size(name) + size + 1};
+    Entry entry{kMove ? std::make_shared<const json>(std::move(value)) : std::make_shared<const json>(value),
+                key_size(name) + size + 1};
     // The value it replaces (one in scope below; `assigned` names each variable once).
     if (const Entry* old = below ? below->lookup(name) : nullptr) {
       out->member_bytes_ -= old->member_bytes;

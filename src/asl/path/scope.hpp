@@ -84,6 +84,8 @@ class Variables {
   /// over it. `value_sizes` (optional) receives the compact JSON size of each assigned value, in
   /// `assigned`'s order.
   static Vars assign(const Vars& base, const json& assigned, std::vector<std::size_t>* value_sizes = nullptr);
+  /// The same, moving the values out of `assigned` (its names stay).
+  static Vars assign(const Vars& base, json&& assigned, std::vector<std::size_t>* value_sizes = nullptr);
 
   /// The value of variable `name`, or null when it is not in scope.
   const json* find(std::string_view name) const;
@@ -101,6 +103,8 @@ class Variables {
     std::size_t member_bytes = 0;  ///< "name":value, plus its separator
   };
   const Entry* lookup(std::string_view name) const;
+  template <class Assigned>
+  static Vars assign_from(const Vars& base, Assigned&& assigned, std::vector<std::size_t>* value_sizes);
   std::map<std::string, Entry, std::less<>> own_;  ///< this layer's values
   Vars below_;                                     ///< the snapshot this layer sits over (may be null)
   std::size_t depth_ = 1;                          ///< layers, this one included
