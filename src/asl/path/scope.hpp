@@ -5,7 +5,6 @@
 /// large (256 KiB; 10 MiB of variables), so neither is copied per state.
 #include <array>
 #include <cstddef>
-#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -30,6 +29,7 @@ class ContextRef {
 
   /// Set the member `name` (added at the end, or replaced where it is) to `value`, borrowed.
   /// `name` must outlive the view (a literal). On a whole view, its members become parts first.
+  /// Throws std::length_error past five members.
   ContextRef& set(std::string_view name, const json& value);
 
   /// Whether there is no context at all.
