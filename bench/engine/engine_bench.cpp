@@ -1,5 +1,6 @@
 // Engine throughput: a 517-item Distributed Map of identity tasks and a 1,000-state Pass
-// chain (JSONPath, and JSONata with one Output expression per state). Prints wall time and
+// chain (JSONPath, and JSONata with one Output expression per state); states reading $$ on a large
+// execution input, and Assign beside many large variables. Prints wall time and
 // state transitions per second, with and without history; every ratio is against a figure
 // measured in the same run (the chain without history, the Map on one worker) or against the
 // issue's goals (chain 0.1 ms, Map 2 ms, history at most 2x). With bench/engine/alsf installed
@@ -63,6 +64,49 @@ json jsonata_item_selector_map() {
       "ItemSelector":"{% {'rank': $states.context.Map.Item.Value.rank, 'i': $states.context.Map.Item.Index} %}",
       "ItemProcessor":{"ProcessorConfig":{"Mode":"INLINE"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},
       "Output":"{% $count($states.result) %}","End":true}}})");
+}
+
+/// A 100-state JSONPath Pass chain whose states each read `$$.Execution.Name` (`with_context`) or a
+/// literal: on a large execution input, what a state that reads `$$` costs beside one that does not
+/// (`$$.Execution.Input` holds that input). After the first state, the state input is small.
+/// `jsonata`: the same in JSONata, `Output` {'n': $states.context.Execution.Name} or a literal.
+json context_chain(int n, bool with_context, bool jsonata = false) {
+  json states = json::object();
+  for (int i = 0; i < n; ++i) {
+    json s = {{"Type", "Pass"}};
+    if (jsonata) {
+      s["Output"] = with_context ? "{% {'n': $states.context.Execution.Name} %}" : "{% {'n': 'literal'} %}";
+    } else {
+      s["Parameters"] = with_context ? json{{"n.$", "$$.Execution.Name"}} : json{{"n", "literal"}};
+    }
+    if (i + 1 < n) s["Next"] = "S" + std::to_string(i + 1);
+    else s["End"] = true;
+    states["S" + std::to_string(i)] = s;
+  }
+  json def{{"StartAt", "S0"}, {"States", states}};
+  if (jsonata) def["QueryLanguage"] = "JSONata";
+  return def;
+}
+
+/// `big` states each assign one ~210 KB variable (the large input's items: `big` x 210 KB in scope),
+/// a Pass drops the input, then `n` states each assign one small variable (`with_assign`) or none:
+/// what an Assign costs beside many large variables.
+json assign_chain(int big, int n, bool with_assign) {
+  json states = json::object();
+  for (int i = 0; i < big; ++i) {
+    states["B" + std::to_string(i)] = json{{"Type", "Pass"},
+                                           {"Assign", {{"v" + std::to_string(i) + ".$", "$.items"}}},
+                                           {"Next", i + 1 < big ? "B" + std::to_string(i + 1) : std::string("Drop")}};
+  }
+  states["Drop"] = json{{"Type", "Pass"}, {"Result", json::object()}, {"Next", "S0"}};
+  for (int i = 0; i < n; ++i) {
+    json s = {{"Type", "Pass"}};
+    if (with_assign) s["Assign"] = json{{"i", i}};
+    if (i + 1 < n) s["Next"] = "S" + std::to_string(i + 1);
+    else s["End"] = true;
+    states["S" + std::to_string(i)] = s;
+  }
+  return json{{"StartAt", big ? "B0" : "Drop"}, {"States", states}};
 }
 
 json pass_chain(int n) {
@@ -186,6 +230,15 @@ int main(int argc, char** argv) {
     }
     else if (what == "jsonata-large") m = measure(jsonata_chain(100), large_input(), 2, history, n);
     else if (what == "jsonata-map") m = measure(jsonata_item_selector_map(), large_input(), 2, history, n);
+    else if (what == "context-large") m = measure(context_chain(100, true), large_input(), 2, history, n);
+    else if (what == "context-large-none") m = measure(context_chain(100, false), large_input(), 2, history, n);
+    else if (what == "context-large-jsonata") m = measure(context_chain(100, true, true), large_input(), 2, history, n);
+    else if (what == "context-large-jsonata-none")
+      m = measure(context_chain(100, false, true), large_input(), 2, history, n);
+    else if (what == "assign-large") m = measure(assign_chain(20, 50, true), large_input(), 2, history, n);
+    else if (what == "assign-large-none") m = measure(assign_chain(20, 50, false), large_input(), 2, history, n);
+    else if (what == "assign-small") m = measure(assign_chain(0, 50, true), large_input(), 2, history, n);
+    else if (what == "assign-small-none") m = measure(assign_chain(0, 50, false), large_input(), 2, history, n);
     else if (what.rfind("jsonata", 0) == 0) m = measure(jsonata_chain(1000), json::object(), 2, history, n);
     else return 2;
     report(what, m);
@@ -219,6 +272,27 @@ int main(int argc, char** argv) {
   report("100-state Pass chain, 210 KB input", large_plain);
   report("100-state Pass chain, 210 KB input, JSONata Output", large_jsonata);
   report("5,000-item INLINE Map, JSONata ItemSelector, 210 KB input", selector_map);
+  const auto [ctx_none, ctx_read] =
+      interleaved([&] { return measure(context_chain(100, false), large_input(), workers, false, kRuns); },
+                  [&] { return measure(context_chain(100, true), large_input(), workers, false, kRuns); }, 2);
+  // 200 states against 100: what a state costs, apart from what an execution costs once.
+  const auto [ctx_none200, ctx_read200] =
+      interleaved([&] { return measure(context_chain(200, false), large_input(), workers, false, kRuns); },
+                  [&] { return measure(context_chain(200, true), large_input(), workers, false, kRuns); }, 2);
+  report("100-state Pass chain, 210 KB execution input", ctx_none);
+  report("100-state Pass chain, 210 KB execution input, $$", ctx_read);
+  report("200-state Pass chain, 210 KB execution input", ctx_none200);
+  report("200-state Pass chain, 210 KB execution input, $$", ctx_read200);
+  const auto [ctx_jsonata_none, ctx_jsonata_read] = interleaved(
+      [&] { return measure(context_chain(100, false, true), large_input(), workers, false, kRuns); },
+      [&] { return measure(context_chain(100, true, true), large_input(), workers, false, kRuns); }, 2);
+  report("100-state JSONata Pass chain, 210 KB execution input", ctx_jsonata_none);
+  report("100-state JSONata Pass chain, 210 KB execution input, context", ctx_jsonata_read);
+  const auto [assign_none, assign_small] =
+      interleaved([&] { return measure(assign_chain(20, 50, false), large_input(), workers, false, 2); },
+                  [&] { return measure(assign_chain(20, 50, true), large_input(), workers, false, 2); }, 2);
+  report("20 x 210 KB variables, then 50 Pass states", assign_none);
+  report("20 x 210 KB variables, then 50 Pass states, Assign", assign_small);
   fmt::print("ratios: Map {} workers vs 1 worker = {:.2f}x; history cost on Map = {:.2f}x, on Pass chain = {:.2f}x "
              "(goal <= 2x)\n",
              workers, map1.seconds / mapn.seconds, maph.seconds / mapn.seconds,
@@ -231,6 +305,22 @@ int main(int argc, char** argv) {
              (large_jsonata.seconds - large_plain.seconds) * 1e6 / static_cast<double>(large_plain.transitions));
   fmt::print("JSONata ItemSelector on a 210 KB input: {:.2f} us an item (with its Pass state)\n",
              selector_map.seconds * 1e6 / 5000.0);
+  {
+    const double per_state_us =
+        ((ctx_read200.seconds - ctx_read.seconds) - (ctx_none200.seconds - ctx_none.seconds)) * 1e6 / 100.0;
+    fmt::print("$$.Execution.Name per state on a 210 KB execution input: {:.2f}x the 100-state chain without $$; "
+               "{:.2f} us more a state (200 states against 100), {:.2f} ms more once an execution (building $$, "
+               "its copy of the input)\n",
+               ctx_read.seconds / ctx_none.seconds, per_state_us,
+               (ctx_read.seconds - ctx_none.seconds) * 1e3 - per_state_us * 100.0 / 1e3);
+  }
+  fmt::print("$states.context.Execution.Name per state on a 210 KB execution input: {:.2f}x the JSONata chain "
+             "without it, {:.1f} us more a state if spread over the 100 (mostly once an execution, as above)\n",
+             ctx_jsonata_read.seconds / ctx_jsonata_none.seconds,
+             (ctx_jsonata_read.seconds - ctx_jsonata_none.seconds) * 1e6 / 100.0);
+  fmt::print("a one-variable Assign beside 20 x 210 KB variables: {:.2f}x the states without Assign, {:.2f} us "
+             "more per state\n",
+             assign_small.seconds / assign_none.seconds, (assign_small.seconds - assign_none.seconds) * 1e6 / 50.0);
   fmt::print("against the goals: Pass chain {:.0f} ns per transition = {:.2f}x the 0.1 ms goal; "
              "Map {:.2f} ms = {:.2f}x the 2 ms goal\n",
              chain_plain.seconds * 1e9 / static_cast<double>(chain_plain.transitions), chain_plain.seconds / 1e-4,

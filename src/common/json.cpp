@@ -210,6 +210,50 @@ std::string dump_compact(const json& value) {
   return out;
 }
 
+namespace {
+
+/// The size of a string as dump_compact writes it: counted when it is plain, else serialised alone.
+std::size_t string_size(const std::string& s, const json* as_json) {
+  if (plain_string(s)) return s.size() + 2;
+  return as_json ? dump_compact(*as_json).size() : dump_compact(json(s)).size();
+}
+
+}  // namespace
+
+std::size_t compact_size(const json& value) {
+  switch (value.type()) {
+    case json::value_t::object: {
+      const auto& o = value.get_ref<const json::object_t&>();
+      if (o.empty()) return 2;
+      std::size_t n = 1 + o.size();  // "{", then "," or "}" after each member
+      for (const auto& [key, v] : o) n += string_size(key, nullptr) + 1 + compact_size(v);
+      return n;
+    }
+    case json::value_t::array: {
+      const auto& a = value.get_ref<const json::array_t&>();
+      if (a.empty()) return 2;
+      std::size_t n = 1 + a.size();
+      for (const auto& v : a) n += compact_size(v);
+      return n;
+    }
+    case json::value_t::string:
+      return string_size(value.get_ref<const std::string&>(), &value);
+    case json::value_t::null:
+      return 4;
+    case json::value_t::boolean:
+      return value.get<bool>() ? 4 : 5;
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned: {
+      char buf[24];
+      const auto r = value.is_number_unsigned() ? std::to_chars(buf, buf + sizeof buf, value.get<std::uint64_t>())
+                                                : std::to_chars(buf, buf + sizeof buf, value.get<std::int64_t>());
+      return static_cast<std::size_t>(r.ptr - buf);
+    }
+    default:
+      return dump_compact(value).size();  // floating-point and binary values: nlohmann's exact bytes
+  }
+}
+
 std::string pointer_escape(std::string_view key) {
   std::string out;
   out.reserve(key.size());

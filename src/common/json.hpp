@@ -10,6 +10,9 @@ using json = nlohmann::ordered_json;
 
 /// Serialise compactly the way AWS prints payloads (no spaces, UTF-8 kept).
 std::string dump_compact(const json& value);
+/// The size of dump_compact(value), counted without building it (only floating-point numbers and
+/// strings that need escaping are serialised, each alone).
+std::size_t compact_size(const json& value);
 
 /// Parse text; on failure throw std::runtime_error naming `what`, line and column.
 json parse_json_text(std::string_view text, std::string_view what);

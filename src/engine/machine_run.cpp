@@ -20,14 +20,13 @@ constexpr std::string_view kRuntimePrefix = "An error occurred while executing t
 
 Execution& StateCall::exec() const { return run->exec(); }
 
-json StateCall::context() const {
-  if (!state->uses_context) return nullptr;
-  auto& e = exec();
-  json ctx = json::object();
-  ctx["Execution"] = e.execution_context;
-  ctx["State"] =
+asl::ContextRef StateCall::context() {
+  if (!state->uses_context) return {};
+  const auto& e = exec();
+  state_context =
       json{{"EnteredTime", format_iso8601(entered_time)}, {"Name", state->name}, {"RetryCount", retry_count}};
-  ctx["StateMachine"] = e.state_machine_context;
+  asl::ContextRef ctx;
+  ctx.set("Execution", e.execution_context).set("State", state_context).set("StateMachine", e.state_machine_context);
   return ctx;
 }
 
@@ -154,14 +153,17 @@ bool may_exceed(const json& v, std::size_t limit) {
 
 /// The variables after `assigned`, within AWS's limits for variables: each variable and the
 /// variables of one Assign together at most 256 KiB of JSON text, all variables in scope at most
-/// 10 MiB. Throws States.DataLimitExceeded naming the variable and the state.
-asl::Vars assign_within_limits(const CallPtr& call, const json& assigned) {
+/// 10 MiB. Throws States.DataLimitExceeded naming the variable and the state. Costs what is assigned:
+/// the variables in scope are shared, not copied, and their size is kept as they are assigned.
+asl::Vars assign_within_limits(const CallPtr& call, json&& assigned) {
   constexpr std::size_t kAllVariablesLimit = 10 * 1024 * 1024;
   const std::string& state = call->state->name;
-  if (may_exceed(assigned, kPayloadLimitBytes)) {
-    std::size_t total = 0;
+  std::vector<std::size_t> sizes;
+  asl::Vars vars = asl::Variables::assign(call->vars, std::move(assigned), &sizes);  // names stay
+  if (assigned.is_object() && !assigned.empty()) {
+    std::size_t total = 0, i = 0;
     for (const auto& [name, value] : assigned.items()) {
-      const std::size_t size = dump_compact(value).size();
+      const std::size_t size = sizes[i++];
       if (size > kPayloadLimitBytes) {
         throw StatesError(asl::errors::kDataLimitExceeded,
                           "The variable '" + name + "' assigned by the state '" + state + "' is " +
@@ -177,15 +179,11 @@ asl::Vars assign_within_limits(const CallPtr& call, const json& assigned) {
                             " bytes for one Assign.");
     }
   }
-  asl::Vars vars = asl::assign_vars(call->vars, assigned);
-  if (vars && may_exceed(*vars, kAllVariablesLimit)) {
-    const std::size_t size = dump_compact(*vars).size();
-    if (size > kAllVariablesLimit) {
-      throw StatesError(asl::errors::kDataLimitExceeded, "The variables in scope after the state '" + state + "' are " +
-                                                             std::to_string(size) + " bytes, over the limit of " +
-                                                             std::to_string(kAllVariablesLimit) +
-                                                             " bytes for an execution's variables.");
-    }
+  if (const std::size_t size = vars->json_size(); size > kAllVariablesLimit) {
+    throw StatesError(asl::errors::kDataLimitExceeded, "The variables in scope after the state '" + state + "' are " +
+                                                           std::to_string(size) + " bytes, over the limit of " +
+                                                           std::to_string(kAllVariablesLimit) +
+                                                           " bytes for an execution's variables.");
   }
   return vars;
 }
@@ -193,24 +191,24 @@ asl::Vars assign_within_limits(const CallPtr& call, const json& assigned) {
 }  // namespace
 
 StepResult step_result(const CallPtr& call, json&& output, std::string_view next, bool has_assign,
-                       const json& assigned) {
+                       json&& assigned) {
   const auto& s = *call->state;
   const bool end = next.empty() && s.end;
   StepResult r{end ? StepResult::Kind::kEnd : StepResult::Kind::kNext, std::move(output), next, {}, {}, nullptr, {}};
   if (has_assign) {
-    r.vars = assign_within_limits(call, assigned);
     if (call->exec().history.enabled()) r.assigned = assigned;
+    r.vars = assign_within_limits(call, std::move(assigned));
   }
   return r;
 }
 
-StepResult step_result(const CallPtr& call, json&& output, bool has_assign, const json& assigned) {
+StepResult step_result(const CallPtr& call, json&& output, bool has_assign, json&& assigned) {
   const auto& s = *call->state;
   const bool end = s.next.empty() && s.end;
   StepResult r{end ? StepResult::Kind::kEnd : StepResult::Kind::kNext, std::move(output), s.next, {}, {}, nullptr, {}};
   if (has_assign) {
-    r.vars = assign_within_limits(call, assigned);
     if (call->exec().history.enabled()) r.assigned = assigned;
+    r.vars = assign_within_limits(call, std::move(assigned));
   }
   r.next_state = s.next_state;
   return r;
@@ -266,15 +264,15 @@ void handle_failure(const CallPtr& call, const Body& body, Failure failure) {
     if (failure.error) error_output["Error"] = *failure.error;
     if (failure.cause) error_output["Cause"] = *failure.cause;
     try {
-      const json context = call->context();
-      const json* vars = call->vars.get();
+      const asl::ContextRef context = call->context();
+      const asl::Variables* vars = call->vars.get();
       const bool has_assign = c.has_assign();
       json assigned;
       json out = c.output_of(call->input, std::move(error_output), context, vars, has_assign ? &assigned : nullptr);
       StepResult r{StepResult::Kind::kNext, std::move(out), c.next(), {}, {}, nullptr, {}};
       if (has_assign) {
-        r.vars = assign_within_limits(call, assigned);
         if (call->exec().history.enabled()) r.assigned = assigned;
+        r.vars = assign_within_limits(call, std::move(assigned));
       }
       call->done(std::move(r));
     } catch (const StatesError& e) {
@@ -288,7 +286,8 @@ void handle_failure(const CallPtr& call, const Body& body, Failure failure) {
 void attempt(const CallPtr& call, const Body& body) {
   const State& s = *call->state;
   if (call->run->cancelled()) return;
-  json context, effective;
+  asl::ContextRef context;
+  json effective;
   const bool skip_parameters = s.type == StateType::kMap;
   // The body reads its effective input synchronously; when that is the state input itself it is
   // not copied (the state input stays unchanged until the state ends).
@@ -319,7 +318,7 @@ void attempt(const CallPtr& call, const Body& body) {
                                          /*select=*/true, /*has_result=*/true, has_assign ? &assigned : nullptr)
                      : st.flow.output_of(call->input, std::move(result), context, call->vars.get(), /*select=*/true,
                                          /*has_result=*/true, has_assign ? &assigned : nullptr);
-      call->done(step_result(call, std::move(out), has_assign, assigned));
+      call->done(step_result(call, std::move(out), has_assign, std::move(assigned)));
     } catch (const StatesError& e) {
       handle_failure(call, body, call->failure_from(e));
     }

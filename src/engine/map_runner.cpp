@@ -45,10 +45,10 @@ std::shared_ptr<std::vector<map_io::ChildRecord>> records_at_end(Fanout& fan, Cl
 
 }  // namespace
 
-void map_body(const CallPtr& call, const json& effective, const json& context, BodyDone done) {
+void map_body(const CallPtr& call, const json& effective, const asl::ContextRef& context, BodyDone done) {
   const auto& m = static_cast<const asl::MapState&>(*call->state);
   auto& exec = call->exec();
-  const json* vars = call->vars.get();
+  const asl::Variables* vars = call->vars.get();
   const bool distributed = m.mode == asl::MapMode::kDistributed;
   // Every field resolves through the state (asl/states/map.hpp): JSONata sees the state input as
   // $states.input, JSONPath the effective input.
@@ -70,11 +70,13 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
   // Item inputs: ItemSelector (or legacy Parameters) sees the Map's effective input and $$.Map.Item.
   auto items = std::make_shared<std::vector<json>>();
   items->reserve(items_value.size());
-  // One copy of the context (it holds the execution input) for all items, its Map.Item replaced per item.
-  json item_ctx = m.has_item_selector() ? (context.is_null() ? json::object() : context) : json();
+  // The state's context (a view: the execution input is not copied) with its Map member set per item.
+  json map_part;
+  asl::ContextRef item_ctx = context;
+  if (m.has_item_selector()) item_ctx.set("Map", map_part);
   for (std::size_t i = 0; i < items_value.size(); ++i) {
     if (m.has_item_selector()) {
-      item_ctx["Map"] = json{{"Item", {{"Index", i}, {"Value", items_value[i]}}}};
+      map_part = json{{"Item", {{"Index", i}, {"Value", items_value[i]}}}};
       items->push_back(m.select_item(env, effective, item_ctx));
     } else {
       items->push_back(std::move(items_value[i]));
@@ -307,7 +309,7 @@ void map_body(const CallPtr& call, const json& effective, const json& context, B
   (*launch)();
 }
 
-void parallel_body(const CallPtr& call, const json& effective, const json&, BodyDone done) {
+void parallel_body(const CallPtr& call, const json& effective, const asl::ContextRef&, BodyDone done) {
   const auto& p = static_cast<const asl::ParallelState&>(*call->state);
   const auto started_id = call->run->history().enabled() ? call->record("ParallelStateStarted") : call->record("");
   const std::size_t n = p.branches.size();

@@ -131,9 +131,13 @@ struct StateCall {
   std::vector<std::int64_t> retrier_attempts;
   std::function<void(StepResult&&)> done;
 
+  json state_context;  ///< $$.State, as context() last built it
+
   Execution& exec() const;
-  /// Return the context object `$$` for this state (null when the state never uses it).
-  json context() const;
+  /// Return the context object `$$` for this state (null when the state never uses it): a view of
+  /// the execution's `Execution` and `StateMachine` (not copied: they hold the execution input) and
+  /// of `state_context`, which this rebuilds. Valid while the call lives, until the next context().
+  asl::ContextRef context();
   /// Record an event after the latest event of this run; returns its id.
   std::int64_t record(std::string_view type, json details = nullptr) const;
   /// Turn an exception into a Failure, adding AWS's "An error occurred while
@@ -212,22 +216,22 @@ void run_wait(const CallPtr& call);
 /// The part of a Task/Map/Parallel that Retry repeats: given the effective input,
 /// produce the raw result (before ResultSelector) or a failure through `done`.
 using BodyDone = std::function<void(bool ok, json result, Failure failure)>;
-using Body = std::function<void(const CallPtr& call, const json& effective_input, const json& context, BodyDone done)>;
+using Body = std::function<void(const CallPtr& call, const json& effective_input, const asl::ContextRef& context, BodyDone done)>;
 
 /// Run a Task, Map or Parallel body with InputPath/Parameters before it, ResultSelector/
 /// ResultPath/OutputPath after it, and Retry/Catch around it.
 void run_with_policy(const CallPtr& call, Body body);
 
-void task_body(const CallPtr& call, const json& effective_input, const json& context, BodyDone done);
-void map_body(const CallPtr& call, const json& effective_input, const json& context, BodyDone done);
-void parallel_body(const CallPtr& call, const json& effective_input, const json& context, BodyDone done);
+void task_body(const CallPtr& call, const json& effective_input, const asl::ContextRef& context, BodyDone done);
+void map_body(const CallPtr& call, const json& effective_input, const asl::ContextRef& context, BodyDone done);
+void parallel_body(const CallPtr& call, const json& effective_input, const asl::ContextRef& context, BodyDone done);
 
 /// The StepResult of a state that ends normally with `output`, applying `assigned` (the values
-/// of its Assign, when `has_assign`) to the call's variables.
+/// of its Assign, when `has_assign`; moved into the variables) to the call's variables.
 StepResult step_result(const CallPtr& call, json&& output, std::string_view next, bool has_assign,
-                       const json& assigned);
+                       json&& assigned);
 /// The same, going to the state's own Next (or ending, with End).
-StepResult step_result(const CallPtr& call, json&& output, bool has_assign, const json& assigned);
+StepResult step_result(const CallPtr& call, json&& output, bool has_assign, json&& assigned);
 
 /// Whether `value` serialises to more than the payload limit (a size bound first, so small
 /// values are not serialised).

@@ -8,8 +8,8 @@ using asl::StatesError;
 // "The Pass State by default passes its input to its output, performing no work."
 StepResult pass_step(const CallPtr& call) {
   const auto& s = static_cast<const asl::PassState&>(*call->state);
-  const json context = call->context();
-  const json* vars = call->vars.get();
+  const asl::ContextRef context = call->context();
+  const asl::Variables* vars = call->vars.get();
   // JSONata Pass states have neither Parameters nor Result: the effective input is the state input.
   json result;
   const auto& f = s.flow;
@@ -32,15 +32,15 @@ StepResult pass_step(const CallPtr& call) {
   const bool has_assign = s.flow.has_assign();
   // The input becomes the output in place: nothing reads it after this (a Pass has no Retry/Catch).
   s.flow.output_in_place(call->input, std::move(result), context, vars, false, false, has_assign ? &assigned : nullptr);
-  return step_result(call, std::move(call->input), has_assign, assigned);
+  return step_result(call, std::move(call->input), has_assign, std::move(assigned));
 }
 
 // "A Choice state ... evaluates the Choice Rules in order and transitions to the
 // state named in the first match's Next; otherwise Default; otherwise States.NoChoiceMatched."
 StepResult choice_step(const CallPtr& call) {
   const auto& s = static_cast<const asl::ChoiceState&>(*call->state);
-  const json context = call->context();
-  const json* vars = call->vars.get();
+  const asl::ContextRef context = call->context();
+  const asl::Variables* vars = call->vars.get();
   const json effective = s.flow.input_of(call->input, context, vars);
   const asl::EvalEnv env{effective, context, vars};
   const asl::ChoiceBranch* chosen = s.choose(env);
@@ -50,14 +50,14 @@ StepResult choice_step(const CallPtr& call) {
   std::optional<json> assigned;
   json out = s.output_of(chosen, call->input, env, assigned);
   return step_result(call, std::move(out), chosen ? chosen->next : s.default_next, assigned.has_value(),
-                     assigned ? *assigned : json());
+                     assigned ? std::move(*assigned) : json());
 }
 
 // "A Wait state causes the interpreter to delay the machine from continuing for a specified time."
 void run_wait(const CallPtr& call) {
   const auto& s = static_cast<const asl::WaitState&>(*call->state);
-  const json context = call->context();
-  const json* vars = call->vars.get();
+  const asl::ContextRef context = call->context();
+  const asl::Variables* vars = call->vars.get();
   json effective = s.flow.input_of(call->input, context, vars);
   const asl::EvalEnv env{call->input, context, vars};
   auto& clock = call->exec().scheduler.clock();
@@ -67,7 +67,7 @@ void run_wait(const CallPtr& call) {
   const bool has_assign = s.flow.has_assign();
   json out = s.flow.output_of(call->input, std::move(effective), context, vars, false, false,
                               has_assign ? &assigned : nullptr);
-  auto result = std::make_shared<StepResult>(step_result(call, std::move(out), has_assign, assigned));
+  auto result = std::make_shared<StepResult>(step_result(call, std::move(out), has_assign, std::move(assigned)));
   if (delay <= Clock::duration::zero()) {
     call->done(std::move(*result));
     return;
@@ -79,8 +79,8 @@ void run_wait(const CallPtr& call) {
 // of a Parallel State, or ends an iteration of a Map State."
 StepResult succeed_step(const CallPtr& call) {
   const auto& s = *call->state;
-  const json context = call->context();
-  const json* vars = call->vars.get();
+  const asl::ContextRef context = call->context();
+  const asl::Variables* vars = call->vars.get();
   json effective = s.flow.input_of(call->input, context, vars);
   json out = s.flow.output_of(call->input, std::move(effective), context, vars, false, false, nullptr);
   return StepResult{StepResult::Kind::kEnd, std::move(out), {}, {}, {}, nullptr, {}};
@@ -89,7 +89,7 @@ StepResult succeed_step(const CallPtr& call) {
 // "The Fail State terminates the machine and marks it as a failure."
 StepResult fail_step(const CallPtr& call) {
   const auto& s = static_cast<const asl::FailState&>(*call->state);
-  const json context = call->context();
+  const asl::ContextRef context = call->context();
   Failure f;
   const asl::EvalEnv env{call->input, context, call->vars.get()};
   f.error = s.error_of(env);

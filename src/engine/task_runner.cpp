@@ -123,7 +123,7 @@ struct TaskAttempt {
 
 }  // namespace
 
-void task_body(const CallPtr& call, const json& effective, const json& context, BodyDone done) {
+void task_body(const CallPtr& call, const json& effective, const asl::ContextRef& context, BodyDone done) {
   const auto& t = static_cast<const asl::TaskState&>(*call->state);
   auto& exec = call->exec();
   const bool service = t.resource_kind == asl::ResourceKind::kLambdaInvoke;

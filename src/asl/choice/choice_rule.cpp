@@ -307,7 +307,7 @@ bool test(const Node& n, const json& value, const json& operand) {
   return false;
 }
 
-bool evaluate_node(const Node& n, const json& input, const json& context, const json* vars) {
+bool evaluate_node(const Node& n, const json& input, const ContextRef& context, const Variables* vars) {
   switch (n.kind) {
     case Node::Kind::kAnd:
       for (const auto& c : n.children)
@@ -342,7 +342,7 @@ std::optional<ChoiceRule> ChoiceRule::from_json(const json& rule, const std::str
   return out;
 }
 
-bool ChoiceRule::evaluate(const json& input, const json& context, const json* vars) const {
+bool ChoiceRule::evaluate(const json& input, const ContextRef& context, const Variables* vars) const {
   return evaluate_node(*root_, input, context, vars);
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "asl/errors.hpp"
+#include "asl/path/scope.hpp"
 #include "common/json.hpp"
 
 namespace cosmicai::asl {
@@ -23,7 +24,7 @@ class ChoiceRule {
 
   /// Evaluate against the state's effective input. Throws StatesError(States.Runtime)
   /// where AWS does (e.g. a *Path operand that matches nothing).
-  bool evaluate(const json& input, const json& context, const json* vars = nullptr) const;
+  bool evaluate(const json& input, const ContextRef& context, const Variables* vars = nullptr) const;
 
   /// `Next` of a top-level rule (empty for nested rules).
   const std::string& next() const { return next_; }

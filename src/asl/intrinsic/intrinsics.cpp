@@ -383,9 +383,9 @@ json fn_uuid() {
 
 // === Dispatch ===
 
-json evaluate_call(const IntrinsicCall& call, const json& input, const json& context, const json* vars);
+json evaluate_call(const IntrinsicCall& call, const json& input, const ContextRef& context, const Variables* vars);
 
-json evaluate_arg(const IntrinsicArg& arg, const json& input, const json& context, const json* vars) {
+json evaluate_arg(const IntrinsicArg& arg, const json& input, const ContextRef& context, const Variables* vars) {
   switch (arg.kind) {
     case IntrinsicArg::Kind::kLiteral:
     case IntrinsicArg::Kind::kString:
@@ -398,7 +398,7 @@ json evaluate_arg(const IntrinsicArg& arg, const json& input, const json& contex
   return nullptr;
 }
 
-json evaluate_call(const IntrinsicCall& call, const json& input, const json& context, const json* vars) {
+json evaluate_call(const IntrinsicCall& call, const json& input, const ContextRef& context, const Variables* vars) {
   std::vector<json> args;
   args.reserve(call.args.size());
   for (const auto& a : call.args) args.push_back(evaluate_arg(a, input, context, vars));
@@ -478,11 +478,11 @@ std::optional<IntrinsicExpr> IntrinsicExpr::compile(std::string_view text, std::
 
 const std::string& IntrinsicExpr::text() const { return call_->text; }
 
-json IntrinsicExpr::evaluate(const json& input, const json& context, const json* vars) const {
+json IntrinsicExpr::evaluate(const json& input, const ContextRef& context, const Variables* vars) const {
   return evaluate_call(*call_, input, context, vars);
 }
 
-json evaluate_intrinsic(std::string_view text, const json& input, const json& context, const json* vars) {
+json evaluate_intrinsic(std::string_view text, const json& input, const ContextRef& context, const Variables* vars) {
   std::string error;
   auto e = IntrinsicExpr::compile(text, error);
   if (!e)

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "asl/path/scope.hpp"
 #include "common/json.hpp"
 
 namespace cosmicai::asl {
@@ -19,7 +20,7 @@ class IntrinsicExpr {
   /// Compile `text`; nullopt with `error` set (naming the offset) when it is not a well-formed call.
   static std::optional<IntrinsicExpr> compile(std::string_view text, std::string& error);
   /// Evaluate (see evaluate_intrinsic).
-  json evaluate(const json& input, const json& context, const json* vars = nullptr) const;
+  json evaluate(const json& input, const ContextRef& context, const Variables* vars = nullptr) const;
   const std::string& text() const;
 
  private:
@@ -40,6 +41,6 @@ std::optional<std::string> hash_hex(std::string_view algorithm, std::string_view
 /// Compile and evaluate an intrinsic call (compiled on every call: tests, one-off use). Arguments may be literals, paths into `input` or
 /// `context` ("$.a", "$$.Execution.Id") and nested calls. Throws
 /// StatesError(States.IntrinsicFailure) with AWS's wording on bad arguments.
-json evaluate_intrinsic(std::string_view text, const json& input, const json& context, const json* vars = nullptr);
+json evaluate_intrinsic(std::string_view text, const json& input, const ContextRef& context, const Variables* vars = nullptr);
 
 }  // namespace cosmicai::asl

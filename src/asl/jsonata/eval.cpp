@@ -1370,6 +1370,32 @@ void bind_custom(detail::Frame& frame, const std::string& name, const CustomFunc
 }
 }  // namespace
 
+namespace {
+
+/// The value of a borrowed member (Bindings::object_ref): its value, the members of it that `only`
+/// names, or (no value) an object of its parts.
+detail::Value borrowed_value(const Bindings::BorrowedMember& m) {
+  using detail::Value;
+  const auto wanted = [&m](std::string_view key) {
+    return !m.only || std::find(m.only->begin(), m.only->end(), key) != m.only->end();
+  };
+  if (!m.value) {
+    Value o = Value::object();
+    for (const auto& p : m.parts) {
+      if (wanted(p.name)) o.o->items.emplace_back(p.name, borrowed_value(p));
+    }
+    return o;
+  }
+  if (!m.only || !m.value->is_object()) return detail::from_json(*m.value);
+  Value part = Value::object();
+  for (const auto& [key, v] : m.value->items()) {
+    if (wanted(key)) part.o->items.emplace_back(key, detail::from_json(v));
+  }
+  return part;
+}
+
+}  // namespace
+
 Bindings& Bindings::function(std::string name, CustomFunction f) {
   if (!f.signature.empty() && !f.parsed) f.parsed = detail::parse_signature(f.signature, -1);
   functions_[std::move(name)] = std::move(f);
@@ -1400,17 +1426,7 @@ std::optional<json> Expression::evaluate(const std::optional<json>& input, const
     for (auto& [k, members] : b.object_refs()) {
       Value o = Value::object();
       o.o->items.reserve(members.size());
-      for (const auto& m : members) {
-        if (!m.only || !m.value->is_object()) {
-          o.o->items.emplace_back(m.name, from_json(*m.value));
-          continue;
-        }
-        Value part = Value::object();
-        for (const auto& [key, v] : m.value->items()) {
-          if (std::find(m.only->begin(), m.only->end(), key) != m.only->end()) part.o->items.emplace_back(key, from_json(v));
-        }
-        o.o->items.emplace_back(m.name, std::move(part));
-      }
+      for (const auto& m : members) o.o->items.emplace_back(m.name, borrowed_value(m));
       env->bind(k, std::move(o));
     }
     if (!with_functions) return;

@@ -84,6 +84,9 @@ class Bindings {
     /// When set and `value` is an object: only these of its members are bound (see
     /// Expression::variable_members), the others are left out.
     const std::vector<std::string>* only = nullptr;
+    /// When `value` is null: the member is an object of these borrowed members, in order (those
+    /// that `only` names, when set), e.g. a context object whose parts live in different places.
+    std::vector<BorrowedMember> parts = {};
   };
   Bindings& object_ref(std::string name, std::vector<BorrowedMember> members) {
     object_refs_[std::move(name)] = std::move(members);

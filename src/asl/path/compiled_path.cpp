@@ -279,15 +279,16 @@ class PathParser {
 
 class Evaluator {
  public:
-  Evaluator(const CompiledPath& path, const json& root, const json& context)
+  Evaluator(const CompiledPath& path, const json& root, const ContextRef& context)
       : path_(path), root_(root), context_(context) {}
 
-  std::vector<json> run(const json& start, std::string* error) {
+  /// Evaluate from `start`, the node the path's first `first` steps selected (0: its root).
+  std::vector<json> run(const json& start, std::string* error, std::size_t first = 0) {
     std::size_t end = path_.segments.size();
     const bool has_function = end > 0 && path_.segments.back().kind == PathSegment::Kind::kFunction;
     if (has_function) --end;
     end_ = end;
-    walk(0, start);
+    walk(first, start);
     if (!error_.empty()) {
       if (error) *error = error_;
       return {};
@@ -484,7 +485,7 @@ class Evaluator {
 
   const CompiledPath& path_;
   const json& root_;
-  const json& context_;
+  const ContextRef& context_;
   std::size_t end_ = 0;
   std::vector<const json*> out_;
   std::vector<std::unique_ptr<json>> owned_;
@@ -532,22 +533,31 @@ std::string CompiledPath::normalized() const { return normalized_prefix(segments
 
 ParseResult parse_path(std::string_view text, bool allow_relative) { return PathParser(text, allow_relative).parse(); }
 
-std::vector<json> evaluate_path(const CompiledPath& path, const json& root, const json& context_root,
-                                std::string* error, const json* vars) {
-  Evaluator ev(path, root, context_root);
+std::vector<json> evaluate_path(const CompiledPath& path, const json& root, const ContextRef& context,
+                                std::string* error, const Variables* vars) {
+  Evaluator ev(path, root, context);
   if (!path.variable.empty()) {
-    const json* value = nullptr;
-    if (vars && vars->is_object()) {
-      auto it = vars->find(path.variable);
-      if (it != vars->end()) value = &*it;
-    }
+    const json* value = vars ? vars->find(path.variable) : nullptr;
     if (!value) {
       if (error) *error = "The variable '$" + path.variable + "' is not defined";
       return {};
     }
     return ev.run(*value, error);
   }
-  return ev.run(path.context ? context_root : root, error);
+  if (!path.context) return ev.run(root, error);
+  if (const json* whole = context.whole()) return ev.run(*whole, error);
+  // A context made of parts (the execution's, the state's) is read from the member the path starts
+  // with, which is what the first step selects: the execution input is not copied.
+  if (!path.segments.empty() && path.segments.size() > (path.segments.back().kind == PathSegment::Kind::kFunction)) {
+    const PathSegment& first = path.segments.front();
+    if (first.kind == PathSegment::Kind::kProperty && !first.deep && first.names.size() == 1) {
+      if (const json* member = context.find(first.names.front())) return ev.run(*member, error, 1);
+    }
+  }
+  // `$$` itself, a wildcard or descent over it, a member it lacks (the error names the path): the
+  // whole object, copied.
+  const json whole = context.to_json();
+  return ev.run(whole, error);
 }
 
 std::size_t scan_path_extent(std::string_view text) {

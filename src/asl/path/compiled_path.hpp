@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "asl/path/scope.hpp"
 #include "common/json.hpp"
 
 namespace cosmicai::asl::detail {
@@ -74,8 +75,8 @@ ParseResult parse_path(std::string_view text, bool allow_relative = false);
 /// receives Jayway's message when a definite path goes through a missing
 /// intermediate or a node of the wrong type (and the match list is then empty).
 /// A path on a workflow variable ("$name.a") starts at `(*vars)[name]`; an unknown variable is an error.
-std::vector<json> evaluate_path(const CompiledPath& path, const json& root, const json& context_root,
-                                std::string* error, const json* vars = nullptr);
+std::vector<json> evaluate_path(const CompiledPath& path, const json& root, const ContextRef& context,
+                                std::string* error, const Variables* vars = nullptr);
 
 /// Return the length of the path prefix text ("$.a['b'][0]") that starts at `text[0]`
 /// and ends before the first top-level ',' or ')' (used by the intrinsic parser).

@@ -262,7 +262,7 @@ class FilterParser {
 // === Evaluation ===
 
 std::optional<json> resolve(const FilterExpr::Operand& op, const json& current, const json& root,
-                            const json& context) {
+                            const ContextRef& context) {
   if (op.kind != FilterExpr::Operand::Kind::kPath) return op.literal;
   std::string err;
   auto matches = evaluate_path(*op.path, op.path->relative ? current : root, context, &err);
@@ -291,7 +291,7 @@ int compare_values(const json& a, const json& b, bool& comparable) {
 
 }  // namespace
 
-bool FilterExpr::evaluate(const json& current, const json& root, const json& context) const {
+bool FilterExpr::evaluate(const json& current, const json& root, const ContextRef& context) const {
   switch (kind) {
     case Kind::kOr:
       return std::any_of(children.begin(), children.end(),

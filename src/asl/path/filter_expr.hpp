@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "asl/path/compiled_path.hpp"
+#include "asl/path/scope.hpp"
 #include "common/json.hpp"
 
 namespace cosmicai::asl::detail {
@@ -33,7 +34,7 @@ struct FilterExpr {
   std::string text;                                         ///< source, for messages
 
   /// Evaluate for the candidate node `current` ("@"), `root` ("$") and `context` ("$$").
-  bool evaluate(const json& current, const json& root, const json& context) const;
+  bool evaluate(const json& current, const json& root, const ContextRef& context) const;
 };
 
 /// Parse the inside of "[?( ... )]". Returns nullptr and sets `error` on failure.

@@ -93,8 +93,8 @@ bool JsonPath::context() const { return path_->context; }
 const std::string& JsonPath::variable() const { return path_->variable; }
 
 // Evaluate; on failure return nullopt and fill `error` with Jayway's message.
-std::optional<json> JsonPath::run(const json& input, const json& context, std::string& error,
-                                  const json* vars) const {
+std::optional<json> JsonPath::run(const json& input, const ContextRef& context, std::string& error,
+                                  const Variables* vars) const {
   const CompiledPath& path = *path_;
   if (root_) return input;
   auto matches = detail::evaluate_path(path, input, context, &error, vars);
@@ -104,14 +104,14 @@ std::optional<json> JsonPath::run(const json& input, const json& context, std::s
   return json(std::move(matches));
 }
 
-json JsonPath::query(const json& input, const json& context, const json* vars) const {
+json JsonPath::query(const json& input, const ContextRef& context, const Variables* vars) const {
   std::string error;
   auto value = run(input, context, error, vars);
   if (!value) throw StatesError(errors::kRuntime, fmt::format("Invalid path '{}' : {}", text(), error));
   return std::move(*value);
 }
 
-json JsonPath::query(json&& input, const json& context, const json* vars) const {
+json JsonPath::query(json&& input, const ContextRef& context, const Variables* vars) const {
   if (root_) return std::move(input);
   const CompiledPath& path = *path_;
   if (!path.context && path.variable.empty()) {
@@ -134,12 +134,12 @@ json JsonPath::query(json&& input, const json& context, const json* vars) const 
   return query(static_cast<const json&>(input), context, vars);
 }
 
-std::optional<json> JsonPath::try_query(const json& input, const json& context, const json* vars) const {
+std::optional<json> JsonPath::try_query(const json& input, const ContextRef& context, const Variables* vars) const {
   std::string error;
   return run(input, context, error, vars);
 }
 
-json JsonPath::query_field(std::string_view field, const json& input, const json& context, const json* vars) const {
+json JsonPath::query_field(std::string_view field, const json& input, const ContextRef& context, const Variables* vars) const {
   std::string error;
   auto value = run(input, context, error, vars);
   if (value) return std::move(*value);
@@ -152,16 +152,16 @@ json JsonPath::query_field(std::string_view field, const json& input, const json
 
 // === Paths as text (compiled on every call) ===
 
-json query_path(std::string_view path, const json& input, const json& context, const json* vars) {
+json query_path(std::string_view path, const json& input, const ContextRef& context, const Variables* vars) {
   return JsonPath::compile_or_throw(path).query(input, context, vars);
 }
 
-std::optional<json> try_query_path(std::string_view path, const json& input, const json& context, const json* vars) {
+std::optional<json> try_query_path(std::string_view path, const json& input, const ContextRef& context, const Variables* vars) {
   return JsonPath::compile_or_throw(path).try_query(input, context, vars);
 }
 
-json query_field_path(std::string_view path, std::string_view field, const json& input, const json& context,
-                      const json* vars) {
+json query_field_path(std::string_view path, std::string_view field, const json& input, const ContextRef& context,
+                      const Variables* vars) {
   return JsonPath::compile_or_throw(path).query_field(field, input, context, vars);
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "asl/path/scope.hpp"
 #include "common/json.hpp"
 
 namespace cosmicai::asl {
@@ -39,19 +40,19 @@ class JsonPath {
   bool is_property(std::string_view name) const;
 
   /// As query_path / try_query_path / query_field_path / apply_result_path below.
-  json query(const json& input, const json& context, const json* vars = nullptr) const;
+  json query(const json& input, const ContextRef& context, const Variables* vars = nullptr) const;
   /// The same on an input that is not needed afterwards: a path of single names and indices
   /// that matches moves the node out instead of copying it.
-  json query(json&& input, const json& context, const json* vars = nullptr) const;
-  std::optional<json> try_query(const json& input, const json& context, const json* vars = nullptr) const;
-  json query_field(std::string_view field, const json& input, const json& context, const json* vars = nullptr) const;
+  json query(json&& input, const ContextRef& context, const Variables* vars = nullptr) const;
+  std::optional<json> try_query(const json& input, const ContextRef& context, const Variables* vars = nullptr) const;
+  json query_field(std::string_view field, const json& input, const ContextRef& context, const Variables* vars = nullptr) const;
   json apply_result(json input, json result) const;
   /// apply_result writing into `input` (a one-property path on an object is set in place; on a
   /// failure `input` is left moved-from).
   void apply_result_in_place(json& input, json&& result) const;
 
  private:
-  std::optional<json> run(const json& input, const json& context, std::string& error, const json* vars) const;
+  std::optional<json> run(const json& input, const ContextRef& context, std::string& error, const Variables* vars) const;
   std::shared_ptr<const detail::CompiledPath> path_;
   bool root_ = false;
   bool reference_ = false;  ///< compiled as a Reference Path (already checked)
@@ -77,19 +78,19 @@ bool is_definite_path(std::string_view path);
 /// A definite path returns the node; an indefinite one returns an array of the
 /// matches (possibly empty). Throws StatesError(States.Runtime) with AWS's
 /// wording when a definite path matches nothing.
-json query_path(std::string_view path, const json& input, const json& context, const json* vars = nullptr);
+json query_path(std::string_view path, const json& input, const ContextRef& context, const Variables* vars = nullptr);
 
 /// Like query_path but returns nullopt instead of throwing when a definite path
 /// matches nothing (Choice `Variable`, `IsPresent`); an indefinite path gives [].
-std::optional<json> try_query_path(std::string_view path, const json& input, const json& context,
-                                   const json* vars = nullptr);
+std::optional<json> try_query_path(std::string_view path, const json& input, const ContextRef& context,
+                                   const Variables* vars = nullptr);
 
 /// Like query_path for a path written in a named field ("value.$", "CausePath",
 /// "ItemsPath"): when nothing matches, throws StatesError(States.Runtime) with AWS's
 /// wording "The JSONPath '$.x' specified for the field 'value.$' could not be found in
 /// the input '<input>'". Other path errors keep query_path's wording.
-json query_field_path(std::string_view path, std::string_view field, const json& input, const json& context,
-                      const json* vars = nullptr);
+json query_field_path(std::string_view path, std::string_view field, const json& input, const ContextRef& context,
+                      const Variables* vars = nullptr);
 
 /// Apply a ResultPath: return `input` with `result` placed at `path` ("$" replaces
 /// the whole input). Creates missing intermediate objects. Throws

@@ -35,13 +35,13 @@ std::optional<PathExpr> PathExpr::compile(std::string_view text, std::string& er
   return std::nullopt;
 }
 
-std::optional<json> PathExpr::try_evaluate(const json& input, const json& context, const json* vars) const {
+std::optional<json> PathExpr::try_evaluate(const json& input, const ContextRef& context, const Variables* vars) const {
   if (intrinsic_) return intrinsic_->evaluate(input, context, vars);
   return path_->try_query(input, context, vars);
 }
 
-json PathExpr::evaluate_field(std::string_view field, const json& input, const json& context,
-                              const json* vars) const {
+json PathExpr::evaluate_field(std::string_view field, const json& input, const ContextRef& context,
+                              const Variables* vars) const {
   if (intrinsic_) return intrinsic_->evaluate(input, context, vars);
   return path_->query_field(field, input, context, vars);
 }
@@ -111,7 +111,7 @@ Node compile_node(const json& tmpl, const std::string& pointer, std::vector<Vali
   return n;
 }
 
-json evaluate_node(const Node& n, const json& input, const json& context, const json* vars) {
+json evaluate_node(const Node& n, const json& input, const ContextRef& context, const Variables* vars) {
   switch (n.kind) {
     case Node::Kind::kConstant: return n.constant;
     case Node::Kind::kPath: return n.expr->evaluate_field(n.key, input, context, vars);
@@ -138,14 +138,14 @@ PayloadTemplate PayloadTemplate::compile(const json& tmpl, const std::string& po
   return t;
 }
 
-json PayloadTemplate::evaluate(const json& input, const json& context, const json* vars) const {
+json PayloadTemplate::evaluate(const json& input, const ContextRef& context, const Variables* vars) const {
   if (!root_) return json::object();  // default-constructed: the empty template
   return evaluate_node(*root_, input, context, vars);
 }
 
 bool PayloadTemplate::is_constant() const { return !root_ || root_->kind == Node::Kind::kConstant; }
 
-json evaluate_payload_template(const json& tmpl, const json& input, const json& context, const json* vars) {
+json evaluate_payload_template(const json& tmpl, const json& input, const ContextRef& context, const Variables* vars) {
   std::vector<ValidationError> errors;
   auto t = PayloadTemplate::compile(tmpl, "", errors);
   if (!errors.empty())

@@ -11,6 +11,7 @@
 #include "asl/errors.hpp"
 #include "asl/intrinsic/intrinsics.hpp"
 #include "asl/path/json_path.hpp"
+#include "asl/path/scope.hpp"
 #include "common/json.hpp"
 
 namespace cosmicai::asl {
@@ -30,13 +31,13 @@ class PathExpr {
   bool is_intrinsic() const { return intrinsic_.has_value(); }
   const std::string& text() const { return intrinsic_ ? intrinsic_->text() : path_->text(); }
   /// The value: the intrinsic's result, or the path's (nullopt when a path matches nothing).
-  std::optional<json> try_evaluate(const json& input, const json& context, const json* vars) const;
+  std::optional<json> try_evaluate(const json& input, const ContextRef& context, const Variables* vars) const;
   /// The value; a path matching nothing throws "Invalid path …" as JsonPath::query does.
-  json query(const json& input, const json& context, const json* vars) const {
+  json query(const json& input, const ContextRef& context, const Variables* vars) const {
     return intrinsic_ ? intrinsic_->evaluate(input, context, vars) : path_->query(input, context, vars);
   }
   /// Like a ".$" field `field`: a path matching nothing throws AWS's "could not be found" error.
-  json evaluate_field(std::string_view field, const json& input, const json& context, const json* vars) const;
+  json evaluate_field(std::string_view field, const json& input, const ContextRef& context, const Variables* vars) const;
 
  private:
   std::optional<JsonPath> path_;
@@ -53,7 +54,7 @@ class PayloadTemplate {
   /// Evaluate against the effective input and the context object. Throws StatesError (States.Runtime
   /// for a path that matches nothing, States.IntrinsicFailure for a failing intrinsic) with AWS's
   /// wording. `vars` (an object, may be null) holds the workflow variables that "$name" paths read.
-  json evaluate(const json& input, const json& context, const json* vars = nullptr) const;
+  json evaluate(const json& input, const ContextRef& context, const Variables* vars = nullptr) const;
   /// Whether it holds no ".$" field (evaluates to itself).
   bool is_constant() const;
 
@@ -65,7 +66,7 @@ class PayloadTemplate {
 
 /// Compile and evaluate `tmpl` in one go (tests, one-off use). Throws StatesError(States.Runtime) for
 /// a template that does not compile.
-json evaluate_payload_template(const json& tmpl, const json& input, const json& context, const json* vars = nullptr);
+json evaluate_payload_template(const json& tmpl, const json& input, const ContextRef& context, const Variables* vars = nullptr);
 
 /// Append to `errors` every problem in a template (as PayloadTemplate::compile).
 void validate_payload_template(const json& tmpl, const std::string& pointer, std::vector<ValidationError>& errors);

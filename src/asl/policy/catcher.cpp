@@ -71,7 +71,7 @@ bool Catcher::matches(const std::optional<std::string>& error) const { return er
 
 namespace cosmicai::asl {
 
-json Catcher::output_of(const json& input, json error_output, const json& context, const json* vars,
+json Catcher::output_of(const json& input, json error_output, const ContextRef& context, const Variables* vars,
                         json* assigned) const {
   if (jsonata_) {
     const EvalEnv env{input, context, vars, nullptr, &error_output};

@@ -31,7 +31,7 @@ class Catcher {
   /// raw input is `input`: JSONPath places it with ResultPath (null: the input unchanged); JSONata
   /// evaluates Output (default: the error output) with `$states.errorOutput`. `assigned` (when not
   /// null) receives the Assign values. Throws StatesError as the fields do.
-  json output_of(const json& input, json error_output, const json& context, const json* vars, json* assigned) const;
+  json output_of(const json& input, json error_output, const ContextRef& context, const Variables* vars, json* assigned) const;
 
  private:
   std::vector<std::string> error_equals_;

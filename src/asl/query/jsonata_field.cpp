@@ -16,20 +16,6 @@ namespace cosmicai::asl {
 
 namespace jn = cosmicai::jsonata;
 
-// === Variables ===
-
-const Vars& no_vars() {
-  static const Vars empty = std::make_shared<const json>(json::object());
-  return empty;
-}
-
-Vars assign_vars(const Vars& vars, const json& assigned) {
-  if (!assigned.is_object() || assigned.empty()) return vars;
-  auto out = std::make_shared<json>(vars ? *vars : json::object());
-  for (const auto& [k, v] : assigned.items()) (*out)[k] = v;
-  return out;
-}
-
 bool is_jsonata_string(std::string_view text) {
   return text.size() >= 4 && text.starts_with("{%") && text.ends_with("%}");
 }
@@ -172,6 +158,7 @@ struct JsonataValue::Node {
   std::vector<std::string> variables;
   std::optional<std::vector<std::string>> states_members;
   std::optional<std::vector<std::string>> context_members;  ///< of $states.context (it holds the execution input)
+  std::optional<std::vector<std::string>> execution_members;  ///< of $states.context.Execution (Input is large)
   std::vector<std::pair<std::string, Node>> members;
   std::vector<Node> items;
 
@@ -188,15 +175,28 @@ struct JsonataValue::Node {
     std::vector<jn::Bindings::BorrowedMember> states;
     if (reads("input")) states.push_back({"input", &env.input});
     if (reads("context")) {
-      states.push_back({"context", env.context.is_null() ? &empty_context : &env.context,
-                        context_members ? &*context_members : nullptr});
+      const std::vector<std::string>* only = context_members ? &*context_members : nullptr;
+      if (const json* whole = env.context.whole()) {
+        states.push_back({"context", whole, only});
+      } else if (env.context.is_null()) {
+        states.push_back({"context", &empty_context, only});
+      } else {
+        // Its members borrowed from where they live (the execution's, the state's): not copied.
+        // Of Execution, only the members the expression names ($states.context.Execution.Name
+        // does not convert the execution input).
+        const std::vector<std::string>* of_execution = execution_members ? &*execution_members : nullptr;
+        jn::Bindings::BorrowedMember context{"context", nullptr, only};
+        env.context.for_each([&](std::string_view name, const json& value) {
+          context.parts.push_back({std::string(name), &value, name == "Execution" ? of_execution : nullptr});
+        });
+        states.push_back(std::move(context));
+      }
     }
     if (env.result && reads("result")) states.push_back({"result", env.result});
     if (env.error_output && reads("errorOutput")) states.push_back({"errorOutput", env.error_output});
-    if (env.vars && env.vars->is_object()) {
+    if (env.vars) {
       for (const auto& name : variables) {
-        const auto it = env.vars->find(name);
-        if (it != env.vars->end()) b.value_ref(name, *it);
+        if (const json* value = env.vars->find(name)) b.value_ref(name, *value);
       }
     }
     b.object_ref("states", std::move(states));
@@ -264,6 +264,7 @@ Node build(const json& value, const std::string& field, const std::string& point
     n.variables = n.expression->variables();
     n.states_members = n.expression->variable_members("states");
     n.context_members = n.expression->variable_members("states", {"context"});
+    n.execution_members = n.expression->variable_members("states", {"context", "Execution"});
     if (auto reference = n.expression->top_level_input_reference()) {
       ctx.error(pointer, "the JSONata expression '" + n.text + "' references its input at the top level (" +
                              *reference +

@@ -9,26 +9,20 @@
 #include <vector>
 
 #include "asl/parse_context.hpp"
+#include "asl/path/scope.hpp"
 #include "common/json.hpp"
 
 namespace cosmicai::asl {
 
-/// The workflow variables visible to a state: an immutable JSON object (name → value), shared by
-/// snapshot. A Map iteration or Parallel branch starts from its parent's snapshot; what it assigns
-/// stays in its own snapshot.
-using Vars = std::shared_ptr<const json>;
-/// The empty variable set.
-const Vars& no_vars();
-/// Return `vars` with `assigned` (an object) written over it.
-Vars assign_vars(const Vars& vars, const json& assigned);
+// The workflow variables (Vars, no_vars, assign_vars) and the context view: asl/path/scope.hpp.
 
 /// What an expression of a state sees. JSONPath: `input` is `$`, `context` is `$$`, `vars` the
 /// "$name" variables. JSONata: `$states.input`, `$states.context`, `$states.result`,
 /// `$states.errorOutput` and the variables.
 struct EvalEnv {
   const json& input;
-  const json& context;
-  const json* vars = nullptr;
+  const ContextRef& context;
+  const Variables* vars = nullptr;
   const json* result = nullptr;        ///< $states.result (Task/Map/Parallel Output and Assign)
   const json* error_output = nullptr;  ///< $states.errorOutput (a Catcher's Output and Assign)
 };

@@ -40,11 +40,11 @@ LiteralOrPath LiteralOrPath::parse(const json& obj, const std::string& pointer, 
   return f;
 }
 
-std::optional<json> LiteralOrPath::path_value(const json& input, const json& context, const json* vars) const {
+std::optional<json> LiteralOrPath::path_value(const json& input, const ContextRef& context, const Variables* vars) const {
   return path_->try_evaluate(input, context, vars);
 }
 
-json LiteralOrPath::path_query(const json& input, const json& context, const json* vars) const {
+json LiteralOrPath::path_query(const json& input, const ContextRef& context, const Variables* vars) const {
   return path_->query(input, context, vars);
 }
 

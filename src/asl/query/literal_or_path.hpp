@@ -13,6 +13,7 @@
 #include "asl/parse_context.hpp"
 #include "asl/path/payload_template.hpp"
 #include "asl/query/jsonata_field.hpp"
+#include "asl/path/scope.hpp"
 #include "common/json.hpp"
 
 namespace cosmicai::asl {
@@ -42,11 +43,11 @@ class LiteralOrPath {
 
   /// The value a path field selects on `input` (the state's effective input): nullopt when a path
   /// matches nothing. Only for kPath.
-  std::optional<json> path_value(const json& input, const json& context, const json* vars) const;
+  std::optional<json> path_value(const json& input, const ContextRef& context, const Variables* vars) const;
 
   /// The value a path field selects, throwing StatesError(States.Runtime) "Invalid path …" as a
   /// plain path query does when nothing matches. Only for kPath with a JSONPath.
-  json path_query(const json& input, const json& context, const json* vars) const;
+  json path_query(const json& input, const ContextRef& context, const Variables* vars) const;
 
   /// A path value's checker: gets the value (nullopt when the path matched nothing), the field and
   /// what the path read; returns the typed value or throws the field's AWS error.

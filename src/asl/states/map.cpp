@@ -250,10 +250,11 @@ MapLimits MapState::limits(const EvalEnv& env, const json& effective) const {
   return l;
 }
 
-json MapState::select_item(const EvalEnv& env, const json& effective, const json& item_context) const {
+json MapState::select_item(const EvalEnv& env, const json& effective, const ContextRef& item_context) const {
   if (item_selector_expr) return item_selector_expr->evaluate(EvalEnv{env.input, item_context, env.vars});
   if (item_selector) return item_selector->evaluate(effective, item_context, env.vars);
-  return item_context["Map"]["Item"]["Value"];
+  const json* map = item_context.find("Map");
+  return map ? map->at("Item").at("Value") : json();
 }
 
 Batching MapState::batching(const EvalEnv& env, const json& effective) const {

@@ -67,7 +67,7 @@ class MapState : public State {
   bool has_item_selector() const { return item_selector || item_selector_expr; }
   /// The input of item `index` through the ItemSelector, with `$$.Map.Item` (`item_context`: the
   /// context object with Map.Item set).
-  json select_item(const EvalEnv& env, const json& effective, const json& item_context) const;
+  json select_item(const EvalEnv& env, const json& effective, const ContextRef& item_context) const;
   /// The ItemBatcher's limits and BatchInput (only with an ItemBatcher).
   Batching batching(const EvalEnv& env, const json& effective) const;
 };

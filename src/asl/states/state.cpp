@@ -198,13 +198,13 @@ void parse_common_fields(const json& obj, const CommonFields& fields, State& sta
 
 // === DataFlow ===
 
-json DataFlow::input_of(const json& raw, const json& context, const json* vars) const {
+json DataFlow::input_of(const json& raw, const ContextRef& context, const Variables* vars) const {
   if (input_path.is_null) return json::object();
   if (jsonata || !input_path.path) return raw;
   return input_path.path->query(raw, context, vars);
 }
 
-json DataFlow::effective_input(const json& raw, const json& context, const json* vars, bool skip_parameters) const {
+json DataFlow::effective_input(const json& raw, const ContextRef& context, const Variables* vars, bool skip_parameters) const {
   if (jsonata) {
     if (!arguments) return raw;
     return arguments->evaluate(EvalEnv{raw, context, vars});
@@ -223,7 +223,7 @@ json DataFlow::evaluate_assign(const json& value, const EvalEnv& env) const {
   return json::object();
 }
 
-json DataFlow::jsonata_output_of(const json& raw, json result, const json& context, const json* vars,
+json DataFlow::jsonata_output_of(const json& raw, json result, const ContextRef& context, const Variables* vars,
                                  bool has_result, json* assigned) const {
   const EvalEnv env{raw, context, vars, has_result ? &result : nullptr};
   if (assigned && assign) *assigned = assign->evaluate(env);
@@ -231,7 +231,7 @@ json DataFlow::jsonata_output_of(const json& raw, json result, const json& conte
   return result;
 }
 
-json DataFlow::output_of(const json& raw, json result, const json& context, const json* vars, bool select,
+json DataFlow::output_of(const json& raw, json result, const ContextRef& context, const Variables* vars, bool select,
                          bool has_result, json* assigned) const {
   if (jsonata) return jsonata_output_of(raw, std::move(result), context, vars, has_result, assigned);
   // JSONPath reads the input only to place the result into it (ResultPath other than "$").
@@ -239,7 +239,7 @@ json DataFlow::output_of(const json& raw, json result, const json& context, cons
   return output_of(reads_input ? json(raw) : json(), std::move(result), context, vars, select, has_result, assigned);
 }
 
-json DataFlow::output_of(json&& raw, json result, const json& context, const json* vars, bool select,
+json DataFlow::output_of(json&& raw, json result, const ContextRef& context, const Variables* vars, bool select,
                          bool has_result, json* assigned) const {
   if (jsonata) return jsonata_output_of(raw, std::move(result), context, vars, has_result, assigned);
   // JSONPath: Assign reads the raw result ($), before ResultSelector.
@@ -254,7 +254,7 @@ json DataFlow::output_of(json&& raw, json result, const json& context, const jso
   return output_path.path->query(std::move(out), context, vars);
 }
 
-void DataFlow::output_in_place(json& io, json result, const json& context, const json* vars, bool select,
+void DataFlow::output_in_place(json& io, json result, const ContextRef& context, const Variables* vars, bool select,
                                bool has_result, json* assigned) const {
   if (jsonata) {
     io = jsonata_output_of(io, std::move(result), context, vars, has_result, assigned);

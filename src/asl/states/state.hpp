@@ -12,6 +12,7 @@
 #include "asl/policy/catcher.hpp"
 #include "asl/policy/retrier.hpp"
 #include "asl/query/jsonata_field.hpp"
+#include "asl/path/scope.hpp"
 #include "common/json.hpp"
 
 namespace cosmicai::asl {
@@ -47,7 +48,7 @@ class DataFlow {
 
   /// The effective input of the state's work: InputPath then Parameters (unless `skip_parameters`,
   /// for a Map, whose Parameters are its legacy ItemSelector); JSONata: Arguments, or the input.
-  json effective_input(const json& raw, const json& context, const json* vars, bool skip_parameters = false) const;
+  json effective_input(const json& raw, const ContextRef& context, const Variables* vars, bool skip_parameters = false) const;
   /// Whether effective_input returns the raw input unchanged (no InputPath, Parameters or
   /// Arguments to apply), so a caller may use the input itself instead of a copy.
   bool effective_is_raw(bool skip_parameters = false) const {
@@ -55,18 +56,18 @@ class DataFlow {
     return !input_path.is_null && !input_path.path && (skip_parameters || !parameters);
   }
   /// JSONPath only: the effective input (InputPath) of a state without Parameters (Choice, Wait, Succeed).
-  json input_of(const json& raw, const json& context, const json* vars) const;
+  json input_of(const json& raw, const ContextRef& context, const Variables* vars) const;
   /// The state output from its `result` (the work's raw result; for Pass/Choice/Wait/Succeed the
   /// effective input or Pass's Result): JSONPath applies ResultSelector (when `select`), ResultPath and
   /// OutputPath; JSONata evaluates Output (default: the result). `assigned` receives the Assign values.
-  json output_of(const json& raw, json result, const json& context, const json* vars, bool select,
+  json output_of(const json& raw, json result, const ContextRef& context, const Variables* vars, bool select,
                  bool has_result, json* assigned) const;
   /// The same, taking the state input over (no copy where ResultPath places the result into it).
-  json output_of(json&& raw, json result, const json& context, const json* vars, bool select, bool has_result,
+  json output_of(json&& raw, json result, const ContextRef& context, const Variables* vars, bool select, bool has_result,
                  json* assigned) const;
   /// The same, turning the state input `io` into the state output in place (a ResultPath places
   /// the result into it without passing it through temporaries). On an error `io` is unspecified.
-  void output_in_place(json& io, json result, const json& context, const json* vars, bool select, bool has_result,
+  void output_in_place(json& io, json result, const ContextRef& context, const Variables* vars, bool select, bool has_result,
                        json* assigned) const;
   /// Whether the output of a state with a result is only the result's field `name`, and nothing else
   /// reads the result: JSONPath, OutputPath "$.name", no ResultSelector, ResultPath or Assign (a
@@ -82,7 +83,7 @@ class DataFlow {
 
  private:
   /// JSONata's output_of: Assign and Output with `$states` (the input is only read).
-  json jsonata_output_of(const json& raw, json result, const json& context, const json* vars, bool has_result,
+  json jsonata_output_of(const json& raw, json result, const ContextRef& context, const Variables* vars, bool has_result,
                          json* assigned) const;
 };
 

@@ -267,7 +267,7 @@ class S3Call {
 
 }  // namespace
 
-void aws_sdk_task_body(const CallPtr& call, const json& effective, const json&, BodyDone done) {
+void aws_sdk_task_body(const CallPtr& call, const json& effective, const asl::ContextRef&, BodyDone done) {
   const auto& t = static_cast<const asl::TaskState&>(*call->state);
   auto& exec = call->exec();
   const auto sdk = asl::parse_aws_sdk_resource(t.resource);  // kAwsSdk guarantees a value

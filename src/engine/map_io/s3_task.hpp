@@ -9,6 +9,6 @@ namespace cosmicai::engine {
 
 /// The Task body for kAwsSdk resources (see run_with_policy). Failures are named as Step Functions
 /// names SDK errors ("S3.NoSuchKeyException") with the bucket and key in the cause.
-void aws_sdk_task_body(const CallPtr& call, const json& effective, const json& context, BodyDone done);
+void aws_sdk_task_body(const CallPtr& call, const json& effective, const asl::ContextRef& context, BodyDone done);
 
 }  // namespace cosmicai::engine

@@ -52,6 +52,25 @@ TEST(Json, DumpCompactWritesExactlyWhatNlohmannsDumpWrites) {
   }
 }
 
+TEST(Json, CompactSizeIsTheSizeOfTheCompactDump) {
+  // compact_size counts what dump_compact writes without writing it (escapes, replaced bytes,
+  // floating-point numbers, keys that need escaping and every separator included).
+  const json cases = json::array(
+      {json::object(), json::array(), nullptr, true, false, 0, -1, 42, -9223372036854775807LL - 1,
+       18446744073709551615ULL, 0.1, -0.0, 1e300, 3.0, "", "plain text ~!", "quote \" and \\ backslash",
+       "tab\tnew\nline\u0001\u001f\u007f", "é→😀", std::string("bad \xff\xfe utf8"), json::binary({1, 2, 3})});
+  std::vector<json> values(cases.begin(), cases.end());
+  json nested = json::object();
+  nested["a"] = cases;
+  nested["key \"quoted\"\n"] = json::object({{"é", {1, 2.5, {{"x", nullptr}}}}});
+  nested[std::string("k\xff")] = json::array({json::array({json::object()}), json::object({{"", ""}})});
+  values.push_back(nested);
+  values.push_back(json::array({nested, nested}));
+  values.push_back(json::object({{"one", 1}}));
+  values.push_back(json::array({1}));
+  for (const auto& v : values) EXPECT_EQ(compact_size(v), dump_compact(v).size()) << dump_compact(v);
+}
+
 TEST(Json, ParseErrorsNameWhatLineAndColumn) {
   EXPECT_EQ(parse_json_text(R"({"a": [1, 2]})", "x"), json::parse(R"({"a":[1,2]})"));
   const std::string e = error_of([] { parse_json_text("{\n  \"a\": 1,\n  \"b\": ]\n}", "input.json"); });

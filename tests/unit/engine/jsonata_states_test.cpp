@@ -220,5 +220,87 @@ TEST(JsonataStates, VariablesAreLimitedTo256KiBEachAndPerAssignAnd10MiBInAll) {
   EXPECT_EQ(ok.output, 2 * 200 * 1024);
 }
 
+/// A JSONata chain: state Si assigns `assigns[i]` (an object of expressions), then a last state's
+/// Output is `output`.
+std::string assign_chain(const std::vector<json>& assigns, const std::string& output) {
+  json states = json::object();
+  for (std::size_t i = 0; i < assigns.size(); ++i) {
+    states["S" + std::to_string(i)] = json{
+        {"Type", "Pass"}, {"Assign", assigns[i]}, {"Next", i + 1 == assigns.size() ? "Out" : "S" + std::to_string(i + 1)}};
+  }
+  states["Out"] = json{{"Type", "Pass"}, {"Output", output}, {"End", true}};
+  return json{{"QueryLanguage", "JSONata"}, {"StartAt", "S0"}, {"States", states}}.dump();
+}
+
+// The 10 MiB counts the variables in scope as one object: a variable assigned again counts once,
+// with its newest value.
+TEST(JsonataStates, AVariableAssignedAgainCountsOnceTowardThe10MiBWithItsNewestValue) {
+  const json input{{"s", std::string(200 * 1024, 'x')}};
+  std::vector<json> assigns;
+  for (int i = 0; i < 51; ++i) assigns.push_back(json{{"v" + std::to_string(i), "{% $states.input.s %}"}});
+  // v0 assigned again ten times (each 200 KiB), then made small, then a 52nd large variable: still
+  // 51 large ones in all, under the limit.
+  for (int k = 0; k < 10; ++k) assigns.push_back(json{{"v0", "{% $states.input.s & '' %}"}});
+  assigns.push_back(json{{"v0", "small"}});
+  assigns.push_back(json{{"v51", "{% $states.input.s %}"}});
+  auto ok = run(assign_chain(assigns, "{% [$v0, $length($v51), $length($v50)] %}"), input);
+  ASSERT_EQ(ok.status, "SUCCEEDED") << testing::cause_of(ok);
+  EXPECT_EQ(ok.output, json::parse("[\"small\", 204800, 204800]"));
+
+  // One more large variable passes the limit, by the size of all of them as one object.
+  assigns.push_back(json{{"v0", "{% $states.input.s %}"}});
+  auto over = run(assign_chain(assigns, "{% 1 %}"), input);
+  ASSERT_EQ(over.status, "FAILED");
+  EXPECT_EQ(over.error, "States.DataLimitExceeded");
+  json all = json::object();
+  for (int i = 0; i < 52; ++i) all["v" + std::to_string(i)] = input["s"];
+  const std::string expected = "The variables in scope after the state 'S" + std::to_string(assigns.size() - 1) +
+                               "' are " + std::to_string(dump_compact(all).size()) + " bytes";
+  EXPECT_NE(testing::cause_of(over).find(expected), std::string::npos) << testing::cause_of(over) << "\n" << expected;
+}
+
+// A Map iteration's variables sit over the state's: the outer ones count toward its 10 MiB, and
+// many assignments inside and outside keep each variable's newest value.
+TEST(JsonataStates, AnIterationsVariablesCountWithTheOuterOnesAndKeepTheirNewestValues) {
+  const json input{{"s", std::string(200 * 1024, 'x')}};
+  json states = json::object();
+  for (int i = 0; i < 50; ++i) {
+    states["S" + std::to_string(i)] =
+        json{{"Type", "Pass"}, {"Assign", {{"v" + std::to_string(i), "{% $states.input.s %}"}, {"n", i}}},
+             {"Next", i + 1 < 50 ? "S" + std::to_string(i + 1) : std::string("M")}};
+  }
+  const auto map_state = [](int large_in_iteration) {
+    json inner = json::object();
+    for (int k = 0; k < 12; ++k) {
+      json st{{"Type", "Pass"}, {"Assign", {{"i", "{% $states.input %}"}, {"k", k}}}};
+      if (k < large_in_iteration) st["Assign"]["big" + std::to_string(k)] = "{% $v0 %}";
+      if (k == 11) {
+        st["End"] = true;
+        st["Output"] = "{% [$i, $k, $n, $length($v49)] %}";  // the values from the state's entry
+      } else {
+        st["Next"] = "I" + std::to_string(k + 1);
+      }
+      inner["I" + std::to_string(k)] = st;
+    }
+    return json{{"Type", "Map"},
+                {"Items", json::array({7, 8})},
+                {"ItemProcessor", {{"StartAt", "I0"}, {"States", inner}}},
+                {"Output", "{% {'items': $states.result, 'n': $n} %}"},
+                {"End", true}};
+  };
+  states["M"] = map_state(1);
+  auto ok = run(json{{"QueryLanguage", "JSONata"}, {"StartAt", "S0"}, {"States", states}}.dump(), input);
+  ASSERT_EQ(ok.status, "SUCCEEDED") << testing::cause_of(ok);
+  EXPECT_EQ(ok.output, json::parse(R"({"items":[[7,10,49,204800],[8,10,49,204800]],"n":49})"));
+
+  // Two large variables in an iteration: 52 in scope there, over 10 MiB at its second.
+  states["M"] = map_state(2);
+  auto over = run(json{{"QueryLanguage", "JSONata"}, {"StartAt", "S0"}, {"States", states}}.dump(), input);
+  ASSERT_EQ(over.status, "FAILED");
+  EXPECT_EQ(over.error, "States.DataLimitExceeded");
+  EXPECT_NE(testing::cause_of(over).find("The variables in scope after the state 'I1' are"), std::string::npos)
+      << testing::cause_of(over);
+}
+
 }  // namespace
 }  // namespace cosmicai::engine

@@ -360,4 +360,30 @@ TEST(Jsonata, ABorrowedObjectMemberCanBeLimitedToSomeOfItsFields) {
   EXPECT_EQ(jsn::Expression::compile("$exists($states.context.Execution)").evaluate(std::nullopt, b), json(false));
 }
 
+TEST(Jsonata, ABorrowedObjectMayBeMadeOfPartsThatLiveApartEachLimitedToSomeOfItsFields) {
+  const json execution = {{"Input", {{"big", 1}}}, {"Name", "run"}};
+  const json state = {{"Name", "S"}};
+  const std::vector<std::string> only_name{"Name"};
+  const std::vector<std::string> only_execution_and_state{"Execution", "State"};
+  jsn::Bindings::BorrowedMember context{"context", nullptr, &only_execution_and_state};
+  context.parts.push_back({"Execution", &execution, &only_name});
+  context.parts.push_back({"State", &state});
+  context.parts.push_back({"StateMachine", &state});  // left out by `only`
+  jsn::Bindings b;
+  b.object_ref("states", {context});
+  EXPECT_EQ(jsn::Expression::compile("$states.context.Execution.Name & $states.context.State.Name")
+                .evaluate(std::nullopt, b),
+            json("runS"));
+  EXPECT_EQ(jsn::Expression::compile("$keys($states.context)").evaluate(std::nullopt, b),
+            json::parse(R"(["Execution","State"])"));
+  EXPECT_EQ(jsn::Expression::compile("$exists($states.context.Execution.Input)").evaluate(std::nullopt, b), json(false));
+  // Unlimited, every part whole, in order.
+  jsn::Bindings all;
+  context.only = nullptr;
+  context.parts[0].only = nullptr;
+  all.object_ref("states", {context});
+  EXPECT_EQ(jsn::Expression::compile("$states.context").evaluate(std::nullopt, all),
+            (json{{"Execution", execution}, {"State", state}, {"StateMachine", state}}));
+}
+
 }  // namespace
