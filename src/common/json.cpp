@@ -6,8 +6,8 @@
 #include <charconv>
 #include <clocale>
 #include <cstring>
-#include <memory>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <stdexcept>
 
@@ -189,8 +189,10 @@ void dump_fast(const json& v, BufferedOut& out, LazyDumper& dumper) {
       return;
     case json::value_t::number_integer:
     case json::value_t::number_unsigned:
-      if (v.is_number_unsigned()) out.put_integer(v.get<std::uint64_t>());
-      else out.put_integer(v.get<std::int64_t>());
+      if (v.is_number_unsigned())
+        out.put_integer(v.get<std::uint64_t>());
+      else
+        out.put_integer(v.get<std::int64_t>());
       return;
     default:
       break;
@@ -220,20 +222,26 @@ std::size_t string_size(const std::string& s, const json* as_json) {
 
 }  // namespace
 
-std::size_t compact_size(const json& value) {
+std::size_t compact_size(const json& value, std::size_t stop_past) {
   switch (value.type()) {
     case json::value_t::object: {
       const auto& o = value.get_ref<const json::object_t&>();
       if (o.empty()) return 2;
       std::size_t n = 1 + o.size();  // "{", then "," or "}" after each member
-      for (const auto& [key, v] : o) n += string_size(key, nullptr) + 1 + compact_size(v);
+      for (const auto& [key, v] : o) {
+        n += string_size(key, nullptr) + 1 + compact_size(v, stop_past);
+        if (n > stop_past) return n;
+      }
       return n;
     }
     case json::value_t::array: {
       const auto& a = value.get_ref<const json::array_t&>();
       if (a.empty()) return 2;
       std::size_t n = 1 + a.size();
-      for (const auto& v : a) n += compact_size(v);
+      for (const auto& v : a) {
+        n += compact_size(v, stop_past);
+        if (n > stop_past) return n;
+      }
       return n;
     }
     case json::value_t::string:
@@ -258,9 +266,12 @@ std::string pointer_escape(std::string_view key) {
   std::string out;
   out.reserve(key.size());
   for (const char c : key) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out += c;
   }
   return out;
 }

@@ -55,22 +55,6 @@ Failure StateCall::failure_from(const StatesError& e) const {
 
 namespace {
 
-/// An upper bound of a string's size in compact JSON, quotes included: exact for ASCII (a control
-/// character as \n or \u00XX, a quote or backslash escaped); a byte >= 0x80 counts 3, the size of the
-/// U+FFFD that replaces it when it is not valid UTF-8 (it is 1 when it is).
-std::size_t string_bound(const std::string& s) {
-  std::size_t n = 2 + s.size();
-  for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u >= 0x20 && u < 0x7f && c != '"' && c != '\\') continue;
-    if (u >= 0x80) n += 2;
-    else if (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t') n += 1;
-    else if (u == 0x7f) continue;
-    else n += 5;  // \u00XX
-  }
-  return n;
-}
-
 /// A quick, loose upper bound of the compact serialisation's size of `v`, stopping once past
 /// `limit`: each string byte counted as its longest escape (\u00XX: 6), each scalar as 25
 /// characters. Nearly free for the small payloads of most states.
@@ -99,54 +83,10 @@ std::size_t quick_bound(const json& v, std::size_t limit) {
   }
 }
 
-/// An upper bound of the compact serialisation's size of `v`, stopping once past `limit`: exact for
-/// containers, integers, booleans, null and ASCII strings; a floating-point number counts 25 (its
-/// longest form) and a non-ASCII byte 3. Far cheaper than serialising (no allocation), so a payload
-/// near the 256 KiB limit is only serialised when the bound cannot prove it small.
-std::size_t serialized_bound(const json& v, std::size_t limit) {
-  switch (v.type()) {
-    case json::value_t::string:
-      return string_bound(v.get_ref<const std::string&>());
-    case json::value_t::object: {
-      const auto& o = v.get_ref<const json::object_t&>();
-      std::size_t n = 1 + o.size();  // braces and separators: "{" + ("," or "}") per member, "{}" when empty
-      if (o.empty()) return 2;
-      for (const auto& [k, e] : o) {
-        n += string_bound(k) + 1 + serialized_bound(e, limit);  // "key":value
-        if (n > limit) return n;
-      }
-      return n;
-    }
-    case json::value_t::array: {
-      const auto& a = v.get_ref<const json::array_t&>();
-      if (a.empty()) return 2;
-      std::size_t n = 1 + a.size();
-      for (const auto& e : a) {
-        n += serialized_bound(e, limit);
-        if (n > limit) return n;
-      }
-      return n;
-    }
-    case json::value_t::number_integer:
-    case json::value_t::number_unsigned: {
-      char buf[24];
-      const auto r = v.is_number_unsigned() ? std::to_chars(buf, buf + sizeof buf, v.get<std::uint64_t>())
-                                            : std::to_chars(buf, buf + sizeof buf, v.get<std::int64_t>());
-      return static_cast<std::size_t>(r.ptr - buf);
-    }
-    case json::value_t::boolean:
-      return v.get<bool>() ? 4 : 5;
-    case json::value_t::null:
-      return 4;
-    default:
-      return 25;
-  }
-}
-
-/// Whether `v`'s compact serialisation may be longer than `limit`: the quick bound first, the exact
-/// one (a walk without allocation) only when that cannot tell; past both, the caller serialises.
-bool may_exceed(const json& v, std::size_t limit) {
-  return quick_bound(v, limit) > limit && serialized_bound(v, limit) > limit;
+/// Whether `v`'s compact serialisation is longer than `limit`: the quick bound first, the exact
+/// count (compact_size, which stops past `limit`) only when that cannot tell.
+bool exceeds(const json& v, std::size_t limit) {
+  return quick_bound(v, limit) > limit && compact_size(v, limit) > limit;
 }
 
 // === Data flow (asl::DataFlow) ===
@@ -190,8 +130,7 @@ asl::Vars assign_within_limits(const CallPtr& call, json&& assigned) {
 
 }  // namespace
 
-StepResult step_result(const CallPtr& call, json&& output, std::string_view next, bool has_assign,
-                       json&& assigned) {
+StepResult step_result(const CallPtr& call, json&& output, std::string_view next, bool has_assign, json&& assigned) {
   const auto& s = *call->state;
   const bool end = next.empty() && s.end;
   StepResult r{end ? StepResult::Kind::kEnd : StepResult::Kind::kNext, std::move(output), next, {}, {}, nullptr, {}};
@@ -216,16 +155,14 @@ StepResult step_result(const CallPtr& call, json&& output, bool has_assign, json
 
 bool over_payload_limit(const json& value) {
   if (value.is_primitive() && !value.is_string()) return false;
-  // Serialise only when the bound does not already prove the payload small.
-  return may_exceed(value, kPayloadLimitBytes) &&
-         dump_compact(value).size() > kPayloadLimitBytes;
+  return exceeds(value, kPayloadLimitBytes);
 }
 
 bool over_payload_limit(const json& value, std::size_t extra) {
   if (extra >= kPayloadLimitBytes) return true;
   const std::size_t room = kPayloadLimitBytes - extra;
   if (value.is_primitive() && !value.is_string() && room >= 25) return false;
-  return may_exceed(value, room) && dump_compact(value).size() > room;
+  return exceeds(value, room);
 }
 
 std::string payload_limit_cause(const std::string& state_name) {

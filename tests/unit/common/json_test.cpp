@@ -68,7 +68,16 @@ TEST(Json, CompactSizeIsTheSizeOfTheCompactDump) {
   values.push_back(json::array({nested, nested}));
   values.push_back(json::object({{"one", 1}}));
   values.push_back(json::array({1}));
-  for (const auto& v : values) EXPECT_EQ(compact_size(v), dump_compact(v).size()) << dump_compact(v);
+  for (const auto& v : values) {
+    const std::size_t size = dump_compact(v).size();
+    EXPECT_EQ(compact_size(v), size) << dump_compact(v);
+    // With a stop, the count tells exactly whether the text is longer than it, at every stop.
+    for (std::size_t stop = 0; stop <= size + 1; ++stop) {
+      const std::size_t got = compact_size(v, stop);
+      EXPECT_EQ(got > stop, size > stop) << dump_compact(v) << " stop " << stop;
+      if (size <= stop) EXPECT_EQ(got, size);
+    }
+  }
 }
 
 TEST(Json, ParseErrorsNameWhatLineAndColumn) {
