@@ -12,7 +12,6 @@ namespace cosmicai::model {
 namespace {
 
 constexpr CommittedLayerRange kReferenceSeed0[] = {
-    {"vit_block.0(head)", -0x1.92856p+1F, 0x1.0efb84p+2F},
     {"inception_model.vis_inception.10", 0x0p+0F, 0x1.05403p-2F},
     {"blocks.0.attn.qkv", -0x1.faa1acp+1F, 0x1.ab13cap+1F},
     {"blocks.0.attn.proj", -0x1.c6ad22p+0F, 0x1.395a16p+0F},
@@ -68,7 +67,6 @@ constexpr CommittedLayerRange kReferenceSeed0[] = {
 };
 
 constexpr CommittedLayerRange kBuiltinSeed0[] = {
-    {"vit_block.0(head)", -0x1.6951a6p+1F, 0x1.a1a7fap+1F},
     {"inception_model.vis_inception.10", 0x0p+0F, 0x1.b20d54p-2F},
     {"blocks.0.attn.qkv", -0x1.a797ecp+1F, 0x1.caf488p+1F},
     {"blocks.0.attn.proj", -0x1.2c1d82p+0F, 0x1.b1812ep+0F},
