@@ -26,6 +26,7 @@ class ContextRef {
   ContextRef(std::nullptr_t) {}  // NOLINT(google-explicit-constructor): as a null json
   /// The whole context object `whole` (not copied). A null `whole` is the null view.
   ContextRef(const json& whole) : whole_(whole.is_null() ? nullptr : &whole) {}  // NOLINT: as the json it views
+  ContextRef(json&&) = delete;  // a view of a temporary would dangle
 
   /// Set the member `name` (added at the end, or replaced where it is) to `value`, borrowed.
   /// `name` must outlive the view (a literal). On a whole view, its members become parts first.

@@ -29,8 +29,9 @@ TEST(CompiledPayloadTemplate, EvaluatesManyTimesFromOneCompile) {
       errors);
   ASSERT_TRUE(errors.empty());
   EXPECT_FALSE(t.is_constant());
+  const json context{{"Id", "e"}};
   for (int i = 0; i < 3; ++i) {
-    const json out = t.evaluate(json{{"x", i}}, json{{"Id", "e"}});
+    const json out = t.evaluate(json{{"x", i}}, context);
     EXPECT_EQ(out, json::parse(R"({"a": )" + std::to_string(i) + R"(, "n": {"b": ")" + std::to_string(i) +
                                R"(-e"}, "k": [1, {"c": 2}]})"));
   }
@@ -57,8 +58,8 @@ TEST(CompiledJsonPath, ReferencePathsAndResultPaths) {
   ASSERT_TRUE(p);
   EXPECT_FALSE(p->is_root());
   EXPECT_EQ(p->apply_result(json{{"a", {{"c", 1}}}}, 2), json::parse(R"({"a": {"c": 1, "b": 2}})"));
-  EXPECT_EQ(p->try_query(json::object(), json()), std::nullopt);
-  EXPECT_THROW(p->query_field("x.$", json::object(), json()), StatesError);
+  EXPECT_EQ(p->try_query(json::object(), nullptr), std::nullopt);
+  EXPECT_THROW(p->query_field("x.$", json::object(), nullptr), StatesError);
   EXPECT_TRUE(JsonPath::compile("$", error)->is_root());
 }
 
@@ -119,19 +120,19 @@ TEST(LiteralOrPath, ResolvesLiteralPathAndIntrinsicThroughTheState) {
   const auto& wait = static_cast<const WaitState&>(*machine->find("W"));
   const auto& fail = static_cast<const FailState&>(*machine->find("F"));
   const json input = {{"s", 7}, {"n", 3}};
-  const EvalEnv env{input, json()};
+  const EvalEnv env{input, nullptr};
   EXPECT_EQ(wait.delay(env, input, std::chrono::nanoseconds(0)), std::chrono::seconds(7));
   EXPECT_EQ(fail.error_of(env), "E3");
   EXPECT_EQ(fail.cause_of(env), "literal");
   const json bad = {{"s", -1}};
   try {
-    (void)wait.delay(EvalEnv{bad, json()}, bad, std::chrono::nanoseconds(0));
+    (void)wait.delay(EvalEnv{bad, nullptr}, bad, std::chrono::nanoseconds(0));
     FAIL() << "a negative SecondsPath value must fail";
   } catch (const StatesError& e) {
     EXPECT_EQ(e.name(), errors::kRuntime);
     EXPECT_NE(e.cause().find("references a negative value"), std::string::npos);
   }
-  EXPECT_THROW((void)fail.error_of(EvalEnv{json::object(), json()}), StatesError);  // $.n matches nothing
+  EXPECT_THROW((void)fail.error_of(EvalEnv{json::object(), nullptr}), StatesError);  // $.n matches nothing
 }
 
 }  // namespace
