@@ -85,10 +85,11 @@ TEST(ContextRef, SettingAMemberOfAWholeViewReplacesItInPlace) {
 TEST(ContextRef, NullViewIsNullAndHasNoMembers) {
   const ContextRef none;
   EXPECT_TRUE(none.is_null());
-  EXPECT_TRUE(ContextRef(json()).is_null());
+  const json null_json;
+  EXPECT_TRUE(ContextRef(null_json).is_null());
   EXPECT_EQ(none.to_json(), json());
   EXPECT_EQ(none.find("Execution"), nullptr);
-  EXPECT_EQ(outcome("$$.Execution.Id", none), outcome("$$.Execution.Id", json()));
+  EXPECT_EQ(outcome("$$.Execution.Id", none), outcome("$$.Execution.Id", null_json));
 }
 
 /// The variables as one object, by replaying every assignment on plain JSON.
