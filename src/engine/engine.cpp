@@ -241,7 +241,7 @@ ExecutionResult Engine::run(std::shared_ptr<const asl::StateMachine> machine, co
                                    {"StartTime", format_iso8601(start)},
                                    {"Name", options.name},
                                    {"RoleArn", options.role_arn},
-                                   {"RedriveCount", 0}};
+                                   {"RedriveCount", options.redrive_count}};
     exec->state_machine_context =
         json{{"Id", !options.state_machine_arn.empty()
                         ? options.state_machine_arn

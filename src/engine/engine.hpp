@@ -40,6 +40,8 @@ struct ExecutionOptions {
   /// ARNs for $$.Execution.Id / $$.StateMachine.Id; empty: built from the names (us-east-1, 123456789012).
   std::string execution_arn;
   std::string state_machine_arn;
+  /// $$.Execution.RedriveCount: how many times the execution has been redriven (0 on a first run).
+  std::int64_t redrive_count = 0;
   /// Receives events, Map Run progress and supplies resumed results (observer.hpp); may be null.
   std::shared_ptr<ExecutionObserver> observer;
   /// Lets another thread stop the execution (ABORTED); may be null.

@@ -510,6 +510,7 @@ void Service::run_job(Job& job) {
   x.execution_arn = job.record.arn;
   x.state_machine_arn = job.record.state_machine_arn;
   x.role_arn = job.record.role_arn;
+  x.redrive_count = job.record.redrive_count;
   x.record_history = true;
   x.observer =
       std::make_shared<PersistingObserver>(store_, job.record.arn, job.record.event_base, job.record.redrive_count,

@@ -71,7 +71,10 @@ const taskDef = {
     Echo: { Type: "Task", Resource: "arn:aws:lambda:us-east-1:123456789012:function:sfn_stub_identity", ResultPath: "$.echo", End: true },
   },
 };
-const failDef = { StartAt: "F", States: { F: { Type: "Fail", Error: "Custom.Error", Cause: "because" } } };
+const failDef = {
+  StartAt: "F",
+  States: { F: { Type: "Fail", Error: "Custom.Error", CausePath: "States.Format('because {}', $$.Execution.RedriveCount)" } },
+};
 const waitDef = { StartAt: "W", States: { W: { Type: "Wait", Seconds: 3600, End: true } } };
 const mapDef = {
   StartAt: "M",
@@ -243,7 +246,7 @@ await check("ListExecutions: newest first, status filter, paging", async () => {
   for (const arn of started) assert.equal((await waitDone(arn)).status, "FAILED");
   const d = await send(sfn.DescribeExecutionCommand, { executionArn: started[0] });
   assert.equal(d.error, "Custom.Error");
-  assert.equal(d.cause, "because");
+  assert.equal(d.cause, "because 0"); // $$.Execution.RedriveCount before any redrive
   assert.equal(d.output, undefined);
   const seen = [];
   for await (const page of sfn.paginateListExecutions({ client, pageSize: 2 }, { stateMachineArn: failArn, statusFilter: "FAILED" })) {
@@ -265,6 +268,7 @@ await check("RedriveExecution runs a FAILED execution again; a SUCCEEDED one is 
   const d = await waitDone(failed);
   assert.equal(d.status, "FAILED"); // a Fail state fails again
   assert.equal(d.redriveCount, 1);
+  assert.equal(d.cause, "because 1"); // the redriven attempt sees $$.Execution.RedriveCount 1
   assert.ok(d.redriveDate instanceof Date);
   const h = await send(sfn.GetExecutionHistoryCommand, { executionArn: failed });
   const types = h.events.map((e) => e.type);
