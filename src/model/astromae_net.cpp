@@ -305,9 +305,7 @@ at::Tensor AstroMaeNet::linear(const at::Tensor& x, const Linear& l, Epilogue e)
     // and a GELU into a new tensor after it.
     {
       profile::OpTimer t(profile::kFc1Gemm);
-      Linear no_bias = l;
-      no_bias.b = at::Tensor();
-      linear_into(backend_, precision_, in, no_bias, out, /*accumulate=*/false);
+      linear_into(backend_, precision_, in, without_bias(l), out, /*accumulate=*/false);
     }
     profile::OpTimer t(profile::kGelu);
     kernels::bias_gelu(out.data_ptr<float>(), l.b.data_ptr<float>(), out.size(0), out.size(1));
@@ -351,7 +349,7 @@ at::Tensor AstroMaeNet::encoder(const at::Tensor& images) const {
     }
     {
       OpTimer t(profile::kPcm);
-      if (!b.pcm_packed.empty()) {
+      if (!b.pcm_packed.empty() && kernels::pcm_fused_available()) {
         kernels::pcm_fused(b.pcm_packed.data(), x.data_ptr<float>(), batch);
       } else {
         at::Tensor mid = at::empty({batch * kPatches, 16, kPcmGroups}, x.options());

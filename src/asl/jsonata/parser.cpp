@@ -1089,8 +1089,12 @@ bool collect_members(const Node& n, const std::string& name, const std::vector<s
         leaves = true;
         break;
       }
-      // A predicate on the way reads the value it filters (its field names are relative to it).
-      if (!n.steps[i]->stages.empty() || !n.steps[i]->predicate.empty() || !n.steps[i]->group.empty()) return false;
+      // A predicate on the way reads the value it filters (its field names are relative to it);
+      // a focus or index binding (`@$v`, `#$i`) hands it to a variable that may read any of it.
+      if (!n.steps[i]->stages.empty() || !n.steps[i]->predicate.empty() || !n.steps[i]->group.empty() ||
+          !n.steps[i]->focus.empty() || !n.steps[i]->index.empty()) {
+        return false;
+      }
     }
     if (!leaves) {
       if (i >= n.steps.size() || n.steps[i]->type != NT::Name) return false;

@@ -343,6 +343,10 @@ TEST(Jsonata, VariableMembersAreTheFieldNamesAfterTheVariableAtAPathsHead) {
   EXPECT_EQ(members_of("$states.context[Map].Execution", "states", {"context"}), std::nullopt);
   EXPECT_EQ(members_of("($states := {'input': 1}; $states)", "states"), std::nullopt);
   EXPECT_EQ(members_of("function($states) { $states.x }", "states"), std::nullopt);
+  // A focus or index binding on the way hands the value to a variable that may read any of it.
+  EXPECT_EQ(members_of("$states.context@$c.Map.{'x': $c.Execution.Input}", "states", {"context"}), std::nullopt);
+  EXPECT_EQ(members_of("$states.context#$i.Map", "states", {"context"}), std::nullopt);
+  EXPECT_EQ(members_of("$states.context.Execution@$e.Name", "states", {"context", "Execution"}), std::nullopt);
 }
 
 TEST(Jsonata, VariablesAreEveryNameAVariableReferenceUses) {
